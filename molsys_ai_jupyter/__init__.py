@@ -1,0 +1,9 @@
+"""MolSys-AI for Jupyter: the AI assistant of the MolSysSuite libraries.
+
+Importing the package is cheap: heavy libraries (torch, haystack, chromadb,
+sentence_transformers) are imported only by the functions that need them.
+"""
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]

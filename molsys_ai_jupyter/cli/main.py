@@ -1,0 +1,179 @@
+"""``molsys-ai``: index, search, bench, doctor.
+
+Expected failures (missing corpus, missing index, bad query, …) print one line
+``error: … — how to fix`` and exit with status 2; no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .. import __version__
+from ..config import load_settings
+from ..errors import MolsysAIError
+
+
+def _add_data_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("data and index locations")
+    group.add_argument("--data", help="data root holding corpus/, data/structures/, bench/ (env MOLSYS_AI_DATA)")
+    group.add_argument("--corpus", help="documentation corpus folder (default <data>/corpus)")
+    group.add_argument("--structures", help="molecular structures folder (default <data>/data/structures)")
+    group.add_argument("--index-dir", help="folder holding the indexes (env MOLSYS_AI_INDEX_DIR)")
+    group.add_argument("--name", dest="index_name", help="index name (default molsyssuite)")
+
+
+def _settings(args):
+    return load_settings(
+        data_root=getattr(args, "data", None),
+        corpus_dir=getattr(args, "corpus", None),
+        structures_dir=getattr(args, "structures", None),
+        index_root=getattr(args, "index_dir", None),
+        index_name=getattr(args, "index_name", None),
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="molsys-ai", description="MolSys-AI: the MolSysSuite assistant.")
+    parser.add_argument("--version", action="version", version=f"molsys-ai {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    index = sub.add_parser("index", help="build or inspect the knowledge index")
+    index_sub = index.add_subparsers(dest="index_command", metavar="ACTION")
+    index_sub.required = True
+    build = index_sub.add_parser("build", help="build the index from the corpus (reuses cached embeddings)")
+    _add_data_flags(build)
+    build.add_argument("--force", action="store_true", help="rebuild even if the corpus is unchanged")
+    build.add_argument("--max-tokens", type=int, default=None, help="chunk size in model tokens (≤ 256)")
+    build.add_argument("--quiet", action="store_true", help="no progress output")
+    build.set_defaults(func=cmd_index_build)
+    info = index_sub.add_parser("info", help="show what an index was built from")
+    _add_data_flags(info)
+    info.add_argument("--json", action="store_true")
+    info.set_defaults(func=cmd_index_info)
+
+    search = sub.add_parser("search", help="search the documentation")
+    search.add_argument("query", help="what you are looking for")
+    search.add_argument("-k", type=int, default=5, help="number of pages (default 5)")
+    search.add_argument("--project", help="only this project (molsysmt, pyunitwizard, …)")
+    search.add_argument("--mode", default="hybrid", help="hybrid (default), dense or bm25")
+    search.add_argument("--json", action="store_true", help="machine-readable output")
+    _add_data_flags(search)
+    search.set_defaults(func=cmd_search)
+
+    bench = sub.add_parser("bench", help="benchmarks with JSON output")
+    bench_sub = bench.add_subparsers(dest="bench_command", metavar="BENCH")
+    bench_sub.required = True
+    retrieval = bench_sub.add_parser("retrieval", help="recall@k / MRR / nDCG / latency vs single legs")
+    retrieval.add_argument("--questions", help="jsonl with query + gold_sources (default <data>/bench/dev_questions.jsonl)")
+    retrieval.add_argument("--json", dest="json_out", help="write the result JSON to this file")
+    retrieval.add_argument("-k", type=int, default=10)
+    retrieval.add_argument("--repeats", type=int, default=3, help="timed runs per question (default 3)")
+    _add_data_flags(retrieval)
+    retrieval.set_defaults(func=cmd_bench_retrieval)
+
+    doctor = sub.add_parser("doctor", help="check corpus, index, packages and paths")
+    doctor.add_argument("--json", action="store_true")
+    _add_data_flags(doctor)
+    doctor.set_defaults(func=cmd_doctor)
+    return parser
+
+
+# --- commands ------------------------------------------------------------------------
+
+
+def cmd_index_build(args) -> int:
+    from ..knowledge.corpus import ChunkParams
+    from ..knowledge.index_build import build_index
+
+    params = ChunkParams() if args.max_tokens is None else ChunkParams(max_tokens=args.max_tokens)
+    if not 32 <= params.max_tokens <= 256:
+        raise MolsysAIError(f"--max-tokens must be between 32 and 256 (got {params.max_tokens})")
+    build_index(_settings(args), params, force=args.force, progress=not args.quiet)
+    return 0
+
+
+def cmd_index_info(args) -> int:
+    from ..knowledge.index_files import check_index
+
+    settings = _settings(args)
+    manifest = check_index(settings.index_path)
+    if args.json:
+        print(json.dumps(manifest, indent=2))
+        return 0
+    counts = manifest["counts"]
+    print(f"index     {settings.index_path} → {Path(settings.index_path).resolve().name}")
+    print(f"built     {manifest['created_utc']} in {manifest['build_seconds']} s")
+    print(f"corpus    {manifest['corpus']}")
+    for project, commit in manifest["corpus_commits"].items():
+        print(f"          {project:13s} {commit[:12]}  {counts['by_project'].get(project, 0)} chunks")
+    print(f"model     {manifest['model']}")
+    print(f"chunks    {counts['chunks']} from {counts['pages']} pages; by kind: "
+          + ", ".join(f"{k} {v}" for k, v in sorted(counts["by_kind"].items())))
+    print(f"params    {manifest['chunk_params']}")
+    return 0
+
+
+def cmd_search(args) -> int:
+    from ..knowledge.retrieval import Retriever, validate_query
+
+    validate_query(args.query)  # a bad query is reported before anything loads
+    retriever = Retriever(_settings(args))
+    result = retriever.search(args.query, k=args.k, project=args.project, mode=args.mode)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2))
+        return 0
+    from .render import print_search_result
+
+    print_search_result(result)
+    return 0
+
+
+def cmd_bench_retrieval(args) -> int:
+    from ..bench.retrieval import load_questions, run_retrieval_bench
+    from ..knowledge.retrieval import Retriever
+
+    settings = _settings(args)
+    questions = load_questions(Path(args.questions) if args.questions else settings.bench / "dev_questions.jsonl")
+    result = run_retrieval_bench(Retriever(settings), questions, k=args.k, repeats=args.repeats)
+    text = json.dumps(result, indent=2)
+    if args.json_out:
+        Path(args.json_out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json_out).write_text(text + "\n", encoding="utf-8")
+    summary = {key: result[key] for key in ("n", "recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10")}
+    summary["latency_ms"] = result["latency_ms"]
+    summary["bm25"] = {k: result["baselines"]["bm25"][k] for k in ("recall@5", "mrr@10")}
+    summary["dense"] = {k: result["baselines"]["dense"][k] for k in ("recall@5", "mrr@10")}
+    print(json.dumps(summary))
+    return 0
+
+
+def cmd_doctor(args) -> int:
+    from .doctor import print_report, run_checks
+
+    checks = run_checks(_settings(args))
+    if args.json:
+        print(json.dumps([c.to_dict() for c in checks], indent=2))
+    else:
+        print_report(checks)
+    return 0 if all(c.ok or c.optional for c in checks) else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except MolsysAIError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,130 @@
+"""Settings: one place for defaults, read from env vars and an optional TOML file.
+
+Precedence (highest first): explicit overrides (CLI flags, function arguments) >
+environment variables > the TOML file (``MOLSYS_AI_CONFIG`` or
+``~/.config/molsys-ai/config.toml``) > built-in defaults.
+
+Data layout under the data root (default ``../shared`` relative to the repo root):
+``corpus/`` (documentation snapshot), ``data/structures/`` (molecular files),
+``bench/`` (dev sets).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _repo_root() -> Path | None:
+    """The source checkout holding the package, when running from one."""
+    candidate = PACKAGE_DIR.parent
+    if (candidate / "pyproject.toml").is_file():
+        return candidate
+    return None
+
+
+def _default_data_root() -> Path:
+    root = _repo_root()
+    base = root if root is not None else Path.cwd()
+    return (base / ".." / "shared").resolve()
+
+
+def _default_index_root() -> Path:
+    root = _repo_root()
+    if root is not None:
+        return root / "indexes"
+    data_home = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
+    return data_home / "molsys-ai" / "indexes"
+
+
+def _default_cache_dir() -> Path:
+    cache_home = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return cache_home / "molsys-ai"
+
+
+ENV_VARS = {
+    "data_root": "MOLSYS_AI_DATA",
+    "corpus_dir": "MOLSYS_AI_CORPUS",
+    "structures_dir": "MOLSYS_AI_STRUCTURES",
+    "index_root": "MOLSYS_AI_INDEX_DIR",
+    "index_name": "MOLSYS_AI_INDEX",
+    "cache_dir": "MOLSYS_AI_CACHE",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_root: Path = field(default_factory=_default_data_root)
+    corpus_dir: Path | None = None  # None: <data_root>/corpus
+    structures_dir: Path | None = None  # None: <data_root>/data/structures
+    index_root: Path = field(default_factory=_default_index_root)
+    index_name: str = "molsyssuite"
+    cache_dir: Path = field(default_factory=_default_cache_dir)
+
+    @property
+    def corpus(self) -> Path:
+        return Path(self.corpus_dir) if self.corpus_dir else Path(self.data_root) / "corpus"
+
+    @property
+    def structures(self) -> Path:
+        if self.structures_dir:
+            return Path(self.structures_dir)
+        return Path(self.data_root) / "data" / "structures"
+
+    @property
+    def bench(self) -> Path:
+        return Path(self.data_root) / "bench"
+
+    @property
+    def index_path(self) -> Path:
+        return Path(self.index_root) / self.index_name
+
+    @property
+    def embedding_cache(self) -> Path:
+        return Path(self.cache_dir) / "embeddings"
+
+    def with_overrides(self, **overrides) -> "Settings":
+        """A copy with the non-None overrides applied (CLI flags use this)."""
+        clean = {k: v for k, v in overrides.items() if v is not None}
+        return replace(self, **_coerce(clean))
+
+
+_PATH_FIELDS = {"data_root", "corpus_dir", "structures_dir", "index_root", "cache_dir"}
+
+
+def _coerce(values: dict) -> dict:
+    return {k: (Path(v).expanduser() if k in _PATH_FIELDS else v) for k, v in values.items()}
+
+
+def config_file() -> Path:
+    explicit = os.environ.get("MOLSYS_AI_CONFIG")
+    if explicit:
+        return Path(explicit).expanduser()
+    config_home = Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config"))
+    return config_home / "molsys-ai" / "config.toml"
+
+
+def _from_toml(path: Path) -> dict:
+    if not path.is_file():
+        return {}
+    with path.open("rb") as handle:
+        table = tomllib.load(handle)
+    known = {f.name for f in fields(Settings)}
+    section = table.get("molsys_ai", table)
+    return {k: v for k, v in section.items() if k in known}
+
+
+def _from_env() -> dict:
+    return {name: os.environ[var] for name, var in ENV_VARS.items() if os.environ.get(var)}
+
+
+def load_settings(**overrides) -> Settings:
+    """Defaults < TOML file < environment < explicit overrides."""
+    values = _from_toml(config_file())
+    values.update(_from_env())
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings(**_coerce(values))

@@ -1,0 +1,149 @@
+"""Build a knowledge index: chunks → (cached) embeddings → Chroma + BM25, as a Haystack
+indexing pipeline, built aside and swapped in atomically.
+
+Layout under the index root::
+
+    <name>            symlink → .builds/<name>-<stamp>   (swapped with os.replace)
+    .builds/<name>-<stamp>/chroma/          persistent ChromaDocumentStore
+    .builds/<name>-<stamp>/bm25/            bm25s index + documents.jsonl
+    .builds/<name>-<stamp>/manifest.json    what was built, from what, how
+
+An interrupted build leaves a half-written folder in ``.builds`` that nothing
+points to; the previous index stays in use and the next build removes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from datetime import datetime, timezone
+from importlib.metadata import version
+from pathlib import Path
+
+from ..config import Settings
+from .corpus import ChunkParams, load_chunks
+from .embedding import EmbeddingCache, model_dir, model_version, offline
+from .index_files import MANIFEST_NAME, builds_dir, read_manifest
+
+KEEP_PREVIOUS_BUILDS = 1
+
+
+def fingerprint(chunk_ids: list[str], params: ChunkParams, model: str) -> str:
+    digest = hashlib.sha256()
+    digest.update(json.dumps([params.to_dict(), model], sort_keys=True).encode())
+    for chunk_id in chunk_ids:
+        digest.update(chunk_id.encode())
+    return digest.hexdigest()[:16]
+
+
+def _counts(chunks) -> dict:
+    by_project: dict[str, int] = {}
+    by_kind: dict[str, int] = {}
+    pages = set()
+    for chunk in chunks:
+        by_project[chunk.meta["project"]] = by_project.get(chunk.meta["project"], 0) + 1
+        by_kind[chunk.meta["kind"]] = by_kind.get(chunk.meta["kind"], 0) + 1
+        if chunk.meta["kind"] != "api" or not chunk.meta["symbol"]:
+            pages.add(chunk.meta["path"])
+    return {"chunks": len(chunks), "pages": len(pages), "by_project": by_project, "by_kind": by_kind}
+
+
+def build_index(
+    settings: Settings,
+    params: ChunkParams = ChunkParams(),
+    force: bool = False,
+    progress: bool = True,
+    log=print,
+) -> dict:
+    """Build (or reuse) the index ``settings.index_name``; returns its manifest."""
+    started = time.perf_counter()
+    offline()
+    corpus_manifest, chunks = load_chunks(settings.corpus, model_dir(), params)
+    model = model_version()
+    print_ = log if progress else (lambda *a, **k: None)
+    fp = fingerprint([c.id for c in chunks], params, model)
+    current = read_manifest(settings.index_path, missing_ok=True)
+    if current and current.get("fingerprint") == fp and not force:
+        print_(f"index '{settings.index_name}' is up to date ({len(chunks)} chunks); use --force to rebuild")
+        return current
+    print_(f"indexing {len(chunks)} chunks from {settings.corpus} …")
+
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+    staging = builds_dir(settings) / f"{settings.index_name}-{stamp}"
+    staging.mkdir(parents=True)
+    stats = _run_pipeline(chunks, staging, settings, progress)
+
+    manifest = {
+        "name": settings.index_name,
+        "fingerprint": fp,
+        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "corpus": str(settings.corpus),
+        "corpus_commits": corpus_manifest.commits(),
+        "model": model,
+        "embedding_dim": 384,
+        "chunk_params": params.to_dict(),
+        "counts": _counts(chunks),
+        "embeddings": stats,
+        "build_seconds": round(time.perf_counter() - started, 2),
+        "versions": {p: version(p) for p in ("haystack-ai", "chromadb", "chroma-haystack", "bm25s")},
+    }
+    (staging / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    _swap_in(settings, staging)
+    print_(
+        f"built index '{settings.index_name}': {len(chunks)} chunks "
+        f"({stats['embedded']} embedded, {stats['cached']} from cache) in {manifest['build_seconds']} s"
+    )
+    return manifest
+
+
+def _run_pipeline(chunks, staging: Path, settings: Settings, progress: bool) -> dict:
+    from haystack import Document, Pipeline
+
+    from .bm25 import Bm25sIndexWriter
+    from .cached_embedder import CachedDocumentEmbedder
+    from .store import ChromaBatchWriter, open_store
+
+    documents = [Document(id=c.id, content=c.content, meta=c.meta) for c in chunks]
+    cache = EmbeddingCache(settings.embedding_cache)
+    embedder = CachedDocumentEmbedder(cache, progress_bar=progress)
+    pipeline = Pipeline()
+    pipeline.add_component("embedder", embedder)
+    pipeline.add_component("dense_writer", ChromaBatchWriter(open_store(staging / "chroma")))
+    pipeline.add_component("bm25_writer", Bm25sIndexWriter(str(staging / "bm25")))
+    pipeline.connect("embedder.documents", "dense_writer.documents")
+    pipeline.connect("embedder.documents", "bm25_writer.documents")
+    try:
+        pipeline.run({"embedder": {"documents": documents}})
+    finally:
+        cache.close()
+    return dict(embedder.stats)
+
+
+def _swap_in(settings: Settings, staging: Path) -> None:
+    link = settings.index_path
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if link.exists() and not link.is_symlink():  # a plain folder from elsewhere: keep it aside
+        link.rename(builds_dir(settings) / f"{settings.index_name}-previous-{int(time.time())}")
+    tmp_link = link.parent / f".{settings.index_name}.swap-{os.getpid()}"
+    if tmp_link.is_symlink() or tmp_link.exists():
+        tmp_link.unlink()
+    tmp_link.symlink_to(os.path.relpath(staging, link.parent))
+    os.replace(tmp_link, link)  # atomic: readers see the old or the new index, never half of one
+    _prune(settings, keep=staging)
+
+
+def _prune(settings: Settings, keep: Path) -> None:
+    """Remove old and abandoned builds of this index, keeping the newest previous ones."""
+    mine = sorted(
+        (p for p in builds_dir(settings).glob(f"{settings.index_name}-*") if p.resolve() != keep.resolve()),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    complete = [p for p in mine if (p / MANIFEST_NAME).is_file()]
+    survivors = set(complete[:KEEP_PREVIOUS_BUILDS])
+    for path in mine:
+        if path not in survivors:
+            shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Create (or reuse) the project's virtual environment and link it as .venv.
+#
+# The venv lives under ${MOLSYS_AI_CACHE:-~/.cache/molsys-ai}/venvs/<key>, where <key>
+# hashes pyproject.toml, the extras and the Python version: an unchanged project reuses
+# it in seconds. This checkout is then installed into it in editable mode.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+EXTRAS=${EXTRAS:-rag,test}
+CACHE=${MOLSYS_AI_CACHE:-$HOME/.cache/molsys-ai}
+pyver=$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+key=$( (cat pyproject.toml scripts/requirements.py; echo "$EXTRAS $pyver") | sha256sum | cut -c1-16)
+venv="$CACHE/venvs/$key"
+
+if [ ! -f "$venv/.complete" ]; then
+  echo "creating the environment in $venv (first time only: a few minutes)"
+  rm -rf "$venv"
+  "$PYTHON" -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --upgrade pip
+  "$venv/bin/python" -m pip install --quiet hatchling
+  # shellcheck disable=SC2046
+  "$venv/bin/python" -m pip install --quiet $("$PYTHON" scripts/requirements.py ${EXTRAS//,/ })
+  touch "$venv/.complete"
+fi
+"$venv/bin/python" -m pip install --quiet --no-deps --no-build-isolation -e .
+ln -sfn "$venv" .venv
+echo "environment ready: .venv -> $venv"

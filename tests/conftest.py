@@ -1,0 +1,151 @@
+"""Shared fixtures: a small synthetic corpus written to a temp folder, and the
+settings that point the project at it (or at the real shared corpus)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from molsys_ai_jupyter.config import load_settings
+
+MINI_MD = """\
+(Intro_label)=
+# Mini guide
+
+Mini is a toy library for tests.
+
+## Installing
+
+Install it with conda:
+
+```bash
+conda install -c uibcdf mini
+```
+
+## Selecting atoms
+
+Use `mini.select` to choose atoms by name.
+
+```python
+import mini
+# a code block with a heading-like line inside it
+# Not a heading
+indices = mini.select(system, selection='name CA')
+```
+"""
+
+MINI_RST = """\
+Reference
+=========
+
+.. _units-section:
+
+Units
+-----
+
+Quantities carry units. Example::
+
+    q = mini.quantity(1, 'nm')
+    print(q)
+
+Back to prose.
+"""
+
+
+def _notebook() -> dict:
+    def md(text):
+        return {"cell_type": "markdown", "metadata": {}, "source": text}
+
+    def code(text, out=None, tags=None):
+        cell = {"cell_type": "code", "metadata": {"tags": tags} if tags else {}, "source": text, "outputs": []}
+        if out:
+            cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": out}]
+        return cell
+
+    return {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {},
+        "cells": [
+            code("import warnings", tags=["remove-input"]),
+            md("# Counting waters\n*How many water molecules are there?*"),
+            md("Use `mini.get` with `n_waters=True` to count the waters of a system."),
+            code("n = mini.get(system, n_waters=True)\nprint(n)", out="120\n"),
+            md("## Removing waters"),
+            md("The function `mini.remove` drops the selected atoms."),
+            code("dry = mini.remove(system, selection='water')"),
+        ],
+    }
+
+
+API = [
+    {"project": "mini", "qualname": "mini.select", "kind": "function",
+     "signature": "select(molecular_system, selection='all', syntax='MolSysMT')",
+     "params": ["molecular_system", "selection", "syntax"], "module": "mini.basic.select",
+     "public_names": ["mini.select", "mini.basic.select"], "defined_in": "mini/basic/select.py:3",
+     "docstring": "Select atoms of a molecular system."},
+]
+
+
+@pytest.fixture(scope="session")
+def mini_corpus(tmp_path_factory) -> Path:
+    """A read-only toy corpus; tests that change files make their own copy."""
+    root = tmp_path_factory.mktemp("mini") / "data" / "corpus"
+    docs = root / "mini" / "docs"
+    (docs / "content").mkdir(parents=True)
+    (docs / "content" / "guide.md").write_text(MINI_MD)
+    (docs / "content" / "reference.rst").write_text(MINI_RST)
+    (docs / "content" / "waters.ipynb").write_text(json.dumps(_notebook()))
+    (root / "mini" / "_api_surface.jsonl").write_text("\n".join(json.dumps(r) for r in API) + "\n")
+    files = []
+    for rel in ("docs/content/guide.md", "docs/content/reference.rst", "docs/content/waters.ipynb"):
+        stem = rel.removeprefix("docs/").rsplit(".", 1)[0]
+        files.append({"path": rel, "published": True, "url": f"https://example.org/mini/{stem}.html"})
+    manifest = {
+        "projects": {
+            "mini": {"repo": "uibcdf/mini", "head_commit": "abc123", "docs_base_url": "https://example.org/mini/",
+                     "files": files}
+        }
+    }
+    (root / "MANIFEST.json").write_text(json.dumps(manifest))
+    return root
+
+
+@pytest.fixture
+def mini_settings(mini_corpus: Path, tmp_path: Path, shared_embedding_cache: Path):
+    """Settings for the toy corpus with a fresh, empty index folder."""
+    return load_settings(
+        data_root=mini_corpus.parent,
+        index_root=tmp_path / "indexes",
+        cache_dir=shared_embedding_cache,
+    )
+
+
+@pytest.fixture(scope="session")
+def mini_index(mini_corpus: Path, tmp_path_factory, shared_embedding_cache: Path):
+    """Settings of a toy index built once per session (read-only for tests)."""
+    from molsys_ai_jupyter.knowledge.index_build import build_index
+
+    settings = load_settings(
+        data_root=mini_corpus.parent,
+        index_root=tmp_path_factory.mktemp("mini-index"),
+        cache_dir=shared_embedding_cache,
+    )
+    build_index(settings, progress=False)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def shared_embedding_cache() -> Path:
+    """The user's embedding cache: re-runs of the suite embed nothing twice."""
+    return load_settings().cache_dir
+
+
+@pytest.fixture(scope="session")
+def real_settings():
+    settings = load_settings()
+    if not (settings.corpus / "MANIFEST.json").is_file():
+        pytest.fail(f"the shared corpus is missing at {settings.corpus}: set MOLSYS_AI_DATA")
+    return settings

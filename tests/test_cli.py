@@ -1,0 +1,81 @@
+"""The command line: working commands, and one-line errors (no traceback) for bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def molsys_ai(*args, env=None):
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "molsys_ai_jupyter.cli.main", *map(str, args)],
+        capture_output=True, text=True, env=full_env, timeout=300,
+    )
+
+
+def assert_one_line_error(proc, fragment):
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
+    assert fragment in lines[0]
+    assert "Traceback" not in proc.stderr
+
+
+def _index_flags(settings):
+    return ["--data", settings.data_root, "--index-dir", settings.index_root]
+
+
+def test_search_text_and_json(mini_index):
+    proc = molsys_ai("search", "remove the waters", "-k", "2", *_index_flags(mini_index))
+    assert proc.returncode == 0, proc.stderr
+    assert "[1] mini ›" in proc.stdout and "https://example.org/mini/waters.html" in proc.stdout
+    proc = molsys_ai("search", "select atoms by name", "--json", *_index_flags(mini_index))
+    data = json.loads(proc.stdout)
+    assert data["hits"] and data["api"][0]["symbol"] == "mini.select"
+    assert {"url", "path", "score", "content", "kind", "title", "headings"} <= set(data["hits"][0])
+
+
+def test_index_info(mini_index):
+    proc = molsys_ai("index", "info", *_index_flags(mini_index))
+    assert proc.returncode == 0 and "abc123" in proc.stdout and "chunks" in proc.stdout
+    data = json.loads(molsys_ai("index", "info", "--json", *_index_flags(mini_index)).stdout)
+    assert data["corpus_commits"] == {"mini": "abc123"}
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["index", "build", "--corpus", "/no/such/corpus"], "corpus folder not found: /no/such/corpus"),
+        (["search", "", "--data", "/no/such"], "empty query"),
+        (["search", "waters", "--index-dir", "/no/such/indexes"], "no index at /no/such/indexes/molsyssuite"),
+        (["index", "build", "--max-tokens", "999"], "--max-tokens must be between"),
+        (["bench", "retrieval", "--questions", "/no/such.jsonl", "--index-dir", "/no/such"], "questions file not found"),
+    ],
+)
+def test_one_line_errors(args, fragment):
+    assert_one_line_error(molsys_ai(*args), fragment)
+
+
+def test_unknown_project_and_corrupt_index(mini_index, tmp_path):
+    proc = molsys_ai("search", "waters", "--project", "nope", *_index_flags(mini_index))
+    assert_one_line_error(proc, "unknown project 'nope'")
+    broken = tmp_path / "indexes" / "molsyssuite"
+    broken.mkdir(parents=True)
+    (broken / "manifest.json").write_text("garbage")
+    proc = molsys_ai("search", "waters", "--index-dir", tmp_path / "indexes")
+    assert_one_line_error(proc, "is unreadable")
+
+
+def test_doctor_reports_each_check(mini_index, tmp_path):
+    proc = molsys_ai("doctor", "--json", *_index_flags(mini_index))
+    checks = {c["name"]: c for c in json.loads(proc.stdout)}
+    assert checks["corpus"]["ok"] and checks["index"]["ok"]
+    assert proc.returncode == 0, proc.stdout
+    proc = molsys_ai("doctor", "--data", tmp_path / "nowhere", "--index-dir", tmp_path / "noindex")
+    assert proc.returncode == 1
+    assert "corpus" in proc.stdout and "fix:" in proc.stdout

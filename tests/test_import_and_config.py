@@ -1,0 +1,47 @@
+"""The package imports light, and settings come from one place with clear precedence."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from molsys_ai_jupyter.config import load_settings
+
+HEAVY = ["torch", "haystack", "chromadb", "sentence_transformers", "transformers", "numpy", "bm25s"]
+
+
+def test_import_pulls_no_heavy_library():
+    code = (
+        "import sys, json, molsys_ai_jupyter, molsys_ai_jupyter.config, molsys_ai_jupyter.cli.main;"
+        f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == []
+
+
+def test_precedence_defaults_toml_env_overrides(tmp_path, monkeypatch):
+    toml = tmp_path / "config.toml"
+    toml.write_text('[molsys_ai]\ndata_root = "/from/toml"\nindex_name = "toml-index"\n')
+    monkeypatch.setenv("MOLSYS_AI_CONFIG", str(toml))
+    monkeypatch.delenv("MOLSYS_AI_DATA", raising=False)
+    monkeypatch.delenv("MOLSYS_AI_INDEX", raising=False)
+    settings = load_settings()
+    assert settings.data_root == Path("/from/toml") and settings.index_name == "toml-index"
+    assert settings.corpus == Path("/from/toml/corpus")
+    assert settings.structures == Path("/from/toml/data/structures")
+    assert settings.bench == Path("/from/toml/bench")
+
+    monkeypatch.setenv("MOLSYS_AI_DATA", "/from/env")
+    assert load_settings().data_root == Path("/from/env")
+    overridden = load_settings(data_root="/from/flag", corpus_dir="/elsewhere/docs")
+    assert overridden.data_root == Path("/from/flag") and overridden.corpus == Path("/elsewhere/docs")
+
+
+def test_default_data_root_is_shared_next_to_the_repo(monkeypatch, tmp_path):
+    monkeypatch.setenv("MOLSYS_AI_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.delenv("MOLSYS_AI_DATA", raising=False)
+    repo = Path(__file__).resolve().parents[1]
+    assert load_settings().data_root == (repo / ".." / "shared").resolve()
+    assert load_settings().index_root == repo / "indexes"

@@ -11,7 +11,7 @@ PYTHON=${PYTHON:-python3}
 EXTRAS=${EXTRAS:-rag,test}
 CACHE=${MOLSYS_AI_CACHE:-$HOME/.cache/molsys-ai}
 pyver=$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
-key=$( (cat pyproject.toml scripts/requirements.py; echo "$EXTRAS $pyver") | sha256sum | cut -c1-16)
+key=$( (cat pyproject.toml scripts/requirements.py scripts/setup-venv.sh; echo "$EXTRAS $pyver") | sha256sum | cut -c1-16)
 venv="$CACHE/venvs/$key"
 
 if [ ! -f "$venv/.complete" ]; then
@@ -19,7 +19,7 @@ if [ ! -f "$venv/.complete" ]; then
   rm -rf "$venv"
   "$PYTHON" -m venv "$venv"
   "$venv/bin/python" -m pip install --quiet --upgrade pip
-  "$venv/bin/python" -m pip install --quiet hatchling
+  "$venv/bin/python" -m pip install --quiet hatchling editables
   # shellcheck disable=SC2046
   "$venv/bin/python" -m pip install --quiet $("$PYTHON" scripts/requirements.py ${EXTRAS//,/ })
   touch "$venv/.complete"

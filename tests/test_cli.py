@@ -33,7 +33,7 @@ def _index_flags(settings):
 def test_search_text_and_json(mini_index):
     proc = molsys_ai("search", "remove the waters", "-k", "2", *_index_flags(mini_index))
     assert proc.returncode == 0, proc.stderr
-    assert "[1] mini ›" in proc.stdout and "https://example.org/mini/waters.html" in proc.stdout
+    assert "[1] mini ›" in proc.stdout and "https://example.org/mini/content/waters.html" in proc.stdout
     proc = molsys_ai("search", "select atoms by name", "--json", *_index_flags(mini_index))
     data = json.loads(proc.stdout)
     assert data["hits"] and data["api"][0]["symbol"] == "mini.select"

@@ -18,7 +18,7 @@ def test_manifest_describes_the_build(mini_index):
     assert os.path.islink(mini_index.index_path)
     assert manifest["corpus_commits"] == {"mini": "abc123"}
     assert "all-MiniLM-L6-v2" in manifest["model"]
-    assert manifest["chunk_params"]["max_tokens"] == 256
+    assert manifest["chunk_params"]["max_tokens"] == 192
     assert manifest["counts"]["by_project"]["mini"] == manifest["counts"]["chunks"] > 3
     assert manifest["counts"]["by_kind"]["api"] == 1
     assert manifest["build_seconds"] > 0
@@ -29,7 +29,7 @@ def test_search_finds_the_page_and_the_symbol(mini_index, mode):
     result = Retriever(mini_index).search("how many water molecules are in my system?", k=3, mode=mode)
     top = result.hits[0]
     assert top.path == "mini/docs/content/waters.ipynb"
-    assert top.url.startswith("https://example.org/mini/waters.html")
+    assert top.url.startswith("https://example.org/mini/content/waters.html")
     assert len({h.path for h in result.hits}) == len(result.hits)  # one hit per page
 
 

@@ -12,6 +12,7 @@ from ..errors import MolsysAIError
 from .stats import latency_summary
 
 KS = (1, 3, 5, 10)
+API_DEPTH = 3
 
 
 def load_questions(path: Path) -> list[dict]:
@@ -58,8 +59,14 @@ def _mean_metrics(rows: list[dict]) -> dict:
     return {key: round(sum(r[key] for r in rows) / len(rows), 4) for key in keys}
 
 
+def symbol_recall(api_hits, gold_symbols: list[str]) -> float:
+    """Share of the gold API symbols named by the returned symbol cards."""
+    names = {name for hit in api_hits for name in (hit.symbol, *hit.aliases.split())}
+    return sum(1 for s in gold_symbols if s in names) / len(gold_symbols)
+
+
 def evaluate(retriever, questions: list[dict], k: int = 10, mode: str = "hybrid", repeats: int = 1) -> dict:
-    rows, latencies, per_question = [], [], []
+    rows, latencies, per_question, symbol_rows = [], [], [], []
     for question in questions:
         for _ in range(repeats):
             result = retriever.search(question["query"], k=max(k, 10), mode=mode)
@@ -67,9 +74,15 @@ def evaluate(retriever, questions: list[dict], k: int = 10, mode: str = "hybrid"
         paths = ranked_paths(result.hits)
         row = score_ranking(paths, set(question["gold_sources"]), depth=10)
         rows.append(row)
-        per_question.append({"id": question.get("id"), "hit@5": row["recall@5"], "top": paths[:5]})
-    result = {"n": len(questions), **_mean_metrics(rows), "latency_ms": latency_summary(latencies)}
-    return result, per_question
+        if question.get("gold_symbols"):
+            symbol_rows.append(symbol_recall(result.api[:API_DEPTH], question["gold_symbols"]))
+        per_question.append({"id": question.get("id"), "hit@5": row["recall@5"], "top": paths[:5],
+                             "api": [h.symbol for h in result.api[:API_DEPTH]]})
+    summary = {"n": len(questions), **_mean_metrics(rows)}
+    if symbol_rows:
+        summary[f"api_symbol_recall@{API_DEPTH}"] = round(sum(symbol_rows) / len(symbol_rows), 4)
+    summary["latency_ms"] = latency_summary(latencies)
+    return summary, per_question
 
 
 def run_retrieval_bench(retriever, questions: list[dict], k: int = 10, repeats: int = 3) -> dict:

@@ -75,6 +75,7 @@ def load_cards(manifest: CorpusManifest, include_internal: bool = False) -> list
                     "kind": "api",
                     "code": "",
                     "symbol": qualname,
+                    "aliases": " ".join(record.get("public_names", [])),
                     "context": f"{project} API",
                 }
                 card = Chunk(id="", content=content, meta=meta)

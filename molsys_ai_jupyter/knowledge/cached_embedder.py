@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from haystack import Document, component
@@ -34,7 +35,5 @@ class CachedDocumentEmbedder:
             fresh = {passage_key(passage_of(d)): d.embedding for d in embedded}
             self.cache.put_many(fresh)
             cached.update(fresh)
-        for doc, key in zip(documents, keys):
-            doc.embedding = list(cached[key])
         self.stats = {"cached": len(documents) - len(missing), "embedded": len(missing)}
-        return {"documents": documents}
+        return {"documents": [replace(doc, embedding=list(cached[key])) for doc, key in zip(documents, keys)]}

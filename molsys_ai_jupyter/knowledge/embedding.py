@@ -17,11 +17,13 @@ EMBEDDING_DIM = 384
 
 
 def offline() -> None:
-    """No model hub traffic, ever: the weights come from an installed package."""
+    """No model hub or telemetry traffic, ever: the weights come from an installed package."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no "Loading weights" bar per load
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")  # no "Loading weights" bar per load
 
 
 def model_dir() -> Path:

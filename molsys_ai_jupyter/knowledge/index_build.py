@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 import time
 from datetime import datetime, timezone
 from importlib.metadata import version
@@ -71,9 +72,8 @@ def build_index(
         return current
     print_(f"indexing {len(chunks)} chunks from {settings.corpus} …")
 
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
-    staging = builds_dir(settings) / f"{settings.index_name}-{stamp}"
-    staging.mkdir(parents=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    staging = Path(tempfile.mkdtemp(prefix=f"{settings.index_name}-{stamp}-", dir=builds_dir(settings)))
     stats = _run_pipeline(chunks, staging, settings, progress)
 
     manifest = {

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..config import Settings
 from ..errors import InvalidQuery
+from .glossary import expand_query
 from .index_files import check_index
 
 MAX_QUERY_CHARS = 20_000
@@ -37,6 +38,7 @@ class Hit:
     code: str
     symbol: str
     id: str
+    aliases: str = ""  # API cards: every public dotted name of the symbol, space-separated
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -84,26 +86,28 @@ class Retriever:
     def warm_up(self) -> None:
         if self._pipeline is not None:
             return
+        from .embedding import offline, text_embedder
+
+        offline()  # before haystack is imported: it reads its telemetry switch then
         import torch
         from haystack import Pipeline
         from haystack.components.joiners import DocumentJoiner
         from haystack_integrations.components.retrievers.chroma import ChromaEmbeddingRetriever
 
         from .bm25 import Bm25sRetriever
-        from .embedding import text_embedder
+        from .dense import DenseRetriever
         from .store import open_store
 
         torch.set_num_threads(1)  # one query at a time: 1 thread has the best tail latency here
         real = self.index_path.resolve()
-        self._embedder = text_embedder()
-        self._dense = ChromaEmbeddingRetriever(open_store(real / "chroma"), top_k=self.leg_top_k)
+        self._dense = DenseRetriever(
+            text_embedder(), ChromaEmbeddingRetriever(open_store(real / "chroma"), top_k=self.leg_top_k)
+        )
         self._bm25 = Bm25sRetriever(str(real / "bm25"), top_k=self.leg_top_k)
         pipeline = Pipeline()
-        pipeline.add_component("query_embedder", self._embedder)
         pipeline.add_component("dense", self._dense)
         pipeline.add_component("bm25", self._bm25)
         pipeline.add_component("joiner", DocumentJoiner(join_mode="reciprocal_rank_fusion"))
-        pipeline.connect("query_embedder.embedding", "dense.query_embedding")
         pipeline.connect("dense.documents", "joiner.documents")
         pipeline.connect("bm25.documents", "joiner.documents")
         pipeline.warm_up()
@@ -127,20 +131,19 @@ class Retriever:
         if k < 1:
             raise InvalidQuery(f"k must be at least 1 (got {k})")
         self.warm_up()
+        expanded = expand_query(query)
         if mode == "hybrid":
             out = self._pipeline.run(
                 {
-                    "query_embedder": {"text": query},
-                    "dense": {"filters": filters},
-                    "bm25": {"query": query, "filters": filters},
+                    "dense": {"text": expanded, "filters": filters},
+                    "bm25": {"query": expanded, "filters": filters},
                 }
             )
             documents = out["joiner"]["documents"]
         elif mode == "dense":
-            embedding = self._embedder.run(text=query)["embedding"]
-            documents = self._dense.run(query_embedding=embedding, filters=filters)["documents"]
+            documents = self._dense.run(text=expanded, filters=filters)["documents"]
         else:
-            documents = self._bm25.run(query=query, filters=filters)["documents"]
+            documents = self._bm25.run(query=expanded, filters=filters)["documents"]
         pages = [d for d in documents if not (d.meta or {}).get("symbol")]
         cards = [d for d in documents if (d.meta or {}).get("symbol")]
         return SearchResult(
@@ -176,6 +179,7 @@ class Retriever:
                     code=meta.get("code", ""),
                     symbol=meta.get("symbol", ""),
                     id=doc.id,
+                    aliases=meta.get("aliases", ""),
                 )
             )
         return hits

@@ -12,8 +12,21 @@ COLLECTION = "chunks"
 WRITE_BATCH = 1000
 
 
+class QueryChromaDocumentStore(ChromaDocumentStore):
+    """A ChromaDocumentStore whose vector search leaves the stored embeddings out of
+    the results: the retriever never needs them, and copying 30 × 384 floats through
+    the query pipeline cost more than the search itself."""
+
+    def search_embeddings(self, query_embeddings, top_k: int, filters: dict | None = None):
+        self._ensure_initialized()
+        kwargs = ChromaDocumentStore._prepare_query_kwargs(filters)
+        kwargs["include"] = [field for field in kwargs["include"] if field != "embeddings"]
+        results = self._collection.query(query_embeddings=query_embeddings, n_results=top_k, **kwargs)
+        return self._query_result_to_documents(results)
+
+
 def open_store(folder: Path | str) -> ChromaDocumentStore:
-    return ChromaDocumentStore(
+    return QueryChromaDocumentStore(
         collection_name=COLLECTION,
         persist_path=str(folder),
         distance_function="cosine",

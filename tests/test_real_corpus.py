@@ -1,0 +1,59 @@
+"""The real MolSysSuite corpus: a full index build and the retrieval bench on the
+public dev questions. Slow on a cold embedding cache (minutes), seconds after."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from molsys_ai_jupyter.bench.retrieval import load_questions, run_retrieval_bench
+from molsys_ai_jupyter.knowledge.index_build import build_index
+from molsys_ai_jupyter.knowledge.retrieval import Retriever
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def real_index(real_settings, tmp_path_factory):
+    settings = real_settings.with_overrides(index_root=tmp_path_factory.mktemp("real-index"))
+    manifest = build_index(settings, progress=False)
+    return settings, manifest
+
+
+def test_manifest_covers_every_project(real_index):
+    settings, manifest = real_index
+    assert set(manifest["corpus_commits"]) == {"molsysmt", "molsysviewer", "pyunitwizard", "topomt", "molsyssuite"}
+    counts = manifest["counts"]
+    assert counts["pages"] >= 380 and counts["by_kind"]["recipe"] > 500 and counts["by_kind"]["api"] > 800
+    # internal molsysmt.form.* converters stay out of the retrieval index
+    documents = (settings.index_path / "bm25" / "documents.jsonl").read_text().splitlines()
+    assert not any(json.loads(line)["meta"]["symbol"].startswith("molsysmt.form.") for line in documents)
+
+
+def test_dev_set_retrieval_quality(real_index):
+    settings, _ = real_index
+    questions = load_questions(settings.bench / "dev_questions.jsonl")
+    result = run_retrieval_bench(Retriever(settings), questions, k=10, repeats=1)
+    bm25, dense = result["baselines"]["bm25"], result["baselines"]["dense"]
+    assert result["recall@5"] >= 0.85
+    assert result["mrr@10"] >= 0.65
+    for metric in ("recall@5", "mrr@10", "ndcg@10"):
+        assert result[metric] > bm25[metric] and result[metric] > dense[metric], metric
+    assert result["api_symbol_recall@3"] >= 0.5
+
+
+def test_search_deep_links_and_project_filter(real_index):
+    settings, _ = real_index
+    retriever = Retriever(settings)
+    result = retriever.search("convert a quantity from nanometers to angstroms", k=5, project="pyunitwizard")
+    assert result.hits and all(h.project == "pyunitwizard" for h in result.hits + result.api)
+    rmsd = retriever.search("RMSD of every frame against frame 0 with backbone atoms", k=3)
+    assert rmsd.hits[0].url.startswith("https://www.uibcdf.org/molsysmt/")
+    assert "molsysmt.structure.get_rmsd" in [c.symbol for c in rmsd.api]
+
+
+def test_unchanged_corpus_rebuild_embeds_nothing(real_index):
+    settings, first = real_index
+    again = build_index(settings, force=True, progress=False)
+    assert again["embeddings"] == {"cached": first["counts"]["chunks"], "embedded": 0}

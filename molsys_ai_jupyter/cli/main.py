@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 from .. import __version__
@@ -121,7 +122,10 @@ def cmd_search(args) -> int:
     from ..knowledge.retrieval import Retriever, validate_query
 
     validate_query(args.query)  # a bad query is reported before anything loads
+    started = time.perf_counter()
     retriever = Retriever(_settings(args))
+    retriever.warm_up()
+    load_ms = (time.perf_counter() - started) * 1000.0
     result = retriever.search(args.query, k=args.k, project=args.project, mode=args.mode)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
@@ -129,6 +133,7 @@ def cmd_search(args) -> int:
     from .render import print_search_result
 
     print_search_result(result)
+    print(f"(search {result.latency_ms:.0f} ms; loading the index and model took {load_ms / 1000:.1f} s)")
     return 0
 
 

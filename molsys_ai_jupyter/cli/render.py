@@ -30,4 +30,4 @@ def print_search_result(result) -> None:
             print(f"  • {card.symbol}  {signature.removeprefix('Signature: ')}")
             if card.url:
                 print(f"    {card.url}")
-    print(f"\n({result.latency_ms:.0f} ms)")
+    print()

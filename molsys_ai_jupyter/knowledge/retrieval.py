@@ -1,11 +1,12 @@
 """Hybrid retrieval: a Haystack query pipeline joining the dense leg (MiniLM
 embeddings in Chroma) and the BM25 leg (bm25s) by reciprocal rank fusion.
 
-The fused ranking is split in two: documentation chunks, collapsed per source
-page (``max_per_source``) so the top-k covers distinct pages, and API symbol
-cards, returned beside them. Cards ranked among the pages crowded them out
-(dev set: recall@5 0.80 → 0.83, MRR@10 0.63 → 0.70 once split), while the
-assistant wants both: the page that shows how, and the exact signature.
+Each leg's ranking is split in two before fusion: documentation chunks
+(fused, then collapsed per source page with ``max_per_source`` so the top-k
+covers distinct pages) and API symbol cards (fused separately, returned beside
+the pages). Cards ranked among the pages crowded them out (dev set: recall@5
+0.80 → 0.83, MRR@10 0.63 → 0.70 once split), while the assistant wants both:
+the page that shows how, and the exact signature.
 """
 
 from __future__ import annotations
@@ -96,6 +97,7 @@ class Retriever:
 
         from .bm25 import Bm25sRetriever
         from .dense import DenseRetriever
+        from .splitter import PagesAndCards
         from .store import open_store
 
         torch.set_num_threads(1)  # one query at a time: 1 thread has the best tail latency here
@@ -107,9 +109,13 @@ class Retriever:
         pipeline = Pipeline()
         pipeline.add_component("dense", self._dense)
         pipeline.add_component("bm25", self._bm25)
-        pipeline.add_component("joiner", DocumentJoiner(join_mode="reciprocal_rank_fusion"))
-        pipeline.connect("dense.documents", "joiner.documents")
-        pipeline.connect("bm25.documents", "joiner.documents")
+        for leg in ("dense", "bm25"):
+            pipeline.add_component(f"{leg}_split", PagesAndCards())
+            pipeline.connect(f"{leg}.documents", f"{leg}_split.documents")
+        for part in ("pages", "cards"):
+            pipeline.add_component(f"{part}_joiner", DocumentJoiner(join_mode="reciprocal_rank_fusion"))
+            for leg in ("dense", "bm25"):
+                pipeline.connect(f"{leg}_split.{part}", f"{part}_joiner.documents")
         pipeline.warm_up()
         self._pipeline = pipeline
         self.search("warm up", k=1)  # first call pays one-off costs (Chroma load, BM25 load)
@@ -123,7 +129,7 @@ class Retriever:
         return {"field": "meta.project", "operator": "==", "value": project}
 
     def search(self, query: str, k: int = 5, project: str | None = None, mode: str = "hybrid") -> SearchResult:
-        started = time.perf_counter()
+        """Search the index; ``latency_ms`` of the result excludes the one-off warm-up."""
         query = validate_query(query)
         filters = self._filters(project)
         if mode not in MODES:
@@ -131,6 +137,7 @@ class Retriever:
         if k < 1:
             raise InvalidQuery(f"k must be at least 1 (got {k})")
         self.warm_up()
+        started = time.perf_counter()
         expanded = expand_query(query)
         if mode == "hybrid":
             out = self._pipeline.run(
@@ -139,13 +146,15 @@ class Retriever:
                     "bm25": {"query": expanded, "filters": filters},
                 }
             )
-            documents = out["joiner"]["documents"]
-        elif mode == "dense":
-            documents = self._dense.run(text=expanded, filters=filters)["documents"]
+            pages, cards = out["pages_joiner"]["documents"], out["cards_joiner"]["documents"]
         else:
-            documents = self._bm25.run(query=expanded, filters=filters)["documents"]
-        pages = [d for d in documents if not (d.meta or {}).get("symbol")]
-        cards = [d for d in documents if (d.meta or {}).get("symbol")]
+            from .splitter import PagesAndCards
+
+            leg = self._dense.run(text=expanded, filters=filters) if mode == "dense" else self._bm25.run(
+                query=expanded, filters=filters
+            )
+            split = PagesAndCards().run(documents=leg["documents"])
+            pages, cards = split["pages"], split["cards"]
         return SearchResult(
             query=query,
             hits=self._collapse(pages, k, self.max_per_source),

@@ -61,6 +61,13 @@ def test_notebook_cells_outputs_and_removed_input(mini_corpus):
     assert count.output == "120"
 
 
+def test_markdown_chunk_code_has_no_fences(mini_corpus, counter):
+    chunks = chunk_page(_page(mini_corpus, "guide.md"), counter)
+    selecting = next(c for c in chunks if c.meta["headings"].endswith("Selecting atoms"))
+    assert selecting.meta["code"].startswith("import mini\n") and "```" not in selecting.meta["code"]
+    assert "```python" in selecting.content  # the readable content keeps its fences
+
+
 def test_chunks_keep_code_with_its_explanation(mini_corpus, counter):
     page = _page(mini_corpus, "waters.ipynb")
     chunks = chunk_page(page, counter)

@@ -52,6 +52,16 @@ def _render(block: Block, fmt: str) -> str:
     return text
 
 
+def _code_of(block: Block) -> str:
+    """The code of a code block, without Markdown fence lines."""
+    lines = block.text.splitlines()
+    if lines and lines[0].lstrip().startswith(("```", "~~~")):
+        lines = lines[1:]
+        if lines and lines[-1].strip() in ("```", "~~~", "````"):
+            lines = lines[:-1]
+    return "\n".join(lines)
+
+
 def _split_prose(text: str, budget: int, counter: TokenCounter) -> list[str]:
     """Split an over-long prose block at sentence or line boundaries."""
     pieces = re.split(r"(?<=[.!?])\s+|\n", text)
@@ -117,8 +127,9 @@ def chunk_page(page: Page, counter: TokenCounter, max_tokens: int = DEFAULT_MAX_
                 units.append((text, block.code))
         for group in _pack(units, budget, counter):
             content = "\n\n".join(text for text, _ in group)
+            rendered_code = {text for text, is_code in group if is_code}
             code = "\n\n".join(
-                b.text for b in section.blocks if b.code and _render(b, page.fmt) in {t for t, c in group if c}
+                _code_of(b) for b in section.blocks if b.code and _render(b, page.fmt) in rendered_code
             )
             url = page.file.url
             if section.anchor and section.headings and section.headings[0:1] != [section.headings[-1]]:

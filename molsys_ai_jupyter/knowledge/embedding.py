@@ -43,35 +43,32 @@ def model_version() -> str:
     return f"{MODEL_NAME} ({MODEL_PACKAGE} {version(MODEL_PACKAGE)})"
 
 
-def document_embedder(batch_size: int = 32, progress_bar: bool = True):
+def _embedder_settings() -> dict:
+    """What both embedders share: the packaged model, offline, unit-length vectors."""
     offline()
+    return {"model": str(model_dir()), "local_files_only": True, "normalize_embeddings": True}
+
+
+def document_embedder(batch_size: int = 32, progress_bar: bool = True):
     from haystack_integrations.components.embedders.sentence_transformers import (
         SentenceTransformersDocumentEmbedder,
     )
 
     return SentenceTransformersDocumentEmbedder(
-        model=str(model_dir()),
-        local_files_only=True,
+        **_embedder_settings(),
         batch_size=batch_size,
         progress_bar=progress_bar,
         meta_fields_to_embed=["context"],
         embedding_separator="\n",
-        normalize_embeddings=True,
     )
 
 
 def text_embedder():
-    offline()
     from haystack_integrations.components.embedders.sentence_transformers import (
         SentenceTransformersTextEmbedder,
     )
 
-    return SentenceTransformersTextEmbedder(
-        model=str(model_dir()),
-        local_files_only=True,
-        progress_bar=False,
-        normalize_embeddings=True,
-    )
+    return SentenceTransformersTextEmbedder(**_embedder_settings(), progress_bar=False)
 
 
 def passage_key(text: str) -> str:

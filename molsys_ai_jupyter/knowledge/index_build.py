@@ -32,11 +32,14 @@ from .index_files import MANIFEST_NAME, builds_dir, read_manifest
 KEEP_PREVIOUS_BUILDS = 1
 
 
-def fingerprint(chunk_ids: list[str], params: ChunkParams, model: str) -> str:
+def fingerprint(chunks, params: ChunkParams, model: str) -> str:
+    """Changes whenever anything stored would change: text, metadata, parameters, model."""
     digest = hashlib.sha256()
     digest.update(json.dumps([params.to_dict(), model], sort_keys=True).encode())
-    for chunk_id in chunk_ids:
-        digest.update(chunk_id.encode())
+    for chunk in chunks:
+        digest.update(chunk.id.encode())
+        digest.update(chunk.content.encode())
+        digest.update(json.dumps(chunk.meta, sort_keys=True).encode())
     return digest.hexdigest()[:16]
 
 
@@ -65,7 +68,7 @@ def build_index(
     corpus_manifest, chunks = load_chunks(settings.corpus, model_dir(), params)
     model = model_version()
     print_ = log if progress else (lambda *a, **k: None)
-    fp = fingerprint([c.id for c in chunks], params, model)
+    fp = fingerprint(chunks, params, model)
     current = read_manifest(settings.index_path, missing_ok=True)
     if current and current.get("fingerprint") == fp and not force:
         print_(f"index '{settings.index_name}' is up to date ({len(chunks)} chunks); use --force to rebuild")

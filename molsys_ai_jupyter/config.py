@@ -53,6 +53,11 @@ ENV_VARS = {
     "index_root": "MOLSYS_AI_INDEX_DIR",
     "index_name": "MOLSYS_AI_INDEX",
     "cache_dir": "MOLSYS_AI_CACHE",
+    "llm_url": "MOLSYS_AI_LLM_URL",
+    "model": "MOLSYS_AI_MODEL",
+    "api_key": "MOLSYS_AI_API_KEY",
+    "llm_timeout": "MOLSYS_AI_LLM_TIMEOUT",
+    "gguf_path": "MOLSYS_AI_GGUF",
 }
 
 
@@ -64,6 +69,18 @@ class Settings:
     index_root: Path = field(default_factory=_default_index_root)
     index_name: str = "molsyssuite"
     cache_dir: Path = field(default_factory=_default_cache_dir)
+    # language model: an OpenAI-compatible server when llm_url is set (vLLM in
+    # production), else the embedded CPU model (SmolLM2-135M GGUF, or gguf_path)
+    llm_url: str | None = None
+    model: str | None = None
+    api_key: str | None = None
+    llm_timeout: float = 60.0
+    llm_retries: int = 2
+    gguf_path: Path | None = None
+    temperature: float = 0.2
+    repeat_penalty: float = 1.1
+    max_answer_tokens: int = 384
+    context_tokens: int = 4096
 
     @property
     def corpus(self) -> Path:
@@ -93,11 +110,31 @@ class Settings:
         return replace(self, **_coerce(clean))
 
 
-_PATH_FIELDS = {"data_root", "corpus_dir", "structures_dir", "index_root", "cache_dir"}
+_PATH_FIELDS = {"data_root", "corpus_dir", "structures_dir", "index_root", "cache_dir", "gguf_path"}
+_FLOAT_FIELDS = {"llm_timeout", "temperature", "repeat_penalty"}
+_INT_FIELDS = {"llm_retries", "max_answer_tokens", "context_tokens"}
 
 
 def _coerce(values: dict) -> dict:
-    return {k: (Path(v).expanduser() if k in _PATH_FIELDS else v) for k, v in values.items()}
+    out = {}
+    for key, value in values.items():
+        if key in _PATH_FIELDS:
+            value = Path(value).expanduser()
+        elif key in _FLOAT_FIELDS:
+            value = _number(key, value, float)
+        elif key in _INT_FIELDS:
+            value = _number(key, value, int)
+        out[key] = value
+    return out
+
+
+def _number(key: str, value, kind):
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        from .errors import MolsysAIError
+
+        raise MolsysAIError(f"setting {key} must be a number, got {value!r}") from None
 
 
 def config_file() -> Path:

@@ -26,8 +26,18 @@ def _add_data_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--name", dest="index_name", help="index name (default molsyssuite)")
 
 
+def _add_llm_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("language model (default: the embedded offline model)")
+    group.add_argument("--llm-url", help="OpenAI-compatible server, e.g. http://gpu-node:8000/v1 (env MOLSYS_AI_LLM_URL)")
+    group.add_argument("--model", help="model name on that server (env MOLSYS_AI_MODEL; default: the one it serves)")
+    group.add_argument("--timeout", type=float, help="seconds to wait for the server (env MOLSYS_AI_LLM_TIMEOUT)")
+
+
 def _settings(args):
     return load_settings(
+        llm_url=getattr(args, "llm_url", None),
+        model=getattr(args, "model", None),
+        llm_timeout=getattr(args, "timeout", None),
         data_root=getattr(args, "data", None),
         corpus_dir=getattr(args, "corpus", None),
         structures_dir=getattr(args, "structures", None),
@@ -64,6 +74,16 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--json", action="store_true", help="machine-readable output")
     _add_data_flags(search)
     search.set_defaults(func=cmd_search)
+
+    ask = sub.add_parser("ask", help="ask a question; a cited, API-verified answer from the docs")
+    ask.add_argument("question", help="your question")
+    ask.add_argument("-k", type=int, default=3, help="documentation pages to read (default 3)")
+    ask.add_argument("--project", help="only this project (molsysmt, pyunitwizard, …)")
+    ask.add_argument("--json", action="store_true", help="machine-readable answer (no streaming)")
+    ask.add_argument("--no-stream", action="store_true", help="print the answer when it is complete")
+    _add_llm_flags(ask)
+    _add_data_flags(ask)
+    ask.set_defaults(func=cmd_ask)
 
     bench = sub.add_parser("bench", help="benchmarks with JSON output")
     bench_sub = bench.add_subparsers(dest="bench_command", metavar="BENCH")
@@ -134,6 +154,23 @@ def cmd_search(args) -> int:
 
     print_search_result(result)
     print(f"(search {result.latency_ms:.0f} ms; loading the index and model took {load_ms / 1000:.1f} s)")
+    return 0
+
+
+def cmd_ask(args) -> int:
+    from ..assistant import Assistant, validate_question
+
+    validate_question(args.question)
+    assistant = Assistant(_settings(args))
+    streaming = not (args.json or args.no_stream)
+    on_token = (lambda piece: print(piece, end="", flush=True)) if streaming else None
+    answer = assistant.ask(args.question, k=args.k, project=args.project, on_token=on_token)
+    if args.json:
+        print(json.dumps(answer.to_dict(), indent=2))
+        return 0
+    from .render import print_answer
+
+    print_answer(answer, streamed=streaming)
     return 0
 
 

@@ -31,3 +31,24 @@ def print_search_result(result) -> None:
             if card.url:
                 print(f"    {card.url}")
     print()
+
+
+def print_answer(answer, streamed: bool) -> None:
+    """After a streamed draft, print what verification changed and the final answer's extras."""
+    if not streamed:
+        print(answer.text)
+    else:
+        print("\n")
+        if answer.text.strip() != answer.draft.strip() and not answer.weak_retrieval:
+            if answer.fixed or answer.removed or answer.rewritten:
+                changes = [f"{old} → {new}" for old, new in answer.fixed] + [f"removed {n}" for n in answer.removed]
+                print("Verified against the API: " + ("; ".join(changes) or "rewritten") + ". The checked answer:\n")
+                print(answer.text)
+            else:
+                tail = answer.text[len(answer.draft.strip()):].strip() if answer.text.startswith(answer.draft.strip()) else answer.text
+                print(tail)
+    verification = answer.verification
+    status = "all API names exist" if verification.get("ok") else f"{len(verification.get('issues', []))} issue(s) remain"
+    timings = answer.timings
+    print(f"\n[{answer.backend}: {answer.model} · first token {timings.get('ttft_ms', 0) / 1000:.1f} s · "
+          f"total {timings.get('total_ms', 0) / 1000:.1f} s · verified: {status}]")

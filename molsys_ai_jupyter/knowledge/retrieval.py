@@ -51,11 +51,13 @@ class SearchResult:
     hits: list[Hit]  # documentation chunks, best first, one per page
     api: list[Hit]  # API symbol cards, best first
     latency_ms: float = 0.0
+    best_similarity: float = 0.0  # cosine similarity of the closest chunk (dense leg): how on-topic the query is
 
     def to_dict(self) -> dict:
         return {
             "query": self.query,
             "latency_ms": round(self.latency_ms, 2),
+            "best_similarity": round(self.best_similarity, 4),
             "hits": [h.to_dict() for h in self.hits],
             "api": [h.to_dict() for h in self.api],
         }
@@ -160,6 +162,7 @@ class Retriever:
             hits=self._collapse(pages, k, self.max_per_source),
             api=self._collapse(cards, self.n_api, 1),
             latency_ms=(time.perf_counter() - started) * 1000.0,
+            best_similarity=self._dense.last_best_similarity if mode != "bm25" else 0.0,
         )
 
     @staticmethod

@@ -1,0 +1,189 @@
+"""The assistant: question → retrieval → compact prompt → streamed draft →
+verification (one constrained rewrite, then deterministic fixes) → an answer
+with numbered citations, a checked example from the docs and the real API."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Callable
+
+from ..config import Settings
+from ..errors import InvalidQuery
+from ..knowledge.verifier import verify_code, verify_text
+from .citations import clean_markers
+from .prompt import build_messages, rewrite_messages
+from .sanitize import api_issues, sanitize
+
+MAX_QUESTION_CHARS = 4000
+WEAK_SIMILARITY = 0.42  # dev questions score ≥ 0.47, off-topic ones ≤ 0.41 (see the assistant notes)
+EXAMPLE_MAX_LINES = 14
+NOT_DOCUMENTED = (
+    "I could not find this in the MolSysSuite documentation, so I will not guess an answer. "
+    "The closest pages are listed below."
+)
+
+
+@dataclass
+class Source:
+    number: int
+    title: str
+    url: str
+    path: str
+    project: str
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str  # the final, verified answer (markdown)
+    sources: list[Source]
+    cited: list[int]  # source numbers the text cites
+    draft: str  # what the model wrote, before verification
+    verification: dict
+    fixed: list[tuple[str, str]] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    rewritten: bool = False
+    weak_retrieval: bool = False
+    api: list[str] = field(default_factory=list)
+    backend: str = ""
+    model: str = ""
+    timings: dict = field(default_factory=dict)  # retrieval_ms, ttft_ms (from the question), llm_ms, total_ms
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def validate_question(question: str) -> str:
+    if question is None or not str(question).strip():
+        raise InvalidQuery("empty question", 'ask something, e.g. molsys-ai ask "how do I count waters?"')
+    question = str(question).strip()
+    if len(question) > MAX_QUESTION_CHARS:
+        raise InvalidQuery(f"question too long ({len(question)} characters, the limit is {MAX_QUESTION_CHARS})",
+                           "shorten it, or put long code in the notebook context")
+    return question
+
+
+class Assistant:
+    def __init__(self, settings: Settings, retriever=None, backend=None, registry=None):
+        self.settings = settings
+        self._retriever = retriever
+        self._backend = backend
+        self._registry = registry
+
+    @property
+    def retriever(self):
+        if self._retriever is None:
+            from ..knowledge.retrieval import Retriever
+
+            self._retriever = Retriever(self.settings)
+        return self._retriever
+
+    @property
+    def backend(self):
+        if self._backend is None:
+            from ..llm import get_backend
+
+            self._backend = get_backend(self.settings)
+        return self._backend
+
+    @property
+    def registry(self):
+        if self._registry is None:
+            from ..knowledge.registry import load_registry
+
+            self._registry = load_registry(self.settings.corpus)
+        return self._registry
+
+    def prompt_budget(self) -> int:
+        """Prompt tokens: small on the embedded model (prompt length is its latency)."""
+        return 300 if self.backend.name == "embedded" else 2500
+
+    def ask(self, question: str, *, k: int = 3, project: str | None = None, history: list[dict] | None = None,
+            notebook_context: str | None = None, on_token: Callable[[str], None] | None = None) -> Answer:
+        started = time.perf_counter()
+        question = validate_question(question)
+        backend = self.backend  # fail fast (server down, model missing) before retrieval work
+        result = self.retriever.search(question, k=k, project=project)
+        retrieval_ms = (time.perf_counter() - started) * 1000.0
+        sources = [Source(i, h.headings or h.title, h.url, h.path, h.project) for i, h in enumerate(result.hits, 1)]
+        timings = {"retrieval_ms": round(retrieval_ms, 1)}
+        if not result.hits or result.best_similarity < WEAK_SIMILARITY:
+            text = NOT_DOCUMENTED + "\n\n" + _sources_section(sources)
+            if on_token:
+                on_token(text)
+            timings["ttft_ms"] = timings["total_ms"] = round((time.perf_counter() - started) * 1000.0, 1)
+            report = verify_text(text, self.registry)
+            return Answer(question, text, sources, [], "", report.to_dict(), weak_retrieval=True,
+                          backend=backend.name, model=backend.model, timings=timings)
+
+        messages = build_messages(question, result.hits, result.api, budget_tokens=self.prompt_budget(),
+                                  history=history, notebook_context=notebook_context)
+        stream = backend.stream(messages, max_tokens=self.settings.max_answer_tokens,
+                                temperature=self.settings.temperature)
+        for piece in stream:
+            if on_token:
+                on_token(piece)
+        draft = stream.result.text.strip()
+        timings["ttft_ms"] = round(retrieval_ms + stream.result.ttft_ms, 1)
+        timings["llm_ms"] = round(stream.result.total_ms, 1)
+
+        text, rewritten = self._rewrite_if_invented(draft)
+        cleaned = sanitize(text, self.registry)
+        body, cited = clean_markers(cleaned.text.strip(), len(sources))
+        extras, extra_cited = self._grounded_extras(result, cited)
+        final = "\n\n".join(part for part in (body, extras, _sources_section(sources)) if part)
+        final_report = verify_text(final, self.registry)
+        timings["total_ms"] = round((time.perf_counter() - started) * 1000.0, 1)
+        return Answer(
+            question=question, text=final, sources=sources, cited=sorted(set(cited) | set(extra_cited)),
+            draft=draft, verification=final_report.to_dict(), fixed=cleaned.fixed, removed=cleaned.removed,
+            rewritten=rewritten, api=[c.symbol for c in result.api], backend=backend.name, model=backend.model,
+            timings=timings,
+        )
+
+    def _rewrite_if_invented(self, draft: str) -> tuple[str, bool]:
+        """One constrained rewrite when the draft names API that does not exist."""
+        issues = api_issues(verify_text(draft, self.registry))
+        if not issues:
+            return draft, False
+        corrections = []
+        for issue in issues:
+            name = issue.name if issue.kind == "unknown_symbol" else f"{issue.name}({issue.kwarg}=…)"
+            fix = f"use {issue.suggestions[0]}" if issue.suggestions else "remove it"
+            corrections.append(f"{name} does not exist: {fix}")
+        rewrite = self.backend.complete(rewrite_messages(draft, corrections),
+                                        max_tokens=self.settings.max_answer_tokens, temperature=0.0).text.strip()
+        if rewrite and len(api_issues(verify_text(rewrite, self.registry))) < len(issues):
+            return rewrite, True
+        return draft, False
+
+    def _grounded_extras(self, result, cited: list[int]) -> tuple[str, list[int]]:
+        """A checked code example from the best source that has one, and the real signatures."""
+        parts: list[str] = []
+        used: list[int] = []
+        for number, hit in enumerate(result.hits, 1):
+            code = "\n".join(hit.code.strip().splitlines()[:EXAMPLE_MAX_LINES])
+            if code and hit.project != "molsyssuite" and _is_clean_python(code, self.registry):
+                parts.append(f"Example from the docs [{number}]:\n\n```python\n{code}\n```")
+                used.append(number)
+                break
+        signatures = []
+        for card in result.api[:2]:
+            line = next((l for l in card.content.splitlines() if l.startswith("Signature: ")), "")
+            if line:
+                signatures.append(f"- `{line.removeprefix('Signature: ')}`" + (f" — {card.url}" if card.url else ""))
+        if signatures:
+            parts.append("API:\n" + "\n".join(signatures))
+        return "\n\n".join(parts), used
+
+
+def _is_clean_python(code: str, registry) -> bool:
+    report = verify_code(code, registry)
+    return report.ok
+
+
+def _sources_section(sources: list[Source]) -> str:
+    if not sources:
+        return ""
+    return "Sources:\n" + "\n".join(f"[{s.number}] {s.title} — {s.url}" for s in sources)

@@ -1,0 +1,108 @@
+"""The assistant's control flow on the toy index with a scripted model: citations,
+the verifier's rewrite and fixes, weak retrieval, history budget, bad input, and
+backend failures."""
+
+from __future__ import annotations
+
+import pytest
+
+from fake_llm import FakeLLM
+from molsys_ai_jupyter.assistant import Assistant
+from molsys_ai_jupyter.assistant.citations import citation_validity, clean_markers
+from molsys_ai_jupyter.assistant.prompt import build_messages, fit_history
+from molsys_ai_jupyter.errors import InvalidQuery
+from molsys_ai_jupyter.knowledge.registry import load_registry
+from molsys_ai_jupyter.llm.base import LLMError
+
+
+@pytest.fixture(scope="module")
+def registry(real_settings):
+    return load_registry(real_settings.corpus)
+
+
+def _assistant(settings, fake, registry):
+    return Assistant(settings.with_overrides(llm_url=fake.url, llm_timeout=5, llm_retries=0), registry=registry)
+
+
+def test_citations_are_mapped_and_invalid_markers_dropped():
+    text, cited = clean_markers("Use get [1] and remove [2]; see [7] and [1].", n_sources=2)
+    assert text == "Use get [1] and remove [2]; see  and [1]."
+    assert cited == [1, 2]
+    assert citation_validity("a [1] b [3]", 2) == 0.5 and citation_validity("no markers", 2) == 1.0
+
+
+def test_answer_streams_cites_and_links(mini_index, registry):
+    with FakeLLM(["Count them with the get function [1]. See also [9]."]) as fake:
+        pieces = []
+        answer = _assistant(mini_index, fake, registry).ask("how many water molecules are there?", on_token=pieces.append)
+    assert "".join(pieces) == answer.draft and len(pieces) > 3  # it streamed, word by word
+    assert "[9]" not in answer.text and answer.cited[0] == 1
+    assert answer.sources[0].url.startswith("https://example.org/mini/content/waters.html")
+    assert "Sources:\n[1]" in answer.text and answer.verification["ok"]
+    assert answer.backend == "openai" and answer.model == "fake-model"
+    prompt = fake.requests[0]["messages"][-1]["content"]
+    assert "[1] mini:" in prompt and "Question: how many water molecules" in prompt
+
+
+def test_invented_symbol_triggers_one_rewrite(mini_index, registry):
+    draft = "Align them with `msm.structure.align(molsys)` [1]."
+    rewrite = "Align them with `msm.structure.least_rmsd_align(molsys)` [1]."
+    with FakeLLM([draft, rewrite]) as fake:
+        answer = _assistant(mini_index, fake, registry).ask("how many water molecules are there?")
+    assert answer.rewritten and "least_rmsd_align" in answer.text
+    assert "msm.structure.align(" not in answer.text and answer.verification["ok"]
+    assert "least_rmsd_align" in fake.requests[1]["messages"][-1]["content"]  # the correction was asked for
+
+
+def test_unfixed_invention_is_removed_deterministically(mini_index, registry):
+    draft = ("First `msm.fetch('1tcd')` then:\n\n```python\nimport molsysmt as msm\nmsm.fetch('1tcd')\n```\n\n"
+             "and `msm.structure.get_rmsd(ms, selektion='backbone')` [1].")
+    with FakeLLM([draft, draft]) as fake:  # the rewrite changes nothing
+        answer = _assistant(mini_index, fake, registry).ask("how many water molecules are there?")
+    assert not answer.rewritten
+    assert "msm.fetch" not in answer.text and "fetch (not in the API)" in answer.text
+    assert "selection='backbone'" in answer.text and ("selektion", "selection") in answer.fixed
+    assert answer.verification["ok"]
+
+
+def test_weak_retrieval_says_not_documented_without_calling_the_model(mini_index, registry):
+    with FakeLLM(["should not be used"]) as fake:
+        answer = _assistant(mini_index, fake, registry).ask("What is the capital of France?")
+    assert answer.weak_retrieval and "could not find this" in answer.text
+    assert fake.requests == []
+
+
+def test_history_is_truncated_to_the_budget():
+    history = [{"role": "user", "content": f"question {i} " + "word " * 50} for i in range(20)]
+    kept = fit_history(history, budget_tokens=200)
+    assert kept and kept[-1] == history[-1] and len(kept) < len(history)
+    assert sum(len(t["content"]) for t in kept) / 3.6 <= 200
+    assert fit_history(history, budget_tokens=5) == []
+
+
+def test_prompt_stays_within_budget(mini_index):
+    from molsys_ai_jupyter.knowledge.retrieval import Retriever
+
+    result = Retriever(mini_index).search("waters", k=3)
+    messages = build_messages("waters?", result.hits, result.api, budget_tokens=300)
+    assert sum(len(m["content"]) for m in messages) / 3.6 <= 330
+
+
+@pytest.mark.parametrize("question, fragment", [("   ", "empty question"), ("x" * 5000, "too long")])
+def test_bad_questions(mini_index, registry, question, fragment):
+    with pytest.raises(InvalidQuery, match=fragment):
+        Assistant(mini_index, registry=registry).ask(question)
+
+
+def test_server_down_wrong_model_and_timeout(mini_index, registry):
+    down = mini_index.with_overrides(llm_url="http://127.0.0.1:9/v1", llm_retries=0, llm_timeout=2)
+    with pytest.raises(LLMError, match="cannot reach the language model server"):
+        Assistant(down, registry=registry).ask("waters?")
+    with FakeLLM(["hi"]) as fake:
+        wrong = mini_index.with_overrides(llm_url=fake.url, model="no-such-model", llm_retries=0)
+        with pytest.raises(LLMError, match="model 'no-such-model' is not served.*fake-model"):
+            Assistant(wrong, registry=registry).ask("how many water molecules are there?")
+    with FakeLLM(["slow"], delay=3) as fake:
+        slow = mini_index.with_overrides(llm_url=fake.url, llm_timeout=1, llm_retries=0)
+        with pytest.raises(LLMError, match="did not answer within 1 s"):
+            Assistant(slow, registry=registry).ask("how many water molecules are there?")

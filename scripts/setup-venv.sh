@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
-EXTRAS=${EXTRAS:-rag,test}
+EXTRAS=${EXTRAS:-embedded,test}
 CACHE=${MOLSYS_AI_CACHE:-$HOME/.cache/molsys-ai}
 pyver=$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 key=$( (cat pyproject.toml scripts/requirements.py scripts/setup-venv.sh; echo "$EXTRAS $pyver") | sha256sum | cut -c1-16)
@@ -20,8 +20,16 @@ if [ ! -f "$venv/.complete" ]; then
   "$PYTHON" -m venv "$venv"
   "$venv/bin/python" -m pip install --quiet --upgrade pip
   "$venv/bin/python" -m pip install --quiet hatchling editables
-  # shellcheck disable=SC2046
-  "$venv/bin/python" -m pip install --quiet $("$PYTHON" scripts/requirements.py ${EXTRAS//,/ })
+  # shellcheck disable=SC2086
+  "$PYTHON" scripts/requirements.py ${EXTRAS//,/ } > "$venv/requirements.txt"
+  # llama-cpp-python has no wheel on PyPI: build it once, keep it beside the venvs
+  llama=$(grep -i '^llama-cpp-python' "$venv/requirements.txt" | sed 's/\[[^]]*\]//' || true)
+  mkdir -p "$CACHE/wheels"
+  if [ -n "$llama" ] && ! ls "$CACHE/wheels"/llama_cpp_python-"${llama##*==}"-*.whl >/dev/null 2>&1; then
+    echo "building $llama once (10-25 min on 2 cores); the wheel is kept in $CACHE/wheels"
+    CMAKE_ARGS="-DLLAVA_BUILD=OFF" "$venv/bin/python" -m pip wheel --quiet --no-deps -w "$CACHE/wheels" "$llama"
+  fi
+  "$venv/bin/python" -m pip install --quiet --find-links "$CACHE/wheels" -r "$venv/requirements.txt"
   touch "$venv/.complete"
 fi
 "$venv/bin/python" -m pip install --quiet --no-deps --no-build-isolation -e .

@@ -10,6 +10,7 @@ from typing import Callable
 
 from ..config import Settings
 from ..errors import InvalidQuery
+from ..knowledge.api_cards import INTERNAL_PREFIXES
 from ..knowledge.verifier import verify_code, verify_text
 from .citations import clean_markers
 from .prompt import build_messages, rewrite_messages
@@ -18,6 +19,7 @@ from .sanitize import api_issues, sanitize
 MAX_QUESTION_CHARS = 4000
 WEAK_SIMILARITY = 0.42  # dev questions score ≥ 0.47, off-topic ones ≤ 0.41 (see the assistant notes)
 EXAMPLE_MAX_LINES = 14
+API_LINES = 3
 NOT_DOCUMENTED = (
     "I could not find this in the MolSysSuite documentation, so I will not guess an answer. "
     "The closest pages are listed below."
@@ -133,7 +135,10 @@ class Assistant:
         body, cited = clean_markers(cleaned.text.strip(), len(sources))
         extras, extra_cited = self._grounded_extras(result, cited)
         final = "\n\n".join(part for part in (body, extras, _sources_section(sources)) if part)
-        final_report = verify_text(final, self.registry)
+        recheck = sanitize(final, self.registry)  # the assembled answer is checked as a whole, too
+        final, final_report = recheck.text, recheck.report
+        cleaned.fixed += recheck.fixed
+        cleaned.removed += recheck.removed
         timings["total_ms"] = round((time.perf_counter() - started) * 1000.0, 1)
         return Answer(
             question=question, text=final, sources=sources, cited=sorted(set(cited) | set(extra_cited)),
@@ -162,20 +167,45 @@ class Assistant:
         """A checked code example from the best source that has one, and the real signatures."""
         parts: list[str] = []
         used: list[int] = []
-        for number, hit in enumerate(result.hits, 1):
+        for number, page in enumerate(result.hits, 1):
+            hit = result.code_hits.get(page.path, page)
             code = "\n".join(hit.code.strip().splitlines()[:EXAMPLE_MAX_LINES])
             if code and hit.project != "molsyssuite" and _is_clean_python(code, self.registry):
                 parts.append(f"Example from the docs [{number}]:\n\n```python\n{code}\n```")
                 used.append(number)
                 break
-        signatures = []
-        for card in result.api[:2]:
-            line = next((l for l in card.content.splitlines() if l.startswith("Signature: ")), "")
-            if line:
-                signatures.append(f"- `{line.removeprefix('Signature: ')}`" + (f" — {card.url}" if card.url else ""))
+        signatures = [f"- `{sym.name}{_arguments(sym.signature)}`" + (f" — {sym.doc_url}" if sym.doc_url else "")
+                      for sym in self._relevant_symbols(result)]
         if signatures:
             parts.append("API:\n" + "\n".join(signatures))
         return "\n\n".join(parts), used
+
+    def _relevant_symbols(self, result, limit: int = API_LINES):
+        """Public functions the best pages' code calls (weighted by page rank), then the best API cards."""
+        weight: dict[str, float] = {}
+        for rank, page in enumerate(result.hits[:2], 1):
+            hit = result.code_hits.get(page.path, page)
+            for name in verify_code(hit.code, self.registry).symbols_used if hit.code else []:
+                weight[name] = weight.get(name, 0.0) + 1.0 / rank
+        names = sorted(weight, key=lambda n: -weight[n]) + [c.symbol for c in result.api]
+        chosen, seen = [], set()
+        for name in names:
+            symbol = self.registry.resolve(name)
+            if symbol is None or symbol.name in seen or symbol.kind not in ("function", "class"):
+                continue
+            if symbol.name.startswith(INTERNAL_PREFIXES):
+                continue
+            seen.add(symbol.name)
+            chosen.append(symbol)
+            if len(chosen) == limit:
+                break
+        return chosen
+
+
+def _arguments(signature: str) -> str:
+    """``(a, b=1)`` out of ``name(a, b=1)``."""
+    start = signature.find("(")
+    return signature[start:] if start >= 0 else "()"
 
 
 def _is_clean_python(code: str, registry) -> bool:

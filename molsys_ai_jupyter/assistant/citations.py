@@ -5,26 +5,44 @@ from __future__ import annotations
 
 import re
 
-_MARKER = re.compile(r"\[(\d{1,2})\](?!\()")
+# a marker is not an index: nothing word-like or closing right before it, no "(" after it
+_MARKER = re.compile(r"(?<![\w\]\)'\"])\[(\d{1,2})\](?!\()")
+_CODE = re.compile(r"(^[ \t]*(```|~~~).*?^[ \t]*\2[ \t]*$|`[^`\n]*`)", re.S | re.M)
+
+
+def _prose_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the parts of ``text`` outside fenced blocks and inline code."""
+    spans, position = [], 0
+    for code in _CODE.finditer(text):
+        spans.append((position, code.start()))
+        position = code.end()
+    spans.append((position, len(text)))
+    return spans
+
+
+def _prose_markers(text: str) -> list[re.Match]:
+    return [m for start, end in _prose_spans(text) for m in _MARKER.finditer(text, start, end)]
 
 
 def markers(text: str) -> list[int]:
-    return [int(m.group(1)) for m in _MARKER.finditer(text)]
+    """Citation numbers in the prose (array indexes in code are not citations)."""
+    return [int(m.group(1)) for m in _prose_markers(text)]
 
 
 def clean_markers(text: str, n_sources: int) -> tuple[str, list[int]]:
     """Remove markers outside 1..n_sources; return the text and the cited numbers (in order)."""
     cited: list[int] = []
-
-    def keep(match: re.Match) -> str:
+    pieces, position = [], 0
+    for match in _prose_markers(text):
         number = int(match.group(1))
         if 1 <= number <= n_sources:
             if number not in cited:
                 cited.append(number)
-            return match.group(0)
-        return ""
-
-    return _MARKER.sub(keep, text), cited
+            continue
+        pieces.append(text[position : match.start()])
+        position = match.end()
+    pieces.append(text[position:])
+    return "".join(pieces), cited
 
 
 def citation_validity(text: str, n_sources: int) -> float:

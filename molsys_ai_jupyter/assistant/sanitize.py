@@ -53,8 +53,17 @@ def _block_ranges(lines: list[str]) -> list[tuple[int, int]]:
     return ranges
 
 
+_FENCE_LINE = re.compile(r"^[ \t]*(```|~~~)")
+
+
+def balance_fences(text: str) -> str:
+    """Close a code block the model left open, so later text is not read as code."""
+    opened = sum(1 for line in text.split("\n") if _FENCE_LINE.match(line)) % 2
+    return text.rstrip() + "\n```" if opened else text
+
+
 def sanitize(text: str, registry: SymbolRegistry) -> SanitizeResult:
-    result = SanitizeResult(text=text)
+    result = SanitizeResult(text=balance_fences(text))
     for _ in range(MAX_PASSES):
         report = verify_text(result.text, registry)
         issues = api_issues(report)

@@ -96,6 +96,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_flags(retrieval)
     retrieval.set_defaults(func=cmd_bench_retrieval)
 
+    answers = bench_sub.add_parser("answers", help="answer pass rate, invented API, citations, TTFT")
+    answers.add_argument("--questions", help="jsonl questions (default <data>/bench/dev_questions.jsonl)")
+    answers.add_argument("--json", dest="json_out", help="write the result JSON to this file")
+    answers.add_argument("-k", type=int, default=3, help="pages per answer (default 3)")
+    answers.add_argument("--limit", type=int, help="only the first N questions")
+    _add_llm_flags(answers)
+    _add_data_flags(answers)
+    answers.set_defaults(func=cmd_bench_answers)
+
     doctor = sub.add_parser("doctor", help="check corpus, index, packages and paths")
     doctor.add_argument("--json", action="store_true")
     _add_data_flags(doctor)
@@ -181,16 +190,38 @@ def cmd_bench_retrieval(args) -> int:
     settings = _settings(args)
     questions = load_questions(Path(args.questions) if args.questions else settings.bench / "dev_questions.jsonl")
     result = run_retrieval_bench(Retriever(settings), questions, k=args.k, repeats=args.repeats)
-    text = json.dumps(result, indent=2)
-    if args.json_out:
-        Path(args.json_out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json_out).write_text(text + "\n", encoding="utf-8")
+    _write_json(result, args.json_out)
     summary = {key: result[key] for key in ("n", "recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10")}
     summary["latency_ms"] = result["latency_ms"]
     summary["bm25"] = {k: result["baselines"]["bm25"][k] for k in ("recall@5", "mrr@10")}
     summary["dense"] = {k: result["baselines"]["dense"][k] for k in ("recall@5", "mrr@10")}
     print(json.dumps(summary))
     return 0
+
+
+def cmd_bench_answers(args) -> int:
+    from ..assistant import Assistant
+    from ..bench.answers import run_answers_bench
+    from ..bench.retrieval import load_questions
+
+    settings = _settings(args)
+    questions = load_questions(Path(args.questions) if args.questions else settings.bench / "dev_questions.jsonl")
+    questions = questions[: args.limit] if args.limit else questions
+
+    def progress(done, total, row):
+        mark = "pass" if row["pass"] else "fail"
+        print(f"  {done}/{total} {row['id']}: {mark} (first token {row['ttft_ms'] / 1000:.1f} s)", file=sys.stderr)
+
+    result = run_answers_bench(Assistant(settings), questions, k=args.k, progress=progress)
+    _write_json(result, args.json_out)
+    print(json.dumps({k: v for k, v in result.items() if k != "questions"}))
+    return 0
+
+
+def _write_json(result: dict, path: str | None) -> None:
+    if path:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
 
 
 def cmd_doctor(args) -> int:

@@ -12,7 +12,7 @@ the page that shows how, and the exact signature.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..config import Settings
@@ -52,6 +52,7 @@ class SearchResult:
     api: list[Hit]  # API symbol cards, best first
     latency_ms: float = 0.0
     best_similarity: float = 0.0  # cosine similarity of the closest chunk (dense leg): how on-topic the query is
+    code_hits: dict = field(default_factory=dict)  # page path → its best-ranked chunk with code (for examples)
 
     def to_dict(self) -> dict:
         return {
@@ -157,9 +158,13 @@ class Retriever:
             )
             split = PagesAndCards().run(documents=leg["documents"])
             pages, cards = split["pages"], split["cards"]
+        hits = self._collapse(pages, k, self.max_per_source)
+        wanted = {hit.path for hit in hits}
+        code_chunks = [d for d in pages if (d.meta or {}).get("code") and d.meta.get("path") in wanted]
         return SearchResult(
             query=query,
-            hits=self._collapse(pages, k, self.max_per_source),
+            hits=hits,
+            code_hits={h.path: h for h in self._collapse(code_chunks, len(wanted), 1)},
             api=self._collapse(cards, self.n_api, 1),
             latency_ms=(time.perf_counter() - started) * 1000.0,
             best_similarity=self._dense.last_best_similarity if mode != "bm25" else 0.0,

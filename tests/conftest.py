@@ -149,3 +149,54 @@ def real_settings():
     if not (settings.corpus / "MANIFEST.json").is_file():
         pytest.fail(f"the shared corpus is missing at {settings.corpus}: set MOLSYS_AI_DATA")
     return settings
+
+
+@pytest.fixture(scope="session")
+def real_index(real_settings, tmp_path_factory):
+    """The real corpus indexed once per session in a temp folder: (settings, manifest)."""
+    from molsys_ai_jupyter.knowledge.index_build import build_index
+
+    settings = real_settings.with_overrides(index_root=tmp_path_factory.mktemp("real-index"))
+    manifest = build_index(settings, progress=False)
+    return settings, manifest
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def llama_server():
+    """llama.cpp's own OpenAI-compatible server with the SmolLM2 GGUF on a free
+    loopback port: the protocol vLLM speaks in production. Yields its base URL."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from molsys_ai_jupyter.llm.embedded import packaged_gguf
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(packaged_gguf()), "--host", "127.0.0.1",
+         "--port", str(port), "--n_ctx", "2048", "--n_threads", "2"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/v1"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/models", timeout=2).read()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail("llama_cpp.server did not start")
+            time.sleep(0.5)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)

@@ -106,3 +106,11 @@ def test_server_down_wrong_model_and_timeout(mini_index, registry):
         slow = mini_index.with_overrides(llm_url=fake.url, llm_timeout=1, llm_retries=0)
         with pytest.raises(LLMError, match="did not answer within 1 s"):
             Assistant(slow, registry=registry).ask("how many water molecules are there?")
+
+
+def test_python_block_that_does_not_parse_is_dropped(mini_index, registry):
+    draft = "Try this [1]:\n\n```python\nprint(f\"{x[0]\")  # broken\n```\n\nIt counts waters."
+    with FakeLLM([draft]) as fake:
+        answer = _assistant(mini_index, fake, registry).ask("how many water molecules are there?")
+    assert "# broken" not in answer.text and "It counts waters." in answer.text
+    assert "Removed 1 code block(s)" in answer.text and answer.verification["ok"]

@@ -14,13 +14,6 @@ from molsys_ai_jupyter.knowledge.retrieval import Retriever
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def real_index(real_settings, tmp_path_factory):
-    settings = real_settings.with_overrides(index_root=tmp_path_factory.mktemp("real-index"))
-    manifest = build_index(settings, progress=False)
-    return settings, manifest
-
-
 def test_manifest_covers_every_project(real_index):
     settings, manifest = real_index
     assert set(manifest["corpus_commits"]) == {"molsysmt", "molsysviewer", "pyunitwizard", "topomt", "molsyssuite"}

@@ -133,6 +133,9 @@ class Assistant:
         text, rewritten = self._rewrite_if_invented(draft)
         cleaned = sanitize(text, self.registry)
         body, cited = clean_markers(cleaned.text.strip(), len(sources))
+        if cleaned.dropped_blocks:
+            body += (f"\n\n_(Removed {cleaned.dropped_blocks} code block(s) of the model's draft: "
+                     "they used API that does not exist or were not valid Python.)_")
         extras, extra_cited = self._grounded_extras(result, cited)
         final = "\n\n".join(part for part in (body, extras, _sources_section(sources)) if part)
         recheck = sanitize(final, self.registry)  # the assembled answer is checked as a whole, too

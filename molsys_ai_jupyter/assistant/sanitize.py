@@ -8,7 +8,14 @@ import re
 from dataclasses import dataclass, field
 
 from ..knowledge.registry import SymbolRegistry
-from ..knowledge.verifier import UNKNOWN_KWARG, UNKNOWN_SYMBOL, VerificationReport, split_fences, verify_text
+from ..knowledge.verifier import (
+    SYNTAX_ERROR,
+    UNKNOWN_KWARG,
+    UNKNOWN_SYMBOL,
+    VerificationReport,
+    split_fences,
+    verify_text,
+)
 
 _TOKEN = re.compile(r"[A-Za-z_][\w.]*")
 API_ISSUES = (UNKNOWN_SYMBOL, UNKNOWN_KWARG)
@@ -26,6 +33,11 @@ class SanitizeResult:
 
 def api_issues(report: VerificationReport) -> list:
     return [i for i in report.issues if i.kind in API_ISSUES]
+
+
+def _blocking_issues(report: VerificationReport) -> list:
+    """What an answer may not keep: invented API anywhere, Python blocks that do not parse."""
+    return [i for i in report.issues if i.kind in API_ISSUES or (i.kind == SYNTAX_ERROR and i.origin == "code")]
 
 
 def _token_at(line: str, col: int) -> re.Match | None:
@@ -66,7 +78,7 @@ def sanitize(text: str, registry: SymbolRegistry) -> SanitizeResult:
     result = SanitizeResult(text=balance_fences(text))
     for _ in range(MAX_PASSES):
         report = verify_text(result.text, registry)
-        issues = api_issues(report)
+        issues = _blocking_issues(report)
         if not issues:
             result.report = report
             return result
@@ -79,6 +91,10 @@ def sanitize(text: str, registry: SymbolRegistry) -> SanitizeResult:
             if not 0 <= index < len(lines):
                 continue
             block = next((r for r in ranges if r[0] < index < r[1]), None)
+            if issue.kind == SYNTAX_ERROR:
+                if block is not None:
+                    drop.add(block)
+                continue
             edit = _edit_for(issue, lines[index], result)
             if edit is not None:
                 edits.append((index, *edit))

@@ -62,17 +62,24 @@ class OpenAIBackend(ChatBackend):
     def stream(self, messages: list[Message], *, max_tokens: int = 384, temperature: float = 0.2,
                json_schema: dict | None = None) -> ChatStream:
         extra = {"repeat_penalty": self.repeat_penalty, "repetition_penalty": self.repeat_penalty}
-        kwargs = {}
-        if json_schema is not None:
-            kwargs["response_format"] = {"type": "json_schema",
-                                         "json_schema": {"name": "answer", "schema": json_schema}}
-        try:
-            response = self.client.chat.completions.create(
-                model=self.model, messages=messages, stream=True, max_tokens=max_tokens,
-                temperature=temperature, stream_options={"include_usage": True}, extra_body=extra, **kwargs,
-            )
-        except self._openai.OpenAIError as exc:
-            raise self._fail(exc) from None
+        formats = [None]
+        if json_schema is not None:  # OpenAI/vLLM style first, then llama.cpp's server style
+            formats = [{"type": "json_schema", "json_schema": {"name": "answer", "schema": json_schema}},
+                       {"type": "json_object", "schema": json_schema}]
+        for attempt, response_format in enumerate(formats):
+            kwargs = {"response_format": response_format} if response_format else {}
+            try:
+                response = self.client.chat.completions.create(
+                    model=self.model, messages=messages, stream=True, max_tokens=max_tokens,
+                    temperature=temperature, stream_options={"include_usage": True}, extra_body=extra, **kwargs,
+                )
+                break
+            except self._openai.APIStatusError as exc:
+                if attempt + 1 < len(formats) and "response_format" in str(exc.message):
+                    continue
+                raise self._fail(exc) from None
+            except self._openai.OpenAIError as exc:
+                raise self._fail(exc) from None
         usage = Usage()
         return ChatStream(self._pieces(response, usage), self.name, self.model, usage)
 

@@ -114,3 +114,25 @@ def test_python_block_that_does_not_parse_is_dropped(mini_index, registry):
         answer = _assistant(mini_index, fake, registry).ask("how many water molecules are there?")
     assert "# broken" not in answer.text and "It counts waters." in answer.text
     assert "Removed 1 code block(s)" in answer.text and answer.verification["ok"]
+
+
+def test_chat_keeps_history_and_survives_errors(mini_index, registry):
+    import io
+
+    from rich.console import Console
+
+    from molsys_ai_jupyter.cli.chat import run_chat
+
+    inputs = iter(["how many water molecules are there?", "   ", "and how do I remove the waters?", "/clear",
+                   "x" * 5000, "/quit"])
+    out = io.StringIO()
+    with FakeLLM(["Use get [1].", "Use remove [1]."]) as fake:
+        code = run_chat(_assistant(mini_index, fake, registry), read=lambda prompt: next(inputs),
+                        console=Console(file=out, width=100))
+    text = out.getvalue()
+    assert code == 0 and "Use get" in text and "Use remove" in text
+    assert "example.org/mini/content/waters.html" in text or "Sources" in text
+    assert "error:" in text and "too long" in text  # a bad turn is reported, the chat goes on
+    second = fake.requests[1]["messages"]
+    assert [m["role"] for m in second] == ["system", "user", "assistant", "user"]  # the first turn was kept
+    assert second[1]["content"] == "how many water molecules are there?"

@@ -85,6 +85,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_flags(ask)
     ask.set_defaults(func=cmd_ask)
 
+    chat = sub.add_parser("chat", help="a multi-turn conversation about the docs")
+    chat.add_argument("-k", type=int, default=3, help="documentation pages per answer (default 3)")
+    chat.add_argument("--project", help="only this project (molsysmt, pyunitwizard, …)")
+    _add_llm_flags(chat)
+    _add_data_flags(chat)
+    chat.set_defaults(func=cmd_chat)
+
     bench = sub.add_parser("bench", help="benchmarks with JSON output")
     bench_sub = bench.add_subparsers(dest="bench_command", metavar="BENCH")
     bench_sub.required = True
@@ -181,6 +188,13 @@ def cmd_ask(args) -> int:
 
     print_answer(answer, streamed=streaming)
     return 0
+
+
+def cmd_chat(args) -> int:
+    from ..assistant import Assistant
+    from .chat import run_chat
+
+    return run_chat(Assistant(_settings(args)), k=args.k, project=args.project)
 
 
 def cmd_bench_retrieval(args) -> int:

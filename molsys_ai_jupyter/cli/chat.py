@@ -1,0 +1,59 @@
+"""``molsys-ai chat``: a multi-turn conversation in the terminal. Answers stream in as
+rendered Markdown, then are replaced by the verified answer; citations are links."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from ..errors import MolsysAIError
+
+HELP = "Commands: /clear forgets the conversation, /quit (or Ctrl-D) leaves."
+
+
+def linked_markdown(answer) -> str:
+    """The answer with its source list as Markdown links (clickable in most terminals)."""
+    text = answer.text.split("\nSources:\n")[0] if answer.sources else answer.text
+    if answer.sources:
+        text += "\n\n**Sources**\n\n" + "\n".join(f"{s.number}. [{s.title}]({s.url})" for s in answer.sources)
+    return text
+
+
+def run_chat(assistant, *, k: int = 3, project: str | None = None, read: Callable[[str], str] = input,
+             console=None) -> int:
+    from rich.console import Console
+    from rich.live import Live
+    from rich.markdown import Markdown
+
+    console = console or Console()
+    backend = assistant.backend
+    console.print(f"[bold]MolSys-AI[/bold] chat · {backend.name}: {backend.model}. {HELP}")
+    history: list[dict] = []
+    while True:
+        try:
+            question = read("you › ").strip()
+        except (EOFError, KeyboardInterrupt):
+            console.print()
+            return 0
+        if not question:
+            continue
+        if question in ("/quit", "/exit"):
+            return 0
+        if question == "/clear":
+            history.clear()
+            console.print("(conversation cleared)")
+            continue
+        pieces: list[str] = []
+        try:
+            with Live(Markdown(""), console=console, refresh_per_second=8) as live:
+                def show(piece: str) -> None:
+                    pieces.append(piece)
+                    live.update(Markdown("".join(pieces)))
+
+                answer = assistant.ask(question, k=k, project=project, history=history, on_token=show)
+                live.update(Markdown(linked_markdown(answer)))
+        except MolsysAIError as exc:  # the conversation survives a bad turn
+            console.print(f"[red]error:[/red] {exc}")
+            continue
+        if answer.fixed or answer.removed:
+            console.print(f"[dim](verified against the API: {len(answer.fixed)} fixed, {len(answer.removed)} removed)[/dim]")
+        history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.draft or answer.text}]

@@ -1,8 +1,10 @@
 """Settings: one place for defaults, read from env vars and an optional TOML file.
 
 Precedence (highest first): explicit overrides (CLI flags, function arguments) >
-environment variables > the TOML file (``MOLSYS_AI_CONFIG`` or
-``~/.config/molsys-ai/config.toml``) > built-in defaults.
+IPython config (``c.MolsysAI.<setting>`` in a profile's ``ipython_config.py``, or
+``%config MolsysAI.<setting> = …`` once the extension is loaded) > environment
+variables > the TOML file (``MOLSYS_AI_CONFIG`` or ``~/.config/molsys-ai/config.toml``)
+> built-in defaults.
 
 Data layout under the data root (default ``../shared`` relative to the repo root):
 ``corpus/`` (documentation snapshot), ``data/structures/`` (molecular files),
@@ -12,6 +14,7 @@ Data layout under the data root (default ``../shared`` relative to the repo root
 from __future__ import annotations
 
 import os
+import sys
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -159,9 +162,25 @@ def _from_env() -> dict:
     return {name: os.environ[var] for name, var in ENV_VARS.items() if os.environ.get(var)}
 
 
+IPYTHON_SECTION = "MolsysAI"
+
+
+def _from_ipython() -> dict:
+    """Settings from the running IPython's config, if IPython is already loaded
+    (never imported here: plain Python and the CLI stay light)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None:
+        return {}
+    section = shell.config.get(IPYTHON_SECTION) or {}
+    known = {f.name for f in fields(Settings)}
+    return {k: v for k, v in section.items() if k in known}
+
+
 def load_settings(**overrides) -> Settings:
-    """Defaults < TOML file < environment < explicit overrides."""
+    """Defaults < TOML file < environment < IPython config < explicit overrides."""
     values = _from_toml(config_file())
     values.update(_from_env())
+    values.update(_from_ipython())
     values.update({k: v for k, v in overrides.items() if v is not None})
     return Settings(**_coerce(values))

@@ -136,3 +136,17 @@ def test_chat_keeps_history_and_survives_errors(mini_index, registry):
     second = fake.requests[1]["messages"]
     assert [m["role"] for m in second] == ["system", "user", "assistant", "user"]  # the first turn was kept
     assert second[1]["content"] == "how many water molecules are there?"
+
+
+@pytest.mark.parametrize(
+    "draft, expected",
+    [
+        ("Hi\n```\n```\nthere", "Hi\nthere"),  # an empty block goes
+        ("Run:\n```python\nx = 1", "Run:\n```python\nx = 1\n```"),  # an open block is closed
+        ("Fine\n```python\nx = 1\n```", "Fine\n```python\nx = 1\n```"),
+    ],
+)
+def test_balance_fences(draft, expected):
+    from molsys_ai_jupyter.assistant.sanitize import balance_fences
+
+    assert balance_fences(draft) == expected

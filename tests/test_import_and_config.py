@@ -45,3 +45,23 @@ def test_default_data_root_is_shared_next_to_the_repo(monkeypatch, tmp_path):
     repo = Path(__file__).resolve().parents[1]
     assert load_settings().data_root == (repo / ".." / "shared").resolve()
     assert load_settings().index_root == repo / "indexes"
+
+
+def test_ipython_config_sits_between_env_and_explicit_overrides(monkeypatch, tmp_path):
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    monkeypatch.setenv("MOLSYS_AI_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.setenv("MOLSYS_AI_LLM_URL", "http://from-env:8000/v1")
+    config = Config()
+    config.MolsysAI.llm_url = "http://from-ipython:8000/v1"
+    config.MolsysAI.llm_timeout = 7
+    shell = InteractiveShell.instance(config=config)
+    try:
+        settings = load_settings()
+        assert settings.llm_url == "http://from-ipython:8000/v1" and settings.llm_timeout == 7.0
+        assert load_settings(llm_url="http://flag/v1").llm_url == "http://flag/v1"
+    finally:
+        InteractiveShell.clear_instance()
+        del shell
+    assert load_settings().llm_url == "http://from-env:8000/v1"

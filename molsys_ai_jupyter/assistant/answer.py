@@ -20,6 +20,7 @@ MAX_QUESTION_CHARS = 4000
 WEAK_SIMILARITY = 0.42  # dev questions score ≥ 0.47, off-topic ones ≤ 0.41 (see the assistant notes)
 EXAMPLE_MAX_LINES = 14
 API_LINES = 3
+LOW_LEVEL_PREFIXES = (*INTERNAL_PREFIXES, "molsysmt.lib.")  # not what a user calls
 NOT_DOCUMENTED = (
     "I could not find this in the MolSysSuite documentation, so I will not guess an answer. "
     "The closest pages are listed below."
@@ -196,7 +197,7 @@ class Assistant:
             symbol = self.registry.resolve(name)
             if symbol is None or symbol.name in seen or symbol.kind not in ("function", "class"):
                 continue
-            if symbol.name.startswith(INTERNAL_PREFIXES):
+            if symbol.name.startswith(LOW_LEVEL_PREFIXES):
                 continue
             seen.add(symbol.name)
             chosen.append(symbol)

@@ -68,10 +68,15 @@ def _block_ranges(lines: list[str]) -> list[tuple[int, int]]:
 _FENCE_LINE = re.compile(r"^[ \t]*(```|~~~)")
 
 
+_EMPTY_BLOCK = re.compile(r"^[ \t]*```[\w-]*[ \t]*\n[ \t]*```[ \t]*$\n?", re.M)
+
+
 def balance_fences(text: str) -> str:
-    """Close a code block the model left open, so later text is not read as code."""
+    """Close a code block the model left open (so later text is not read as code) and
+    drop empty ones."""
     opened = sum(1 for line in text.split("\n") if _FENCE_LINE.match(line)) % 2
-    return text.rstrip() + "\n```" if opened else text
+    text = text.rstrip() + "\n```" if opened else text
+    return _EMPTY_BLOCK.sub("", text)
 
 
 def sanitize(text: str, registry: SymbolRegistry) -> SanitizeResult:

@@ -6,4 +6,11 @@ sentence_transformers) are imported only by the functions that need them.
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = ["__version__", "load_ipython_extension"]
+
+
+def load_ipython_extension(shell) -> None:
+    """``%load_ext molsys_ai_jupyter``: registers ``%molsys`` (nothing heavy is imported)."""
+    from .magics import load
+
+    load(shell)

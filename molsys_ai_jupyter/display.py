@@ -1,0 +1,53 @@
+"""Showing answers in IPython: streamed into one updating Markdown output in
+notebooks, printed as they come in a terminal."""
+
+from __future__ import annotations
+
+import time
+
+UPDATE_EVERY_S = 0.15
+
+
+def in_notebook(shell) -> bool:
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+
+
+def linked_text(answer) -> str:
+    text = answer.text.split("\nSources:\n")[0] if answer.sources else answer.text
+    if answer.sources:
+        text += "\n\n**Sources**\n\n" + "\n".join(f"{s.number}. [{s.title}]({s.url})" for s in answer.sources)
+    return text
+
+
+class AnswerView:
+    def __init__(self, shell):
+        self.notebook = in_notebook(shell)
+        self.pieces: list[str] = []
+        self._handle = None
+        self._last = 0.0
+
+    def token(self, piece: str) -> None:
+        self.pieces.append(piece)
+        if not self.notebook:
+            print(piece, end="", flush=True)
+            return
+        from IPython.display import Markdown, display
+
+        now = time.monotonic()
+        if self._handle is None:
+            self._handle = display(Markdown("".join(self.pieces)), display_id=True)
+        elif now - self._last >= UPDATE_EVERY_S:
+            self._handle.update(Markdown("".join(self.pieces)))
+        self._last = now
+
+    def final(self, answer) -> None:
+        if self.notebook:
+            from IPython.display import Markdown, display
+
+            if self._handle is None:
+                display(Markdown(linked_text(answer)))
+            else:
+                self._handle.update(Markdown(linked_text(answer)))
+            return
+        print("\n")
+        print(answer.text)

@@ -1,0 +1,135 @@
+"""The IPython extension: ``%load_ext molsys_ai_jupyter`` registers ``%molsys``.
+
+    %molsys ask How do I count the waters of 1tcd?
+    %molsys status
+    %molsys config                      # show the settings in effect
+    %config MolsysAI.llm_url = "http://gpu-node:8000/v1"   # or any other setting
+
+Loading is instant: the assistant (and with it torch, haystack, chromadb, the
+model) is created on the first ``ask``.
+"""
+
+from __future__ import annotations
+
+import shlex
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_magic, magics_class
+from traitlets import Float, Int, Unicode
+from traitlets.config import Configurable
+
+from .config import IPYTHON_SECTION, load_settings
+from .errors import MolsysAIError
+
+USAGE = """%molsys ask QUESTION          answer from the MolSysSuite docs, with citations
+%molsys status                which model and index answer, and from where
+%molsys config                the settings in effect (change them with %config MolsysAI.<name> = value)
+%molsys help                  this text"""
+
+
+class MolsysAI(Configurable):
+    """Settings of MolSys-AI in IPython (``%config MolsysAI``); unset ones fall back to
+    the environment, the TOML file and the defaults."""
+
+    llm_url = Unicode(None, allow_none=True, help="OpenAI-compatible server, e.g. http://gpu-node:8000/v1").tag(config=True)
+    model = Unicode(None, allow_none=True, help="model name on that server").tag(config=True)
+    api_key = Unicode(None, allow_none=True, help="API key for that server").tag(config=True)
+    llm_timeout = Float(None, allow_none=True, help="seconds to wait for the server").tag(config=True)
+    data_root = Unicode(None, allow_none=True, help="folder holding corpus/, data/structures/, bench/").tag(config=True)
+    index_root = Unicode(None, allow_none=True, help="folder holding the indexes").tag(config=True)
+    index_name = Unicode(None, allow_none=True, help="index name").tag(config=True)
+    max_answer_tokens = Int(None, allow_none=True, help="longest answer, in tokens").tag(config=True)
+
+
+@magics_class
+class MolsysMagics(Magics):
+    def __init__(self, shell):
+        super().__init__(shell)
+        self._assistant = None
+        self._settings_key = None
+
+    def assistant(self):
+        settings = load_settings()
+        if self._assistant is None or settings != self._settings_key:
+            from .assistant import Assistant
+
+            self._assistant = Assistant(settings)
+            self._settings_key = settings
+        return self._assistant
+
+    @line_magic
+    def molsys(self, line: str):
+        try:
+            words = shlex.split(line)
+        except ValueError as exc:
+            raise UsageError(f"cannot read the arguments ({exc}); quote the question\n\n{USAGE}") from None
+        if not words or words[0] in ("help", "-h", "--help"):
+            print(USAGE)
+            return None
+        command, rest = words[0], line.strip()[len(words[0]):].strip()
+        try:
+            if command == "ask":
+                return self._ask(rest)
+            if command == "status":
+                return self._status()
+            if command == "config":
+                return self._config(rest)
+        except MolsysAIError as exc:
+            raise UsageError(str(exc)) from None
+        raise UsageError(f"unknown subcommand '{command}'\n\n{USAGE}")
+
+    def _ask(self, question: str):
+        from .display import AnswerView
+
+        if not question:
+            raise UsageError('%molsys ask needs a question, e.g. %molsys ask how do I count the waters?')
+        view = AnswerView(self.shell)
+        answer = self.assistant().ask(question, on_token=view.token)
+        view.final(answer)
+        self.shell.user_ns["_molsys_last_answer"] = answer
+        return None
+
+    def _status(self):
+        from .knowledge.index_files import check_index
+
+        settings = load_settings()
+        backend = f"OpenAI-compatible server {settings.llm_url}" if settings.llm_url else "embedded SmolLM2-135M (CPU)"
+        try:
+            manifest = check_index(settings.index_path)
+            index = f"{settings.index_path} ({manifest['counts']['chunks']} chunks, built {manifest['created_utc']})"
+        except MolsysAIError as exc:
+            index = str(exc)
+        print(f"backend  {backend}\nindex    {index}\ncorpus   {settings.corpus}")
+
+    def _config(self, rest: str):
+        if rest:
+            raise UsageError(f"change settings with %config {IPYTHON_SECTION}.<name> = value (e.g. "
+                             f"%config {IPYTHON_SECTION}.llm_url = 'http://gpu-node:8000/v1')")
+        settings = load_settings()
+        for name, value in vars(settings).items():
+            shown = "***" if name == "api_key" and value else value
+            print(f"{name:18s} {shown}")
+
+
+def keep_question_marks(lines: list[str]) -> list[str]:
+    """IPython reads a line ending in ``?`` as a help request (``%molsys ask … there?``
+    would show help for ``there``). Questions end in ``?``, so a ``%molsys`` line that
+    does is turned into the equivalent explicit magic call before that happens."""
+    out = []
+    for line in lines:
+        stripped = line.lstrip()
+        body = stripped.rstrip("\n").rstrip()
+        if stripped.startswith("%molsys ") and body.endswith("?"):
+            indent = line[: len(line) - len(stripped)]
+            out.append(f"{indent}get_ipython().run_line_magic('molsys', {body[len('%molsys '):]!r})\n")
+        else:
+            out.append(line)
+    return out
+
+
+def load(shell) -> None:
+    if not any(isinstance(c, MolsysAI) for c in shell.configurables):
+        shell.configurables.append(MolsysAI(parent=shell))
+    if keep_question_marks not in shell.input_transformers_cleanup:
+        shell.input_transformers_cleanup.append(keep_question_marks)
+    shell.register_magics(MolsysMagics)

@@ -1,0 +1,109 @@
+"""The IPython extension in a real InteractiveShell and a real kernel: instant load,
+%config settings, %molsys ask with citations, clear errors for malformed magics."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import nbformat
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+from nbclient import NotebookClient
+
+from fake_llm import FakeLLM
+
+
+@pytest.fixture
+def shell(monkeypatch, tmp_path):
+    monkeypatch.setenv("MOLSYS_AI_CONFIG", str(tmp_path / "none.toml"))
+    ip = InteractiveShell.instance()
+    ip.run_line_magic("load_ext", "molsys_ai_jupyter")
+    yield ip
+    InteractiveShell.clear_instance()
+
+
+def _configure(ip, settings, url):
+    for name, value in (("data_root", settings.data_root), ("index_root", settings.index_root), ("llm_url", url)):
+        ip.run_line_magic("config", f"MolsysAI.{name} = {str(value)!r}")
+
+
+def test_load_ext_imports_nothing_heavy():
+    code = (
+        "import sys, json\n"
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "ip = InteractiveShell.instance()\n"
+        "ip.run_line_magic('load_ext', 'molsys_ai_jupyter')\n"
+        "heavy = ['torch', 'haystack', 'chromadb', 'sentence_transformers', 'llama_cpp', 'openai', 'numpy']\n"
+        "print(json.dumps([m for m in heavy if m in sys.modules]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+def test_config_reaches_the_settings(shell):
+    from molsys_ai_jupyter.config import load_settings
+
+    shell.run_line_magic("config", "MolsysAI.llm_url = 'http://gpu-node:8000/v1'")
+    assert load_settings().llm_url == "http://gpu-node:8000/v1"
+
+
+def test_ask_streams_and_keeps_the_answer(shell, mini_index, capsys):
+    with FakeLLM(["Use the get function [1]."]) as fake:
+        _configure(shell, mini_index, fake.url)
+        shell.run_line_magic("molsys", "ask how many water molecules are there?")
+    out = capsys.readouterr().out
+    assert "Use the get function [1]." in out and "Sources:\n[1]" in out
+    answer = shell.user_ns["_molsys_last_answer"]
+    assert answer.sources[0].url.startswith("https://example.org/mini/content/waters.html")
+
+
+@pytest.mark.parametrize(
+    "line, message",
+    [("frobnicate", "unknown subcommand 'frobnicate'"), ("ask", "needs a question"),
+     ('ask "unclosed', "cannot read the arguments"), ("config llm_url=x", "%config MolsysAI")],
+)
+def test_malformed_magics_are_usage_errors(shell, line, message, capsys):
+    result = shell.run_cell(f"%molsys {line}")
+    assert result.error_in_exec is not None and message in str(result.error_in_exec)
+    assert "Traceback" not in capsys.readouterr().out
+
+
+def test_a_question_mark_is_part_of_the_question(shell, mini_index, capsys):
+    with FakeLLM(["Use get [1]."]) as fake:
+        _configure(shell, mini_index, fake.url)
+        shell.run_cell("%molsys ask how many water molecules are there?")
+        assert "how many water molecules are there?" in fake.requests[0]["messages"][-1]["content"]
+    assert "not found" not in capsys.readouterr().out  # not read as a help request for 'there'
+
+
+def test_backend_down_is_one_clear_line(shell, mini_index, capsys):
+    _configure(shell, mini_index, "http://127.0.0.1:9/v1")
+    shell.run_line_magic("config", "MolsysAI.llm_timeout = 2.0")
+    result = shell.run_cell("%molsys ask how many water molecules are there?")
+    assert "cannot reach the language model server" in str(result.error_in_exec)
+
+
+def test_real_kernel_renders_the_answer_as_markdown(mini_index):
+    with FakeLLM(["Count them with get [1]."]) as fake:
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [
+            nbformat.v4.new_code_cell("%load_ext molsys_ai_jupyter"),
+            nbformat.v4.new_code_cell(
+                f"%config MolsysAI.data_root = {str(mini_index.data_root)!r}\n"
+                f"%config MolsysAI.index_root = {str(mini_index.index_root)!r}\n"
+                f"%config MolsysAI.llm_url = {fake.url!r}"
+            ),
+            nbformat.v4.new_code_cell("%molsys ask how many water molecules are there?"),
+            nbformat.v4.new_code_cell("%molsys nonsense"),
+        ]
+        NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True).execute()
+    outputs = nb.cells[2].outputs
+    markdown = [o for o in outputs if o.get("data", {}).get("text/markdown")]
+    assert markdown, outputs
+    final = markdown[-1]["data"]["text/markdown"]
+    assert "Count them with get [1]." in final and "[Counting waters" in final
+    assert "(https://example.org/mini/content/waters.html" in final
+    error = "".join(o.get("text", "") for o in nb.cells[3].outputs)
+    assert "UsageError: unknown subcommand 'nonsense'" in error and "Traceback" not in error

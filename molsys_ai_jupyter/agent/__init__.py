@@ -1,0 +1,3 @@
+"""The agent: task → plan → code → verify → (approve) → execute → observe → repair → report.
+
+This package holds its parts; each is usable without Jupyter."""

@@ -12,13 +12,6 @@ def in_notebook(shell) -> bool:
     return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
 
 
-def linked_text(answer) -> str:
-    text = answer.text.split("\nSources:\n")[0] if answer.sources else answer.text
-    if answer.sources:
-        text += "\n\n**Sources**\n\n" + "\n".join(f"{s.number}. [{s.title}]({s.url})" for s in answer.sources)
-    return text
-
-
 class AnswerView:
     def __init__(self, shell):
         self.notebook = in_notebook(shell)
@@ -45,9 +38,9 @@ class AnswerView:
             from IPython.display import Markdown, display
 
             if self._handle is None:
-                display(Markdown(linked_text(answer)))
+                display(Markdown(answer.markdown_with_links()))
             else:
-                self._handle.update(Markdown(linked_text(answer)))
+                self._handle.update(Markdown(answer.markdown_with_links()))
             return
         print("\n")
         print(answer.text)

@@ -56,6 +56,13 @@ class Answer:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def markdown_with_links(self) -> str:
+        """The answer with its source list as Markdown links (for notebooks and terminals)."""
+        text = self.text.split("\nSources:\n")[0] if self.sources else self.text
+        if self.sources:
+            text += "\n\n**Sources**\n\n" + "\n".join(f"{s.number}. [{s.title}]({s.url})" for s in self.sources)
+        return text
+
 
 def validate_question(question: str) -> str:
     if question is None or not str(question).strip():

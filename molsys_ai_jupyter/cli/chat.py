@@ -10,14 +10,6 @@ from ..errors import MolsysAIError
 HELP = "Commands: /clear forgets the conversation, /quit (or Ctrl-D) leaves."
 
 
-def linked_markdown(answer) -> str:
-    """The answer with its source list as Markdown links (clickable in most terminals)."""
-    text = answer.text.split("\nSources:\n")[0] if answer.sources else answer.text
-    if answer.sources:
-        text += "\n\n**Sources**\n\n" + "\n".join(f"{s.number}. [{s.title}]({s.url})" for s in answer.sources)
-    return text
-
-
 def run_chat(assistant, *, k: int = 3, project: str | None = None, read: Callable[[str], str] = input,
              console=None) -> int:
     from rich.console import Console
@@ -50,7 +42,7 @@ def run_chat(assistant, *, k: int = 3, project: str | None = None, read: Callabl
                     live.update(Markdown("".join(pieces)))
 
                 answer = assistant.ask(question, k=k, project=project, history=history, on_token=show)
-                live.update(Markdown(linked_markdown(answer)))
+                live.update(Markdown(answer.markdown_with_links()))
         except MolsysAIError as exc:  # the conversation survives a bad turn
             console.print(f"[red]error:[/red] {exc}")
             continue

@@ -26,6 +26,11 @@ def _add_data_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--name", dest="index_name", help="index name (default molsyssuite)")
 
 
+def _add_retrieval_flags(parser: argparse.ArgumentParser, k: int, what: str) -> None:
+    parser.add_argument("-k", type=int, default=k, help=f"{what} (default {k})")
+    parser.add_argument("--project", help="only this project (molsysmt, pyunitwizard, …)")
+
+
 def _add_llm_flags(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("language model (default: the embedded offline model)")
     group.add_argument("--llm-url", help="OpenAI-compatible server, e.g. http://gpu-node:8000/v1 (env MOLSYS_AI_LLM_URL)")
@@ -68,8 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     search = sub.add_parser("search", help="search the documentation")
     search.add_argument("query", help="what you are looking for")
-    search.add_argument("-k", type=int, default=5, help="number of pages (default 5)")
-    search.add_argument("--project", help="only this project (molsysmt, pyunitwizard, …)")
+    _add_retrieval_flags(search, 5, "number of pages")
     search.add_argument("--mode", default="hybrid", help="hybrid (default), dense or bm25")
     search.add_argument("--json", action="store_true", help="machine-readable output")
     _add_data_flags(search)
@@ -77,8 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ask = sub.add_parser("ask", help="ask a question; a cited, API-verified answer from the docs")
     ask.add_argument("question", help="your question")
-    ask.add_argument("-k", type=int, default=3, help="documentation pages to read (default 3)")
-    ask.add_argument("--project", help="only this project (molsysmt, pyunitwizard, …)")
+    _add_retrieval_flags(ask, 3, "documentation pages to read")
     ask.add_argument("--json", action="store_true", help="machine-readable answer (no streaming)")
     ask.add_argument("--no-stream", action="store_true", help="print the answer when it is complete")
     _add_llm_flags(ask)
@@ -86,8 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.set_defaults(func=cmd_ask)
 
     chat = sub.add_parser("chat", help="a multi-turn conversation about the docs")
-    chat.add_argument("-k", type=int, default=3, help="documentation pages per answer (default 3)")
-    chat.add_argument("--project", help="only this project (molsysmt, pyunitwizard, …)")
+    _add_retrieval_flags(chat, 3, "documentation pages per answer")
     _add_llm_flags(chat)
     _add_data_flags(chat)
     chat.set_defaults(func=cmd_chat)

@@ -17,6 +17,8 @@ from haystack import Document, component
 
 MAX_QUERY_TOKENS = 512
 _WORD = re.compile(r"[0-9a-záéíóúñü_]+")
+# "get"/"use" are too common in questions to help; inside identifiers (get_rmsd) the whole
+# identifier is kept as a token, so they still match there
 STOPWORDS = frozenset(
     """a an and are as at be but by can do does for from how i if in into is it its me my
     of on or so that the their them then there these this to was we what when where which
@@ -25,8 +27,6 @@ STOPWORDS = frozenset(
     """el la los las un una unos unas de del y o en con para por que como cómo qué es son se
     su sus al lo mi mis""".split()
 )
-# "get"/"use" are too common in questions to help, but keep them inside identifiers
-_KEEP_IN_IDENTIFIERS = True
 
 
 @lru_cache(maxsize=1)

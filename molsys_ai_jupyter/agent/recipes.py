@@ -1,0 +1,187 @@
+"""A catalogue of verified, parameterised recipes for common molecular-analysis tasks.
+
+Small models are weak at free-form code; they are good enough to pick a recipe and
+fill a few parameters (by constrained JSON). Each recipe renders plain, readable
+code that sets ``answer`` (a number, list or string) — an MDTraj implementation
+that runs wherever MDTraj is installed, and a molsysmt one, used when molsysmt is
+importable and checked against the API registry either way.
+
+Parameter values are always inserted with ``repr`` so a selection string can never
+become code. A template line written ``?name rest`` is kept (as ``rest``) only when the
+parameter ``name`` is set, so the code shown to the user has no dead branches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+MDTRAJ_LOAD = "import mdtraj as md\n\ntraj = md.load({file})\n"
+MDTRAJ_LOAD_WITH_TOPOLOGY = "import mdtraj as md\n\ntraj = md.load({file}, top={topology})\n"
+MOLSYSMT_LOAD = "import molsysmt as msm\n\nmolecular_system = msm.convert({file})\n"
+
+
+@dataclass(frozen=True)
+class Param:
+    kind: str  # "file" | "selection" | "int" | "float" | "str"
+    default: object = None
+    help: str = ""
+
+    @property
+    def required(self) -> bool:
+        return self.default is None and self.kind == "file"
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str
+    summary: str
+    unit: str
+    mdtraj: str  # body after loading; may use {params}
+    molsysmt: str | None = None
+    params: dict[str, Param] = field(default_factory=dict)
+
+    def all_params(self) -> dict[str, Param]:
+        return {"file": Param("file", help="structure or trajectory file"),
+                "topology": Param("file", default="", help="topology file for a trajectory (xtc, dcd)"),
+                **self.params}
+
+    def resolve(self, values: dict) -> dict:
+        """The values with defaults filled in; unknown or missing required ones are errors."""
+        spec = self.all_params()
+        unknown = set(values) - set(spec)
+        if unknown:
+            raise ValueError(f"{self.name} does not take {', '.join(sorted(unknown))}")
+        out = {}
+        for name, param in spec.items():
+            value = values.get(name, param.default)
+            if value is None and param.required:
+                raise ValueError(f"{self.name} needs {name}")
+            if param.kind == "int" and value is not None:
+                value = int(value)
+            elif param.kind == "float" and value is not None:
+                value = float(value)
+            out[name] = value
+        return out
+
+    def render(self, values: dict, engine: str = "mdtraj") -> str:
+        resolved = self.resolve(values)
+        quoted = {k: repr(v) for k, v in resolved.items()}
+
+        def body(template: str) -> str:
+            lines = []
+            for line in template.splitlines(keepends=True):
+                if line.startswith("?"):
+                    name, _, rest = line[1:].partition(" ")
+                    if not resolved.get(name):
+                        continue
+                    line = rest
+                lines.append(line)
+            return "".join(lines).format(**quoted)
+
+        if engine == "molsysmt":
+            if self.molsysmt is None:
+                raise ValueError(f"{self.name} has no molsysmt implementation")
+            return MOLSYSMT_LOAD.format(**quoted) + body(self.molsysmt)
+        load = MDTRAJ_LOAD_WITH_TOPOLOGY if resolved["topology"] else MDTRAJ_LOAD
+        return load.format(**quoted) + body(self.mdtraj)
+
+
+SEL = Param("selection", "all", "MDTraj selection, e.g. 'protein', 'resname HOH', 'name CA'")
+FRAME = Param("int", 0, "frame (0 = first, -1 = last)")
+
+CATALOGUE: dict[str, Recipe] = {r.name: r for r in [
+    Recipe("count_atoms", "count the atoms (optionally of a selection)", "count",
+           "answer = int(len(traj.topology.select({selection})))\n",
+           "answer = msm.get(molecular_system, element='atom', selection={selection}, n_atoms=True)\n",
+           {"selection": SEL}),
+    Recipe("count_residues", "count residues, ions or molecules such as waters or chloride ions (by a selection)",
+           "count",
+           "atoms = traj.topology.select({selection})\n"
+           "answer = len({{traj.topology.atom(i).residue.index for i in atoms}})\n",
+           "answer = msm.get(molecular_system, element='group', selection={selection}, n_groups=True)\n",
+           {"selection": SEL}),
+    Recipe("count_chains", "count the chains", "count",
+           "atoms = traj.topology.select({selection})\n"
+           "answer = len({{traj.topology.atom(i).residue.chain.index for i in atoms}})\n",
+           "answer = msm.get(molecular_system, element='chain', selection={selection}, n_chains=True)\n",
+           {"selection": SEL}),
+    Recipe("count_frames", "count the frames, models or structures of a trajectory or NMR file", "count",
+           "answer = int(traj.n_frames)\n",
+           "answer = msm.get(molecular_system, n_structures=True)\n"),
+    Recipe("sequence", "the one-letter amino-acid sequence of the protein (optionally of one chain)", "sequence",
+           "residues = [r for r in traj.topology.residues if r.is_protein]\n"
+           "?chain_id residues = [r for r in residues if r.chain.chain_id == {chain_id}]\n"
+           "answer = ''.join(r.code for r in residues)\n",
+           None,
+           {"chain_id": Param("str", "", "chain identifier such as 'A' (empty: all chains)")}),
+    Recipe("distance", "distance between two atoms, in Å", "Å",
+           "a = traj.topology.select({selection_1})[0]\n"
+           "b = traj.topology.select({selection_2})[0]\n"
+           "answer = float(md.compute_distances(traj[{frame}], [[a, b]], periodic=False)[0, 0]) * 10.0\n",
+           "import pyunitwizard as puw\n"
+           "d = msm.structure.get_distances(molecular_system, selection={selection_1}, selection_2={selection_2},\n"
+           "                                structure_indices={frame}, pbc=False, syntax='MDTraj')\n"
+           "answer = float(puw.get_value(puw.convert(d[0, 0, 0], to_unit='angstroms')))\n",
+           {"selection_1": Param("selection", "", "first atom"), "selection_2": Param("selection", "", "second atom"),
+            "frame": FRAME}),
+    Recipe("radius_of_gyration", "radius of gyration (no mass weighting), in Å", "Å",
+           "atoms = traj.topology.select({selection})\n"
+           "answer = float(md.compute_rg(traj.atom_slice(atoms)[{frame}])[0]) * 10.0\n",
+           "import pyunitwizard as puw\n"
+           "rg = msm.structure.get_radius_of_gyration(molecular_system, selection={selection}, syntax='MDTraj')\n"
+           "answer = float(puw.get_value(puw.convert(rg[{frame}], to_unit='angstroms')))\n",
+           {"selection": SEL, "frame": FRAME}),
+    Recipe("count_near", "count atoms of a selection within a cutoff (Å) of another selection, e.g. waters near a ligand",
+           "count",
+           "around = traj.topology.select({around})\n"
+           "candidates = traj.topology.select({selection})\n"
+           "near = md.compute_neighbors(traj[{frame}], {cutoff_angstrom} / 10.0, around,\n"
+           "                            haystack_indices=candidates, periodic=False)[0]\n"
+           "answer = int(len(near))\n",
+           None,
+           {"selection": SEL, "around": Param("selection", "", "the reference atoms, e.g. 'resname HED'"),
+            "cutoff_angstrom": Param("float", 5.0, "cutoff in Å"), "frame": FRAME}),
+    Recipe("rmsd", "RMSD of one frame against a reference frame after superposition, in Å", "Å",
+           "atoms = traj.topology.select({selection})\n"
+           "answer = float(md.rmsd(traj[{frame}], traj, {reference_frame}, atom_indices=atoms)[0]) * 10.0\n",
+           None,
+           {"selection": Param("selection", "not element H", "atoms used (default: heavy atoms)"),
+            "frame": Param("int", -1, "frame to compare (-1 = last)"), "reference_frame": FRAME}),
+    Recipe("time_info", "time step between saved frames (ps) and total time spanned (ns)", "[ps, ns]",
+           "answer = [float(traj.timestep), float(traj.time[-1] - traj.time[0]) / 1000.0]\n"),
+    Recipe("secondary_structure_count", "number of residues in a secondary-structure class by DSSP "
+           "(H helix, E strand, C coil)", "count",
+           "ss = md.compute_dssp(traj[{frame}], simplified=True)[0]\n"
+           "answer = int((ss == {code}).sum())\n",
+           None,
+           {"code": Param("str", "H", "H, E or C"), "frame": FRAME}),
+    Recipe("sasa_total", "total solvent accessible surface area (Shrake-Rupley), in nm²", "nm²",
+           "atoms = traj.topology.select({selection})\n"
+           "answer = float(md.shrake_rupley(traj[{frame}], mode='atom')[0][atoms].sum())\n",
+           None,
+           {"selection": SEL, "frame": FRAME}),
+    Recipe("count_close_pairs", "count unique pairs of atoms of a selection closer than a cutoff (Å)", "count",
+           "import itertools\n"
+           "atoms = traj.topology.select({selection})\n"
+           "pairs = list(itertools.combinations(atoms, 2))\n"
+           "d = md.compute_distances(traj[{frame}], pairs, periodic=False)[0]\n"
+           "answer = int((d < {cutoff_angstrom} / 10.0).sum())\n",
+           None,
+           {"selection": Param("selection", "name CA", "atoms to pair"), "cutoff_angstrom": Param("float", 10.0, "Å"),
+            "frame": FRAME}),
+    Recipe("hbond_count", "number of hydrogen bonds (Baker-Hubbard) in a frame", "count",
+           "answer = int(len(md.baker_hubbard(traj[{frame}], periodic=False)))\n",
+           None,
+           {"frame": FRAME}),
+    Recipe("strip", "remove atoms (e.g. waters, ions, a ligand), optionally save the result as a new file, "
+           "and count the atoms left", "count",
+           "kept = traj.topology.select('not (' + {remove} + ')')\n"
+           "stripped = traj.atom_slice(kept)\n"
+           "?save_as stripped.save({save_as})\n"
+           "?save_as stripped = md.load({save_as})\n"
+           "answer = int(stripped.n_atoms)\n",
+           "stripped = msm.remove(molecular_system, selection={remove}, syntax='MDTraj')\n"
+           "answer = msm.get(stripped, n_atoms=True)\n",
+           {"remove": Param("selection", "water", "what to remove, e.g. 'water or resname CL'"),
+            "save_as": Param("str", "", "new file name in the working folder (empty: do not save)")}),
+]}

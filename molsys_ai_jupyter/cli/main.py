@@ -114,6 +114,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_flags(answers)
     answers.set_defaults(func=cmd_bench_answers)
 
+    agent = bench_sub.add_parser("agent", help="task success of the agent (recipes + constrained JSON)")
+    agent.add_argument("--tasks", help="jsonl tasks (default <data>/bench/dev_agent_tasks.jsonl)")
+    agent.add_argument("--json", dest="json_out", help="write the result JSON to this file")
+    agent.add_argument("--max-repairs", type=int, default=2)
+    _add_llm_flags(agent)
+    _add_data_flags(agent)
+    agent.set_defaults(func=cmd_bench_agent)
+
     doctor = sub.add_parser("doctor", help="check corpus, index, packages and paths")
     doctor.add_argument("--json", action="store_true")
     _add_data_flags(doctor)
@@ -231,6 +239,26 @@ def cmd_bench_answers(args) -> int:
     result = run_answers_bench(Assistant(settings), questions, k=args.k, progress=progress)
     _write_json(result, args.json_out)
     print(json.dumps({k: v for k, v in result.items() if k != "questions"}))
+    return 0
+
+
+def cmd_bench_agent(args) -> int:
+    from ..agent.agent import Agent
+    from ..bench.agent import load_tasks, run_agent_bench
+    from ..llm import get_backend
+
+    settings = _settings(args)
+    tasks = load_tasks(Path(args.tasks) if args.tasks else settings.bench / "dev_agent_tasks.jsonl")
+
+    def progress(done, total, row):
+        mark = "ok  " if row["success"] else "FAIL"
+        print(f"  {done}/{total} {row['id']}: {mark} {row['recipe']} {row['params']} → {row['final_answer']!r}",
+              file=sys.stderr)
+
+    agent = Agent(get_backend(settings), max_repairs=args.max_repairs)
+    result = run_agent_bench(agent, tasks, settings.structures, progress=progress)
+    _write_json(result, args.json_out)
+    print(json.dumps({k: v for k, v in result.items() if k != "tasks"}))
     return 0
 
 

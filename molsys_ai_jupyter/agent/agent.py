@@ -1,0 +1,109 @@
+"""The agent loop: observe → plan (recipe + parameters, by constrained JSON) → render
+code → check policy → approve → execute in the user's namespace → repair on error →
+report, with the final answer kept as ``_molsys_last`` in the user's namespace."""
+
+from __future__ import annotations
+
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .executor import execute
+from .observe import observe
+from .planner import plan
+from .policy import check_policy
+from .recipes import CATALOGUE
+
+# approve(code, findings) -> bool; findings need explicit consent even under --yes
+Approver = Callable[[str, list], bool]
+
+
+@dataclass
+class Attempt:
+    recipe: str = ""
+    params: dict = field(default_factory=dict)
+    code: str = ""
+    error: str = ""
+    policy: list = field(default_factory=list)
+
+
+@dataclass
+class AgentResult:
+    task: str
+    ok: bool
+    final_answer: object = None
+    code: str = ""
+    attempts: list[Attempt] = field(default_factory=list)
+    observation: dict = field(default_factory=dict)
+    new_variables: list[str] = field(default_factory=list)
+    changed_variables: list[str] = field(default_factory=list)
+    message: str = ""
+    timings: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["final_answer"] = _plain(self.final_answer)
+        return data
+
+
+def _plain(value):
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return value if isinstance(value, (int, float, str, list, dict, type(None))) else repr(value)
+
+
+@contextmanager
+def working_folder(folder: str | Path):
+    previous = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+class Agent:
+    def __init__(self, backend, max_repairs: int = 2, timeout_s: float = 120.0):
+        self.backend = backend
+        self.max_repairs = max_repairs
+        self.timeout_s = timeout_s
+
+    def run(self, task: str, shell, workdir: str | Path = ".", approve: Approver | None = None,
+            show: bool = True) -> AgentResult:
+        started = time.perf_counter()
+        observation = observe(workdir, shell.user_ns)
+        result = AgentResult(task=task, ok=False, observation=observation.to_dict())
+        feedback = None
+        for _ in range(self.max_repairs + 1):
+            attempt = Attempt()
+            result.attempts.append(attempt)
+            try:
+                chosen = plan(task, observation, self.backend, feedback)
+                attempt.recipe, attempt.params = chosen.recipe, chosen.params
+                recipe = CATALOGUE[chosen.recipe]
+                engine = observation.engine if recipe.molsysmt else "mdtraj"
+                attempt.code = recipe.render(chosen.params, engine=engine)
+            except ValueError as exc:
+                attempt.error = feedback = str(exc)
+                continue
+            attempt.policy = [f.to_dict() for f in check_policy(attempt.code, set(shell.user_ns), workdir)]
+            if attempt.policy and not (approve and approve(attempt.code, attempt.policy)):
+                result.message = "not run: " + "; ".join(f"{f['kind']}: {f['detail']}" for f in attempt.policy)
+                break
+            with working_folder(workdir):
+                run = execute(shell, attempt.code, timeout_s=self.timeout_s, show=show)
+            result.new_variables += run.new_variables
+            result.changed_variables += run.changed_variables
+            if run.ok and "answer" in run.new_variables + run.changed_variables:
+                result.ok, result.code = True, attempt.code
+                result.final_answer = shell.user_ns["answer"]
+                break
+            attempt.error = feedback = run.error or "the code did not set `answer`"
+        if not result.ok and not result.message:
+            result.message = f"gave up after {len(result.attempts)} attempt(s): {result.attempts[-1].error}"
+        result.timings["total_ms"] = round((time.perf_counter() - started) * 1000.0, 1)
+        shell.user_ns["_molsys_last"] = result
+        return result

@@ -44,3 +44,26 @@ class AnswerView:
             return
         print("\n")
         print(answer.text)
+
+
+def text_approval(code: str, findings: list) -> bool:
+    """Ask in the terminal or notebook (an input box) before running generated code."""
+    print(code)
+    for finding in findings:
+        print(f"  needs your consent — {finding['kind']}: {finding['detail']}")
+    reply = input("Run this code? [y/N] ").strip().lower()
+    return reply in ("y", "yes")
+
+
+def show_agent_result(result, shell) -> None:
+    if result.code and in_notebook(shell):
+        from IPython.display import Code, display
+
+        display(Code(result.code, language="python"))
+    if result.ok:
+        extra = f"; new variables: {', '.join(result.new_variables)}" if result.new_variables else ""
+        print(f"answer: {result.final_answer!r}  (in _molsys_last.final_answer{extra})")
+    else:
+        if result.code and not in_notebook(shell):
+            print(result.code)
+        print(result.message)

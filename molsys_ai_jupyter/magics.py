@@ -14,14 +14,17 @@ from __future__ import annotations
 import shlex
 
 from IPython.core.error import UsageError
-from IPython.core.magic import Magics, line_magic, magics_class
+from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from traitlets import Float, Int, Unicode
 from traitlets.config import Configurable
 
 from .config import IPYTHON_SECTION, load_settings
 from .errors import MolsysAIError
 
-USAGE = """%molsys ask QUESTION          answer from the MolSysSuite docs, with citations
+USAGE = """%%molsys [--yes] [--dry-run] [--max-repairs N]
+TASK IN PLAIN WORDS           turn a task into code, check it, run it in this kernel
+%molsys ask QUESTION          answer from the MolSysSuite docs, with citations
 %molsys status                which model and index answer, and from where
 %molsys config                the settings in effect (change them with %config MolsysAI.<name> = value)
 %molsys help                  this text"""
@@ -77,6 +80,32 @@ class MolsysMagics(Magics):
         except MolsysAIError as exc:
             raise UsageError(str(exc)) from None
         raise UsageError(f"unknown subcommand '{command}'\n\n{USAGE}")
+
+    @cell_magic("molsys")
+    @magic_arguments()
+    @argument("--yes", action="store_true", help="run without asking (dangerous code still asks)")
+    @argument("--dry-run", action="store_true", help="show the code, do not run it")
+    @argument("--max-repairs", type=int, default=2, help="attempts after a failure (default 2)")
+    def molsys_cell(self, line: str, cell: str):
+        """%%molsys: a task in plain words → verified code, run in this kernel."""
+        try:
+            args = parse_argstring(self.molsys_cell, line)
+        except UsageError as exc:
+            raise UsageError(f"{exc}\n\n{USAGE}") from None
+        task = cell.strip()
+        if not task:
+            raise UsageError("write the task in the cell under %%molsys, e.g. 'How many residues are in 1vii.pdb?'")
+        from .agent.agent import Agent
+        from .display import show_agent_result, text_approval
+
+        try:
+            agent = Agent(self.assistant().backend, max_repairs=args.max_repairs)
+            result = agent.run(task, self.shell, workdir=".", approve=text_approval,
+                               confirm_every_run=not args.yes, dry_run=args.dry_run)
+        except MolsysAIError as exc:
+            raise UsageError(str(exc)) from None
+        show_agent_result(result, self.shell)
+        return None
 
     def _ask(self, question: str):
         from .display import AnswerView

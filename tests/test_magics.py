@@ -107,3 +107,24 @@ def test_real_kernel_renders_the_answer_as_markdown(mini_index):
     assert "(https://example.org/mini/content/waters.html" in final
     error = "".join(o.get("text", "") for o in nb.cells[3].outputs)
     assert "UsageError: unknown subcommand 'nonsense'" in error and "Traceback" not in error
+
+
+def test_cell_magic_runs_a_task_in_the_shell(shell, real_settings, tmp_path, monkeypatch, capsys):
+    (tmp_path / "1vii.pdb").symlink_to(real_settings.structures / "1vii.pdb")
+    monkeypatch.chdir(tmp_path)
+    reply = json.dumps({"recipe": "count_residues", "file": "1vii.pdb"})
+    with FakeLLM([reply]) as fake:
+        shell.run_line_magic("config", f"MolsysAI.llm_url = {fake.url!r}")
+        shell.run_cell("%%molsys --dry-run\nHow many residues are in 1vii.pdb?")
+        assert "answer" not in shell.user_ns and "dry run" in capsys.readouterr().out
+        monkeypatch.setattr("builtins.input", lambda prompt: "n")
+        shell.run_cell("%%molsys\nHow many residues are in 1vii.pdb?")
+        assert "answer" not in shell.user_ns and "not approved" in capsys.readouterr().out
+        shell.run_cell("%%molsys --yes\nHow many residues are in 1vii.pdb?")
+    assert shell.user_ns["answer"] == 36 and shell.user_ns["_molsys_last"].final_answer == 36
+    assert "answer: 36" in capsys.readouterr().out
+
+
+def test_cell_magic_bad_options_and_empty_task(shell):
+    assert "unrecognized arguments" in str(shell.run_cell("%%molsys --frobnicate\ntask").error_in_exec)
+    assert "write the task" in str(shell.run_cell("%%molsys --yes\n   ").error_in_exec)

@@ -72,7 +72,9 @@ class Agent:
         self.timeout_s = timeout_s
 
     def run(self, task: str, shell, workdir: str | Path = ".", approve: Approver | None = None,
-            show: bool = True) -> AgentResult:
+            show: bool = True, confirm_every_run: bool = False, dry_run: bool = False) -> AgentResult:
+        """``approve`` is asked before running code that needs consent (always) and, with
+        ``confirm_every_run``, before every run; ``dry_run`` plans and renders only."""
         started = time.perf_counter()
         observation = observe(workdir, shell.user_ns)
         result = AgentResult(task=task, ok=False, observation=observation.to_dict())
@@ -89,9 +91,14 @@ class Agent:
             except ValueError as exc:
                 attempt.error = feedback = str(exc)
                 continue
-            attempt.policy = [f.to_dict() for f in check_policy(attempt.code, set(shell.user_ns), workdir)]
-            if attempt.policy and not (approve and approve(attempt.code, attempt.policy)):
-                result.message = "not run: " + "; ".join(f"{f['kind']}: {f['detail']}" for f in attempt.policy)
+            users = set(shell.user_ns) - set(result.new_variables)  # names an earlier attempt made are ours
+            attempt.policy = [f.to_dict() for f in check_policy(attempt.code, users, workdir)]
+            if dry_run:
+                result.code, result.message = attempt.code, "dry run: the code was not run"
+                break
+            if (attempt.policy or confirm_every_run) and not (approve and approve(attempt.code, attempt.policy)):
+                reasons = "; ".join(f"{f['kind']}: {f['detail']}" for f in attempt.policy) or "not approved"
+                result.code, result.message = attempt.code, "not run: " + reasons
                 break
             with working_folder(workdir):
                 run = execute(shell, attempt.code, timeout_s=self.timeout_s, show=show)

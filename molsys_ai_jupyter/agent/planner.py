@@ -104,6 +104,12 @@ _FILE_NAME = re.compile(r"^[\w.-]+\.[A-Za-z0-9]{1,6}$")
 MAX_SELECTION_CHARS = 120
 
 
+def _echoes(text: str, help_text: str) -> bool:
+    """The value is (a piece of) the parameter's help text, not a value."""
+    text, help_text = text.lower(), help_text.lower()
+    return (len(text) >= 12 and text in help_text) or help_text[:20] in text
+
+
 def clean_params(recipe: Recipe, values: dict) -> dict:
     """Drop values a small model writes when it does not know: the parameter's own help
     text echoed back, run-on selections, a chain id that is not one, a file name that is
@@ -116,7 +122,7 @@ def clean_params(recipe: Recipe, values: dict) -> dict:
             continue
         if isinstance(value, str):
             text = value.strip()
-            if param.help and (text[:20].lower() in param.help.lower() or param.help[:20].lower() in text.lower()):
+            if param.help and _echoes(text, param.help):
                 continue
             if param.kind == "selection" and (not text or len(text) > MAX_SELECTION_CHARS):
                 continue

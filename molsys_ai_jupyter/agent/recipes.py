@@ -25,6 +25,7 @@ class Param:
     kind: str  # "file" | "selection" | "int" | "float" | "str"
     default: object = None
     help: str = ""
+    choices: tuple = ()  # allowed values, when there is a fixed set
 
     @property
     def required(self) -> bool:
@@ -56,6 +57,8 @@ class Recipe:
             value = values.get(name, param.default)
             if value is None and param.required:
                 raise ValueError(f"{self.name} needs {name}")
+            if param.choices and value not in param.choices:
+                raise ValueError(f"{self.name}: {name} must be one of {', '.join(map(str, param.choices))}")
             if param.kind == "int" and value is not None:
                 value = int(value)
             elif param.kind == "float" and value is not None:
@@ -154,7 +157,7 @@ CATALOGUE: dict[str, Recipe] = {r.name: r for r in [
            "ss = md.compute_dssp(traj[{frame}], simplified=True)[0]\n"
            "answer = int((ss == {code}).sum())\n",
            None,
-           {"code": Param("str", "H", "H, E or C"), "frame": FRAME}),
+           {"code": Param("str", "H", "H (helix), E (strand) or C (coil)", choices=("H", "E", "C")), "frame": FRAME}),
     Recipe("sasa_total", "total solvent accessible surface area (Shrake-Rupley), in nm²", "nm²",
            "atoms = traj.topology.select({selection})\n"
            "answer = float(md.shrake_rupley(traj[{frame}], mode='atom')[0][atoms].sum())\n",

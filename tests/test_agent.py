@@ -86,3 +86,18 @@ def test_shortlist_and_schema():
     assert names[0] == "radius_of_gyration"
     schema = schema_for([CATALOGUE["count_atoms"]], ["a.pdb"])
     assert schema["anyOf"][0]["properties"]["recipe"] == {"const": "count_atoms"}
+
+
+def test_freeform_design_runs_the_models_code_and_repairs_syntax(shell, folder):
+    broken = "```python\nimport mdtraj as md\nanswer = (\n```"
+    good = "Here:\n```python\nimport mdtraj as md\nanswer = md.load('1vii.pdb').n_residues\n```"
+    with FakeLLM([broken, good]) as fake:
+        result = _agent(fake, design="freeform").run("How many residues in 1vii.pdb?", shell, workdir=folder,
+                                                     show=False, approve=lambda code, findings: True)
+    assert result.ok and result.final_answer == 36 and len(result.attempts) == 2
+    assert result.attempts[0].error.startswith("SyntaxError")
+
+
+def test_unknown_design_is_refused():
+    with pytest.raises(ValueError, match="unknown agent design"):
+        Agent(None, design="magic")

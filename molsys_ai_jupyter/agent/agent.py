@@ -5,6 +5,7 @@ report, with the final answer kept as ``_molsys_last`` in the user's namespace."
 from __future__ import annotations
 
 import os
+import re
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -65,11 +66,42 @@ def working_folder(folder: str | Path):
         os.chdir(previous)
 
 
+FREEFORM_SYSTEM = ("Write Python code for the task. Use the files named in the task, which are in the current "
+                   "folder. Use MDTraj (import mdtraj as md); distances in MDTraj are in nm. Store the final "
+                   "result in a variable named answer. Reply with one ```python code block only.")
+_CODE_BLOCK = re.compile(r"```(?:python|py)?\s*\n(.*?)(?:```|$)", re.S)
+
+
 class Agent:
-    def __init__(self, backend, max_repairs: int = 2, timeout_s: float = 120.0):
+    """``design="recipes"`` (default): the model picks and fills a verified recipe.
+    ``design="freeform"``: the model writes the code itself (for strong models; measured
+    against recipes by ``molsys-ai bench agent --design``)."""
+
+    def __init__(self, backend, max_repairs: int = 2, timeout_s: float = 120.0, design: str = "recipes"):
+        if design not in ("recipes", "freeform"):
+            raise ValueError(f"unknown agent design '{design}' (recipes or freeform)")
         self.backend = backend
         self.max_repairs = max_repairs
         self.timeout_s = timeout_s
+        self.design = design
+
+    def _write_code(self, task: str, observation, feedback: str | None, attempt: Attempt) -> None:
+        if self.design == "freeform":
+            user = f"Files: {', '.join(observation.files)}\nTask: {task}"
+            if feedback:
+                user += f"\nThe previous code failed: {feedback}\nFix it."
+            reply = self.backend.complete([{"role": "system", "content": FREEFORM_SYSTEM},
+                                           {"role": "user", "content": user}], max_tokens=300, temperature=0.0).text
+            match = _CODE_BLOCK.search(reply)
+            attempt.code = (match.group(1) if match else reply).strip()
+            if not attempt.code:
+                raise ValueError("the model wrote no code")
+            return
+        chosen = plan(task, observation, self.backend, feedback)
+        attempt.recipe, attempt.params = chosen.recipe, chosen.params
+        recipe = CATALOGUE[chosen.recipe]
+        engine = observation.engine if recipe.molsysmt else "mdtraj"
+        attempt.code = recipe.render(chosen.params, engine=engine)
 
     def run(self, task: str, shell, workdir: str | Path = ".", approve: Approver | None = None,
             show: bool = True, confirm_every_run: bool = False, dry_run: bool = False) -> AgentResult:
@@ -83,16 +115,17 @@ class Agent:
             attempt = Attempt()
             result.attempts.append(attempt)
             try:
-                chosen = plan(task, observation, self.backend, feedback)
-                attempt.recipe, attempt.params = chosen.recipe, chosen.params
-                recipe = CATALOGUE[chosen.recipe]
-                engine = observation.engine if recipe.molsysmt else "mdtraj"
-                attempt.code = recipe.render(chosen.params, engine=engine)
+                self._write_code(task, observation, feedback, attempt)
             except ValueError as exc:
                 attempt.error = feedback = str(exc)
                 continue
             users = set(shell.user_ns) - set(result.new_variables)  # names an earlier attempt made are ours
-            attempt.policy = [f.to_dict() for f in check_policy(attempt.code, users, workdir)]
+            findings = check_policy(attempt.code, users, workdir)
+            syntax = [f for f in findings if f.kind == "syntax"]
+            if syntax:  # broken code is not a question for the user: try again
+                attempt.error = feedback = f"SyntaxError on line {syntax[0].line}: {syntax[0].detail}"
+                continue
+            attempt.policy = [f.to_dict() for f in findings]
             if dry_run:
                 result.code, result.message = attempt.code, "dry run: the code was not run"
                 break

@@ -47,6 +47,6 @@ def run_agent_bench(agent, tasks: list[dict], structures: Path, progress=None) -
         "total_ms": latency_summary([r["total_ms"] for r in rows]),
         "backend": agent.backend.name,
         "model": agent.backend.model,
-        "design": "recipes",
+        "design": agent.design,
         "tasks": rows,
     }

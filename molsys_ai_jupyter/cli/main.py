@@ -118,6 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
     agent.add_argument("--tasks", help="jsonl tasks (default <data>/bench/dev_agent_tasks.jsonl)")
     agent.add_argument("--json", dest="json_out", help="write the result JSON to this file")
     agent.add_argument("--max-repairs", type=int, default=2)
+    agent.add_argument("--design", default="recipes", choices=["recipes", "freeform"],
+                       help="recipes (verified, parameterised) or freeform (the model writes the code)")
     _add_llm_flags(agent)
     _add_data_flags(agent)
     agent.set_defaults(func=cmd_bench_agent)
@@ -255,7 +257,7 @@ def cmd_bench_agent(args) -> int:
         print(f"  {done}/{total} {row['id']}: {mark} {row['recipe']} {row['params']} → {row['final_answer']!r}",
               file=sys.stderr)
 
-    agent = Agent(get_backend(settings), max_repairs=args.max_repairs)
+    agent = Agent(get_backend(settings), max_repairs=args.max_repairs, design=args.design)
     result = run_agent_bench(agent, tasks, settings.structures, progress=progress)
     _write_json(result, args.json_out)
     print(json.dumps({k: v for k, v in result.items() if k != "tasks"}))

@@ -101,3 +101,12 @@ def test_freeform_design_runs_the_models_code_and_repairs_syntax(shell, folder):
 def test_unknown_design_is_refused():
     with pytest.raises(ValueError, match="unknown agent design"):
         Agent(None, design="magic")
+
+
+def test_running_the_same_task_twice_succeeds_twice(shell, folder):
+    reply = json.dumps({"recipe": "count_residues", "file": "1vii.pdb"})
+    with FakeLLM([reply]) as fake:
+        first = _agent(fake).run("How many residues are in 1vii.pdb?", shell, workdir=folder, show=False)
+        again = _agent(fake).run("How many residues are in 1vii.pdb?", shell, workdir=folder, show=False,
+                                 approve=lambda code, findings: True)  # it replaces our own earlier answer
+    assert first.ok and again.ok and again.final_answer == 36 and len(again.attempts) == 1

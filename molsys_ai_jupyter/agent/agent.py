@@ -69,6 +69,7 @@ def working_folder(folder: str | Path):
 FREEFORM_SYSTEM = ("Write Python code for the task. Use the files named in the task, which are in the current "
                    "folder. Use MDTraj (import mdtraj as md); distances in MDTraj are in nm. Store the final "
                    "result in a variable named answer. Reply with one ```python code block only.")
+_ASSIGNS_ANSWER = re.compile(r"^answer\s*=", re.M)
 _CODE_BLOCK = re.compile(r"```(?:python|py)?\s*\n(.*?)(?:```|$)", re.S)
 
 
@@ -137,7 +138,8 @@ class Agent:
                 run = execute(shell, attempt.code, timeout_s=self.timeout_s, show=show)
             result.new_variables += run.new_variables
             result.changed_variables += run.changed_variables
-            if run.ok and "answer" in run.new_variables + run.changed_variables:
+            sets_answer = "answer" in run.new_variables + run.changed_variables or _ASSIGNS_ANSWER.search(attempt.code)
+            if run.ok and sets_answer and "answer" in shell.user_ns:  # (the same small int keeps its id)
                 result.ok, result.code = True, attempt.code
                 result.final_answer = shell.user_ns["answer"]
                 break

@@ -107,6 +107,8 @@ def test_running_the_same_task_twice_succeeds_twice(shell, folder):
     reply = json.dumps({"recipe": "count_residues", "file": "1vii.pdb"})
     with FakeLLM([reply]) as fake:
         first = _agent(fake).run("How many residues are in 1vii.pdb?", shell, workdir=folder, show=False)
-        again = _agent(fake).run("How many residues are in 1vii.pdb?", shell, workdir=folder, show=False,
-                                 approve=lambda code, findings: True)  # it replaces our own earlier answer
+        again = _agent(fake).run("How many residues are in 1vii.pdb?", shell, workdir=folder, show=False)
+    # the agent replaces its own earlier variables without asking, and says so
     assert first.ok and again.ok and again.final_answer == 36 and len(again.attempts) == 1
+    assert "traj" in again.changed_variables
+    assert shell.user_ns["_molsys_history"] == [first, again]

@@ -18,6 +18,9 @@ from .planner import plan
 from .policy import check_policy
 from .recipes import CATALOGUE
 
+AGENT_NAMES = "_molsys_agent_names"  # variables agent runs created (theirs to replace)
+HISTORY = "_molsys_history"  # every agent run of the session, for %molsys history / export
+
 # approve(code, findings) -> bool; findings need explicit consent even under --yes
 Approver = Callable[[str, list], bool]
 
@@ -120,7 +123,8 @@ class Agent:
             except ValueError as exc:
                 attempt.error = feedback = str(exc)
                 continue
-            users = set(shell.user_ns) - set(result.new_variables)  # names an earlier attempt made are ours
+            # names this or an earlier agent run created are the agent's, not the user's
+            users = set(shell.user_ns) - set(result.new_variables) - set(shell.user_ns.get(AGENT_NAMES, ()))
             findings = check_policy(attempt.code, users, workdir)
             syntax = [f for f in findings if f.kind == "syntax"]
             if syntax:  # broken code is not a question for the user: try again
@@ -147,5 +151,7 @@ class Agent:
         if not result.ok and not result.message:
             result.message = f"gave up after {len(result.attempts)} attempt(s): {result.attempts[-1].error}"
         result.timings["total_ms"] = round((time.perf_counter() - started) * 1000.0, 1)
+        shell.user_ns[AGENT_NAMES] = set(shell.user_ns.get(AGENT_NAMES, ())) | set(result.new_variables)
+        shell.user_ns.setdefault(HISTORY, []).append(result)
         shell.user_ns["_molsys_last"] = result
         return result

@@ -25,6 +25,8 @@ from .errors import MolsysAIError
 USAGE = """%%molsys [--yes] [--dry-run] [--max-repairs N]
 TASK IN PLAIN WORDS           turn a task into code, check it, run it in this kernel
 %molsys ask QUESTION          answer from the MolSysSuite docs, with citations
+%molsys history               the agent runs of this session
+%molsys export FILE           write them as a notebook (.ipynb) that re-runs, a script (.py) or JSON
 %molsys status                which model and index answer, and from where
 %molsys config                the settings in effect (change them with %config MolsysAI.<name> = value)
 %molsys help                  this text"""
@@ -77,6 +79,10 @@ class MolsysMagics(Magics):
                 return self._status()
             if command == "config":
                 return self._config(rest)
+            if command == "history":
+                return self._history()
+            if command == "export":
+                return self._export(rest)
         except MolsysAIError as exc:
             raise UsageError(str(exc)) from None
         raise UsageError(f"unknown subcommand '{command}'\n\n{USAGE}")
@@ -86,6 +92,7 @@ class MolsysMagics(Magics):
     @argument("--yes", action="store_true", help="run without asking (dangerous code still asks)")
     @argument("--dry-run", action="store_true", help="show the code, do not run it")
     @argument("--max-repairs", type=int, default=2, help="attempts after a failure (default 2)")
+    @argument("--insert", action="store_true", help="put the accepted code in a new cell below")
     def molsys_cell(self, line: str, cell: str):
         """%%molsys: a task in plain words → verified code, run in this kernel."""
         try:
@@ -105,6 +112,8 @@ class MolsysMagics(Magics):
         except MolsysAIError as exc:
             raise UsageError(str(exc)) from None
         show_agent_result(result, self.shell)
+        if args.insert and result.ok:
+            self.shell.set_next_input(result.code, replace=False)
         return None
 
     def _ask(self, question: str):
@@ -117,6 +126,33 @@ class MolsysMagics(Magics):
         view.final(answer)
         self.shell.user_ns["_molsys_last_answer"] = answer
         return None
+
+    def _runs(self) -> list:
+        from .agent.agent import HISTORY
+
+        return list(self.shell.user_ns.get(HISTORY, []))
+
+    def _history(self):
+        runs = self._runs()
+        if not runs:
+            print("no %%molsys runs in this session yet")
+        for number, run in enumerate(runs, 1):
+            state = f"answer {run.final_answer!r}" if run.ok else run.message
+            print(f"{number}. {run.task[:70]} → {state}")
+
+    def _export(self, target: str):
+        from .agent.transcript import export
+
+        if not target:
+            raise UsageError("%molsys export needs a file name: run.ipynb, run.py or run.json")
+        runs = self._runs()
+        if not runs:
+            raise UsageError("nothing to export: no %%molsys runs in this session yet")
+        try:
+            path = export(runs, target, backend=self.assistant().backend.describe())
+        except (ValueError, OSError) as exc:
+            raise UsageError(str(exc)) from None
+        print(f"wrote {path} ({sum(1 for r in runs if r.ok)} task(s))")
 
     def _status(self):
         from .knowledge.index_files import check_index

@@ -128,3 +128,29 @@ def test_cell_magic_runs_a_task_in_the_shell(shell, real_settings, tmp_path, mon
 def test_cell_magic_bad_options_and_empty_task(shell):
     assert "unrecognized arguments" in str(shell.run_cell("%%molsys --frobnicate\ntask").error_in_exec)
     assert "write the task" in str(shell.run_cell("%%molsys --yes\n   ").error_in_exec)
+
+
+def test_history_and_export_rerun_top_to_bottom(shell, real_settings, tmp_path, monkeypatch, capsys):
+    for name in ("1vii.pdb", "181l.pdb"):
+        (tmp_path / name).symlink_to(real_settings.structures / name)
+    monkeypatch.chdir(tmp_path)
+    replies = [json.dumps({"recipe": "count_residues", "file": "1vii.pdb"}),
+               json.dumps({"recipe": "sequence", "file": "181l.pdb", "chain_id": "A"})]
+    with FakeLLM(replies) as fake:
+        shell.run_line_magic("config", f"MolsysAI.llm_url = {fake.url!r}")
+        shell.run_cell("%%molsys --yes\nHow many residues are in 1vii.pdb?")
+        shell.run_cell("%%molsys --yes\nSequence of chain A of 181l.pdb")
+        shell.run_line_magic("molsys", "history")
+        assert "1. How many residues are in 1vii.pdb? → answer 36" in capsys.readouterr().out
+        for name in ("run.ipynb", "run.py", "run.json"):
+            shell.run_line_magic("molsys", f"export {name}")
+    assert "got '.txt'" in str(shell.run_cell("%molsys export bad.txt").error_in_exec)
+    nb = nbformat.read(str(tmp_path / "run.ipynb"), as_version=4)
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    results = [o["data"]["text/plain"] for c in nb.cells if c.cell_type == "code" for o in c.outputs
+               if o.get("output_type") == "execute_result"]
+    assert results[0] == "36" and results[1].startswith("'MNIFEMLRIDEGLRLKIYKDTEGYYTIGIGHL")
+    script = subprocess.run([sys.executable, "run.py"], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert script.stdout.splitlines()[0] == "1 36"
+    runs = json.loads((tmp_path / "run.json").read_text())
+    assert [r["final_answer"] for r in runs][0] == 36 and runs[1]["attempts"][0]["recipe"] == "sequence"

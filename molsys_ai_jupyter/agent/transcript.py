@@ -1,0 +1,56 @@
+"""Provenance: every agent run of a session as a notebook that re-runs top to bottom,
+a plain script, or JSON (task, plan, code, attempts, policy findings, outputs, timings)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+FORMATS = (".ipynb", ".py", ".json")
+
+
+def _runs_that_ran(results) -> list:
+    return [r for r in results if r.ok and r.code]
+
+
+def to_notebook(results, backend: str = ""):
+    import nbformat
+
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    cells = [nbformat.v4.new_markdown_cell(
+        f"# MolSys-AI session transcript\n\nExported {stamp}{f' · model: {backend}' if backend else ''}. "
+        "Each task below is followed by the code that answered it; run the notebook top to bottom "
+        "in the folder holding the files to reproduce every answer.")]
+    for number, result in enumerate(_runs_that_ran(results), 1):
+        last = result.attempts[-1]
+        plan = f"recipe `{last.recipe}` with {json.dumps(last.params)}" if last.recipe else "code written by the model"
+        cells.append(nbformat.v4.new_markdown_cell(
+            f"## {number}. {result.task}\n\n{plan}; {len(result.attempts)} attempt(s); answer: `{result.final_answer!r}`"))
+        cells.append(nbformat.v4.new_code_cell(result.code.rstrip() + "\nanswer"))
+    notebook = nbformat.v4.new_notebook(cells=cells)
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return notebook
+
+
+def to_script(results) -> str:
+    parts = ['"""MolSys-AI session transcript: each task and the code that answered it."""\n']
+    for number, result in enumerate(_runs_that_ran(results), 1):
+        parts.append(f"# {number}. {result.task}\n{result.code.rstrip()}\nprint({number}, answer)\n")
+    return "\n".join(parts)
+
+
+def export(results, path: str | Path, backend: str = "") -> Path:
+    """Write the transcript; the format follows the suffix (.ipynb, .py or .json)."""
+    path = Path(path)
+    if path.suffix not in FORMATS:
+        raise ValueError(f"export to {', '.join(FORMATS)} (got '{path.suffix or path.name}')")
+    if path.suffix == ".ipynb":
+        import nbformat
+
+        nbformat.write(to_notebook(results, backend), str(path))
+    elif path.suffix == ".py":
+        path.write_text(to_script(results), encoding="utf-8")
+    else:
+        path.write_text(json.dumps([r.to_dict() for r in results], indent=2, default=repr) + "\n", encoding="utf-8")
+    return path

@@ -33,12 +33,7 @@ def source_blocks(hits, per_source_tokens: int) -> str:
 
 
 def api_lines(cards, limit: int = 2) -> str:
-    lines = []
-    for card in cards[:limit]:
-        signature = next((l for l in card.content.splitlines() if l.startswith("Signature: ")), "")
-        if signature:
-            lines.append(signature.removeprefix("Signature: "))
-    return "\n".join(lines)
+    return "\n".join(card.signature for card in cards[:limit] if card.signature)
 
 
 def fit_history(history: list[dict], budget_tokens: int) -> list[dict]:

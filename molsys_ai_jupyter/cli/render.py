@@ -26,8 +26,7 @@ def print_search_result(result) -> None:
     if result.api:
         print("\nAPI symbols:")
         for card in result.api:
-            signature = next((l for l in card.content.splitlines() if l.startswith("Signature:")), "")
-            print(f"  • {card.symbol}  {signature.removeprefix('Signature: ')}")
+            print(f"  • {card.symbol}  {card.signature}")
             if card.url:
                 print(f"    {card.url}")
     print()

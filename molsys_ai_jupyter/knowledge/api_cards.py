@@ -16,6 +16,8 @@ from pathlib import Path
 from .chunks import Chunk
 from .manifest import CorpusManifest
 
+SIGNATURE_PREFIX = "Signature: "
+
 INTERNAL_PREFIXES = ("molsysmt.form.",)
 MAX_DOC_CHARS = 1500
 
@@ -39,7 +41,7 @@ def source_url(manifest: CorpusManifest, project: str, defined_in: str) -> str:
 def card_text(record: dict) -> str:
     qualname = record["qualname"]
     head = f"{qualname} ({record.get('kind', 'function')})"
-    lines = [head, f"Signature: {qualname.rsplit('.', 1)[0]}.{record.get('signature', '')}"]
+    lines = [head, f"{SIGNATURE_PREFIX}{qualname.rsplit('.', 1)[0]}.{record.get('signature', '')}"]
     aliases = [n for n in record.get("public_names", []) if n != qualname]
     if aliases:
         lines.append("Also available as: " + ", ".join(aliases[:4]))

@@ -17,12 +17,14 @@ from pathlib import Path
 
 from ..config import Settings
 from ..errors import InvalidQuery
+from .api_cards import SIGNATURE_PREFIX
 from .glossary import expand_query
 from .index_files import check_index
 
 MAX_QUERY_CHARS = 20_000
 LEG_TOP_K = 30
 MODES = ("hybrid", "dense", "bm25")
+
 
 
 @dataclass
@@ -43,6 +45,12 @@ class Hit:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @property
+    def signature(self) -> str:
+        """For an API card, its call signature (empty for documentation chunks)."""
+        line = next((l for l in self.content.splitlines() if l.startswith(SIGNATURE_PREFIX)), "")
+        return line.removeprefix(SIGNATURE_PREFIX)
 
 
 @dataclass

@@ -5,7 +5,6 @@ molsysmt renderings use only real API; parameters can never become code."""
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 

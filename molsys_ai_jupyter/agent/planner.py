@@ -78,7 +78,7 @@ def _prompt(task: str, recipes: list[Recipe], files: list[str]) -> list[dict]:
         lines.append(f"- {recipe.name}: {recipe.summary}" + (f"; parameters: {params}" if params else ""))
     system = ("You turn a molecular-analysis task into JSON: the recipe that does it and its parameters. "
               "Selections use MDTraj syntax (e.g. 'name CA', 'resname HOH', 'water', 'protein').")
-    user = f"Recipes:\n" + "\n".join(lines) + f"\n\nFiles: {', '.join(files)}\n\nTask: {task}\nJSON:"
+    user = "Recipes:\n" + "\n".join(lines) + f"\n\nFiles: {', '.join(files)}\n\nTask: {task}\nJSON:"
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 

@@ -144,7 +144,7 @@ class Assistant:
         if cleaned.dropped_blocks:
             body += (f"\n\n_(Removed {cleaned.dropped_blocks} code block(s) of the model's draft: "
                      "they used API that does not exist or were not valid Python.)_")
-        extras, extra_cited = self._grounded_extras(result, cited)
+        extras, extra_cited = self._grounded_extras(result)
         final = "\n\n".join(part for part in (body, extras, _sources_section(sources)) if part)
         recheck = sanitize(final, self.registry)  # the assembled answer is checked as a whole, too
         final, final_report = recheck.text, recheck.report
@@ -174,14 +174,14 @@ class Assistant:
             return rewrite, True
         return draft, False
 
-    def _grounded_extras(self, result, cited: list[int]) -> tuple[str, list[int]]:
+    def _grounded_extras(self, result) -> tuple[str, list[int]]:
         """A checked code example from the best source that has one, and the real signatures."""
         parts: list[str] = []
         used: list[int] = []
         for number, page in enumerate(result.hits, 1):
             hit = result.code_hits.get(page.path, page)
             code = "\n".join(hit.code.strip().splitlines()[:EXAMPLE_MAX_LINES])
-            if code and hit.project != "molsyssuite" and _is_clean_python(code, self.registry):
+            if code and hit.project != "molsyssuite" and verify_code(code, self.registry).ok:
                 parts.append(f"Example from the docs [{number}]:\n\n```python\n{code}\n```")
                 used.append(number)
                 break
@@ -217,11 +217,6 @@ def _arguments(signature: str) -> str:
     """``(a, b=1)`` out of ``name(a, b=1)``."""
     start = signature.find("(")
     return signature[start:] if start >= 0 else "()"
-
-
-def _is_clean_python(code: str, registry) -> bool:
-    report = verify_code(code, registry)
-    return report.ok
 
 
 def _sources_section(sources: list[Source]) -> str:

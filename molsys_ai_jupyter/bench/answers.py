@@ -5,15 +5,16 @@ the assistant on a questions file (jsonl with ``query``, ``gold_sources``,
 from __future__ import annotations
 
 from ..assistant.citations import markers
-from ..knowledge.verifier import UNKNOWN_KWARG, UNKNOWN_SYMBOL, verify_text
+from ..assistant.sanitize import api_issues
+from ..knowledge.verifier import verify_text
 from .stats import latency_summary
 
 WARM_UP_QUESTION = "How do I load a PDB file and look at it?"
 
 
-def _passes(text: str, question: dict, registry) -> tuple[bool, list[str]]:
+def _passes(text: str, question: dict, registry, report=None) -> tuple[bool, list[str]]:
     """(mentions a must_mention_any string, the gold symbols the text names)."""
-    used = set(verify_text(text, registry).symbols_used)
+    used = set((report or verify_text(text, registry)).symbols_used)
     found = [g for g in question.get("gold_symbols") or [] if _canonical(g, registry) in used]
     mention = any(m.lower() in text.lower() for m in question.get("must_mention_any") or [])
     return mention, found
@@ -23,7 +24,7 @@ def score_answer(answer, question: dict, registry) -> dict:
     text = answer.text
     report = verify_text(text, registry)
     gold = question.get("gold_symbols") or []
-    mention, found = _passes(text, question, registry)
+    mention, found = _passes(text, question, registry, report)
     draft_mention, draft_found = _passes(answer.draft, question, registry)
     marks = markers(text)
     valid = [n for n in marks if 1 <= n <= len(answer.sources)]
@@ -35,7 +36,7 @@ def score_answer(answer, question: dict, registry) -> dict:
         "mention": mention,
         "gold_symbols": len(gold),
         "gold_symbols_named": len(found),
-        "invented": any(i.kind in (UNKNOWN_SYMBOL, UNKNOWN_KWARG) for i in report.issues),
+        "invented": bool(api_issues(report)),
         "markers": len(marks),
         "valid_markers": len(valid),
         "gold_source_cited": bool(cited_paths & set(question.get("gold_sources") or [])),

@@ -1,5 +1,5 @@
-"""Showing answers in IPython: streamed into one updating Markdown output in
-notebooks, printed as they come in a terminal."""
+"""Showing answers and agent progress in IPython: streamed into one updating output
+in notebooks, printed as they come in a terminal."""
 
 from __future__ import annotations
 
@@ -46,13 +46,62 @@ class AnswerView:
         print(answer.text)
 
 
+class StatusView:
+    """Short status lines of an agent run ("choosing a recipe…", "running…", "done in
+    1.2 s"): one output updated in place in notebooks, printed one by one in a terminal."""
+
+    def __init__(self, notebook: bool):
+        self.notebook = notebook
+        self.lines: list[str] = []
+        self._handle = None
+
+    def __call__(self, line: str) -> None:
+        self.lines.append(line)
+        if not self.notebook:
+            print(line, flush=True)
+            return
+        from IPython.display import display
+
+        bundle = {"text/plain": "\n".join(self.lines)}
+        if self._handle is None:
+            self._handle = display(bundle, raw=True, display_id=True)
+        else:
+            self._handle.update(bundle, raw=True)
+
+
+FINDING_WORDS = {
+    "shell": "runs a shell command",
+    "install": "installs packages",
+    "delete": "deletes, moves or renames files",
+    "network": "uses the network",
+    "dynamic": "runs code built while it runs (exec, eval, import by name)",
+    "write_outside": "writes a file outside the working folder",
+    "overwrite_variable": "replaces or deletes one of your variables",
+    "syntax": "is not valid Python",
+}
+
+
+def describe_finding(finding: dict) -> str:
+    """A policy finding in plain words: "line 2: runs a shell command — os.system('ls')"."""
+    words = FINDING_WORDS.get(finding["kind"], finding["kind"])
+    return f"line {finding['line']}: {words} — {finding['detail']}"
+
+
 def text_approval(code: str, findings: list) -> bool:
     """Ask in the terminal or notebook (an input box) before running generated code."""
     print(code)
     for finding in findings:
-        print(f"  needs your consent — {finding['kind']}: {finding['detail']}")
+        print(f"  needs your consent — {describe_finding(finding)}")
     reply = input("Run this code? [y/N] ").strip().lower()
     return reply in ("y", "yes")
+
+
+def result_summary(result) -> str:
+    """One line: the answer and where it is kept, or why there is none."""
+    if result.ok:
+        extra = f"; new variables: {', '.join(result.new_variables)}" if result.new_variables else ""
+        return f"answer: {result.final_answer!r}  (in _molsys_last.final_answer{extra})"
+    return result.message
 
 
 def show_agent_result(result, shell) -> None:
@@ -60,10 +109,6 @@ def show_agent_result(result, shell) -> None:
         from IPython.display import Code, display
 
         display(Code(result.code, language="python"))
-    if result.ok:
-        extra = f"; new variables: {', '.join(result.new_variables)}" if result.new_variables else ""
-        print(f"answer: {result.final_answer!r}  (in _molsys_last.final_answer{extra})")
-    else:
-        if result.code and not in_notebook(shell):
-            print(result.code)
-        print(result.message)
+    if not result.ok and result.code and not in_notebook(shell):
+        print(result.code)
+    print(result_summary(result))

@@ -1,16 +1,21 @@
-"""The IPython extension: ``%load_ext molsys_ai_jupyter`` registers ``%molsys``.
+"""The IPython extension: ``%load_ext molsys_ai_jupyter`` registers ``%molsys`` and ``%%molsys``.
 
+    %%molsys
+    How many residues are in 1vii.pdb?
     %molsys ask How do I count the waters of 1tcd?
     %molsys status
     %molsys config                      # show the settings in effect
     %config MolsysAI.llm_url = "http://gpu-node:8000/v1"   # or any other setting
 
 Loading is instant: the assistant (and with it torch, haystack, chromadb, the
-model) is created on the first ``ask``.
+model) is created on the first ``ask``. In notebooks ``%%molsys`` asks through an
+approval panel (ipywidgets) and shows the structure a task made (nglview); both are
+imported only then. A terminal gets the same steps as printed lines and a ``[y/N]`` prompt.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import shlex
 
 from IPython.core.error import UsageError
@@ -22,8 +27,12 @@ from traitlets.config import Configurable
 from .config import IPYTHON_SECTION, load_settings
 from .errors import MolsysAIError
 
-USAGE = """%%molsys [--yes] [--dry-run] [--max-repairs N]
+USAGE = """%%molsys [--yes] [--dry-run] [--max-repairs N] [-k N] [--model M] [--no-view] [--insert]
 TASK IN PLAIN WORDS           turn a task into code, check it, run it in this kernel
+                              (notebooks: a Run / Edit / Cancel panel and a 3D view of the structure
+                              made; --no-view: no view). --yes runs without asking, but code that needs
+                              consent still asks; --model M: a model of the server, for this run;
+                              -k N: documentation pages consulted (default 3)
 %molsys ask QUESTION          answer from the MolSysSuite docs, with citations
 %molsys history               the agent runs of this session
 %molsys export FILE           write them as a notebook (.ipynb) that re-runs, a script (.py) or JSON
@@ -52,6 +61,7 @@ class MolsysMagics(Magics):
         super().__init__(shell)
         self._assistant = None
         self._settings_key = None
+        self.notebook_run = None  # the last %%molsys in a notebook (its approval panels, if any)
 
     def assistant(self):
         settings = load_settings()
@@ -93,6 +103,9 @@ class MolsysMagics(Magics):
     @argument("--dry-run", action="store_true", help="show the code, do not run it")
     @argument("--max-repairs", type=int, default=2, help="attempts after a failure (default 2)")
     @argument("--insert", action="store_true", help="put the accepted code in a new cell below")
+    @argument("-k", type=int, default=3, help="documentation pages consulted (default 3)")
+    @argument("--model", default=None, help="model on the OpenAI-compatible server, for this run")
+    @argument("--no-view", action="store_true", help="no 3D view of the structure the task made")
     def molsys_cell(self, line: str, cell: str):
         """%%molsys: a task in plain words → verified code, run in this kernel."""
         try:
@@ -102,19 +115,49 @@ class MolsysMagics(Magics):
         task = cell.strip()
         if not task:
             raise UsageError("write the task in the cell under %%molsys, e.g. 'How many residues are in 1vii.pdb?'")
+        if args.k < 1 or args.max_repairs < 0:
+            raise UsageError(f"-k needs 1 or more and --max-repairs 0 or more\n\n{USAGE}")
         from .agent.agent import Agent
-        from .display import show_agent_result, text_approval
+        from .display import StatusView, in_notebook, show_agent_result, text_approval
 
+        notebook = in_notebook(self.shell)
         try:
-            agent = Agent(self.assistant().backend, max_repairs=args.max_repairs)
+            agent = Agent(self._backend(args.model), max_repairs=args.max_repairs, k=args.k,
+                          on_status=StatusView(notebook))
+            NotebookRun = _notebook_run_class() if notebook and not args.dry_run else None
+            if NotebookRun is not None:
+                # non-blocking: returns once the run is over, or once a panel waits for a click
+                run = agent.start(task, self.shell, workdir=".")
+                self.notebook_run = NotebookRun(run, self.shell, yes=args.yes, view=not args.no_view,
+                                                insert=args.insert)
+                self.notebook_run.start()
+                return None
             result = agent.run(task, self.shell, workdir=".", approve=text_approval,
                                confirm_every_run=not args.yes, dry_run=args.dry_run)
         except MolsysAIError as exc:
             raise UsageError(str(exc)) from None
         show_agent_result(result, self.shell)
+        if notebook and not args.no_view:
+            from .viewer import show_structure
+
+            show_structure(result, self.shell.user_ns)
         if args.insert and result.ok:
             self.shell.set_next_input(result.code, replace=False)
         return None
+
+    def _backend(self, model: str | None):
+        """The assistant's backend, or one serving ``model`` on the same server."""
+        backend = self.assistant().backend
+        if not model or model == backend.model:
+            return backend
+        settings = load_settings()
+        if not settings.llm_url:
+            print(f"--model {model} is ignored: the embedded model answers "
+                  f"(set %config {IPYTHON_SECTION}.llm_url to use a server)")
+            return backend
+        from .llm import get_backend
+
+        return get_backend(settings.with_overrides(model=model))
 
     def _ask(self, question: str):
         from .display import AnswerView
@@ -174,6 +217,17 @@ class MolsysMagics(Magics):
         for name, value in vars(settings).items():
             shown = "***" if name == "api_key" and value else value
             print(f"{name:18s} {shown}")
+
+
+def _notebook_run_class():
+    """The approval panel's driver, or None without ipywidgets (then the text prompt asks)."""
+    if importlib.util.find_spec("ipywidgets") is None:
+        return None
+    try:
+        from .approval_panel import NotebookRun
+    except ImportError:
+        return None
+    return NotebookRun
 
 
 def keep_question_marks(lines: list[str]) -> list[str]:

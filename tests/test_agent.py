@@ -4,12 +4,13 @@ shell running real MDTraj code on the shared structure files."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
 from fake_llm import FakeLLM
-from molsys_ai_jupyter.agent.agent import Agent
+from molsys_ai_jupyter.agent.agent import Agent, ConsentRequired
 from molsys_ai_jupyter.agent.planner import clean_params, schema_for, shortlist
 from molsys_ai_jupyter.agent.recipes import CATALOGUE
 from molsys_ai_jupyter.llm.openai_backend import OpenAIBackend
@@ -46,12 +47,12 @@ def test_runs_the_chosen_recipe_and_reports(shell, folder):
 
 
 def test_repairs_after_an_error(shell, folder):
-    bad = json.dumps({"recipe": "count_atoms", "file": "1vii.pdb", "selection": "resname ((("})
-    good = json.dumps({"recipe": "count_atoms", "file": "1vii.pdb", "selection": "name CA"})
+    bad = json.dumps({"recipe": "radius_of_gyration", "file": "1vii.pdb", "frame": 5})  # 1vii has 1 frame
+    good = json.dumps({"recipe": "radius_of_gyration", "file": "1vii.pdb", "frame": 0})
     with FakeLLM([bad, good]) as fake:
-        result = _agent(fake).run("How many CA atoms are in 1vii.pdb?", shell, workdir=folder, show=False)
+        result = _agent(fake).run("Radius of gyration of 1vii.pdb?", shell, workdir=folder, show=False)
         second_prompt = fake.requests[1]["messages"][-1]["content"]
-    assert result.ok and result.final_answer == 36 and len(result.attempts) == 2
+    assert result.ok and 8.0 < result.final_answer < 12.0 and len(result.attempts) == 2
     assert result.attempts[0].error and "previous attempt failed" in second_prompt
 
 
@@ -112,3 +113,49 @@ def test_running_the_same_task_twice_succeeds_twice(shell, folder):
     assert first.ok and again.ok and again.final_answer == 36 and len(again.attempts) == 1
     assert "traj" in again.changed_variables
     assert shell.user_ns["_molsys_history"] == [first, again]
+
+
+def test_status_lines_follow_the_run(shell, folder):
+    lines = []
+    reply = json.dumps({"recipe": "count_residues", "file": "1vii.pdb"})
+    with FakeLLM([reply]) as fake:
+        result = _agent(fake, on_status=lines.append).run("How many residues are in 1vii.pdb?", shell,
+                                                          workdir=folder, show=False)
+    assert result.ok and lines[:4] == ["choosing a recipe…", "recipe count_residues (file='1vii.pdb')",
+                                       "checking…", "running…"]
+    assert len(lines) == 5 and re.fullmatch(r"done in \d+\.\d s", lines[4])
+
+
+def test_status_lines_of_a_repair_and_of_giving_up(shell, folder):
+    lines = []
+    failing = "```python\nanswer = undefined_name\n```"
+    good = "```python\nimport mdtraj as md\nanswer = md.load('1vii.pdb').n_residues\n```"
+    with FakeLLM([failing, good]) as fake:
+        result = _agent(fake, design="freeform", on_status=lines.append).run(
+            "How many residues in 1vii.pdb?", shell, workdir=folder, show=False)
+    assert result.ok and len(result.attempts) == 2
+    assert lines[:8] == ["writing code…", "the model wrote 1 line of code", "checking…", "running…",
+                         "error: NameError: name 'undefined_name' is not defined", "repairing (attempt 2 of 3)…",
+                         "writing code…", "the model wrote 2 lines of code"]
+    assert lines[-1].startswith("done in ")
+    lines.clear()
+    with FakeLLM([failing]) as fake:
+        result = _agent(fake, design="freeform", max_repairs=0, on_status=lines.append).run(
+            "How many residues in 1vii.pdb?", shell, workdir=folder, show=False)
+    assert not result.ok and lines[-1] == "error: NameError: name 'undefined_name' is not defined"
+    assert result.message == "gave up after 1 attempt(s): NameError: name 'undefined_name' is not defined"
+
+
+def test_a_resumable_run_waits_between_planning_and_running(shell, folder):
+    reply = json.dumps({"recipe": "count_residues", "file": "1vii.pdb"})
+    with FakeLLM([reply]) as fake:
+        run = _agent(fake, k=5).start("How many residues are in 1vii.pdb?", shell, workdir=folder, show=False)
+        attempt = run.next_attempt()
+    assert run.agent.k == 5 and attempt.recipe == "count_residues" and "answer" not in shell.user_ns
+    with pytest.raises(ConsentRequired, match="shell"):  # nothing that needs consent runs without it
+        run.execute(attempt, "import os\nos.system('echo hi')\nanswer = 1")
+    assert "answer" not in shell.user_ns and not attempt.edited
+    run.execute(attempt, "answer = 7")
+    assert attempt.edited and attempt.code == "answer = 7"
+    assert run.finished and shell.user_ns["_molsys_last"] is run.result and run.result.final_answer == 7
+    assert run.next_attempt() is None and shell.user_ns["_molsys_history"] == [run.result]

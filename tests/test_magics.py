@@ -35,7 +35,8 @@ def test_load_ext_imports_nothing_heavy():
         "from IPython.core.interactiveshell import InteractiveShell\n"
         "ip = InteractiveShell.instance()\n"
         "ip.run_line_magic('load_ext', 'molsys_ai_jupyter')\n"
-        "heavy = ['torch', 'haystack', 'chromadb', 'sentence_transformers', 'llama_cpp', 'openai', 'numpy']\n"
+        "heavy = ['torch', 'haystack', 'chromadb', 'sentence_transformers', 'llama_cpp', 'openai', 'numpy',\n"
+        "         'ipywidgets', 'nglview', 'mdtraj']\n"
         "print(json.dumps([m for m in heavy if m in sys.modules]))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -122,7 +123,29 @@ def test_cell_magic_runs_a_task_in_the_shell(shell, real_settings, tmp_path, mon
         assert "answer" not in shell.user_ns and "not approved" in capsys.readouterr().out
         shell.run_cell("%%molsys --yes\nHow many residues are in 1vii.pdb?")
     assert shell.user_ns["answer"] == 36 and shell.user_ns["_molsys_last"].final_answer == 36
-    assert "answer: 36" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "answer: 36" in out and "NGLWidget" not in out  # a terminal gets no 3D view
+    # a terminal prints the status lines as they come
+    assert out.index("choosing a recipe…") < out.index("checking…") < out.index("running…") < out.index("done in")
+
+
+def test_model_option_with_the_embedded_model_is_ignored(shell, monkeypatch, capsys):
+    from types import SimpleNamespace
+
+    from molsys_ai_jupyter.magics import MolsysMagics
+
+    embedded = SimpleNamespace(name="embedded", model="SmolLM2-135M")
+    monkeypatch.setattr(MolsysMagics, "assistant", lambda self: SimpleNamespace(backend=embedded))
+    magics = shell.magics_manager.registry["MolsysMagics"]
+    assert magics._backend("big-model") is embedded and magics._backend(None) is embedded
+    assert "--model big-model is ignored: the embedded model answers" in capsys.readouterr().out
+
+
+def test_usage_names_the_options(shell, capsys):
+    shell.run_line_magic("molsys", "help")
+    usage = capsys.readouterr().out
+    assert all(option in usage for option in ("--yes", "-k N", "--model M", "--no-view", "Run / Edit / Cancel"))
+    assert "-k needs 1 or more" in str(shell.run_cell("%%molsys -k 0\ntask").error_in_exec)
 
 
 def test_cell_magic_bad_options_and_empty_task(shell):

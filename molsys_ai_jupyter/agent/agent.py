@@ -1,6 +1,12 @@
 """The agent loop: observe → plan (recipe + parameters, by constrained JSON) → render
 code → check policy → approve → execute in the user's namespace → repair on error →
-report, with the final answer kept as ``_molsys_last`` in the user's namespace."""
+report, with the final answer kept as ``_molsys_last`` in the user's namespace.
+
+The loop is resumable: :meth:`Agent.start` returns an :class:`AgentRun` whose
+``next_attempt()`` plans, renders and checks the next piece of code and whose
+``execute(attempt, code)`` runs it, so a front end can stop between the two and wait
+for the user (a notebook's approval panel). :meth:`Agent.run` drives the same steps
+with a synchronous approval callback (terminals, the command line, benchmarks)."""
 
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .executor import execute
+from .executor import Execution, execute
 from .observe import observe
 from .planner import plan
 from .policy import check_policy
@@ -20,9 +26,11 @@ from .recipes import CATALOGUE
 
 AGENT_NAMES = "_molsys_agent_names"  # variables agent runs created (theirs to replace)
 HISTORY = "_molsys_history"  # every agent run of the session, for %molsys history / export
+LAST = "_molsys_last"  # the last finished agent run
 
 # approve(code, findings) -> bool; findings need explicit consent even under --yes
 Approver = Callable[[str, list], bool]
+StatusCallback = Callable[[str], None]
 
 
 @dataclass
@@ -32,6 +40,7 @@ class Attempt:
     code: str = ""
     error: str = ""
     policy: list = field(default_factory=list)
+    edited: bool = False  # the user changed the code before running it
 
 
 @dataclass
@@ -51,6 +60,18 @@ class AgentResult:
         data = asdict(self)
         data["final_answer"] = _plain(self.final_answer)
         return data
+
+
+class ConsentRequired(Exception):
+    """The code does something that needs the user's explicit consent, which was not given."""
+
+    def __init__(self, findings: list[dict]):
+        self.findings = findings
+        super().__init__("needs your consent: " + describe_findings(findings))
+
+
+def describe_findings(findings: list[dict]) -> str:
+    return "; ".join(f"{f['kind']}: {f['detail']}" for f in findings)
 
 
 def _plain(value):
@@ -76,18 +97,170 @@ _ASSIGNS_ANSWER = re.compile(r"^answer\s*=", re.M)
 _CODE_BLOCK = re.compile(r"```(?:python|py)?\s*\n(.*?)(?:```|$)", re.S)
 
 
+def _same_kind(finding: dict) -> tuple:
+    return finding["kind"], finding["detail"]
+
+
+class AgentRun:
+    """One task, step by step. ``next_attempt()`` plans, renders and checks the next
+    code (``None`` once the run is over); the caller then ``execute``\\ s it (with the
+    consent its findings need), ``decline``\\ s it, or ``finish``\\ es the run. The run is
+    recorded (``_molsys_last``, ``_molsys_history``) when it finishes."""
+
+    def __init__(self, agent: "Agent", task: str, shell, workdir: str | Path = ".", show: bool = True):
+        self.agent = agent
+        self.task = task
+        self.shell = shell
+        self.show = show
+        self.workdir = Path(workdir).resolve()  # a click may come after the user changed folder
+        self.feedback: str | None = None
+        self.finished = False
+        self.last_execution: Execution | None = None
+        self._working_s = 0.0  # time spent planning and running (not waiting for the user)
+        with self._clock():
+            observation = observe(self.workdir, shell.user_ns)
+        self.observation = observation
+        self.result = AgentResult(task=task, ok=False, observation=observation.to_dict())
+
+    @property
+    def max_attempts(self) -> int:
+        return self.agent.max_repairs + 1
+
+    @contextmanager
+    def _clock(self):
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self._working_s += time.perf_counter() - started
+
+    def _status(self, line: str) -> None:
+        if self.agent.on_status is not None:
+            self.agent.on_status(line)
+
+    def check(self, code: str) -> list[dict]:
+        """The policy findings of ``code`` now (``syntax`` included)."""
+        ns = self.shell.user_ns
+        # names this or an earlier agent run created are the agent's, not the user's
+        users = set(ns) - set(self.result.new_variables) - set(ns.get(AGENT_NAMES, ()))
+        return [f.to_dict() for f in check_policy(code, users, self.workdir)]
+
+    def next_attempt(self) -> Attempt | None:
+        """Plan, render and check the next code; ``None`` when the run is over (it
+        succeeded, was declined, or used up its attempts — then it is finished here).
+        Errors of the language model (:class:`~molsys_ai_jupyter.errors.MolsysAIError`)
+        propagate."""
+        if self.finished:
+            return None
+        with self._clock():
+            while len(self.result.attempts) < self.max_attempts:
+                number = len(self.result.attempts) + 1
+                if number > 1:
+                    self._status(f"repairing (attempt {number} of {self.max_attempts})…")
+                attempt = Attempt()
+                self.result.attempts.append(attempt)
+                self._status("choosing a recipe…" if self.agent.design == "recipes" else "writing code…")
+                try:
+                    self.agent._write_code(self.task, self.observation, self.feedback, attempt)
+                except ValueError as exc:
+                    attempt.error = self.feedback = str(exc)
+                    self._status(f"error: {attempt.error}")
+                    continue
+                self._status(self.agent.describe_plan(attempt))
+                self._status("checking…")
+                findings = self.check(attempt.code)
+                syntax = [f for f in findings if f["kind"] == "syntax"]
+                if syntax:  # broken code is not a question for the user: try again
+                    attempt.error = self.feedback = f"SyntaxError on line {syntax[0]['line']}: {syntax[0]['detail']}"
+                    self._status(f"error: {attempt.error}")
+                    continue
+                attempt.policy = findings
+                return attempt
+        self.finish()
+        return None
+
+    def execute(self, attempt: Attempt, code: str | None = None, consent: list[dict] | tuple = (),
+                show: bool | None = None) -> Execution:
+        """Run ``code`` (default: the attempt's; an edited one replaces it) in the user's
+        namespace. The policy is checked again right before: code that does not parse is
+        not run (ValueError) and every finding must be among ``consent`` — the findings
+        the user agreed to — or :class:`ConsentRequired` is raised and nothing runs."""
+        if self.finished:
+            raise RuntimeError("this agent run is over")
+        code = attempt.code if code is None else code
+        findings = self.check(code)
+        syntax = [f for f in findings if f["kind"] == "syntax"]
+        if syntax:
+            raise ValueError(f"the code is not valid Python (line {syntax[0]['line']}: {syntax[0]['detail']})")
+        agreed = {_same_kind(f) for f in consent}
+        missing = [f for f in findings if _same_kind(f) not in agreed]
+        if missing:
+            raise ConsentRequired(missing)
+        if code != attempt.code:
+            attempt.code, attempt.edited = code, True
+        attempt.policy = findings
+        self._status("running…")
+        result, shell = self.result, self.shell
+        with self._clock():
+            with working_folder(self.workdir):
+                run = execute(shell, attempt.code, timeout_s=self.agent.timeout_s,
+                              show=self.show if show is None else show)
+        self.last_execution = run
+        result.new_variables += run.new_variables
+        result.changed_variables += run.changed_variables
+        sets_answer = "answer" in run.new_variables + run.changed_variables or _ASSIGNS_ANSWER.search(attempt.code)
+        if run.ok and sets_answer and "answer" in shell.user_ns:  # (the same small int keeps its id)
+            result.ok, result.code = True, attempt.code
+            result.final_answer = shell.user_ns["answer"]
+            self._status(f"done in {self._working_s:.1f} s")
+            self.finish()
+        else:
+            attempt.error = self.feedback = run.error or "the code did not set `answer`"
+            self._status(f"error: {attempt.error}")
+        return run
+
+    def decline(self, attempt: Attempt, reason: str = "not approved") -> AgentResult:
+        """The user did not let ``attempt`` run: nothing runs, the run ends."""
+        self.result.code = attempt.code
+        return self.finish("not run: " + reason)
+
+    def finish(self, message: str = "") -> AgentResult:
+        """End the run (once) and record it in the user's namespace."""
+        result = self.result
+        if self.finished:
+            return result
+        self.finished = True
+        if message:
+            result.message = message
+        if not result.ok and not result.message:
+            last = result.attempts[-1].error if result.attempts else "nothing was tried"
+            result.message = f"gave up after {len(result.attempts)} attempt(s): {last}"
+        result.timings["total_ms"] = round(self._working_s * 1000.0, 1)
+        ns = self.shell.user_ns
+        ns[AGENT_NAMES] = set(ns.get(AGENT_NAMES, ())) | set(result.new_variables)
+        ns.setdefault(HISTORY, []).append(result)
+        ns[LAST] = result
+        return result
+
+
 class Agent:
     """``design="recipes"`` (default): the model picks and fills a verified recipe.
     ``design="freeform"``: the model writes the code itself (for strong models; measured
-    against recipes by ``molsys-ai bench agent --design``)."""
+    against recipes by ``molsys-ai bench agent --design``).
 
-    def __init__(self, backend, max_repairs: int = 2, timeout_s: float = 120.0, design: str = "recipes"):
+    ``k``: documentation pages to consult (kept for the planner). ``on_status``: called
+    with short status lines ("choosing a recipe…", "running…", "done in 1.2 s", …)."""
+
+    def __init__(self, backend, max_repairs: int = 2, timeout_s: float = 120.0, design: str = "recipes",
+                 k: int = 3, on_status: StatusCallback | None = None):
         if design not in ("recipes", "freeform"):
             raise ValueError(f"unknown agent design '{design}' (recipes or freeform)")
         self.backend = backend
         self.max_repairs = max_repairs
         self.timeout_s = timeout_s
         self.design = design
+        self.k = k
+        self.on_status = on_status
 
     def _write_code(self, task: str, observation, feedback: str | None, attempt: Attempt) -> None:
         if self.design == "freeform":
@@ -107,51 +280,28 @@ class Agent:
         engine = observation.engine if recipe.molsysmt else "mdtraj"
         attempt.code = recipe.render(chosen.params, engine=engine)
 
+    @staticmethod
+    def describe_plan(attempt: Attempt) -> str:
+        if not attempt.recipe:
+            lines = len(attempt.code.splitlines())
+            return f"the model wrote {lines} line{'s' if lines != 1 else ''} of code"
+        params = ", ".join(f"{name}={value!r}" for name, value in attempt.params.items())
+        return f"recipe {attempt.recipe}" + (f" ({params})" if params else "")
+
+    def start(self, task: str, shell, workdir: str | Path = ".", show: bool = True) -> AgentRun:
+        """A resumable run of ``task`` (see :class:`AgentRun`)."""
+        return AgentRun(self, task, shell, workdir=workdir, show=show)
+
     def run(self, task: str, shell, workdir: str | Path = ".", approve: Approver | None = None,
             show: bool = True, confirm_every_run: bool = False, dry_run: bool = False) -> AgentResult:
         """``approve`` is asked before running code that needs consent (always) and, with
         ``confirm_every_run``, before every run; ``dry_run`` plans and renders only."""
-        started = time.perf_counter()
-        observation = observe(workdir, shell.user_ns)
-        result = AgentResult(task=task, ok=False, observation=observation.to_dict())
-        feedback = None
-        for _ in range(self.max_repairs + 1):
-            attempt = Attempt()
-            result.attempts.append(attempt)
-            try:
-                self._write_code(task, observation, feedback, attempt)
-            except ValueError as exc:
-                attempt.error = feedback = str(exc)
-                continue
-            # names this or an earlier agent run created are the agent's, not the user's
-            users = set(shell.user_ns) - set(result.new_variables) - set(shell.user_ns.get(AGENT_NAMES, ()))
-            findings = check_policy(attempt.code, users, workdir)
-            syntax = [f for f in findings if f.kind == "syntax"]
-            if syntax:  # broken code is not a question for the user: try again
-                attempt.error = feedback = f"SyntaxError on line {syntax[0].line}: {syntax[0].detail}"
-                continue
-            attempt.policy = [f.to_dict() for f in findings]
+        run = self.start(task, shell, workdir=workdir, show=show)
+        while (attempt := run.next_attempt()) is not None:
             if dry_run:
-                result.code, result.message = attempt.code, "dry run: the code was not run"
-                break
+                run.result.code = attempt.code
+                return run.finish("dry run: the code was not run")
             if (attempt.policy or confirm_every_run) and not (approve and approve(attempt.code, attempt.policy)):
-                reasons = "; ".join(f"{f['kind']}: {f['detail']}" for f in attempt.policy) or "not approved"
-                result.code, result.message = attempt.code, "not run: " + reasons
-                break
-            with working_folder(workdir):
-                run = execute(shell, attempt.code, timeout_s=self.timeout_s, show=show)
-            result.new_variables += run.new_variables
-            result.changed_variables += run.changed_variables
-            sets_answer = "answer" in run.new_variables + run.changed_variables or _ASSIGNS_ANSWER.search(attempt.code)
-            if run.ok and sets_answer and "answer" in shell.user_ns:  # (the same small int keeps its id)
-                result.ok, result.code = True, attempt.code
-                result.final_answer = shell.user_ns["answer"]
-                break
-            attempt.error = feedback = run.error or "the code did not set `answer`"
-        if not result.ok and not result.message:
-            result.message = f"gave up after {len(result.attempts)} attempt(s): {result.attempts[-1].error}"
-        result.timings["total_ms"] = round((time.perf_counter() - started) * 1000.0, 1)
-        shell.user_ns[AGENT_NAMES] = set(shell.user_ns.get(AGENT_NAMES, ())) | set(result.new_variables)
-        shell.user_ns.setdefault(HISTORY, []).append(result)
-        shell.user_ns["_molsys_last"] = result
-        return result
+                return run.decline(attempt, describe_findings(attempt.policy) or "not approved")
+            run.execute(attempt, consent=attempt.policy)
+        return run.result

@@ -1,16 +1,21 @@
 """``molsys-ai bench agent``: task success of the agent on a task set (jsonl with
-``task``, ``files``, ``answer``, ``tolerance``), each task in a fresh namespace and a
-fresh working folder holding links to its files."""
+``task``, ``files``, ``answer``, ``tolerance``). Each task runs as a user would run it:
+in a fresh kernel whose working folder holds copies of the task's files."""
 
 from __future__ import annotations
 
 import json
+import shutil
+import statistics
 import tempfile
+import time
 from pathlib import Path
 
+from ..agent.kernel_runner import KernelError, run_agent
 from ..agent.scoring import within
 from ..errors import MolsysAIError
-from .stats import latency_summary
+
+TASK_TIMEOUT_S = 600.0  # one task: kernel start, planning, repairs and runs
 
 
 def load_tasks(path: Path) -> list[dict]:
@@ -20,33 +25,67 @@ def load_tasks(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def run_agent_bench(agent, tasks: list[dict], structures: Path, progress=None) -> dict:
-    from IPython.core.interactiveshell import InteractiveShell
+def _check_files(tasks: list[dict], structures: Path) -> None:
+    missing = sorted({name for task in tasks for name in task.get("files", []) if not (structures / name).is_file()})
+    if missing:
+        raise MolsysAIError(f"structure files not found in {structures}: {', '.join(missing)}",
+                            "pass --structures DIR or --data DIR")
 
-    shell = InteractiveShell.instance()
+
+def _row(task: dict, result: dict | None, error: str | None, seconds: float) -> dict:
+    attempts = result["attempts"] if result else []
+    last = attempts[-1] if attempts else {}
+    final = result["final_answer"] if result else None
+    tolerance = task.get("tolerance", {})
+    ok = bool(result and result["ok"] and within(final, task["answer"], tolerance))
+    if error is None and result and not ok:
+        error = result["message"] if not result["ok"] else f"{final!r} is not {task['answer']!r} within {tolerance}"
+    return {"id": task.get("id"), "ok": ok, "final_answer": final, "expected": task["answer"],
+            "attempts": len(attempts), "seconds": round(seconds, 2), "error": error,
+            "recipe": last.get("recipe", ""), "params": last.get("params", {}),
+            "agent_seconds": round(result["timings"].get("total_ms", 0.0) / 1000.0, 2) if result else None}
+
+
+def run_agent_bench(tasks: list[dict], structures: Path, *, backend, env: dict | None = None,
+                    design: str = "recipes", max_repairs: int = 2, timeout_s: float = TASK_TIMEOUT_S,
+                    progress=None) -> dict:
+    """``backend`` names the model in the result; the kernels build their own from ``env``."""
+    structures = Path(structures)
+    _check_files(tasks, structures)
     rows = []
+    started = time.perf_counter()
     for number, task in enumerate(tasks, 1):
-        shell.reset(new_session=False)
-        with tempfile.TemporaryDirectory() as folder:
+        task_started = time.perf_counter()
+        result, error = None, None
+        with tempfile.TemporaryDirectory(prefix="molsys-bench-") as folder:
             for name in task.get("files", []):
-                (Path(folder) / name).symlink_to(Path(structures) / name)
-            result = agent.run(task["task"], shell, workdir=folder, show=False)
-        success = result.ok and within(result.final_answer, task["answer"], task["tolerance"])
-        rows.append({"id": task.get("id"), "success": success, "final_answer": result.to_dict()["final_answer"],
-                     "expected": task["answer"], "attempts": len(result.attempts),
-                     "recipe": result.attempts[-1].recipe if result.attempts else "",
-                     "params": result.attempts[-1].params if result.attempts else {},
-                     "message": result.message, "total_ms": result.timings["total_ms"]})
+                shutil.copyfile(structures / name, Path(folder) / name)
+            try:
+                result = run_agent(task["task"], folder, env=env, yes=True, max_repairs=max_repairs,
+                                   design=design, timeout_s=timeout_s)
+            except KernelError as exc:  # this task's kernel died or hung: the others still run
+                error = str(exc)
+        rows.append(_row(task, result, error, time.perf_counter() - task_started))
         if progress:
             progress(number, len(tasks), rows[-1])
     n = len(rows)
+
+    attempts = [r["attempts"] for r in rows if r["attempts"]]
+
+    def rate(count: int) -> float:
+        return round(count / n, 4) if n else 0.0
+
     return {
         "n": n,
-        "success_rate": round(sum(r["success"] for r in rows) / n, 4) if n else 0.0,
-        "first_try_rate": round(sum(r["success"] and r["attempts"] == 1 for r in rows) / n, 4) if n else 0.0,
-        "total_ms": latency_summary([r["total_ms"] for r in rows]),
-        "backend": agent.backend.name,
-        "model": agent.backend.model,
-        "design": agent.design,
-        "tasks": rows,
+        "success_rate": rate(sum(r["ok"] for r in rows)),
+        "first_try_rate": rate(sum(r["ok"] and r["attempts"] == 1 for r in rows)),
+        # over the tasks the agent reported on (a kernel that died or hung reports none)
+        "mean_attempts": round(statistics.fmean(attempts), 2) if attempts else 0.0,
+        "median_seconds": round(statistics.median(r["seconds"] for r in rows), 2) if n else 0.0,
+        "total_seconds": round(time.perf_counter() - started, 1),
+        "backend": backend.name,
+        "model": backend.model,
+        "design": design,
+        "max_repairs": max_repairs,
+        "results": rows,
     }

@@ -31,11 +31,12 @@ def _add_retrieval_flags(parser: argparse.ArgumentParser, k: int, what: str) -> 
     parser.add_argument("--project", help="only this project (molsysmt, pyunitwizard, …)")
 
 
-def _add_llm_flags(parser: argparse.ArgumentParser) -> None:
+def _add_llm_flags(parser: argparse.ArgumentParser, timeout_flag: str = "--timeout") -> None:
     group = parser.add_argument_group("language model (default: the embedded offline model)")
     group.add_argument("--llm-url", help="OpenAI-compatible server, e.g. http://gpu-node:8000/v1 (env MOLSYS_AI_LLM_URL)")
     group.add_argument("--model", help="model name on that server (env MOLSYS_AI_MODEL; default: the one it serves)")
-    group.add_argument("--timeout", type=float, help="seconds to wait for the server (env MOLSYS_AI_LLM_TIMEOUT)")
+    group.add_argument(timeout_flag, dest="timeout", type=float,
+                       help="seconds to wait for the server (env MOLSYS_AI_LLM_TIMEOUT)")
 
 
 def _settings(args):
@@ -94,6 +95,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_flags(chat)
     chat.set_defaults(func=cmd_chat)
 
+    run = sub.add_parser("run", help="do a task with the agent in a fresh kernel; write a notebook that re-runs it")
+    run.add_argument("task", help="the task in plain words, e.g. 'How many residues are in 1vii.pdb?'")
+    run.add_argument("--workdir", default=".", metavar="D",
+                     help="folder holding the files; the kernel works there (default: here)")
+    run.add_argument("--yes", action="store_true",
+                     help="run without asking (code that needs explicit consent still does not run without it)")
+    run.add_argument("--out", metavar="FILE", help="notebook to write (default <workdir>/run.ipynb)")
+    run.add_argument("--max-repairs", type=int, default=2, metavar="N", help="attempts after a failure (default 2)")
+    run.add_argument("--timeout", dest="run_timeout", type=float, default=600.0, metavar="S",
+                     help="seconds the task may take in the kernel (default 600)")
+    _add_llm_flags(run, timeout_flag="--llm-timeout")
+    run.set_defaults(func=cmd_run)
+
     bench = sub.add_parser("bench", help="benchmarks with JSON output")
     bench_sub = bench.add_subparsers(dest="bench_command", metavar="BENCH")
     bench_sub.required = True
@@ -114,12 +128,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_flags(answers)
     answers.set_defaults(func=cmd_bench_answers)
 
-    agent = bench_sub.add_parser("agent", help="task success of the agent (recipes + constrained JSON)")
+    agent = bench_sub.add_parser("agent", help="task success of the agent, each task in a fresh kernel")
     agent.add_argument("--tasks", help="jsonl tasks (default <data>/bench/dev_agent_tasks.jsonl)")
     agent.add_argument("--json", dest="json_out", help="write the result JSON to this file")
-    agent.add_argument("--max-repairs", type=int, default=2)
+    agent.add_argument("--max-repairs", type=int, default=2, help="attempts after a failure (default 2)")
     agent.add_argument("--design", default="recipes", choices=["recipes", "freeform"],
                        help="recipes (verified, parameterised) or freeform (the model writes the code)")
+    agent.add_argument("--limit", type=int, help="only the first N tasks")
     _add_llm_flags(agent)
     _add_data_flags(agent)
     agent.set_defaults(func=cmd_bench_agent)
@@ -245,22 +260,111 @@ def cmd_bench_answers(args) -> int:
 
 
 def cmd_bench_agent(args) -> int:
-    from ..agent.agent import Agent
     from ..bench.agent import load_tasks, run_agent_bench
-    from ..llm import get_backend
 
+    _check_repairs(args.max_repairs)
     settings = _settings(args)
     tasks = load_tasks(Path(args.tasks) if args.tasks else settings.bench / "dev_agent_tasks.jsonl")
+    tasks = tasks[: args.limit] if args.limit else tasks
+    backend, env = _kernel_backend(settings)
 
     def progress(done, total, row):
-        mark = "ok  " if row["success"] else "FAIL"
-        print(f"  {done}/{total} {row['id']}: {mark} {row['recipe']} {row['params']} → {row['final_answer']!r}",
-              file=sys.stderr)
+        mark = "ok  " if row["ok"] else "FAIL"
+        line = f"  {done}/{total} {row['id']}: {mark} {row['recipe']} {row['params']} → {row['final_answer']!r}"
+        if row["error"] and row["final_answer"] is None:
+            line += f" ({row['error'][:120]})"
+        print(f"{line} [{row['seconds']:.1f} s]", file=sys.stderr)
 
-    agent = Agent(get_backend(settings), max_repairs=args.max_repairs, design=args.design)
-    result = run_agent_bench(agent, tasks, settings.structures, progress=progress)
+    result = run_agent_bench(tasks, settings.structures, backend=backend, env=env, design=args.design,
+                             max_repairs=args.max_repairs, progress=progress)
     _write_json(result, args.json_out)
-    print(json.dumps({k: v for k, v in result.items() if k != "tasks"}))
+    print(json.dumps({k: v for k, v in result.items() if k != "results"}))
+    return 0
+
+
+def _check_repairs(value: int) -> None:
+    if value < 0:
+        raise MolsysAIError(f"--max-repairs must be 0 or more (got {value})")
+
+
+def _kernel_backend(settings):
+    """The backend the kernels will use, made here first so that a wrong server or a
+    missing model is one error line before any kernel starts; and the kernels' environment."""
+    from ..agent.kernel_runner import kernel_env
+    from ..llm import get_backend
+
+    backend = get_backend(settings)
+    env = kernel_env(settings)
+    if settings.llm_url:
+        env["MOLSYS_AI_MODEL"] = backend.model  # the served model found here, not looked up again
+    return backend, env
+
+
+def cmd_run(args) -> int:
+    from ..agent.kernel_runner import KernelError, execute_notebook, run_agent
+
+    task = args.task.strip()
+    if not task:
+        raise MolsysAIError("empty task", "say what to do, e.g. molsys-ai run 'How many residues are in 1vii.pdb?'")
+    workdir = Path(args.workdir).expanduser().resolve()
+    if not workdir.is_dir():
+        raise MolsysAIError(f"working folder not found: {args.workdir}", "pass --workdir FOLDER holding the files")
+    out = Path(args.out).expanduser().resolve() if args.out else workdir / "run.ipynb"
+    if out.suffix != ".ipynb":
+        raise MolsysAIError(f"--out must name a notebook (.ipynb), got '{out.name}'")
+    if not out.parent.is_dir():
+        raise MolsysAIError(f"folder for --out not found: {out.parent}", "create it first")
+    _check_repairs(args.max_repairs)
+    if args.run_timeout <= 0:
+        raise MolsysAIError(f"--timeout must be more than 0 seconds (got {args.run_timeout:g})")
+    backend, env = _kernel_backend(_settings(args))
+
+    held = []  # the kernel's printed output: shown before a question, or when the kernel fails
+
+    def show(name, text):
+        if name == "stdout":
+            held.append(text)
+        else:
+            sys.stderr.write(text)
+            sys.stderr.flush()
+
+    def ask(prompt):
+        sys.stdout.write("".join(held))
+        held.clear()
+        return input(prompt)
+
+    shown = []  # the code the user approved
+
+    def confirm(planned):  # the agent's dry run: its code, and what in it needs consent
+        held.clear()
+        shown.append(planned["code"])
+        print(planned["code"].rstrip())
+        for finding in planned["attempts"][-1]["policy"]:
+            print(f"  needs your consent — {finding['kind']}: {finding['detail']}")
+        try:
+            return input("Run this code? [y/N] ").strip().lower() in ("y", "yes")
+        except EOFError:
+            print()
+            return False
+
+    try:
+        result = run_agent(task, workdir, env=env, yes=args.yes, confirm=confirm, max_repairs=args.max_repairs,
+                           timeout_s=args.run_timeout, on_output=show, ask=ask, export_to=out,
+                           backend_label=backend.describe())
+        if result["ok"]:
+            execute_notebook(out, cwd=workdir, timeout_s=args.run_timeout)
+    except KernelError as exc:
+        sys.stdout.write("".join(held))
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if not result["ok"]:
+        print(f"not done: {result['message']}")
+        return 1
+    if result["code"] not in shown:
+        print("code:\n" + "\n".join("    " + line for line in result["code"].splitlines()))
+    print(f"answer: {result['final_answer']!r}")
+    print(f"new variables: {', '.join(result['new_variables']) or 'none'}")
+    print(f"wrote {out} (re-runs top to bottom without the assistant)")
     return 0
 
 

@@ -1,0 +1,68 @@
+"""End to end on the real embedded model (no scripted replies, no server): a notebook
+with ``%load_ext molsys_ai_jupyter`` and ``%%molsys --yes`` run by a real kernel in a
+folder holding a copy of the task's file gets the dev set's answer."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from molsys_ai_jupyter.config import load_settings
+from molsys_ai_jupyter.errors import MolsysAIError
+
+pytestmark = pytest.mark.slow
+TASK_IDS = ["dev-t01", "dev-t02"]  # the easy ones: residues of 1vii.pdb, NMR models of 1l2y.pdb
+
+
+def _dev_tasks() -> dict:
+    path = load_settings().bench / "dev_agent_tasks.jsonl"
+    if not path.is_file():
+        return {}
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return {row["id"]: row for row in rows}
+
+
+@pytest.fixture(scope="module")
+def embedded_model():
+    from molsys_ai_jupyter.llm.embedded import packaged_gguf
+
+    try:
+        return packaged_gguf()
+    except MolsysAIError as exc:
+        pytest.fail(f"the embedded model is missing: {exc}")
+
+
+@pytest.fixture
+def no_server(monkeypatch, tmp_path):
+    """The kernel inherits this environment: no server URL, no config file."""
+    for name in ("MOLSYS_AI_LLM_URL", "MOLSYS_AI_MODEL", "MOLSYS_AI_API_KEY", "MOLSYS_AI_GGUF"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MOLSYS_AI_CONFIG", str(tmp_path / "none.toml"))
+
+
+@pytest.mark.parametrize("task_id", TASK_IDS)
+def test_molsys_cell_answers_a_dev_task(task_id, real_settings, embedded_model, no_server, tmp_path):
+    task = _dev_tasks().get(task_id)
+    assert task is not None, f"{task_id} is not in {real_settings.bench / 'dev_agent_tasks.jsonl'}"
+    folder = tmp_path / "work"
+    folder.mkdir()
+    for name in task["files"]:
+        shutil.copyfile(real_settings.structures / name, folder / name)
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("%load_ext molsys_ai_jupyter"),
+        nbformat.v4.new_code_cell(f"%%molsys --yes\n{task['task']}"),
+        nbformat.v4.new_code_cell("import json\nprint(json.dumps({'ok': _molsys_last.ok, "
+                                  "'final_answer': _molsys_last.to_dict()['final_answer'], "
+                                  "'backend': get_ipython().find_cell_magic('molsys').__self__"
+                                  ".assistant().backend.name}))"),
+    ]
+    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(folder)}}).execute()
+    printed = "".join(o.get("text", "") for o in nb.cells[2].outputs if o.get("output_type") == "stream")
+    last = json.loads(printed.strip().splitlines()[-1])
+    assert last["backend"] == "embedded"
+    assert last["ok"] and last["final_answer"] == task["answer"], nb.cells[1].outputs

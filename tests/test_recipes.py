@@ -25,7 +25,7 @@ DEV_TASK_PLANS = {
                              "selection_2": "resSeq 5 and name C"}),
     "dev-t06": ("radius_of_gyration", {"file": "ala3.pdb"}),
     "dev-t07": ("count_near", {"file": "181l.pdb", "selection": "water and element O", "around": "resname HED",
-                               "cutoff_angstrom": 5}),
+                               "cutoff_angstrom": 5, "per": "residues"}),
     "dev-t08": ("rmsd", {"file": "traj_pentalanine.h5"}),
     "dev-t09": ("time_info", {"file": "md_1u19.xtc", "topology": "md_1u19.pdb"}),
     "dev-t10": ("secondary_structure_count", {"file": "1l2y.pdb", "code": "H"}),

@@ -40,6 +40,56 @@ def _version(name: str) -> str | None:
         return "?"
 
 
+TRAJECTORY_ONLY = {".xtc", ".dcd", ".trr", ".nc", ".inpcrd"}  # coordinates without a topology
+
+
+@dataclass
+class FileTopology:
+    """What a selection can refer to in a file: its residue names and chain letters."""
+
+    path: str
+    residues: set[str]
+    chains: dict[str, list[int]]  # chain letter → chain indices (letters can repeat)
+    topology: object = None  # the MDTraj Topology, to check selections
+
+    def check_selection(self, selection: str) -> str | None:
+        """None when the selection picks at least one atom, else why not."""
+        try:
+            picked = self.topology.select(selection)
+        except Exception as exc:  # MDTraj raises ValueError / pyparsing errors of its own
+            return f"invalid selection {selection!r}: {str(exc).splitlines()[0][:120]}"
+        return None if len(picked) else f"selection {selection!r} picks no atom in {Path(self.path).name}"
+
+
+_TOPOLOGIES: dict[tuple[str, float], FileTopology | None] = {}
+
+
+def read_topology(path: str | Path) -> FileTopology | None:
+    """The topology of a structure file through MDTraj (cached by path and mtime), or None
+    when MDTraj is not importable or cannot read it (a coordinates-only file)."""
+    path = Path(path)
+    if path.suffix.lower() in TRAJECTORY_ONLY or not path.is_file() or importlib.util.find_spec("mdtraj") is None:
+        return None
+    key = (str(path.resolve()), path.stat().st_mtime)
+    if key not in _TOPOLOGIES:
+        import warnings
+
+        import mdtraj as md
+
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                topology = md.load_topology(str(path))
+        except Exception:  # an unreadable or exotic file: no facts from it, not an error here
+            _TOPOLOGIES[key] = None
+        else:
+            chains: dict[str, list[int]] = {}
+            for chain in topology.chains:
+                chains.setdefault(getattr(chain, "chain_id", None) or str(chain.index), []).append(chain.index)
+            _TOPOLOGIES[key] = FileTopology(str(path), {r.name for r in topology.residues}, chains, topology)
+    return _TOPOLOGIES[key]
+
+
 def observe(workdir: str | Path = ".", namespace: dict | None = None) -> Observation:
     folder = Path(workdir)
     packages = {name: v for name in PACKAGES if (v := _version(name))}

@@ -1,0 +1,272 @@
+"""Read the parameters a task states in plain words: which atoms or molecules it talks
+about (as MDTraj selections), frames, a cutoff, a chain, the unit the answer should be
+in, a DSSP class, whether to save a file.
+
+A small model picks a recipe well enough but fills selections badly (it leaves them
+empty, or echoes the help text). These readings are literal — "the chloride ions" is
+``resname CL`` when the file has CL residues, "within 5 Å" is a 5 Å cutoff — and are
+checked against the residues really in the file, so the agent does not depend on the
+model for them. Nothing here knows any particular task: it is a small grammar of the
+phrases scientists use for selections, with a chemistry vocabulary.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# common names → residue names used in PDB / force-field files (first present wins)
+MOLECULE_NAMES = {
+    "chloride": ("CL", "CLA", "CL-", "Cl-"), "sodium": ("NA", "SOD", "NA+", "Na+"),
+    "potassium": ("K", "POT", "K+"), "magnesium": ("MG",), "calcium": ("CA", "CAL"), "zinc": ("ZN",),
+    "iron": ("FE", "FE2", "FE3"), "copper": ("CU", "CU1"), "manganese": ("MN",), "cadmium": ("CD",),
+    "sulfate": ("SO4",), "sulphate": ("SO4",), "phosphate": ("PO4", "PI"), "nitrate": ("NO3",),
+    "acetate": ("ACT", "ACY"), "glycerol": ("GOL",), "ethylene glycol": ("EDO",), "heme": ("HEM",),
+    "haem": ("HEM",), "benzene": ("BNZ",), "imidazole": ("IMD",),
+}
+AMINO_ACIDS = {
+    "alanine": "ALA", "arginine": "ARG", "asparagine": "ASN", "aspartate": "ASP", "aspartic acid": "ASP",
+    "cysteine": "CYS", "glutamine": "GLN", "glutamate": "GLU", "glutamic acid": "GLU", "glycine": "GLY",
+    "histidine": "HIS", "isoleucine": "ILE", "leucine": "LEU", "lysine": "LYS", "methionine": "MET",
+    "phenylalanine": "PHE", "proline": "PRO", "serine": "SER", "threonine": "THR", "tryptophan": "TRP",
+    "tyrosine": "TYR", "valine": "VAL",
+}
+ELEMENTS = {"hydrogen": "H", "carbon": "C", "nitrogen": "N", "oxygen": "O", "sulfur": "S", "sulphur": "S",
+            "phosphorus": "P"}
+_ION_RESIDUES = {name for names in MOLECULE_NAMES.values() for name in names if len(name) <= 3}
+
+_NUMBER = r"(\d+(?:\.\d+)?)"
+_LENGTH_UNIT = r"(Å|Å|A|angstroms?|ångströms?|nm|nanomet(?:er|re)s?)"
+_CUTOFF = re.compile(rf"(?:within|closer than|less than|shorter than|below|under|cutoff(?: of)?|<|<=|≤)\s*"
+                     rf"{_NUMBER}\s*{_LENGTH_UNIT}(?![\w²^])", re.I)
+_ANSWER_UNIT = re.compile(r"\bin\s+(?:units of\s+)?(Å\^?2|Å²|A\^?2|A²|square angstroms?|nm\^?2|nm²|square nanomet\w+|"
+                          r"Å|Å|angstroms?|ångströms?|nm|nanomet(?:er|re)s?|degrees?|radians?)(?![\w])", re.I)
+_CHAIN = re.compile(r"\bchain\s+([A-Za-z0-9])\b")
+_FRAME_WORDS = r"(?:frame|model|snapshot|structure|conformation|conformer|one)"
+_FRAME = re.compile(rf"\b(first|initial|last|final)\s+(?:\w+\s+)?{_FRAME_WORDS}\b|\b(frame|model)\s+(\d+)\b", re.I)
+_FRAME_PAIR = re.compile(rf"\b(first|initial|last|final)\s+(?:and|&|vs\.?|versus)\s+(?:the\s+)?(first|last|final)\s+"
+                         rf"{_FRAME_WORDS}s?\b", re.I)  # "the first and the last frame"
+_SAVE = re.compile(r"\b(save|saving|write|writing|export)\b", re.I)
+_NEW_FILE = re.compile(r"\b([\w-]+\.(?:pdb|h5|gro|xtc|dcd|mol2|cif|nc))\b", re.I)
+_DSSP = [(re.compile(r"\bhelic|\bhelix|\bhelices|\balpha\b", re.I), "H"),
+         (re.compile(r"\bstrands?\b|\bsheets?\b|\bbeta\b|\bextended\b", re.I), "E"),
+         (re.compile(r"\bcoil\b|\bloops?\b", re.I), "C")]
+
+# an atom of a numbered residue: "the backbone N of TYR 1", "atom CA of residue 10", "the CB of Leu 4"
+_RESIDUE_ATOM = re.compile(r"\b(?:backbone\s+|side[- ]chain\s+)?(?:atom\s+)?([A-Z][A-Z0-9]{0,3}'?)(?:\s+atom)?\s+"
+                           r"(?:of|in|from)\s+(?:the\s+)?(?:residue\s+)?(?:([A-Za-z]{3})\s*(\d+)|(\d+))\b")
+_RESIDUE = re.compile(r"\b(?:residue\s+(?:number\s+)?(\d+)|([A-Z][a-z]{2}|[A-Z]{3})\s*-?(\d+))\b")
+_SIMPLE = [  # (pattern, selection, kind)
+    (re.compile(r"\b(?:CA|Cα|C-alpha|c-alpha|alpha[- ]carbons?|α-carbons?)\b(?:\s+atoms?)?"), "name CA", "atoms"),
+    (re.compile(r"\bheavy[- ]atoms?\b|\bnon-hydrogen atoms?\b", re.I), "not element H", "atoms"),
+    (re.compile(r"\bhydrogens\b|\bhydrogen atoms?\b", re.I), "element H", "atoms"),
+    (re.compile(r"\bbackbone\b(?:\s+atoms?)?", re.I), "backbone", "atoms"),
+    (re.compile(r"\bside[- ]?chains?\b(?:\s+atoms?)?", re.I), "sidechain", "atoms"),
+    (re.compile(r"\ball atoms\b|\bevery atom\b|\bthe whole system\b", re.I), "all", "atoms"),
+    (re.compile(r"\bprotein(?:\s+atoms?)?\b", re.I), "protein", "molecules"),
+    (re.compile(r"\bwaters?\b(?:\s+molecules?)?|\bsolvent\b|\bHOH\b|\bH2O\b", re.I), "water", "molecules"),
+]
+_THEIR_ELEMENT = re.compile(r"\b(?:their|its|whose)\s+(hydrogen|carbon|nitrogen|oxygen|sulfur|sulphur|phosphorus)s?"
+                            r"(?:\s+atoms?)?\b", re.I)
+_ELEMENT = re.compile(r"\b(carbon|nitrogen|oxygen|sulfur|sulphur|phosphorus)(?:s|\s+atoms?)\b", re.I)
+_COUNTED = r"(?:how many|number of|count(?: the)?)\s+(?:\w+\s+){0,3}?(?:molecules?|residues?|ions?|waters?)\b"
+_COUNT_MOLECULES = re.compile(_COUNTED + r"(?!\s+(?:oxygens?|hydrogens?|carbons?|nitrogens?|atoms?)\b)", re.I)
+_JOINED = re.compile(r"^\s*(?:,|and|or|plus|,\s*and|,\s*or)\s*(?:the\s+|all\s+)?$", re.I)  # "X and Y", "X or Y"
+_REMOVAL = re.compile(r"\b(?:remove|removing|removed|without|strip|stripping|delete|deleting|drop|dropping|"
+                      r"except|excluding|exclude|minus|no)\b", re.I)
+_INCLUDED = re.compile(r"^\s*(?:included|too|as well)\b", re.I)  # "waters included": not a selection
+
+
+@dataclass
+class Mention:
+    start: int
+    selection: str
+    kind: str  # "atoms" (a set of atoms) or "molecules"
+    text: str = ""
+    removed: bool = False  # named as what to take away: "remove the waters", "without ions"
+
+
+@dataclass
+class TaskFacts:
+    """What the task says, as recipe parameter values. Empty fields: the task does not say."""
+
+    selections: list[Mention] = field(default_factory=list)  # in the order the task names them
+    frames: list[int] = field(default_factory=list)  # in order ("last" = -1, "first" = 0)
+    cutoff_angstrom: float | None = None
+    cutoff_at: int = -1  # where the cutoff phrase is ("within 5 Å of X": X is the reference)
+    chain_id: str | None = None
+    unit: str | None = None  # the unit the answer should be in: Å, nm, Å², nm², degrees
+    dssp_code: str | None = None
+    save_as: str | None = None
+    count_molecules: bool = False  # "how many water molecules …": count residues, not atoms
+    operation: str = ""  # the task without file names and selection phrases: what to do
+
+    def to_dict(self) -> dict:
+        return {"selections": [m.selection for m in self.selections], "groups": [m.selection for m in self.groups],
+                "removed": [m.selection for m in self.selections if m.removed], "frames": self.frames,
+                "cutoff_angstrom": self.cutoff_angstrom, "chain_id": self.chain_id, "unit": self.unit,
+                "dssp_code": self.dssp_code, "save_as": self.save_as, "count_molecules": self.count_molecules}
+
+
+def _angstrom(value: str, unit: str) -> float:
+    number = float(value)
+    return number * 10.0 if unit.lower().startswith("n") else number
+
+
+def _unit(text: str) -> str:
+    lowered = text.lower()
+    if lowered.startswith("deg"):
+        return "degrees"
+    if lowered.startswith("rad"):
+        return "radians"
+    area = "2" in lowered or "²" in lowered or "square" in lowered
+    length = "nm" if lowered.startswith("n") or "nanomet" in lowered else "Å"
+    return length + ("²" if area else "")
+
+
+def _resname(candidates: tuple[str, ...] | list[str], residues: set[str]) -> str:
+    """The first candidate residue name present in the file (or the first one)."""
+    present = [c for c in candidates if c in residues] or list(candidates)
+    name = present[0]
+    return f"resname {name}" if re.fullmatch(r"[A-Za-z0-9]+", name) else f"resname '{name}'"
+
+
+class _Text:
+    """The task with recognised spans blanked out, so a phrase is read once."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def take(self, pattern: re.Pattern, accept=lambda match: True) -> list[re.Match]:
+        taken = [m for m in pattern.finditer(self.text) if accept(m)]
+        for m in taken:
+            self.text = self.text[: m.start()] + " " * len(m.group(0)) + self.text[m.end():]
+        return taken
+
+
+def read_task(task: str, files: list[str] = (), residues: set[str] | None = None) -> TaskFacts:
+    """The facts a task states. ``residues``: residue names in the task's file (to choose
+    between CL and CLA, and to recognise ligand codes such as HED)."""
+    residues = set(residues or ())
+    facts = TaskFacts()
+    for name in files:  # file names are not words of the task
+        task = re.sub(re.escape(name), " " * len(name), task, flags=re.I)
+    text = _Text(task)
+
+    new_files = [m.group(1) for m in _NEW_FILE.finditer(text.text) if m.group(1) not in files]
+    if _SAVE.search(text.text):
+        facts.save_as = new_files[0] if new_files else "edited.pdb"
+    for match in text.take(_CUTOFF):
+        facts.cutoff_angstrom = _angstrom(match.group(1), match.group(2))
+        facts.cutoff_at = match.start()
+        break
+    for match in text.take(_ANSWER_UNIT):
+        facts.unit = _unit(match.group(1))
+    qualifiers = []  # spans that say which atoms, not what to do with them
+    for match in text.take(_CHAIN):
+        facts.chain_id = match.group(1)
+        qualifiers.append((match.start(), match.end()))
+    for pattern, code in _DSSP:
+        if pattern.search(text.text):
+            facts.dssp_code = code
+            break
+    frames = []
+    for match in text.take(_FRAME_PAIR):
+        for group in (1, 2):
+            frames.append((match.start(group), -1 if match.group(group).lower() in ("last", "final") else 0))
+    for match in text.take(_FRAME):
+        if match.group(1):
+            frames.append((match.start(), -1 if match.group(1).lower() in ("last", "final") else 0))
+        else:
+            number = int(match.group(3))
+            frames.append((match.start(), number - 1 if match.group(2).lower() == "model" else number))
+    facts.frames = [f for _, f in sorted(frames)]
+    facts.count_molecules = bool(_COUNT_MOLECULES.search(text.text))
+
+    mentions: list[Mention] = []
+    for match in text.take(_RESIDUE_ATOM):
+        atom, resname, number = match.group(1), match.group(2), match.group(3) or match.group(4)
+        parts = [f"resSeq {number}", f"name {atom}"]
+        if resname and resname.upper() in residues | set(AMINO_ACIDS.values()):
+            parts.insert(0, f"resname {resname.upper()}")
+        mentions.append(Mention(match.start(), " and ".join(parts), "atoms", match.group(0)))
+    known = set(AMINO_ACIDS.values()) | residues
+    for match in text.take(_RESIDUE, lambda m: bool(m.group(1)) or m.group(2).upper() in known):
+        if match.group(1):
+            mentions.append(Mention(match.start(), f"resSeq {match.group(1)}", "molecules", match.group(0)))
+        else:
+            mentions.append(Mention(match.start(), f"resname {match.group(2).upper()} and resSeq {match.group(3)}",
+                                    "molecules", match.group(0)))
+    for pattern, selection, kind in _SIMPLE:
+        for match in text.take(pattern):
+            mentions.append(Mention(match.start(), selection, kind, match.group(0)))
+    for common, names in sorted(MOLECULE_NAMES.items(), key=lambda item: -len(item[0])):
+        pattern = re.compile(rf"\b{common}s?\b(?:\s+(?:ions?|molecules?|atoms?))?", re.I)
+        for match in text.take(pattern):
+            mentions.append(Mention(match.start(), _resname(names, residues), "molecules", match.group(0)))
+    for common, code in AMINO_ACIDS.items():
+        for match in text.take(re.compile(rf"\b{common}s?\b(?:\s+residues?)?", re.I)):
+            mentions.append(Mention(match.start(), f"resname {code}", "molecules", match.group(0)))
+    codes = sorted((r for r in residues if len(r) >= 2), key=len, reverse=True)
+    for code in codes:  # ligand or ion codes written as in the file: "the HED ligand", "(SO4)"
+        for match in text.take(re.compile(rf"(?<![\w-]){re.escape(code)}(?![\w-])(?:\s+(?:ligand|ions?|molecules?))?")):
+            selection = _resname([code], residues)
+            if any(m.selection == selection for m in mentions):  # "sulfate ions (SO4)": one mention
+                continue
+            mentions.append(Mention(match.start(), selection, "molecules", match.group(0)))
+    if "ligand" in text.text.lower():
+        ligands = sorted(residues - _ION_RESIDUES - {"HOH", "WAT", "SOL", "TIP3"} - set(AMINO_ACIDS.values()))
+        if len(ligands) == 1:
+            match = re.search(r"\bligand\b", text.text, re.I)
+            mentions.append(Mention(match.start(), _resname(ligands, residues), "molecules", "ligand"))
+    mentions.sort(key=lambda m: m.start)
+
+    # "water molecules … their oxygen": the element narrows the mention before it
+    for match in text.take(_THEIR_ELEMENT):
+        element = ELEMENTS[match.group(1).lower()]
+        before = [m for m in mentions if m.start < match.start()]
+        if before:
+            before[-1].selection = f"{before[-1].selection} and element {element}"
+    for match in _ELEMENT.finditer(text.text):  # "water oxygens": the element narrows the mention just before
+        element = ELEMENTS[match.group(1).lower()]
+        before = [m for m in mentions if m.start < match.start()]
+        if before and not task[before[-1].start + len(before[-1].text): match.start()].strip():
+            before[-1].selection = f"{before[-1].selection} and element {element}"
+            before[-1].text = task[before[-1].start: match.end()]
+        else:
+            mentions.append(Mention(match.start(), f"element {element}", "atoms", match.group(0)))
+    mentions.sort(key=lambda m: m.start)
+    operation = task
+    for start, end in qualifiers + [(m.start, m.start + len(m.text)) for m in mentions]:
+        operation = operation[:start] + " " * (end - start) + operation[end:]
+    facts.operation = " ".join(operation.split())
+    mentions = [m for m in mentions if not _INCLUDED.match(task[m.start + len(m.text):])]
+    end = 0
+    for mention in mentions:
+        before = task[end: mention.start]
+        mention.removed = bool(_REMOVAL.search(before)) or (bool(_JOINED.match(before)) and mention is not mentions[0]
+                                                             and mentions[mentions.index(mention) - 1].removed)
+        end = mention.start + len(mention.text)
+    facts.selections = mentions
+    facts.groups = _groups(mentions, task)
+    return facts
+
+
+def _groups(mentions: list[Mention], task: str) -> list[Mention]:
+    """Mentions joined by "and"/"or" ("sodium or chloride ions") as one union each."""
+    groups: list[Mention] = []
+    for mention in mentions:
+        if groups:
+            last = groups[-1]
+            between = task[last.start + len(last.text): mention.start]
+            if _JOINED.match(between) and last.removed == mention.removed:
+                groups[-1] = Mention(last.start, f"{bracket(last.selection)} or {bracket(mention.selection)}",
+                                     last.kind, task[last.start: mention.start + len(mention.text)], last.removed)
+                continue
+        groups.append(Mention(mention.start, mention.selection, mention.kind, mention.text, mention.removed))
+    return groups
+
+
+def bracket(selection: str) -> str:
+    composite = " and " in selection or " or " in selection or selection.startswith("not ")
+    return f"({selection})" if composite else selection

@@ -125,6 +125,29 @@ TASKS = [
      ["traj_chicken_villin_HP35_solvated.h5"], COUNT, "count",
      "t = md.load(os.path.join(DATA, 'traj_chicken_villin_HP35_solvated.h5'), frame=0)\n"
      "answer = sum(1 for r in t.topology.residues if r.name in ('NA', 'CL'))\n"),
+    ("x31", "What is the psi angle of residue 2 in ala3.pdb, in degrees?", ["ala3.pdb"], {"abs": 0.1}, "degrees",
+     "t = md.load(os.path.join(DATA, 'ala3.pdb'))\n"
+     "n, ca, c = (t.topology.select(f'resSeq 2 and name {a}')[0] for a in ('N', 'CA', 'C'))\n"
+     "n3 = t.topology.select('resSeq 3 and name N')[0]\n"
+     "answer = float(np.degrees(md.compute_dihedrals(t, [[n, ca, c, n3]], periodic=False)[0, 0]))\n"),
+    ("x32", "What is the molecular weight of met_enkephalin.pdb in daltons (sum of the atomic masses)?",
+     ["met_enkephalin.pdb"], {"rel": 0.001}, "Da",
+     "t = md.load(os.path.join(DATA, 'met_enkephalin.pdb'))\n"
+     "answer = float(sum(a.element.mass for a in t.topology.atoms))\n"),
+    ("x33", "What is the minimum distance between the HED ligand and the protein in 181l.pdb, in Å?", ["181l.pdb"],
+     {"abs": 0.01}, "Å",
+     "t = md.load(os.path.join(DATA, '181l.pdb'))\nlig = t.topology.select('resname HED')\n"
+     "prot = t.topology.select('protein')\n"
+     "d = md.compute_distances(t, [(a, b) for a in lig for b in prot], periodic=False)[0]\n"
+     "answer = float(d.min()) * 10.0\n"),
+    ("x34", "Give the geometric center of ala3.pdb in nm as [x, y, z].", ["ala3.pdb"], {"abs": 0.001}, "nm",
+     "t = md.load(os.path.join(DATA, 'ala3.pdb'))\nanswer = [float(x) for x in t.xyz[0].mean(axis=0)]\n"),
+    ("x35", "phi dihedral of residue 50 in 1vii.pdb (degrees)", ["1vii.pdb"], {"abs": 0.1}, "degrees",
+     "t = md.load(os.path.join(DATA, '1vii.pdb'))\n"
+     "r = [r for r in t.topology.residues if r.resSeq == 50][0]\n"
+     "prev = [x for x in t.topology.residues if x.index == r.index - 1][0]\n"
+     "quartet = [prev.atom('C').index, r.atom('N').index, r.atom('CA').index, r.atom('C').index]\n"
+     "answer = float(np.degrees(md.compute_dihedrals(t, [quartet], periodic=False)[0, 0]))\n"),
 ]
 
 

@@ -5,12 +5,14 @@ topologies of the shared structure files."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from molsys_ai_jupyter.agent.observe import Observation, read_topology
 from molsys_ai_jupyter.agent.planner import files_named, merge_params, shortlist, stated_params
 from molsys_ai_jupyter.agent.recipes import CATALOGUE
+from molsys_ai_jupyter.agent.scoring import within
 from molsys_ai_jupyter.agent.slots import read_task
 from molsys_ai_jupyter.config import load_settings
 
@@ -130,3 +132,27 @@ def test_the_flagship_request_shows_chain_a_without_waters(tmp_path):
     shown = namespace["shown"].topology
     assert {c.chain_id for c in shown.chains} == {"A"}
     assert not any(r.is_water for r in shown.residues) and shown.n_atoms > 1000
+
+
+EXTRA = Path(__file__).resolve().parents[1] / "benchmarks" / "agent_tasks_extra.jsonl"
+
+
+@pytest.mark.parametrize("task", [json.loads(line) for line in EXTRA.read_text().splitlines() if line.strip()],
+                         ids=lambda t: t["id"])
+def test_reading_alone_solves_the_extra_task_set(task, tmp_path, monkeypatch):
+    """Without any model: the recipe ranked first and the parameters read from the words
+    give the reference answer of each task of the extra set (its own reference code)."""
+    for name in task["files"]:
+        (tmp_path / name).symlink_to(STRUCTURES / name)
+    observation = Observation(files=sorted(task["files"]), workdir=str(tmp_path))
+    files = files_named(task["task"], observation)
+    structure = next(f for f in files if not f.endswith((".xtc", ".dcd")))
+    topology = read_topology(tmp_path / structure)
+    facts = read_task(task["task"], files, topology.residues)
+    recipe = shortlist(task["task"], 1, facts)[0]
+    roles = {"file": files[0]} if len(files) == 1 else {"file": files[0], "topology": files[1]}
+    params = merge_params(recipe, {}, {**roles, **stated_params(recipe, facts, topology)}, topology, True)
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile(recipe.render(params), recipe.name, "exec"), namespace)  # noqa: S102 - our own recipe
+    assert within(namespace["answer"], task["answer"], task["tolerance"]), (recipe.name, params, namespace["answer"])

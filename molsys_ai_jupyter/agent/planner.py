@@ -173,7 +173,9 @@ def stated_params(recipe: Recipe, facts: TaskFacts, topology: FileTopology | Non
     elif "frame" in spec and frames:
         out["frame"] = frames[0]
     simple = {"cutoff_angstrom": facts.cutoff_angstrom, "chain_id": facts.chain_id, "code": facts.dssp_code,
-              "save_as": facts.save_as, "unit": facts.unit, "per": "residues" if facts.count_molecules else None}
+              "save_as": facts.save_as, "unit": facts.unit, "per": "residues" if facts.count_molecules else None,
+              "angle": facts.dihedral, "residue": facts.residue_numbers[0] if facts.residue_numbers else None,
+              "weights": "none" if facts.geometric else None}
     for name, value in simple.items():
         param = spec.get(name)
         if param is None or value is None or (param.choices and value not in param.choices):

@@ -22,6 +22,9 @@ MDTRAJ_LOAD = "import mdtraj as md\n\ntraj = md.load({file})\n"
 MDTRAJ_LOAD_WITH_TOPOLOGY = "import mdtraj as md\n\ntraj = md.load({file}, top={topology})\n"
 MOLSYSMT_LOAD = "import molsysmt as msm\n\nmolecular_system = msm.convert({file})\n"
 UNIT_SCALE = {"Å": "10.0", "nm": "1.0", "Å²": "100.0", "nm²": "1.0"}  # from MDTraj's nm
+# which atom of MDTraj's dihedral quartet belongs to the residue the angle is named after
+# (phi: C(i-1) N(i) CA(i) C(i); psi: N(i) CA(i) C(i) N(i+1); omega: CA(i) C(i) N(i+1) CA(i+1); chi1: within i)
+DIHEDRAL_OWNER = {"phi": "1", "psi": "0", "omega": "0", "chi1": "0"}
 UNIT_WORD = {"Å": "'angstroms'", "nm": "'nanometers'", "Å²": "'angstroms**2'", "nm²": "'nanometers**2'"}
 
 
@@ -75,6 +78,8 @@ class Recipe:
     def render(self, values: dict, engine: str = "mdtraj") -> str:
         resolved = self.resolve(values)
         quoted = {k: repr(v) for k, v in resolved.items()}
+        if "angle" in resolved and resolved["angle"] in DIHEDRAL_OWNER:  # fixed choices: our own literals
+            quoted.update(angle=resolved["angle"], owner=DIHEDRAL_OWNER[resolved["angle"]])
         if "unit" in resolved:  # fixed choices, so these are our own literals
             quoted.update(scale=UNIT_SCALE[resolved["unit"]], unit_word=UNIT_WORD[resolved["unit"]],
                           unit_label=resolved["unit"])
@@ -206,6 +211,54 @@ CATALOGUE: dict[str, Recipe] = {r.name: r for r in [
            {"selection": Param("selection", "name CA", "atoms to pair"), "cutoff_angstrom": Param("float", 10.0, "Å"),
             "frame": FRAME},
            words="pairs closer contacts contact map unique pair"),
+    Recipe("min_distance", "minimum (closest) distance between two groups of atoms, e.g. a ligand and the protein "
+           "(Å or nm)", "Å",
+           "import itertools\n"
+           "group_1 = traj.topology.select({selection_1})\n"
+           "group_2 = traj.topology.select({selection_2})\n"
+           "pairs = [(a, b) for a, b in itertools.product(group_1, group_2) if a != b]\n"
+           "d = md.compute_distances(traj[{frame}], pairs, periodic=False)[0].min()  # nm\n"
+           "answer = float(d) * {scale}  # in {unit_label}\n",
+           None,
+           {"selection_1": Param("selection", "", "first group"), "selection_2": Param("selection", "", "second group"),
+            "frame": FRAME, "unit": LENGTH_UNIT},
+           words="minimum min closest shortest nearest smallest distance between contact groups"),
+    Recipe("center_of_mass", "center of mass (or geometric center) of a selection, [x, y, z] in Å or nm", "[Å]",
+           "atoms = traj.topology.select({selection})\n"
+           "part = traj.atom_slice(atoms)[{frame}]\n"
+           "?weights=mass center = md.compute_center_of_mass(part)[0]  # nm\n"
+           "?weights=none center = md.compute_center_of_geometry(part)[0]  # nm\n"
+           "answer = [float(x) * {scale} for x in center]  # in {unit_label}\n",
+           None,
+           {"selection": SEL, "frame": FRAME, "unit": LENGTH_UNIT,
+            "weights": Param("str", "mass", "mass (center of mass) or none (geometric center, centroid)",
+                             choices=("mass", "none"))},
+           words="center centre mass geometric geometry centroid position coordinates"),
+    Recipe("total_mass", "total mass (molecular weight) of a selection, in daltons (g/mol)", "Da",
+           "atoms = traj.topology.select({selection})\n"
+           "answer = float(sum(traj.topology.atom(i).element.mass for i in atoms))\n",
+           None,
+           {"selection": SEL},
+           words="mass molecular weight daltons da g/mol heavy how heavy"),
+    Recipe("dihedral", "a backbone or side-chain dihedral angle (phi, psi, omega, chi1) of one residue, in degrees",
+           "degrees",
+           "import numpy as np\n"
+           "indices, angles = md.compute_{angle}(traj[{frame}])\n"
+           "rows = [n for n, quartet in enumerate(indices)\n"
+           "        if traj.topology.atom(quartet[{owner}]).residue.resSeq == {residue}]\n"
+           "answer = float(np.degrees(angles[0, rows[0]]))\n",
+           None,
+           {"angle": Param("str", "phi", "phi, psi, omega or chi1", choices=("phi", "psi", "omega", "chi1")),
+            "residue": Param("int", 1, "residue number (resSeq)"), "frame": FRAME},
+           words="dihedral torsion angle phi psi omega chi chi1 ramachandran backbone degrees"),
+    Recipe("angle", "the angle between three atoms (the second is the vertex), in degrees", "degrees",
+           "import numpy as np\n"
+           "triplet = [traj.topology.select(s)[0] for s in ({selection_1}, {selection_2}, {selection_3})]\n"
+           "answer = float(np.degrees(md.compute_angles(traj[{frame}], [triplet], periodic=False)[0, 0]))\n",
+           None,
+           {"selection_1": Param("selection", "", "first atom"), "selection_2": Param("selection", "", "vertex atom"),
+            "selection_3": Param("selection", "", "third atom"), "frame": FRAME},
+           words="angle between three atoms vertex bond angle degrees"),
     Recipe("hbond_count", "number of hydrogen bonds (Baker-Hubbard) in a frame", "count",
            "answer = int(len(md.baker_hubbard(traj[{frame}], periodic=False)))\n",
            None,

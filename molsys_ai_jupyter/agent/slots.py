@@ -46,6 +46,9 @@ _FRAME_WORDS = r"(?:frame|model|snapshot|structure|conformation|conformer|one)"
 _FRAME = re.compile(rf"\b(first|initial|last|final)\s+(?:\w+\s+)?{_FRAME_WORDS}\b|\b(frame|model)\s+(\d+)\b", re.I)
 _FRAME_PAIR = re.compile(rf"\b(first|initial|last|final)\s+(?:and|&|vs\.?|versus)\s+(?:the\s+)?(first|last|final)\s+"
                          rf"{_FRAME_WORDS}s?\b", re.I)  # "the first and the last frame"
+_DIHEDRAL = re.compile(r"\b(phi|psi|omega|chi\s?1|chi)\b|(φ|ψ|ω|χ1?)", re.I)
+_DIHEDRAL_NAMES = {"φ": "phi", "ψ": "psi", "ω": "omega", "χ": "chi1", "χ1": "chi1", "chi": "chi1"}
+_GEOMETRIC = re.compile(r"\bgeometric\b|\bcentroid\b|\bcent(?:er|re) of geometry\b|\bunweighted\b", re.I)
 _SAVE = re.compile(r"\b(save|saving|write|writing|export)\b", re.I)
 _NEW_FILE = re.compile(r"\b([\w-]+\.(?:pdb|h5|gro|xtc|dcd|mol2|cif|nc))\b", re.I)
 _DSSP = [(re.compile(r"\bhelic|\bhelix|\bhelices|\balpha\b", re.I), "H"),
@@ -100,12 +103,16 @@ class TaskFacts:
     save_as: str | None = None
     count_molecules: bool = False  # "how many water molecules …": count residues, not atoms
     operation: str = ""  # the task without file names and selection phrases: what to do
+    dihedral: str | None = None  # phi, psi, omega or chi1
+    residue_numbers: list[int] = field(default_factory=list)  # residues named by number, in order
+    geometric: bool = False  # "geometric center", "centroid": no mass weighting
 
     def to_dict(self) -> dict:
         return {"selections": [m.selection for m in self.selections], "groups": [m.selection for m in self.groups],
                 "removed": [m.selection for m in self.selections if m.removed], "frames": self.frames,
                 "cutoff_angstrom": self.cutoff_angstrom, "chain_id": self.chain_id, "unit": self.unit,
-                "dssp_code": self.dssp_code, "save_as": self.save_as, "count_molecules": self.count_molecules}
+                "dssp_code": self.dssp_code, "dihedral": self.dihedral, "residue_numbers": self.residue_numbers,
+                "geometric": self.geometric, "save_as": self.save_as, "count_molecules": self.count_molecules}
 
 
 def _angstrom(value: str, unit: str) -> float:
@@ -166,6 +173,11 @@ def read_task(task: str, files: list[str] = (), residues: set[str] | None = None
     for match in text.take(_CHAIN):
         facts.chain_id = match.group(1)
         qualifiers.append((match.start(), match.end()))
+    for match in _DIHEDRAL.finditer(text.text):
+        name = (match.group(1) or match.group(2)).lower().replace(" ", "")
+        facts.dihedral = _DIHEDRAL_NAMES.get(name, name)
+        break
+    facts.geometric = bool(_GEOMETRIC.search(text.text))
     for pattern, code in _DSSP:
         if pattern.search(text.text):
             facts.dssp_code = code
@@ -249,6 +261,7 @@ def read_task(task: str, files: list[str] = (), residues: set[str] | None = None
         end = mention.start + len(mention.text)
     facts.selections = mentions
     facts.groups = _groups(mentions, task)
+    facts.residue_numbers = [int(n) for m in mentions for n in re.findall(r"resSeq (\d+)", m.selection)]
     return facts
 
 

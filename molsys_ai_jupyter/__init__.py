@@ -9,6 +9,11 @@ __version__ = "0.1.0"
 __all__ = ["__version__", "load_ipython_extension"]
 
 
+def _jupyter_server_extension_points() -> list[dict]:
+    """The Jupyter server extension of the chat sidebar (imported only by the server)."""
+    return [{"module": "molsys_ai_jupyter.serverext"}]
+
+
 def load_ipython_extension(shell) -> None:
     """``%load_ext molsys_ai_jupyter``: registers ``%molsys`` (nothing heavy is imported)."""
     from .magics import load

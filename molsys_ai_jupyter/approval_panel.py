@@ -348,7 +348,10 @@ class NotebookRun:
         colour = "#060" if result.ok else "#b00"
         if not result.ok:
             self.status.value = ""  # the summary says why
-        self.summary.value = f"<span style='color:{colour}'>{html.escape(result_summary(result))}</span>"
+        links = "".join(f"<li><a href='{html.escape(src['url'])}' target='_blank'>{html.escape(src['title'])}</a></li>"
+                        if src.get("url") else f"<li>{html.escape(src['title'])}</li>" for src in result.sources)
+        self.summary.value = (f"<span style='color:{colour}'>{html.escape(result_summary(result))}</span>"
+                              + (f"<div>Documentation:<ul>{links}</ul></div>" if links else ""))
         self.box.children = [self.header, *(p.widget for p in self.panels), self.summary, self.result_output,
                              self.status]
         if self.view:

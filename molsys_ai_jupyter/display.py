@@ -112,3 +112,11 @@ def show_agent_result(result, shell) -> None:
     if not result.ok and result.code and not in_notebook(shell):
         print(result.code)
     print(result_summary(result))
+    if result.sources and in_notebook(shell):
+        from IPython.display import Markdown, display
+
+        display(Markdown("Documentation: " + " · ".join(
+            f"[{s['title']}]({s['url']})" if s.get("url") else s["title"] for s in result.sources)))
+    else:
+        for source in result.sources:
+            print(f"  source: {source['title']} — {source['url'] or source['path']}")

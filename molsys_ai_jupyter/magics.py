@@ -32,7 +32,7 @@ TASK IN PLAIN WORDS           turn a task into code, check it, run it in this ke
                               (notebooks: a Run / Edit / Cancel panel and a 3D view of the structure
                               made; --no-view: no view). --yes runs without asking, but code that needs
                               consent still asks; --model M: a model of the server, for this run;
-                              -k N: documentation pages consulted (default 3)
+                              -k N: documentation pages kept as sources (default 3, 0: none)
 %molsys ask QUESTION          answer from the MolSysSuite docs, with citations
 %molsys history               the agent runs of this session
 %molsys export FILE           write them as a notebook (.ipynb) that re-runs, a script (.py) or JSON
@@ -103,7 +103,7 @@ class MolsysMagics(Magics):
     @argument("--dry-run", action="store_true", help="show the code, do not run it")
     @argument("--max-repairs", type=int, default=2, help="attempts after a failure (default 2)")
     @argument("--insert", action="store_true", help="put the accepted code in a new cell below")
-    @argument("-k", type=int, default=3, help="documentation pages consulted (default 3)")
+    @argument("-k", type=int, default=3, help="documentation pages kept as the run's sources (default 3; 0: none)")
     @argument("--model", default=None, help="model on the OpenAI-compatible server, for this run")
     @argument("--no-view", action="store_true", help="no 3D view of the structure the task made")
     def molsys_cell(self, line: str, cell: str):
@@ -115,15 +115,15 @@ class MolsysMagics(Magics):
         task = cell.strip()
         if not task:
             raise UsageError("write the task in the cell under %%molsys, e.g. 'How many residues are in 1vii.pdb?'")
-        if args.k < 1 or args.max_repairs < 0:
-            raise UsageError(f"-k needs 1 or more and --max-repairs 0 or more\n\n{USAGE}")
+        if args.k < 0 or args.max_repairs < 0:
+            raise UsageError(f"-k and --max-repairs need 0 or more\n\n{USAGE}")
         from .agent.agent import Agent
         from .display import StatusView, in_notebook, show_agent_result, text_approval
 
         notebook = in_notebook(self.shell)
         try:
             agent = Agent(self._backend(args.model), max_repairs=args.max_repairs, k=args.k,
-                          on_status=StatusView(notebook))
+                          on_status=StatusView(notebook), docs=self._docs_finder() if args.k else None)
             NotebookRun = _notebook_run_class() if notebook and not args.dry_run else None
             if NotebookRun is not None:
                 # non-blocking: returns once the run is over, or once a panel waits for a click
@@ -158,6 +158,17 @@ class MolsysMagics(Magics):
         from .llm import get_backend
 
         return get_backend(settings.with_overrides(model=model))
+
+    def _docs_finder(self):
+        """Documentation search for the agent's sources (None, said once, without an index)."""
+        from .agent.sources import index_finder
+
+        assistant = self.assistant()
+        finder, why = index_finder(assistant.settings, lambda: assistant.retriever)
+        if finder is None and not getattr(self, "_said_no_sources", False):
+            print(why)
+            self._said_no_sources = True
+        return finder
 
     def _ask(self, question: str):
         from .display import AnswerView

@@ -159,3 +159,36 @@ def test_a_resumable_run_waits_between_planning_and_running(shell, folder):
     assert attempt.edited and attempt.code == "answer = 7"
     assert run.finished and shell.user_ns["_molsys_last"] is run.result and run.result.final_answer == 7
     assert run.next_attempt() is None and shell.user_ns["_molsys_history"] == [run.result]
+
+
+def test_a_successful_run_keeps_the_documentation_it_found(shell, folder, mini_index):
+    """Sources come from the real (toy) knowledge index through index_finder; a folder
+    without an index gives no finder and a reason."""
+    from molsys_ai_jupyter.agent.sources import index_finder
+    from molsys_ai_jupyter.knowledge.retrieval import Retriever
+
+    retriever = Retriever(mini_index)
+    finder, why = index_finder(mini_index, lambda: retriever)
+    assert finder is not None and why == ""
+    reply = json.dumps({"recipe": "count_residues", "file": "1vii.pdb"})
+    with FakeLLM([reply]) as fake:
+        result = _agent(fake, k=2, docs=finder).run("How many residues are in 1vii.pdb?", shell, workdir=folder,
+                                                     show=False)
+    assert result.ok and 1 <= len(result.sources) <= 2
+    assert all(s["title"] and s["path"] for s in result.sources) and "sources_ms" in result.timings
+    missing = mini_index.__class__(**{**vars(mini_index), "index_name": "no-such-index"})
+    finder, why = index_finder(missing, lambda: retriever)
+    assert finder is None and "no documentation sources" in why
+
+
+def test_a_failing_docs_search_does_not_spoil_the_answer(shell, folder):
+    def broken(query, k):
+        raise RuntimeError("index went away")
+
+    lines = []
+    reply = json.dumps({"recipe": "count_residues", "file": "1vii.pdb"})
+    with FakeLLM([reply]) as fake:
+        result = _agent(fake, docs=broken, on_status=lines.append).run("How many residues are in 1vii.pdb?", shell,
+                                                                       workdir=folder, show=False)
+    assert result.ok and result.final_answer == 36 and result.sources == []
+    assert any("no documentation sources" in line for line in lines)

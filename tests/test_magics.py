@@ -145,7 +145,7 @@ def test_usage_names_the_options(shell, capsys):
     shell.run_line_magic("molsys", "help")
     usage = capsys.readouterr().out
     assert all(option in usage for option in ("--yes", "-k N", "--model M", "--no-view", "Run / Edit / Cancel"))
-    assert "-k needs 1 or more" in str(shell.run_cell("%%molsys -k 0\ntask").error_in_exec)
+    assert "need 0 or more" in str(shell.run_cell("%%molsys -k -1\ntask").error_in_exec)
 
 
 def test_cell_magic_bad_options_and_empty_task(shell):

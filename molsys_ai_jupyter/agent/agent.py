@@ -41,6 +41,7 @@ class Attempt:
     error: str = ""
     policy: list = field(default_factory=list)
     edited: bool = False  # the user changed the code before running it
+    summary: str = ""  # what the recipe does (to find its documentation)
 
 
 @dataclass
@@ -55,6 +56,7 @@ class AgentResult:
     changed_variables: list[str] = field(default_factory=list)
     message: str = ""
     timings: dict = field(default_factory=dict)
+    sources: list[dict] = field(default_factory=list)  # documentation pages behind the code
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -219,6 +221,17 @@ class AgentRun:
             self._status(f"error: {attempt.error}")
         return run
 
+    def _find_sources(self) -> None:
+        from .sources import query_for
+
+        started = time.perf_counter()
+        summary = self.result.attempts[-1].summary if self.result.attempts else ""
+        try:
+            self.result.sources = self.agent.docs(query_for(self.task, summary), self.agent.k)
+        except Exception as exc:  # noqa: BLE001 - sources are a courtesy: the run's answer stands
+            self._status(f"no documentation sources: {type(exc).__name__}: {exc}")
+        self.result.timings["sources_ms"] = round((time.perf_counter() - started) * 1000.0, 1)
+
     def decline(self, attempt: Attempt, reason: str = "not approved") -> AgentResult:
         """The user did not let ``attempt`` run: nothing runs, the run ends."""
         self.result.code = attempt.code
@@ -235,6 +248,8 @@ class AgentRun:
         if not result.ok and not result.message:
             last = result.attempts[-1].error if result.attempts else "nothing was tried"
             result.message = f"gave up after {len(result.attempts)} attempt(s): {last}"
+        if result.ok and self.agent.docs is not None and self.agent.k > 0:
+            self._find_sources()
         result.timings["total_ms"] = round(self._working_s * 1000.0, 1)
         ns = self.shell.user_ns
         ns[AGENT_NAMES] = set(ns.get(AGENT_NAMES, ())) | set(result.new_variables)
@@ -248,11 +263,12 @@ class Agent:
     ``design="freeform"``: the model writes the code itself (for strong models; measured
     against recipes by ``molsys-ai bench agent --design``).
 
-    ``k``: documentation pages to consult (kept for the planner). ``on_status``: called
-    with short status lines ("choosing a recipe…", "running…", "done in 1.2 s", …)."""
+    ``k`` documentation pages are found by ``docs`` (see :mod:`.sources`) for the code
+    that ran, and kept as the run's sources. ``on_status``: called with short status
+    lines ("choosing a recipe…", "running…", "done in 1.2 s", …)."""
 
     def __init__(self, backend, max_repairs: int = 2, timeout_s: float = 120.0, design: str = "recipes",
-                 k: int = 3, on_status: StatusCallback | None = None):
+                 k: int = 3, on_status: StatusCallback | None = None, docs=None):
         if design not in ("recipes", "freeform"):
             raise ValueError(f"unknown agent design '{design}' (recipes or freeform)")
         self.backend = backend
@@ -261,6 +277,7 @@ class Agent:
         self.design = design
         self.k = k
         self.on_status = on_status
+        self.docs = docs
 
     def _write_code(self, task: str, observation, feedback: str | None, attempt: Attempt) -> None:
         if self.design == "freeform":
@@ -277,6 +294,7 @@ class Agent:
         chosen = plan(task, observation, self.backend, feedback)
         attempt.recipe, attempt.params = chosen.recipe, chosen.params
         recipe = CATALOGUE[chosen.recipe]
+        attempt.summary = recipe.summary
         engine = observation.engine if recipe.molsysmt else "mdtraj"
         attempt.code = recipe.render(chosen.params, engine=engine)
 

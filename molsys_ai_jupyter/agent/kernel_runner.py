@@ -204,12 +204,12 @@ _CAN_SKIP_VIEW = "'--no-view' in (get_ipython().find_cell_magic('molsys').__doc_
 
 
 def agent_cell(task: str, mode: str = "--yes", max_repairs: int = 2, design: str = "recipes",
-               extra: str = "") -> str:
+               extra: str = "", k: int = 3) -> str:
     """The cell that runs the agent (``mode``: ``--yes`` or ``--dry-run``): ``%%molsys``
     for the recipes design, as a user types it; the free-form design, which
     the magic does not offer, through :func:`run_in_this_kernel`."""
     if design == "recipes":
-        return f"%%molsys {mode} --max-repairs {int(max_repairs)}{extra}\n{task}"
+        return f"%%molsys {mode} --max-repairs {int(max_repairs)} -k {int(k)}{extra}\n{task}"
     return (f"import molsys_ai_jupyter.agent.kernel_runner as _molsys_runner\n"
             f"_molsys_runner.run_in_this_kernel({task!r}, mode={mode!r}, max_repairs={int(max_repairs)}, "
             f"design={design!r})\ndel _molsys_runner")
@@ -260,26 +260,26 @@ def _run_cell(kernel: Kernel, cell: str, task: str, timeout_s: float, on_output,
 def run_agent(task: str, workdir: str | Path, *, env: dict | None = None, yes: bool = False,
               confirm: Callable[[dict], bool] | None = None, max_repairs: int = 2, design: str = "recipes",
               timeout_s: float = 600.0, on_output: OnOutput | None = None, ask: Ask | None = None,
-              export_to: str | Path | None = None, backend_label: str = "") -> dict:
+              export_to: str | Path | None = None, backend_label: str = "", k: int = 3) -> dict:
     """Run the agent on ``task`` in a fresh kernel working in ``workdir``; return
     ``_molsys_last.to_dict()``. With ``yes`` the code runs without asking (``%%molsys
     --yes``); without, the agent plans first (``--dry-run``) and ``confirm(planned)``
     decides whether it then runs — declined, the planned result comes back marked
     "not run: not approved". ``timeout_s`` limits each agent cell (planning, repairs
-    and runs together). With ``export_to``, a successful run is written there as a
+    and runs together); ``k`` documentation pages are kept as sources (0: none). With ``export_to``, a successful run is written there as a
     notebook that re-runs without the assistant (see :func:`execute_notebook`)."""
     with Kernel(workdir, env) as kernel:
         _require(kernel.execute("%load_ext molsys_ai_jupyter", SETUP_TIMEOUT_S, on_output=on_output), "%load_ext")
         extra = " --no-view" if design == "recipes" and kernel.evaluate(_CAN_SKIP_VIEW) else ""
         if not yes:
-            cell = agent_cell(task, "--dry-run", max_repairs, design, extra)
+            cell = agent_cell(task, "--dry-run", max_repairs, design, extra, k=0)
             planned = _run_cell(kernel, cell, task, timeout_s, on_output, ask)
             if not planned["code"]:
                 return planned
             if not (confirm and confirm(planned)):
                 planned["message"] = "not run: not approved"
                 return planned
-        cell = agent_cell(task, "--yes", max_repairs, design, extra)
+        cell = agent_cell(task, "--yes", max_repairs, design, extra, k=k)
         result = _run_cell(kernel, cell, task, timeout_s, on_output, ask)
         if export_to is not None and result["ok"]:
             code = ("from molsys_ai_jupyter.agent.transcript import export as _molsys_export\n"

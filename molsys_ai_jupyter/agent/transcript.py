@@ -25,8 +25,11 @@ def to_notebook(results, backend: str = ""):
     for number, result in enumerate(_runs_that_ran(results), 1):
         last = result.attempts[-1]
         plan = f"recipe `{last.recipe}` with {json.dumps(last.params)}" if last.recipe else "code written by the model"
+        sources = "".join(f"\n- [{s['title']}]({s['url']})" if s.get("url") else f"\n- {s['title']}"
+                          for s in result.sources)
         cells.append(nbformat.v4.new_markdown_cell(
-            f"## {number}. {result.task}\n\n{plan}; {len(result.attempts)} attempt(s); answer: `{result.final_answer!r}`"))
+            f"## {number}. {result.task}\n\n{plan}; {len(result.attempts)} attempt(s); answer: `{result.final_answer!r}`"
+            + (f"\n\nDocumentation:{sources}" if sources else "")))
         cells.append(nbformat.v4.new_code_cell(result.code.rstrip() + "\nanswer"))
     notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}

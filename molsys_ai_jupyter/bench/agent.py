@@ -61,8 +61,9 @@ def run_agent_bench(tasks: list[dict], structures: Path, *, backend, env: dict |
             for name in task.get("files", []):
                 shutil.copyfile(structures / name, Path(folder) / name)
             try:
+                # k=0: no documentation search (it does not change the answer, only adds time)
                 result = run_agent(task["task"], folder, env=env, yes=True, max_repairs=max_repairs,
-                                   design=design, timeout_s=timeout_s)
+                                   design=design, timeout_s=timeout_s, k=0)
             except KernelError as exc:  # this task's kernel died or hung: the others still run
                 error = str(exc)
         rows.append(_row(task, result, error, time.perf_counter() - task_started))

@@ -103,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="run without asking (code that needs explicit consent still does not run without it)")
     run.add_argument("--out", metavar="FILE", help="notebook to write (default <workdir>/run.ipynb)")
     run.add_argument("--max-repairs", type=int, default=2, metavar="N", help="attempts after a failure (default 2)")
+    run.add_argument("-k", type=int, default=3, metavar="N",
+                     help="documentation pages kept as the run's sources (default 3; 0: none)")
     run.add_argument("--timeout", dest="run_timeout", type=float, default=600.0, metavar="S",
                      help="seconds the task may take in the kernel (default 600)")
     _add_llm_flags(run, timeout_flag="--llm-timeout")
@@ -350,7 +352,7 @@ def cmd_run(args) -> int:
     try:
         result = run_agent(task, workdir, env=env, yes=args.yes, confirm=confirm, max_repairs=args.max_repairs,
                            timeout_s=args.run_timeout, on_output=show, ask=ask, export_to=out,
-                           backend_label=backend.describe())
+                           backend_label=backend.describe(), k=max(args.k, 0))
         if result["ok"]:
             execute_notebook(out, cwd=workdir, timeout_s=args.run_timeout)
     except KernelError as exc:
@@ -364,6 +366,8 @@ def cmd_run(args) -> int:
         print("code:\n" + "\n".join("    " + line for line in result["code"].splitlines()))
     print(f"answer: {result['final_answer']!r}")
     print(f"new variables: {', '.join(result['new_variables']) or 'none'}")
+    for source in result.get("sources", []):
+        print(f"source: {source['title']} — {source['url'] or source['path']}")
     print(f"wrote {out} (re-runs top to bottom without the assistant)")
     return 0
 

@@ -1,0 +1,29 @@
+"""The Jupyter server extension behind the JupyterLab chat sidebar.
+
+Routes, under ``<base_url>/molsys-ai/`` (all behind Jupyter's login, token and XSRF):
+
+- ``GET status``: backend, model, index (present or not), version;
+- ``POST chat`` ``{"message", "notebook"?, "context"?: {"cell", "selection", "error"}, "k"?}``:
+  the answer as Server-Sent Events (``token`` … ``answer`` or ``error``, then ``done``);
+- ``POST agent/suggest`` ``{"task", "notebook"?}``: the agent's code for the task, not run;
+- ``GET`` / ``DELETE history?notebook=PATH``: the chat of a notebook, kept across restarts.
+
+Enabled by ``jupyter-config/jupyter_server_config.d/molsys_ai_jupyter.json`` (installed
+with the wheel), or by hand: ``jupyter server extension enable molsys_ai_jupyter.serverext``.
+"""
+
+from __future__ import annotations
+
+
+def _jupyter_server_extension_points() -> list[dict]:
+    return [{"module": "molsys_ai_jupyter.serverext"}]
+
+
+def _load_jupyter_server_extension(serverapp) -> None:
+    from .handlers import handlers
+    from .service import SETTINGS_KEY, Service
+
+    web_app = serverapp.web_app
+    web_app.settings[SETTINGS_KEY] = Service(serverapp.root_dir)
+    web_app.add_handlers(".*$", handlers(web_app.settings["base_url"]))
+    serverapp.log.info("MolSys-AI sidebar API at %smolsys-ai/", web_app.settings["base_url"])

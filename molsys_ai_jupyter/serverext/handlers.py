@@ -1,0 +1,219 @@
+"""The REST and streaming handlers of the sidebar, behind Jupyter's own login,
+token and XSRF rules (``APIHandler`` + ``@tornado.web.authenticated``).
+
+Expected failures (a bad request, an unreachable model server, a missing index)
+become one readable line with a hint: ``{"message", "hint"}`` as JSON, or an
+``error`` event in the chat stream. Unexpected ones are logged with their traceback
+here and reach the client as one line too."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import tornado.web
+from jupyter_server.auth.decorator import authorized
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.utils import url_path_join
+from tornado.iostream import StreamClosedError
+
+from ..errors import InvalidQuery, MolsysAIError
+from . import sse
+from .relay import ERROR, RESULT, TOKEN, Cancelled, TokenRelay
+from .requests import BadRequest, ChatRequest, SuggestRequest, folder_of, json_body, notebook_path
+from .service import SETTINGS_KEY, Service
+
+AUTH_RESOURCE = "molsys-ai"
+NAMESPACE = "molsys-ai"
+
+
+def error_payload(exc: BaseException) -> dict:
+    """``{"message", "hint", "kind"}`` for the client (no traceback)."""
+    if isinstance(exc, MolsysAIError):
+        return {"message": exc.message, "hint": exc.hint, "kind": type(exc).__name__}
+    return {"message": f"internal error: {type(exc).__name__}: {exc}".rstrip(": "),
+            "hint": "see the Jupyter server log for details", "kind": "InternalError"}
+
+
+def error_status(exc: BaseException) -> int:
+    from ..llm.base import LLMError
+
+    if isinstance(exc, (BadRequest, InvalidQuery)):
+        return 400
+    if isinstance(exc, LLMError):
+        return 503  # the model is unavailable, the request was fine
+    if isinstance(exc, MolsysAIError):
+        return 422
+    return 500
+
+
+class MolsysAIHandler(APIHandler):
+    auth_resource = AUTH_RESOURCE
+
+    @property
+    def service(self) -> Service:
+        return self.settings[SETTINGS_KEY]
+
+    def reply(self, data: dict, status: int = 200) -> None:
+        self.set_status(status)
+        self.finish(json.dumps(data))
+
+    def reply_error(self, exc: BaseException) -> None:
+        status = error_status(exc)
+        if status == 500:
+            self.log.error("molsys-ai: %s failed", self.request.path, exc_info=exc)
+        self.reply(error_payload(exc), status)
+
+    async def in_worker(self, fn, *args):
+        """Run blocking work in the model's worker thread."""
+        return await asyncio.wrap_future(self.service.worker.submit(fn, *args))
+
+
+class StatusHandler(MolsysAIHandler):
+    @tornado.web.authenticated
+    @authorized
+    def get(self):
+        from .status import status_info
+
+        try:
+            settings = self.service.settings()
+            self.reply(status_info(settings, self.service.loaded_backend(settings)))
+        except Exception as exc:  # noqa: BLE001 - reported as one line
+            self.reply_error(exc)
+
+
+class HistoryHandler(MolsysAIHandler):
+    def _notebook(self) -> str:
+        notebook = notebook_path(self.get_query_argument("notebook", None))
+        if not notebook:
+            raise BadRequest("which notebook? add ?notebook=PATH (the path under the server root)")
+        return notebook
+
+    @tornado.web.authenticated
+    @authorized
+    def get(self):
+        try:
+            notebook = self._notebook()
+            self.reply({"notebook": notebook, "turns": self.service.history.turns(notebook)})
+        except Exception as exc:  # noqa: BLE001
+            self.reply_error(exc)
+
+    @tornado.web.authenticated
+    @authorized
+    def delete(self):
+        try:
+            notebook = self._notebook()
+            self.reply({"notebook": notebook, "deleted": self.service.history.clear(notebook), "turns": []})
+        except Exception as exc:  # noqa: BLE001
+            self.reply_error(exc)
+
+
+class SuggestHandler(MolsysAIHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self):
+        from .suggest import suggest
+
+        service = self.service
+        try:
+            request = SuggestRequest.from_body(json_body(self.request.body))
+            workdir = folder_of(service.root_dir, request.notebook)
+            settings = service.settings()
+
+            def plan():
+                return suggest(request.task, workdir, service.assistant(settings).backend, root_dir=service.root_dir)
+
+            self.reply(await self.in_worker(plan))
+        except Exception as exc:  # noqa: BLE001
+            self.reply_error(exc)
+
+
+class ChatHandler(MolsysAIHandler):
+    """Answers as Server-Sent Events: ``token`` (``{"text"}``, as the model writes),
+    then ``answer`` (``Answer.to_dict()`` plus ``markdown``, the answer with linked
+    sources) or ``error`` (``{"message", "hint", "kind"}``), and ``done`` last."""
+
+    relay: TokenRelay | None = None
+    gone = False
+
+    def on_connection_close(self):
+        self.gone = True
+        if self.relay is not None:
+            self.relay.cancel()  # the generation stops at its next piece
+        super().on_connection_close()
+
+    async def send(self, name: str, data) -> bool:
+        """Write one event; False once the client is gone (then nothing more is written)."""
+        if self.gone:
+            return False
+        try:
+            self.write(sse.event(name, data))
+            await self.flush()
+        except StreamClosedError:
+            self.gone = True
+            if self.relay is not None:
+                self.relay.cancel()
+            return False
+        return True
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self):
+        service = self.service
+        try:
+            request = ChatRequest.from_body(json_body(self.request.body))
+            if request.notebook:
+                folder_of(service.root_dir, request.notebook)  # inside the root (the file may be unsaved)
+            assistant = service.assistant()
+            history = service.history.messages(request.notebook)
+        except Exception as exc:  # noqa: BLE001 - before the stream: a plain JSON error
+            self.reply_error(exc)
+            return
+
+        self.set_header("Content-Type", sse.CONTENT_TYPE)
+        for name, value in sse.HEADERS.items():
+            self.set_header(name, value)
+        self.relay = relay = TokenRelay()
+
+        def work(relay: TokenRelay):
+            return assistant.ask(request.message, k=request.k, history=history,
+                                 notebook_context=request.notebook_context(), on_token=relay.token)
+
+        relay.run(service.worker.submit, work)
+        async for kind, value in relay.items():
+            if kind == TOKEN:
+                if not await self.send("token", {"text": value}):
+                    return
+            elif kind == RESULT:
+                await self._answer(value, request.notebook)
+            elif kind == ERROR:
+                if isinstance(value, Cancelled):
+                    return
+                if error_status(value) == 500:
+                    self.log.error("molsys-ai: chat failed", exc_info=value)
+                await self.send("error", error_payload(value))
+        if await self.send("done", {}):
+            self.finish(set_content_type=sse.CONTENT_TYPE)
+
+    async def _answer(self, answer, notebook: str | None) -> None:
+        data = answer.to_dict()
+        data["markdown"] = answer.markdown_with_links()
+        if notebook:
+            try:
+                self.service.history.append(notebook, answer)
+            except OSError as exc:
+                self.log.warning("molsys-ai: cannot save the chat history of %s: %s", notebook, exc)
+                data["history_error"] = str(exc)
+        await self.send("answer", data)
+
+
+def handlers(base_url: str) -> list[tuple]:
+    def route(path: str) -> str:
+        return url_path_join(base_url, NAMESPACE, path)
+
+    return [
+        (route("status"), StatusHandler),
+        (route("chat"), ChatHandler),
+        (route("history"), HistoryHandler),
+        (route("agent/suggest"), SuggestHandler),
+    ]

@@ -1,0 +1,124 @@
+"""What the sidebar sends, read and checked before any work starts: a bad request
+gets one readable line (and a hint), never a traceback."""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import MolsysAIError
+
+MAX_K = 10
+MAX_CONTEXT_CHARS = 20_000  # per field; the prompt keeps far less (see assistant.prompt)
+CONTEXT_FIELDS = ("cell", "selection", "error")
+
+
+class BadRequest(MolsysAIError):
+    """The request itself is wrong (HTTP 400)."""
+
+
+def json_body(raw: bytes) -> dict:
+    try:
+        body = json.loads(raw or b"{}")
+    except ValueError:
+        raise BadRequest("the request body is not JSON", 'send e.g. {"message": "how do I count waters?"}') from None
+    if not isinstance(body, dict):
+        raise BadRequest("the request body must be a JSON object")
+    return body
+
+
+def notebook_path(value) -> str | None:
+    """A notebook's path as Jupyter's contents API writes it (relative to the server
+    root, '/' separated), normalised; None when none was given."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise BadRequest("notebook must be a path (a string)")
+    path = posixpath.normpath(value.replace("\\", "/").strip("/"))
+    if path == ".." or path.startswith("../") or "\x00" in path:
+        raise BadRequest(f"notebook path {value!r} is outside the server root")
+    return None if path == "." else path
+
+
+def folder_of(root_dir: str | Path, notebook: str | None) -> Path:
+    """The folder the notebook is in, under the server root (the root without a notebook)."""
+    root = Path(root_dir).expanduser().resolve()
+    folder = (root / notebook).parent.resolve() if notebook else root
+    if not folder.is_relative_to(root):  # a link pointing out of the root
+        raise BadRequest(f"notebook path {notebook!r} is outside the server root")
+    if not folder.is_dir():
+        raise BadRequest(f"no folder {folder.relative_to(root).as_posix() or '.'} under the server root",
+                         "save the notebook first")
+    return folder
+
+
+def _text(body: dict, name: str, what: str) -> str:
+    value = body.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise BadRequest(f"{name} must be text, got {type(value).__name__}", what)
+    return value
+
+
+@dataclass
+class ChatRequest:
+    message: str
+    notebook: str | None = None
+    context: dict | None = None  # {"cell", "selection", "error"}: texts, each optional
+    k: int = 3
+
+    @classmethod
+    def from_body(cls, body: dict) -> "ChatRequest":
+        from ..assistant.answer import validate_question
+
+        hint = 'send {"message": "your question"}'
+        message = validate_question(_text(body, "message", hint))  # empty or too long: InvalidQuery
+        k = body.get("k", 3)
+        if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
+            raise BadRequest(f"k must be a whole number from 1 to {MAX_K}, got {k!r}")
+        context = body.get("context") or None
+        if context is not None:
+            if not isinstance(context, dict):
+                raise BadRequest("context must be an object with cell, selection and error texts")
+            context = {name: _text(context, name, "send the cell, selection and error as text")
+                       for name in CONTEXT_FIELDS}
+            for name, text in context.items():
+                if len(text) > MAX_CONTEXT_CHARS:
+                    raise BadRequest(f"context {name} is too long ({len(text)} characters, the limit is "
+                                     f"{MAX_CONTEXT_CHARS})", "send a smaller cell or selection")
+        return cls(message=message, notebook=notebook_path(body.get("notebook")), context=context, k=k)
+
+    def notebook_context(self) -> str | None:
+        """The open notebook as the prompt shows it: the selection, the cell, the error."""
+        if not self.context:
+            return None
+        parts = []
+        selection, cell, error = (self.context.get(n, "").strip() for n in ("selection", "cell", "error"))
+        if selection:
+            parts.append(f"Selected code:\n```python\n{selection}\n```")
+        if cell and cell != selection:
+            parts.append(f"Current cell:\n```python\n{cell}\n```")
+        if error:
+            parts.append(f"Error:\n{error}")
+        return "\n\n".join(parts) or None
+
+
+@dataclass
+class SuggestRequest:
+    task: str
+    notebook: str | None = None
+
+    @classmethod
+    def from_body(cls, body: dict) -> "SuggestRequest":
+        from ..assistant.answer import MAX_QUESTION_CHARS
+
+        task = _text(body, "task", 'send {"task": "How many residues are in 1vii.pdb?"}').strip()
+        if not task:
+            raise BadRequest("empty task", 'say what to do, e.g. "How many residues are in 1vii.pdb?"')
+        if len(task) > MAX_QUESTION_CHARS:
+            raise BadRequest(f"task too long ({len(task)} characters, the limit is {MAX_QUESTION_CHARS})",
+                             "say it in fewer words")
+        return cls(task=task, notebook=notebook_path(body.get("notebook")))

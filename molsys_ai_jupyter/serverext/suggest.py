@@ -1,0 +1,50 @@
+"""``POST /molsys-ai/agent/suggest``: the agent's code for a task, planned and checked
+but not run — the sidebar puts it in the notebook, and the notebook's kernel runs it.
+
+The agent plans in the notebook's folder (it sees the molecular files there) with an
+empty namespace (the server does not see the kernel's variables), up to
+``max_repairs`` times again when the model's plan does not fit the files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+
+def suggest(task: str, workdir: str | Path, backend, root_dir: str | Path | None = None,
+            max_repairs: int = 1) -> dict:
+    from ..agent.agent import Agent
+    from ..agent.recipes import CATALOGUE
+    from ..errors import MolsysAIError
+
+    steps: list[str] = []
+    agent = Agent(backend, max_repairs=max_repairs, on_status=steps.append)
+    shell = SimpleNamespace(user_ns={})  # what the agent records stays here, not in a kernel
+    run = agent.start(task, shell, workdir=workdir, show=False)
+    attempt = run.next_attempt()  # errors of the model (MolsysAIError) propagate
+    if attempt is None:
+        raise MolsysAIError(f"no code for this task: {run.result.message}",
+                            "name a molecular file of the notebook's folder and what to compute")
+    run.finish("suggested, not run")
+    recipe = CATALOGUE.get(attempt.recipe)
+    folder = Path(workdir).resolve()
+    relative = folder.relative_to(Path(root_dir).resolve()).as_posix() if root_dir else str(folder)
+    return {
+        "task": task,
+        "recipe": attempt.recipe,
+        "summary": recipe.summary if recipe else "",
+        "unit": recipe.unit if recipe else "",
+        "params": attempt.params,
+        "code": attempt.code,
+        "plan": agent.describe_plan(attempt),
+        "policy": attempt.policy,  # findings that need the user's explicit consent before running
+        "needs_consent": bool(attempt.policy),
+        "attempts": len(run.result.attempts),
+        "errors": [a.error for a in run.result.attempts if a.error],
+        "files": run.observation.files,
+        "engine": run.observation.engine,
+        "workdir": relative,
+        "steps": steps,
+        "backend": backend.name,
+        "model": backend.model,
+    }

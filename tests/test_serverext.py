@@ -272,7 +272,21 @@ async def test_requests_without_the_token_are_refused(jp_fetch, mini_index, poin
 
 
 async def test_a_client_that_leaves_mid_answer_stops_the_answer(jp_fetch, jp_serverapp, http_server_port,
-                                                                mini_index, point_at, notebook):
+                                                                mini_index, point_at, notebook, monkeypatch):
+    from molsys_ai_jupyter.assistant import Assistant
+
+    ask, outcomes = Assistant.ask, []
+
+    def recorded_ask(self, *args, **kwargs):
+        try:
+            answer = ask(self, *args, **kwargs)
+        except Exception as exc:
+            outcomes.append(type(exc).__name__)
+            raise
+        outcomes.append("answer")
+        return answer
+
+    monkeypatch.setattr(Assistant, "ask", recorded_ask)
     long_reply = "Count them with the get function [1]. " + "More words about waters. " * 2000
     with FakeLLM([long_reply, REPLY]) as fake:
         point_at(mini_index, fake.url)
@@ -288,10 +302,11 @@ async def test_a_client_that_leaves_mid_answer_stops_the_answer(jp_fetch, jp_ser
             received += await asyncio.wait_for(reader.read(4096), 20)
         writer.close()  # the page was closed mid-answer
         await asyncio.sleep(0.5)
-        events, _, _ = await chat(jp_fetch, {"message": "And how do I remove them?", "notebook": notebook})
+        events, _, _ = await chat(jp_fetch, {"message": "How do I remove the water molecules?", "notebook": notebook})
     assert [name for name, _ in events][-2:] == ["answer", "done"]  # the server serves on
     turns = (await get_json(jp_fetch, "history", params={"notebook": notebook}))["turns"]
-    assert [t["question"] for t in turns] == ["And how do I remove them?"]  # the abandoned answer was not finished
+    assert [t["question"] for t in turns] == ["How do I remove the water molecules?"]
+    assert outcomes == ["Cancelled", "answer"]  # the abandoned generation stopped early
 
 
 @pytest.mark.slow

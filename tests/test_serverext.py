@@ -100,6 +100,33 @@ def test_package_import_stays_light_and_points_at_the_extension():
     assert config == {"ServerApp": {"jpserver_extensions": {EXTENSION: True}}}
 
 
+async def test_relay_keeps_order_says_when_idle_and_cancels():
+    from molsys_ai_jupyter.serverext.relay import ERROR, IDLE, RESULT, TOKEN, Cancelled, TokenRelay
+    from molsys_ai_jupyter.serverext.worker import ModelWorker
+
+    worker = ModelWorker()
+
+    def work(relay):
+        time.sleep(0.3)  # loading the index
+        for piece in ("a", "b", "c"):
+            relay.token(piece)
+        return "done"
+
+    relay = TokenRelay()
+    relay.run(worker.submit, work)
+    items = [item async for item in relay.items(idle_s=0.1)]
+    assert items[0] == (IDLE, None) and items[-4:] == [(TOKEN, "a"), (TOKEN, "b"), (TOKEN, "c"), (RESULT, "done")]
+    assert {kind for kind, _ in items[:-4]} == {IDLE}
+
+    relay = TokenRelay()
+    future = relay.run(worker.submit, work)
+    relay.cancel()  # the client left before the first piece
+    assert [kind for kind, _ in [item async for item in relay.items()]] == [ERROR]
+    with pytest.raises(Cancelled):
+        future.result(timeout=5)
+    assert sse.parse(sse.comment("keep-alive") + sse.event("token", {"text": "a\nb"})) == [("token", {"text": "a\nb"})]
+
+
 async def test_status_reports_backend_model_and_index(jp_fetch, mini_index, point_at, tmp_path):
     with FakeLLM([REPLY]) as fake:
         point_at(mini_index, fake.url, MOLSYS_AI_MODEL="fake-model")
@@ -160,10 +187,13 @@ async def test_bad_requests_get_one_readable_line(jp_fetch, mini_index, point_at
         ({"message": QUESTION, "notebook": "../elsewhere.ipynb"}, "notebook path '../elsewhere.ipynb' is outside"),
         ({"message": QUESTION, "context": "print(1)"}, "context must be an object"),
     ]
+    replies = []
     for body, message in cases:
         code, reply = await refused(jp_fetch("molsys-ai", "chat", method="POST", body=json.dumps(body)))
         assert code == 400 and reply["message"].startswith(message), reply
         assert "traceback" not in reply
+        replies.append(reply)
+    assert replies[0]["hint"].startswith("type a question") and replies[1]["hint"].startswith("shorten it")
     code, reply = await refused(jp_fetch("molsys-ai", "chat", method="POST", body="{not json"))
     assert code == 400 and reply["message"] == "the request body is not JSON" and reply["hint"]
 
@@ -248,6 +278,7 @@ async def test_agent_suggests_code_without_running_it(jp_fetch, jp_root_dir, min
     compile(reply["code"], "suggested", "exec")
     assert reply["policy"] == [] and not reply["needs_consent"]
     assert reply["workdir"] == "work" and reply["files"] == ["1vii.pdb"] and reply["model"] == "fake-model"
+    assert reply["sources"] and all(s["url"].startswith("https://example.org/mini/") for s in reply["sources"])
     assert {opt["properties"]["file"]["enum"][0] for opt in schema["anyOf"]} == {"1vii.pdb"}
     assert sorted(p.name for p in (jp_root_dir / "work").iterdir()) == before  # nothing ran there
 
@@ -255,7 +286,8 @@ async def test_agent_suggests_code_without_running_it(jp_fetch, jp_root_dir, min
         point_at(mini_index, fake.url)
         code, error = await refused(jp_fetch("molsys-ai", "agent", "suggest", method="POST",
                                              body=json.dumps({"task": "Count the residues of 1vii.pdb"})))
-    assert code == 422 and error["message"].startswith("no code for this task: gave up after 2 attempt(s): no molecular")
+    assert code == 422 and error["message"] == ("no code for this task: gave up after 2 attempt(s): "
+                                                "no molecular file in the working folder matches the task")
     code, error = await refused(jp_fetch("molsys-ai", "agent", "suggest", method="POST", body=json.dumps({"task": ""})))
     assert code == 400 and error["message"] == "empty task"
 
@@ -323,7 +355,8 @@ async def test_real_embedded_model_streams_a_cited_answer(jp_fetch, real_index, 
     assert all(s["url"].startswith("https://") for s in answer["sources"])
     ttft = next(t for t, text in chunks if "event: token" in text)
     total = chunks[-1][0]
-    print(f"\nserver extension, embedded model, cold (first question loads the index and the model): "
+    print(f"\nserver extension, embedded model, first question of this server (cold when the index and model "
+          f"are not loaded in the process yet): "
           f"time to first token {ttft:.2f} s at the client, {answer['timings']['ttft_ms'] / 1000:.2f} s in the "
           f"assistant; whole answer {total:.2f} s")
 

@@ -19,12 +19,13 @@ from tornado.iostream import StreamClosedError
 
 from ..errors import InvalidQuery, MolsysAIError
 from . import sse
-from .relay import ERROR, RESULT, TOKEN, Cancelled, TokenRelay
+from .relay import ERROR, IDLE, RESULT, TOKEN, Cancelled, TokenRelay
 from .requests import BadRequest, ChatRequest, SuggestRequest, folder_of, json_body, notebook_path
 from .service import SETTINGS_KEY, Service
 
 AUTH_RESOURCE = "molsys-ai"
 NAMESPACE = "molsys-ai"
+KEEPALIVE_S = 15.0  # a comment line while the answer is prepared (loading the index, waiting its turn)
 
 
 def error_payload(exc: BaseException) -> dict:
@@ -120,10 +121,17 @@ class SuggestHandler(MolsysAIHandler):
             workdir = folder_of(service.root_dir, request.notebook)
             settings = service.settings()
 
-            def plan():
-                return suggest(request.task, workdir, service.assistant(settings).backend, root_dir=service.root_dir)
+            def work():
+                from ..agent.sources import index_finder
 
-            self.reply(await self.in_worker(plan))
+                assistant = service.assistant(settings)
+                docs, why = index_finder(settings, lambda: assistant.retriever) if request.k else (None, "")
+                reply = suggest(request.task, workdir, assistant.backend, root_dir=service.root_dir,
+                                docs=docs, k=request.k)
+                reply["sources_note"] = reply["sources_note"] or why
+                return reply
+
+            self.reply(await self.in_worker(work))
         except Exception as exc:  # noqa: BLE001
             self.reply_error(exc)
 
@@ -144,10 +152,13 @@ class ChatHandler(MolsysAIHandler):
 
     async def send(self, name: str, data) -> bool:
         """Write one event; False once the client is gone (then nothing more is written)."""
+        return await self._emit(sse.event(name, data))
+
+    async def _emit(self, text: str) -> bool:
         if self.gone:
             return False
         try:
-            self.write(sse.event(name, data))
+            self.write(text)
             await self.flush()
         except StreamClosedError:
             self.gone = True
@@ -180,8 +191,13 @@ class ChatHandler(MolsysAIHandler):
                                  notebook_context=request.notebook_context(), on_token=relay.token)
 
         relay.run(service.worker.submit, work)
-        async for kind, value in relay.items():
-            if kind == TOKEN:
+        if not await self._emit(sse.comment("answering")):  # the client sees the stream open at once
+            return
+        async for kind, value in relay.items(idle_s=KEEPALIVE_S):
+            if kind == IDLE:
+                if not await self._emit(sse.comment("keep-alive")):
+                    return
+            elif kind == TOKEN:
                 if not await self.send("token", {"text": value}):
                     return
             elif kind == RESULT:

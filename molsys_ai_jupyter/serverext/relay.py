@@ -14,7 +14,7 @@ import threading
 from concurrent.futures import Future
 from typing import AsyncIterator, Callable
 
-TOKEN, RESULT, ERROR = "token", "result", "error"
+TOKEN, RESULT, ERROR, IDLE = "token", "result", "error", "idle"
 
 
 class Cancelled(Exception):
@@ -64,10 +64,15 @@ class TokenRelay:
 
         return submit(job)
 
-    async def items(self) -> AsyncIterator[tuple[str, object]]:
-        """``(TOKEN, piece)`` … then one ``(RESULT, value)`` or ``(ERROR, exception)``."""
+    async def items(self, idle_s: float | None = None) -> AsyncIterator[tuple[str, object]]:
+        """``(TOKEN, piece)`` … then one ``(RESULT, value)`` or ``(ERROR, exception)``;
+        ``(IDLE, None)`` whenever nothing came for ``idle_s`` seconds."""
         while True:
-            kind, value = await self.queue.get()
+            try:
+                kind, value = await asyncio.wait_for(self.queue.get(), idle_s)
+            except asyncio.TimeoutError:  # the item, if any, stays queued
+                yield IDLE, None
+                continue
             yield kind, value
-            if kind != TOKEN:
+            if kind not in (TOKEN, IDLE):
                 return

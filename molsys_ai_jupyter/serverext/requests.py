@@ -63,6 +63,13 @@ def _text(body: dict, name: str, what: str) -> str:
     return value
 
 
+def _k(body: dict, default: int, least: int) -> int:
+    k = body.get("k", default)
+    if isinstance(k, bool) or not isinstance(k, int) or not least <= k <= MAX_K:
+        raise BadRequest(f"k must be a whole number from {least} to {MAX_K}, got {k!r}")
+    return k
+
+
 @dataclass
 class ChatRequest:
     message: str
@@ -74,20 +81,20 @@ class ChatRequest:
     def from_body(cls, body: dict) -> "ChatRequest":
         from ..assistant.answer import validate_question
 
-        hint = 'send {"message": "your question"}'
-        message = validate_question(_text(body, "message", hint))  # empty or too long: InvalidQuery
-        k = body.get("k", 3)
-        if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
-            raise BadRequest(f"k must be a whole number from 1 to {MAX_K}, got {k!r}")
+        text = _text(body, "message", 'send {"message": "your question"}')
+        if not text.strip():
+            raise BadRequest("empty question", "type a question, e.g. how do I count the waters of 1tcd?")
+        message = validate_question(text)  # too long: InvalidQuery
+        k = _k(body, 3, 1)
         context = body.get("context") or None
         if context is not None:
             if not isinstance(context, dict):
                 raise BadRequest("context must be an object with cell, selection and error texts")
             context = {name: _text(context, name, "send the cell, selection and error as text")
                        for name in CONTEXT_FIELDS}
-            for name, text in context.items():
-                if len(text) > MAX_CONTEXT_CHARS:
-                    raise BadRequest(f"context {name} is too long ({len(text)} characters, the limit is "
+            for name, value in context.items():
+                if len(value) > MAX_CONTEXT_CHARS:
+                    raise BadRequest(f"context {name} is too long ({len(value)} characters, the limit is "
                                      f"{MAX_CONTEXT_CHARS})", "send a smaller cell or selection")
         return cls(message=message, notebook=notebook_path(body.get("notebook")), context=context, k=k)
 
@@ -110,6 +117,7 @@ class ChatRequest:
 class SuggestRequest:
     task: str
     notebook: str | None = None
+    k: int = 3  # documentation pages behind the code (0: none)
 
     @classmethod
     def from_body(cls, body: dict) -> "SuggestRequest":
@@ -121,4 +129,4 @@ class SuggestRequest:
         if len(task) > MAX_QUESTION_CHARS:
             raise BadRequest(f"task too long ({len(task)} characters, the limit is {MAX_QUESTION_CHARS})",
                              "say it in fewer words")
-        return cls(task=task, notebook=notebook_path(body.get("notebook")))
+        return cls(task=task, notebook=notebook_path(body.get("notebook")), k=_k(body, 3, 0))

@@ -16,6 +16,11 @@ def event(name: str, data) -> str:
     return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
+def comment(text: str) -> str:
+    """A line clients ignore: it opens the stream and keeps idle connections alive."""
+    return f": {text}\n\n"
+
+
 def parse(text: str) -> list[tuple[str, object]]:
     """``[(event name, decoded data), …]`` of a stream's text (for clients and tests)."""
     events = []

@@ -3,7 +3,8 @@ but not run — the sidebar puts it in the notebook, and the notebook's kernel r
 
 The agent plans in the notebook's folder (it sees the molecular files there) with an
 empty namespace (the server does not see the kernel's variables), up to
-``max_repairs`` times again when the model's plan does not fit the files."""
+``max_repairs`` times again when the model's plan does not fit the files. ``docs``
+(see :mod:`..agent.sources`) finds the ``k`` documentation pages behind the code."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ from types import SimpleNamespace
 
 
 def suggest(task: str, workdir: str | Path, backend, root_dir: str | Path | None = None,
-            max_repairs: int = 1) -> dict:
+            max_repairs: int = 1, docs=None, k: int = 3) -> dict:
     from ..agent.agent import Agent
     from ..agent.recipes import CATALOGUE
+    from ..agent.sources import query_for
     from ..errors import MolsysAIError
 
     steps: list[str] = []
@@ -26,6 +28,12 @@ def suggest(task: str, workdir: str | Path, backend, root_dir: str | Path | None
         raise MolsysAIError(f"no code for this task: {run.result.message}",
                             "name a molecular file of the notebook's folder and what to compute")
     run.finish("suggested, not run")
+    sources, sources_note = [], ""
+    if docs is not None and k > 0:
+        try:
+            sources = docs(query_for(task, attempt.summary), k)
+        except Exception as exc:  # noqa: BLE001 - sources are a courtesy: the code stands
+            sources_note = f"no documentation sources: {type(exc).__name__}: {exc}"
     recipe = CATALOGUE.get(attempt.recipe)
     folder = Path(workdir).resolve()
     relative = folder.relative_to(Path(root_dir).resolve()).as_posix() if root_dir else str(folder)
@@ -44,6 +52,8 @@ def suggest(task: str, workdir: str | Path, backend, root_dir: str | Path | None
         "files": run.observation.files,
         "engine": run.observation.engine,
         "workdir": relative,
+        "sources": sources,  # [{"title", "url", "project", "path"}]
+        "sources_note": sources_note,
         "steps": steps,
         "backend": backend.name,
         "model": backend.model,

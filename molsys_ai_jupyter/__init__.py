@@ -14,6 +14,11 @@ def _jupyter_server_extension_points() -> list[dict]:
     return [{"module": "molsys_ai_jupyter.serverext"}]
 
 
+def _jupyter_labextension_paths() -> list[dict]:
+    """The prebuilt JupyterLab sidebar (for ``jupyter labextension develop``)."""
+    return [{"src": "labextension", "dest": "molsys-ai-jupyterlab"}]
+
+
 def load_ipython_extension(shell) -> None:
     """``%load_ext molsys_ai_jupyter``: registers ``%molsys`` (nothing heavy is imported)."""
     from .magics import load

@@ -19,7 +19,7 @@ if [ ! -f "$venv/.complete" ]; then
   rm -rf "$venv"
   "$PYTHON" -m venv "$venv"
   "$venv/bin/python" -m pip install --quiet --upgrade pip
-  "$venv/bin/python" -m pip install --quiet hatchling editables
+  "$venv/bin/python" -m pip install --quiet hatchling editables "hatch-jupyter-builder>=0.9.1"
   # shellcheck disable=SC2086
   "$PYTHON" scripts/requirements.py ${EXTRAS//,/ } > "$venv/requirements.txt"
   # llama-cpp-python has no wheel on PyPI: build it once, keep it beside the venvs
@@ -32,6 +32,8 @@ if [ ! -f "$venv/.complete" ]; then
   "$venv/bin/python" -m pip install --quiet --find-links "$CACHE/wheels" -r "$venv/requirements.txt"
   touch "$venv/.complete"
 fi
+# the editable install also builds the JupyterLab sidebar (npm install + build, offline from
+# GitHub: only the npm registry is used)
 "$venv/bin/python" -m pip install --quiet --no-deps --no-build-isolation -e .
 ln -sfn "$venv" .venv
 echo "environment ready: .venv -> $venv"

@@ -1,0 +1,33 @@
+import * as React from 'react';
+
+import { IErrorInfo } from '../types';
+
+export interface IErrorBoxProps {
+  error: IErrorInfo;
+  onDismiss?: () => void;
+  onRetry?: () => void;
+}
+
+/** A failure as one readable line and its hint. */
+export function ErrorBox({ error, onDismiss, onRetry }: IErrorBoxProps): JSX.Element {
+  return (
+    <div className="jp-MolsysAI-error" role="alert">
+      <div className="jp-MolsysAI-errorMessage">{error.message}</div>
+      {error.hint && <div className="jp-MolsysAI-errorHint">{error.hint}</div>}
+      {(onRetry || onDismiss) && (
+        <div className="jp-MolsysAI-errorButtons">
+          {onRetry && (
+            <button type="button" className="jp-MolsysAI-linkButton" onClick={onRetry}>
+              Retry
+            </button>
+          )}
+          {onDismiss && (
+            <button type="button" className="jp-MolsysAI-linkButton" onClick={onDismiss}>
+              Dismiss
+            </button>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}

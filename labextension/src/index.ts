@@ -1,0 +1,63 @@
+import {
+  ILayoutRestorer,
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { ICommandPalette, ISessionContextDialogs } from '@jupyterlab/apputils';
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+
+import { ApiClient } from './api';
+import { ChatModel } from './chatModel';
+import { notebookCodeActions } from './codeActions';
+import { addCommands } from './commands';
+import { notebookBridge } from './notebookBridge';
+import { ChatSidebar, SIDEBAR_ID } from './sidebar';
+
+/**
+ * The MolSys-AI chat sidebar: questions about the MolSysSuite documentation and
+ * the open notebook, answered by the `molsys_ai_jupyter.serverext` server extension.
+ */
+const plugin: JupyterFrontEndPlugin<void> = {
+  id: 'molsys-ai-jupyterlab:plugin',
+  description: 'MolSys-AI chat sidebar: ask the MolSysSuite documentation, insert and run the code it suggests.',
+  autoStart: true,
+  requires: [INotebookTracker, IRenderMimeRegistry],
+  optional: [ICommandPalette, ILayoutRestorer, ISessionContextDialogs],
+  activate: (
+    app: JupyterFrontEnd,
+    tracker: INotebookTracker,
+    rendermime: IRenderMimeRegistry,
+    palette: ICommandPalette | null,
+    restorer: ILayoutRestorer | null,
+    dialogs: ISessionContextDialogs | null
+  ) => {
+    const client = new ApiClient(app.serviceManager.serverSettings);
+    const model = new ChatModel(client, notebookBridge(tracker, app.serviceManager.contents));
+    const sidebar = new ChatSidebar(model, rendermime, notebookCodeActions(tracker, dialogs));
+    app.shell.add(sidebar, 'right', { rank: 900 });
+    restorer?.add(sidebar, SIDEBAR_ID);
+
+    // the chat follows the current notebook, renamed ones included
+    const followed = new WeakSet<NotebookPanel>();
+    const follow = (): void => {
+      const panel = tracker.currentWidget;
+      if (panel && !followed.has(panel)) {
+        followed.add(panel);
+        panel.context.pathChanged.connect(() => {
+          if (tracker.currentWidget === panel) {
+            model.followNotebook();
+          }
+        });
+      }
+      model.followNotebook();
+    };
+    tracker.currentChanged.connect(follow);
+    follow();
+    void model.refreshStatus();
+
+    addCommands(app, sidebar, tracker, palette);
+  }
+};
+
+export default plugin;

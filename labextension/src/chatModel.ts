@@ -64,7 +64,8 @@ export class ChatModel {
   /** Ask why a cell fails and how to fix it. */
   fix(cell: string, error: string): void {
     this.followNotebook();
-    const question = 'This cell fails with the error below. Why, and how do I fix it?';
+    // the question names the error: the server looks up the documentation by the question
+    const question = `This cell fails with ${errorSummary(error)}. Why, and how do I fix it?`;
     void this.current.ask(question, { cell, selection: '', error });
   }
 
@@ -119,4 +120,14 @@ export class ChatModel {
   private conversations = new Map<string, Conversation>();
   private wasBusy = new Set<Conversation>();
   private _changed = new Signal<this, void>(this);
+}
+
+/** The last line of an error's text (its `Name: message`), short; a stand-in when there is none. */
+function errorSummary(error: string): string {
+  const lines = error.split('\n').map(line => line.trim()).filter(line => line.length > 0);
+  const last = lines.length ? lines[lines.length - 1].replace(/[.\s]+$/, '') : '';
+  if (!last) {
+    return 'the error below';
+  }
+  return last.length > 300 ? `${last.slice(0, 300)}…` : last;
 }

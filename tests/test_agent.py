@@ -192,3 +192,28 @@ def test_a_failing_docs_search_does_not_spoil_the_answer(shell, folder):
                                                                        workdir=folder, show=False)
     assert result.ok and result.final_answer == 36 and result.sources == []
     assert any("no documentation sources" in line for line in lines)
+
+
+def test_invented_api_is_caught_before_running_and_repaired(shell, folder):
+    """Code that calls a molsysmt function that does not exist is not run: the registry's
+    report (with its suggestion) goes back to the model, whose next code runs."""
+    invented = "```python\nimport molsysmt as msm\nmsm.structure.get_distancez('1vii.pdb')\nanswer = 1\n```"
+    fixed = "```python\nanswer = 2\n```"
+    with FakeLLM([invented, fixed]) as fake:
+        result = _agent(fake, design="freeform").run("distances", shell, workdir=folder, show=False)
+        second_prompt = fake.requests[1]["messages"][-1]["content"]
+    first = result.attempts[0]
+    assert result.ok and result.final_answer == 2 and len(result.attempts) == 2
+    assert first.verification["issues"][0]["name"] == "molsysmt.structure.get_distancez"
+    assert "get_distancez" in first.error and "get_distancez" in second_prompt
+    assert first.prompt and first.reply.startswith("```python") and not first.output  # never ran
+
+
+def test_the_record_of_a_run_keeps_prompts_replies_checks_and_output(shell, folder):
+    reply = json.dumps({"recipe": "count_residues", "file": "1vii.pdb"})
+    with FakeLLM([reply]) as fake:
+        result = _agent(fake).run("How many residues are in 1vii.pdb?", shell, workdir=folder, show=False)
+    record = result.to_dict()["attempts"][0]
+    assert "1vii.pdb" in record["prompt"][-1]["content"] and record["reply"] == reply
+    assert record["recipe"] == "count_residues" and record["verification"] == {}  # MDTraj code: nothing to check
+    assert json.dumps(result.to_dict(), default=repr)  # the transcript is plain JSON

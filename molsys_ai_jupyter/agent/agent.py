@@ -42,6 +42,10 @@ class Attempt:
     policy: list = field(default_factory=list)
     edited: bool = False  # the user changed the code before running it
     summary: str = ""  # what the recipe does (to find its documentation)
+    prompt: list = field(default_factory=list)  # the messages sent to the model
+    reply: str = ""  # what the model answered
+    verification: dict = field(default_factory=dict)  # the API registry's report on the code
+    output: str = ""  # what running it printed (trimmed)
 
 
 @dataclass
@@ -97,6 +101,25 @@ FREEFORM_SYSTEM = ("Write Python code for the task. Use the files named in the t
                    "result in a variable named answer. Reply with one ```python code block only.")
 _ASSIGNS_ANSWER = re.compile(r"^answer\s*=", re.M)
 _CODE_BLOCK = re.compile(r"```(?:python|py)?\s*\n(.*?)(?:```|$)", re.S)
+
+
+_PROJECTS = re.compile(r"\b(?:molsysmt|pyunitwizard|molsysviewer|topomt|msm|puw)\b")
+
+
+def verify_api(code: str) -> dict:
+    """The API registry's report on code that uses the MolSysSuite libraries (names and
+    keyword arguments); empty for code that does not, or when the corpus is missing."""
+    if not _PROJECTS.search(code):
+        return {}
+    from ..errors import MolsysAIError
+    from ..knowledge.registry import load_registry
+    from ..knowledge.verifier import verify_code
+
+    try:
+        registry = load_registry()
+    except (MolsysAIError, OSError) as exc:
+        return {"skipped": f"no API registry to check against: {exc}"}
+    return verify_code(code, registry).to_dict()
 
 
 def _same_kind(finding: dict) -> tuple:
@@ -176,6 +199,11 @@ class AgentRun:
                     attempt.error = self.feedback = f"SyntaxError on line {syntax[0]['line']}: {syntax[0]['detail']}"
                     self._status(f"error: {attempt.error}")
                     continue
+                attempt.verification = verify_api(attempt.code)
+                if attempt.verification.get("issues"):  # invented API: not worth running
+                    attempt.error = self.feedback = "; ".join(i["message"] for i in attempt.verification["issues"][:3])
+                    self._status(f"error: {attempt.error}")
+                    continue
                 attempt.policy = findings
                 return attempt
         self.finish()
@@ -208,6 +236,7 @@ class AgentRun:
                 run = execute(shell, attempt.code, timeout_s=self.agent.timeout_s,
                               show=self.show if show is None else show)
         self.last_execution = run
+        attempt.output = (run.stdout + run.stderr)[-2000:]
         result.new_variables += run.new_variables
         result.changed_variables += run.changed_variables
         sets_answer = "answer" in run.new_variables + run.changed_variables or _ASSIGNS_ANSWER.search(attempt.code)
@@ -284,8 +313,8 @@ class Agent:
             user = f"Files: {', '.join(observation.files)}\nTask: {task}"
             if feedback:
                 user += f"\nThe previous code failed: {feedback}\nFix it."
-            reply = self.backend.complete([{"role": "system", "content": FREEFORM_SYSTEM},
-                                           {"role": "user", "content": user}], max_tokens=300, temperature=0.0).text
+            attempt.prompt = [{"role": "system", "content": FREEFORM_SYSTEM}, {"role": "user", "content": user}]
+            reply = attempt.reply = self.backend.complete(attempt.prompt, max_tokens=300, temperature=0.0).text
             match = _CODE_BLOCK.search(reply)
             attempt.code = (match.group(1) if match else reply).strip()
             if not attempt.code:
@@ -293,6 +322,7 @@ class Agent:
             return
         chosen = plan(task, observation, self.backend, feedback)
         attempt.recipe, attempt.params = chosen.recipe, chosen.params
+        attempt.prompt, attempt.reply = chosen.messages, chosen.raw
         recipe = CATALOGUE[chosen.recipe]
         attempt.summary = recipe.summary
         engine = observation.engine if recipe.molsysmt else "mdtraj"

@@ -33,6 +33,7 @@ class Plan:
     recipe: str
     params: dict
     raw: str = ""  # what the model wrote
+    messages: list | None = None  # what it was asked
     facts: dict | None = None  # what the task states (slots.TaskFacts.to_dict)
 
     def to_dict(self) -> dict:
@@ -248,7 +249,7 @@ def plan(task: str, observation: Observation, backend, feedback: str | None = No
     stated = {**roles, **stated_params(recipe, facts, topology)}
     topology = _topology({**model_params, **roles}, observation) or topology
     params = merge_params(recipe, model_params, stated, topology, prefer_stated=backend.name == "embedded")
-    return Plan(recipe=name, params=params, raw=result.text, facts=facts.to_dict())
+    return Plan(recipe=name, params=params, raw=result.text, facts=facts.to_dict(), messages=messages)
 
 
 MDTRAJ_READABLE = (".pdb", ".h5", ".gro", ".mol2", ".cif", ".prmtop", ".psf")  # in order of preference

@@ -150,3 +150,14 @@ def test_balance_fences(draft, expected):
     from molsys_ai_jupyter.assistant.sanitize import balance_fences
 
     assert balance_fences(draft) == expected
+
+
+def test_a_question_about_the_users_own_error_is_answered_even_when_the_docs_are_silent(mini_index, registry):
+    """"Fix with MolSys-AI": the cell and its error are the context; the docs may have
+    nothing on ZeroDivisionError, and the model still answers from that context."""
+    context = "cell:\nx = 1/0\nerror:\nZeroDivisionError: division by zero"
+    with FakeLLM(["Do not divide by zero: use `x = 1/1`."]) as fake:
+        answer = _assistant(mini_index, fake, registry).ask("zzzz qqqq", notebook_context=context)
+        sent = fake.requests[0]["messages"]
+    assert not answer.weak_retrieval and "divide by zero" in answer.text
+    assert any("ZeroDivisionError" in m["content"] for m in sent)

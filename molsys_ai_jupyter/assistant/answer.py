@@ -118,7 +118,9 @@ class Assistant:
         retrieval_ms = (time.perf_counter() - started) * 1000.0
         sources = [Source(i, h.headings or h.title, h.url, h.path, h.project) for i, h in enumerate(result.hits, 1)]
         timings = {"retrieval_ms": round(retrieval_ms, 1)}
-        if not result.hits or result.best_similarity < WEAK_SIMILARITY:
+        # with notebook context (the user's cell, its error) the question is about their code:
+        # the model answers from that context even when the docs have little to add
+        if not notebook_context and (not result.hits or result.best_similarity < WEAK_SIMILARITY):
             text = NOT_DOCUMENTED + "\n\n" + _sources_section(sources)
             if on_token:
                 on_token(text)

@@ -22,6 +22,7 @@ demo: index
 	@$(BIN)/molsys-ai ask "$(DEMO_QUESTION)"
 
 test: setup
+	@./scripts/ensure-chromium.sh
 	@$(BIN)/python -m pytest -q
 
 bench: index

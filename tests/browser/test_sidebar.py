@@ -1,0 +1,414 @@
+"""The MolSys-AI sidebar in a real JupyterLab, driven in the system Chromium.
+
+The tests are the steps of one run, in this order, sharing one server, one page
+and one notebook (each step starts from where the previous one left off):
+
+1. open a notebook and the sidebar;
+2. the status line names the embedded model before it is loaded;
+3. a question answered by the REAL embedded model on the real index: the answer
+   streams in, then the cited answer (time to the first token measured in the page);
+4. the status line follows the settings file to a scripted model server;
+5. Copy, then Insert below puts an answer's code in a new cell;
+6. Run inserts it and runs it: its output shows in the notebook;
+7. Fix with MolSys-AI on `1/0`: the cell and its traceback go with the question, and
+   the model's proposed change is shown;
+8. the same on a MolSysMT cell, whose error the question names;
+9. a reload keeps the chat;
+10. no request left the machine, and the page logged no error.
+
+A screenshot of each step goes to the artefacts folder (MOLSYS_AI_ARTIFACTS, default
+bench-results/browser/), with the measured time to the first token
+(time-to-first-token.json) and the server's log.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import expect
+
+from fake_llm import FakeLLM
+
+pytestmark = pytest.mark.browser
+
+QUESTION = "How do I select atoms with molsysmt?"
+EMBEDDED_ANSWER_S = 420  # a cold start on 2 shared cores: index, model, then ~400 tokens
+
+MARKER = "MOLSYS-AI-BROWSER-CHECK"
+CODE = f'from pathlib import Path\nprint("{MARKER}", Path("1vii.pdb").stat().st_size > 0)'
+CODE_QUESTION = "How do I load the PDB file 1vii.pdb with molsysmt?"
+CODE_REPLY = f"Check that the structure file is there before loading it [1]:\n\n```python\n{CODE}\n```\n"
+FIXED = "import molsysmt as msm\n\nn_waters = msm.get('1vii.pdb', n_waters=True)\nprint(n_waters)"
+FIX_REPLY = (f"`msm` is not defined: the cell uses MolSysMT before importing it [1]. Import it first:\n\n"
+             f"```python\n{FIXED}\n```\n")
+DIVIDED = "divisor = 0\nx = 1 / divisor if divisor != 0 else float('nan')"
+DIVIDE_REPLY = ("The cell divides by zero, which Python refuses with ZeroDivisionError. "
+                f"Check the divisor before dividing:\n\n```python\n{DIVIDED}\n```\n")
+
+SIDEBAR = "#molsys-ai-sidebar"
+SIDEBAR_TAB = '.jp-SideBar.jp-mod-right .lm-TabBar-tab[data-id="molsys-ai-sidebar"]'
+NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+class ScriptedLLM(FakeLLM):
+    """Answers a Fix request with the corrected cell (by the error its prompt carries),
+    anything else with a code block that prints a known marker."""
+
+    def _next_reply(self) -> str:
+        prompt = self.requests[-1]["messages"][-1]["content"]
+        if "NameError" in prompt:
+            return FIX_REPLY
+        if "ZeroDivisionError" in prompt:
+            return DIVIDE_REPLY
+        return CODE_REPLY
+
+
+@pytest.fixture(scope="module")
+def scripted_model():
+    with ScriptedLLM([CODE_REPLY]) as fake:
+        yield fake
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def shot(page, artifacts: Path, name: str) -> None:
+    page.screenshot(path=str(artifacts / f"{name}.png"))
+
+
+def sidebar(page):
+    return page.locator(SIDEBAR)
+
+
+def open_sidebar(page) -> None:
+    """Open the panel by its tab, unless a restored layout shows it already (a click
+    on the tab of an open panel would close it)."""
+    textarea = sidebar(page).locator(".jp-MolsysAI-textarea")
+    if not textarea.is_visible():
+        page.locator(SIDEBAR_TAB).click()
+    expect(textarea).to_be_visible()
+    widen_sidebar(page)
+
+
+def widen_sidebar(page, width: int = 550) -> None:
+    """Drag the split handle left of the panel so that answers are readable in screenshots."""
+    box = sidebar(page).bounding_box()
+    if box["width"] >= width - 20:
+        return
+    handles = page.locator("#jp-main-split-panel > .lm-SplitPanel-handle:not(.lm-mod-hidden)")
+    edges = [handles.nth(i).bounding_box() for i in range(handles.count())]
+    edge = max((b for b in edges if b), key=lambda b: b["x"])
+    y = edge["y"] + edge["height"] / 2
+    page.mouse.move(edge["x"], y)
+    page.mouse.down()
+    page.mouse.move(edge["x"] - (width - box["width"]), y, steps=5)
+    page.mouse.up()
+
+
+def cells(page):
+    return page.locator(f"{NOTEBOOK} .jp-Notebook .jp-Cell")
+
+
+def cell_source(cell) -> str:
+    return cell.locator(".jp-InputArea .cm-content").inner_text().replace("\u00a0", " ").rstrip("\n")
+
+
+def wait_for_kernel(page) -> None:
+    expect(page.locator(f"{NOTEBOOK} .jp-Notebook-ExecutionIndicator")).to_have_attribute(
+        "data-status", "idle", timeout=60_000)
+
+
+def answers(page):
+    return sidebar(page).locator(".jp-MolsysAI-message.jp-MolsysAI-assistant")
+
+
+def questions(page):
+    return sidebar(page).locator(".jp-MolsysAI-message.jp-MolsysAI-user .jp-MolsysAI-userText")
+
+
+def wait_until_answered(page, count: int, timeout_s: float = 60):
+    """The `count`-th answer, once final (rendered, or an error) and the panel idle."""
+    answer = answers(page).nth(count - 1)
+    done = answer.locator(".jp-MolsysAI-markdown .jp-RenderedMarkdown, .jp-MolsysAI-error")
+    expect(done.first).to_be_visible(timeout=timeout_s * 1000)
+    expect(sidebar(page).get_by_role("button", name="Send")).to_be_visible()
+    return answer
+
+
+def ask(page, text: str) -> None:
+    textarea = sidebar(page).locator(".jp-MolsysAI-textarea")
+    textarea.fill(text)
+    textarea.press("Enter")
+
+
+def status_line(page):
+    return sidebar(page).locator(".jp-MolsysAI-status")
+
+
+def refresh_status(page) -> None:
+    status_line(page).get_by_role("button", name="↻").click()
+
+
+def code_block(answer, text: str):
+    return answer.locator(".jp-MolsysAI-codeBlock", has_text=text).first
+
+
+def run_cell(page, cell) -> None:
+    cell.locator(".jp-InputArea .cm-content").click()
+    page.keyboard.press("Control+Enter")  # run in place: no new cell
+
+
+def fix_with_molsys_ai(page, cell) -> dict:
+    """Right-click the cell, choose Fix with MolSys-AI; the chat request it sends."""
+    cell.locator(".jp-InputArea").click(button="right")
+    item = page.locator(".lm-Menu-item", has_text="Fix with MolSys-AI")
+    with page.expect_request(is_chat) as sent:
+        item.click()
+    return sent.value.post_data_json
+
+
+def is_chat(request) -> bool:
+    return urlsplit(request.url).path.endswith("/molsys-ai/chat") and request.method == "POST"
+
+
+# ---------------------------------------------------------------- the steps
+
+
+def test_open_a_notebook_and_the_sidebar(lab, page, artifacts):
+    page.goto(lab.lab_url())
+    expect(cells(page)).to_have_count(2, timeout=90_000)
+    wait_for_kernel(page)
+    open_sidebar(page)
+    panel = sidebar(page)
+    expect(panel.locator(".jp-MolsysAI-notebook")).to_have_text(f"Chat of {lab.notebook}")
+    expect(panel.locator(".jp-MolsysAI-welcome")).to_contain_text("Ask about the MolSysSuite libraries")
+    shot(page, artifacts, "01-notebook-and-sidebar")
+
+
+def test_status_names_the_embedded_model(lab, page, artifacts):
+    status = lab.api("molsys-ai/status")
+    assert status["backend"] == "embedded" and status["model"].endswith(".gguf"), status
+    assert status["index"]["present"], status["index"]
+    line = status_line(page)
+    expect(line).to_contain_text(f"Backend embedded · model {status['model']} (loads on the first question)")
+    expect(line).to_contain_text(f"index {status['index']['name']} ({status['index']['chunks']} passages)")
+    shot(page, artifacts, "02-status-embedded")
+
+
+# Records, in the page's own clock, the click on Send, every length the streaming
+# message had, and when the final answer was rendered.
+WATCH_STREAM = """
+() => {
+  const panel = document.querySelector('#molsys-ai-sidebar');
+  const rec = { click: null, first: null, lengths: [], final: null };
+  window.__molsysStream = rec;
+  const before = panel.querySelectorAll('.jp-MolsysAI-assistant').length;
+  const observer = new MutationObserver(() => {
+    const now = performance.now();
+    const answer = panel.querySelectorAll('.jp-MolsysAI-assistant')[before];
+    if (!answer) { return; }
+    const streaming = answer.querySelector('.jp-MolsysAI-streaming');
+    if (streaming) {
+      const n = streaming.textContent.length;
+      const last = rec.lengths[rec.lengths.length - 1];
+      if (n > 0 && (!last || last[1] !== n)) {
+        if (rec.first === null) { rec.first = now; }
+        rec.lengths.push([now, n]);
+      }
+    }
+    if (rec.final === null && answer.querySelector('.jp-MolsysAI-markdown .jp-RenderedMarkdown')) {
+      rec.final = now;
+      observer.disconnect();
+    }
+  });
+  observer.observe(panel, { subtree: true, childList: true, characterData: true });
+  const send = panel.querySelector('.jp-MolsysAI-buttons .jp-mod-accept');
+  send.addEventListener('click', () => { rec.click = performance.now(); }, { capture: true, once: true });
+}
+"""
+
+
+def test_embedded_model_streams_a_cited_answer(lab, page, artifacts, traffic):
+    panel = sidebar(page)
+    panel.locator(".jp-MolsysAI-textarea").fill(QUESTION)
+    page.evaluate(WATCH_STREAM)
+    started = time.perf_counter()
+    with page.expect_request(is_chat) as sent:
+        panel.get_by_role("button", name="Send").click()
+    assert sent.value.post_data_json["message"] == QUESTION
+    expect(questions(page).last).to_have_text(QUESTION)
+    streaming = answers(page).first.locator(".jp-MolsysAI-streaming, .jp-MolsysAI-markdown")
+    expect(streaming.first).to_be_visible(timeout=EMBEDDED_ANSWER_S * 1000)
+    shot(page, artifacts, "03a-embedded-streaming")
+    answer = wait_until_answered(page, 1, EMBEDDED_ANSWER_S)
+    wall_s = time.perf_counter() - started
+    shot(page, artifacts, "03b-embedded-answer")
+
+    rec = page.evaluate("window.__molsysStream")
+    assert rec["click"] is not None and rec["first"] is not None and rec["final"] is not None, rec
+    lengths = [n for _, n in rec["lengths"]]
+    # tokens streamed: the message grew several times, always longer, before the final answer
+    assert len(lengths) >= 3 and lengths == sorted(lengths) and len(set(lengths)) == len(lengths), lengths
+    assert rec["lengths"][-1][0] <= rec["final"]
+    expect(answer.locator(".jp-MolsysAI-error")).to_have_count(0)
+
+    # the embedded model answered: the server holds it loaded now
+    status = lab.api("molsys-ai/status")
+    assert status["backend"] == "embedded" and status["model_loaded"] and status["model"].endswith(".gguf"), status
+    turn = lab.api(f"molsys-ai/history?notebook={lab.notebook}")["turns"][-1]
+    assert turn["question"] == QUESTION and turn["sources"]
+
+    # the answer cites documentation pages: links to http(s) pages, opening in a new tab
+    links = answer.locator(".jp-MolsysAI-markdown a[href^='http'], .jp-MolsysAI-sources a[href^='http']")
+    assert links.count() >= 1
+    hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    source_urls = {s["url"] for s in turn["sources"]}
+    assert source_urls <= set(hrefs), (source_urls, hrefs)  # the cited pages, listed as links
+    assert all(urlsplit(h).scheme == "https" and urlsplit(h).hostname not in LOOPBACK for h in hrefs), hrefs
+    assert all(links.nth(i).get_attribute("target") == "_blank" for i in range(links.count()))
+    markers = answer.locator(".jp-MolsysAI-markdown a", has_text=re.compile(r"^\[\d+\]$"))
+    for i in range(markers.count()):  # inline [n] markers, when the model wrote some, link their page
+        assert markers.nth(i).get_attribute("href") in source_urls
+
+    ttft_ms = rec["first"] - rec["click"]
+    measured = {
+        "question": QUESTION,
+        "backend": status["backend"],
+        "model": status["model"],
+        "time_to_first_token_in_panel_ms": round(ttft_ms, 1),
+        "final_answer_in_panel_ms": round(rec["final"] - rec["click"], 1),
+        "wall_s_click_to_answer": round(wall_s, 2),
+        "growth_steps_seen": len(lengths),
+        "note": "first question of a fresh server: loads the index and the model (cold)",
+    }
+    (artifacts / "time-to-first-token.json").write_text(json.dumps(measured, indent=2) + "\n")
+    (artifacts / "embedded-answer.md").write_text(f"**{QUESTION}**\n\n{turn['markdown']}\n")
+    print(f"\nembedded model in the panel: first token {ttft_ms / 1000:.2f} s after Send, final answer "
+          f"{(rec['final'] - rec['click']) / 1000:.2f} s ({len(lengths)} growth steps seen)")
+
+    # a citation opens its page in a new tab, which the browser context keeps from leaving the machine
+    with page.context.expect_page() as popup:
+        links.first.click()
+    deadline = time.monotonic() + 10
+    while hrefs[0] not in traffic.blocked and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert traffic.blocked == [hrefs[0]]
+    popup.value.close()
+
+    # the model is loaded now
+    refresh_status(page)
+    expect(status_line(page)).to_contain_text(f"Backend embedded · model {status['model']}")
+    expect(status_line(page)).not_to_contain_text("loads on the first question")
+
+
+def test_status_follows_the_settings_file_to_another_server(lab, page, artifacts, scripted_model):
+    lab.use_model(scripted_model.url, scripted_model.model)
+    refresh_status(page)
+    expect(status_line(page)).to_contain_text(
+        f"Backend {scripted_model.url} · model {scripted_model.model} (loads on the first question)")
+    shot(page, artifacts, "04-status-scripted-model")
+
+
+def test_insert_below_puts_the_code_in_a_new_cell(lab, page, artifacts, scripted_model):
+    cells(page).first.locator(".jp-InputPrompt").click()  # the first cell is the active one
+    ask(page, CODE_QUESTION)
+    answer = wait_until_answered(page, 2)
+    assert scripted_model.requests, "the scripted model was not asked"
+    block = code_block(answer, MARKER)
+    expect(block.locator("pre")).to_have_text(CODE)
+    block.get_by_role("button", name="Copy").click()
+    expect(block.get_by_role("button", name="Copied")).to_be_visible()  # for a moment
+    block.get_by_role("button", name="Insert below").click()
+    expect(cells(page)).to_have_count(3)
+    assert cell_source(cells(page).nth(1)) == CODE
+    expect(cells(page).nth(1)).to_have_class(re.compile(r"\bjp-mod-active\b"))
+    shot(page, artifacts, "05-insert-below")
+
+
+def test_run_shows_the_output_in_the_notebook(lab, page, artifacts):
+    block = code_block(answers(page).nth(1), MARKER)
+    block.get_by_role("button", name="Run").click()
+    expect(cells(page)).to_have_count(4)
+    ran = cells(page).nth(2)
+    expect(ran.locator(".jp-OutputArea-output")).to_contain_text(f"{MARKER} True", timeout=60_000)
+    assert cell_source(ran) == CODE
+    expect(ran.locator(".jp-InputPrompt")).to_have_text(re.compile(r"\[\d+\]:"))
+    shot(page, artifacts, "06-run")
+
+
+def test_fix_with_molsys_ai_sends_the_error_of_a_failing_cell(lab, page, artifacts, scripted_model):
+    failing = cells(page).nth(3)
+    assert cell_source(failing) == "x = 1/0"
+    run_cell(page, failing)
+    expect(failing.locator(".jp-OutputArea-output")).to_contain_text("ZeroDivisionError", timeout=30_000)
+
+    body = fix_with_molsys_ai(page, failing)
+    assert body["notebook"] == lab.notebook and body["context"]["cell"] == "x = 1/0"
+    error = body["context"]["error"]
+    assert "ZeroDivisionError: division by zero" in error and "Traceback" in error and "x = 1/0" in error
+    answer = wait_until_answered(page, 3)
+    expect(questions(page).last).to_have_text(
+        "This cell fails with ZeroDivisionError: division by zero. Why, and how do I fix it?")
+    chips = sidebar(page).locator(".jp-MolsysAI-user").last.locator(".jp-MolsysAI-chip")
+    expect(chips).to_have_text(["cell", "error"])
+    prompt = scripted_model.requests[-1]["messages"][-1]["content"]
+    assert "ZeroDivisionError: division by zero" in prompt and "x = 1/0" in prompt  # the traceback reached the model
+    expect(code_block(answer, "divisor").locator("pre")).to_have_text(DIVIDED)  # the proposed change
+    shot(page, artifacts, "07-fix-division-by-zero")
+
+
+def test_fix_with_molsys_ai_shows_the_proposed_change(lab, page, artifacts, scripted_model):
+    failing = cells(page).first
+    run_cell(page, failing)
+    expect(failing.locator(".jp-OutputArea-output")).to_contain_text("NameError", timeout=30_000)
+
+    body = fix_with_molsys_ai(page, failing)
+    assert body["context"]["cell"].startswith("n_waters = msm.get('1vii.pdb', n_waters=True)")
+    assert "NameError: name 'msm' is not defined" in body["context"]["error"]
+    answer = wait_until_answered(page, 4)
+    expect(questions(page).last).to_have_text(
+        "This cell fails with NameError: name 'msm' is not defined. Why, and how do I fix it?")
+    expect(sidebar(page).locator(".jp-MolsysAI-user").last.locator(".jp-MolsysAI-chip")).to_have_text(
+        ["cell", "error"])
+    prompt = scripted_model.requests[-1]["messages"][-1]["content"]
+    assert "NameError: name 'msm' is not defined" in prompt and "msm.get('1vii.pdb'" in prompt
+    block = code_block(answer, "import molsysmt as msm")
+    expect(block.locator("pre")).to_have_text(FIXED)
+    expect(block.get_by_role("button", name="Insert below")).to_be_visible()
+    expect(answer.locator(".jp-MolsysAI-markdown")).to_contain_text("the cell uses MolSysMT before importing it")
+    shot(page, artifacts, "08-fix-proposed-change")
+
+
+def test_reload_keeps_the_history(lab, page, artifacts, scripted_model):
+    asked = [q.strip() for q in questions(page).all_inner_texts()]
+    assert len(asked) == 4 and asked[0] == QUESTION
+    save = page.locator(f"{NOTEBOOK} .jp-Toolbar-item[data-jp-item-name='save'] [data-command='docmanager:save']")
+    save.click()  # the new cells stay after the reload
+    expect(page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.jp-mod-current")).not_to_have_class(
+        re.compile(r"\bjp-mod-dirty\b"))
+    page.reload()
+    expect(cells(page)).to_have_count(4, timeout=90_000)
+    wait_for_kernel(page)
+    open_sidebar(page)
+    expect(questions(page)).to_have_text(asked, timeout=30_000)
+    expect(answers(page).locator(".jp-MolsysAI-markdown .jp-RenderedMarkdown")).to_have_count(4)
+    expect(code_block(answers(page).nth(3), "import molsysmt as msm").locator("pre")).to_have_text(FIXED)
+    turns = lab.api(f"molsys-ai/history?notebook={lab.notebook}")["turns"]
+    assert [t["question"] for t in turns] == asked
+    expect(status_line(page)).to_contain_text(f"Backend {scripted_model.url} · model {scripted_model.model}")
+    shot(page, artifacts, "09-reload-keeps-history")
+
+
+def test_nothing_left_the_machine_and_the_page_logged_no_error(lab, page, traffic, console):
+    assert traffic.requests and any(url.startswith(lab.url) for url in traffic.requests)
+    assert traffic.websockets and all(urlsplit(url).hostname in LOOPBACK for url in traffic.websockets)
+    assert traffic.escaped() == []
+    # the only request stopped is the citation opened on purpose in step 3
+    assert len(traffic.blocked) == 1 and urlsplit(traffic.blocked[0]).scheme == "https", traffic.blocked
+    assert console.errors == []

@@ -72,7 +72,7 @@ def chromium() -> Path:
     return CHROMIUM
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # ended with the module: its event loop must not outlive it
 def browser(chromium):
     from playwright.sync_api import sync_playwright
 

@@ -107,6 +107,10 @@ class Recipe:
 SEL = Param("selection", "all", "MDTraj selection, e.g. 'protein', 'resname HOH', 'name CA'")
 FRAME = Param("int", 0, "frame (0 = first, -1 = last)")
 LENGTH_UNIT = Param("str", "Å", "unit of the answer", choices=("Å", "nm"))
+# the atoms "show" keeps: its selection, less what is to be left out (both engines)
+SHOWN_SELECTION = ("?remove= selection = {selection}\n"
+                   "?remove selection = '(' + {selection} + ') and not (' + {remove} + ')'\n")
+SAVE_AS = Param("str", "", "new file name in the working folder (empty: do not save)")
 AREA_UNIT = Param("str", "nm²", "unit of the answer", choices=("nm²", "Å²"))
 
 CATALOGUE: dict[str, Recipe] = {r.name: r for r in [
@@ -273,16 +277,14 @@ CATALOGUE: dict[str, Recipe] = {r.name: r for r in [
            "?save_as msm.convert(kept, to_form={save_as})\n"
            "answer = msm.get(kept, n_atoms=True)\n",
            {"selection": Param("selection", "protein", "what to keep, e.g. 'protein', 'chainid 0'"),
-            "save_as": Param("str", "", "new file name in the working folder (empty: do not save)")},
+            "save_as": SAVE_AS},
            words="extract keep only isolate subset select part new file save write"),
     Recipe("show", "load a structure and show it in 3D, optionally only part of it (a chain, the protein) "
            "or without some atoms (waters, ions)", "count",
-           "?remove= selection = {selection}\n"
-           "?remove selection = '(' + {selection} + ') and not (' + {remove} + ')'\n"
+           SHOWN_SELECTION +
            "shown = traj.atom_slice(traj.topology.select(selection))\n"
            "answer = int(shown.n_atoms)\n",
-           "?remove= selection = {selection}\n"
-           "?remove selection = '(' + {selection} + ') and not (' + {remove} + ')'\n"
+           SHOWN_SELECTION +
            "shown = msm.extract(molecular_system, selection=selection, syntax='MDTraj')\n"
            "answer = msm.get(shown, n_atoms=True)\n",
            {"selection": SEL, "remove": Param("selection", "", "atoms to leave out, e.g. 'water'")},
@@ -297,6 +299,6 @@ CATALOGUE: dict[str, Recipe] = {r.name: r for r in [
            "stripped = msm.remove(molecular_system, selection={remove}, syntax='MDTraj')\n"
            "answer = msm.get(stripped, n_atoms=True)\n",
            {"remove": Param("selection", "water", "what to remove, e.g. 'water or resname CL'"),
-            "save_as": Param("str", "", "new file name in the working folder (empty: do not save)")},
+            "save_as": SAVE_AS},
            words="remove delete drop strip without exclude clean discard save write new file remain left"),
 ]}

@@ -61,6 +61,8 @@ ENV_VARS = {
     "api_key": "MOLSYS_AI_API_KEY",
     "llm_timeout": "MOLSYS_AI_LLM_TIMEOUT",
     "gguf_path": "MOLSYS_AI_GGUF",
+    "api_url": "MOLSYS_AI_API_URL",
+    "chroma_url": "MOLSYS_AI_CHROMA_URL",
 }
 
 
@@ -84,6 +86,12 @@ class Settings:
     repeat_penalty: float = 1.1
     max_answer_tokens: int = 384
     context_tokens: int = 4096
+    # the chat API of the GPU node (`molsys-ai serve`), e.g. https://gpu-node/molsys-ai: when
+    # set, front ends without a local index (JupyterLite, thin installs) ask it over HTTP
+    api_url: str | None = None
+    # the dense store: None = the embedded Chroma folder of the index; http://host:port = a
+    # Chroma server (client/server mode, for several API workers)
+    chroma_url: str | None = None
 
     @property
     def corpus(self) -> Path:

@@ -52,6 +52,18 @@ def _settings(args):
     )
 
 
+class _CommonFlags:
+    """The flag groups and helpers shared by every command (for the command modules)."""
+
+    data = staticmethod(_add_data_flags)
+    retrieval = staticmethod(_add_retrieval_flags)
+    llm = staticmethod(_add_llm_flags)
+    settings = staticmethod(_settings)
+
+
+COMMON_FLAGS = _CommonFlags()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="molsys-ai", description="MolSys-AI: the MolSysSuite assistant.")
     parser.add_argument("--version", action="version", version=f"molsys-ai {__version__}")
@@ -140,6 +152,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_llm_flags(agent)
     _add_data_flags(agent)
     agent.set_defaults(func=cmd_bench_agent)
+
+    # commands that live in their own modules: each adds its parsers (and bench entries)
+    from . import serve_cmd, train_cmd
+
+    serve_cmd.register(sub, bench_sub, common=COMMON_FLAGS)
+    train_cmd.register(sub, common=COMMON_FLAGS)
 
     doctor = sub.add_parser("doctor", help="check corpus, index, packages and paths")
     doctor.add_argument("--json", action="store_true")
@@ -233,7 +251,7 @@ def cmd_bench_retrieval(args) -> int:
     settings = _settings(args)
     questions = load_questions(Path(args.questions) if args.questions else settings.bench / "dev_questions.jsonl")
     result = run_retrieval_bench(Retriever(settings), questions, k=args.k, repeats=args.repeats)
-    _write_json(result, args.json_out)
+    write_json(result, args.json_out)
     summary = {key: result[key] for key in ("n", "recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10")}
     summary["latency_ms"] = result["latency_ms"]
     summary["bm25"] = {k: result["baselines"]["bm25"][k] for k in ("recall@5", "mrr@10")}
@@ -256,7 +274,7 @@ def cmd_bench_answers(args) -> int:
         print(f"  {done}/{total} {row['id']}: {mark} (first token {row['ttft_ms'] / 1000:.1f} s)", file=sys.stderr)
 
     result = run_answers_bench(Assistant(settings), questions, k=args.k, progress=progress)
-    _write_json(result, args.json_out)
+    write_json(result, args.json_out)
     print(json.dumps({k: v for k, v in result.items() if k != "questions"}))
     return 0
 
@@ -279,7 +297,7 @@ def cmd_bench_agent(args) -> int:
 
     result = run_agent_bench(tasks, settings.structures, backend=backend, env=env, design=args.design,
                              max_repairs=args.max_repairs, progress=progress)
-    _write_json(result, args.json_out)
+    write_json(result, args.json_out)
     print(json.dumps({k: v for k, v in result.items() if k != "results"}))
     return 0
 
@@ -372,7 +390,7 @@ def cmd_run(args) -> int:
     return 0
 
 
-def _write_json(result: dict, path: str | None) -> None:
+def write_json(result: dict, path: str | None) -> None:
     if path:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

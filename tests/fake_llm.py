@@ -14,11 +14,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class FakeLLM:
-    def __init__(self, replies: list[str], model: str = "fake-model", delay: float = 0.0):
+    def __init__(self, replies: list[str], model: str = "fake-model", delay: float = 0.0, word_delay: float = 0.0):
         self.replies = list(replies)
         self.model = model
-        self.delay = delay
+        self.delay = delay  # seconds before answering
+        self.word_delay = word_delay  # seconds between streamed words (a slow model)
         self.requests: list[dict] = []
+        self.aborted = 0  # answers whose client hung up before the end
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -61,8 +63,8 @@ class FakeLLM:
             def do_POST(self):
                 try:
                     self._answer()
-                except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout tests)
-                    pass
+                except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout, Stop)
+                    fake.aborted += 1
 
             def _answer(self):
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
@@ -88,6 +90,8 @@ class FakeLLM:
                     piece = word if i == 0 else " " + word
                     chunk = {"id": "x", "object": "chat.completion.chunk", "created": 0, "model": fake.model,
                              "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+                    if fake.word_delay and i:
+                        time.sleep(fake.word_delay)
                     self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
                     self.wfile.flush()
                 usage = {"id": "x", "object": "chat.completion.chunk", "created": 0, "model": fake.model,

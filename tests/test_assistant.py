@@ -161,3 +161,27 @@ def test_a_question_about_the_users_own_error_is_answered_even_when_the_docs_are
         sent = fake.requests[0]["messages"]
     assert not answer.weak_retrieval and "divide by zero" in answer.text
     assert any("ZeroDivisionError" in m["content"] for m in sent)
+
+
+def test_an_answer_given_up_early_hangs_up_on_the_model_server(mini_index):
+    """When the reader of the tokens gives up (the client left), the connection to the
+    model server is closed at once, so the server stops generating."""
+    import time
+
+    from molsys_ai_jupyter.llm.openai_backend import OpenAIBackend
+
+    class Gone(Exception):
+        pass
+
+    def leave(_piece):
+        raise Gone()
+
+    with FakeLLM([" ".join(["word"] * 200)], word_delay=0.02) as fake:
+        backend = OpenAIBackend(fake.url, model=fake.model)
+        with pytest.raises(Gone):
+            Assistant(mini_index, backend=backend).ask("How do I count the waters?", notebook_context="x = 1",
+                                                      on_token=leave)
+        deadline = time.monotonic() + 10
+        while not fake.aborted and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert fake.aborted == 1

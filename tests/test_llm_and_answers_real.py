@@ -103,3 +103,19 @@ def test_answers_bench_json(real_index, tmp_path):
     assert result["n"] == 3 and result["backend"] == "embedded"
     assert result["invented_symbol_rate"] == 0.0 and result["citation_validity"] == 1.0
     assert {"p50", "p95"} <= set(result["ttft_ms"])
+
+
+def test_a_stream_closed_early_frees_the_embedded_model():
+    """A reader that stops after one piece (a client that left) must not keep the
+    model locked: the next generation, from another thread, completes."""
+    import threading
+
+    backend = EmbeddedBackend()
+    with backend.stream(HELLO, max_tokens=64, temperature=0.0) as stream:
+        first = next(iter(stream))
+    assert first
+    done = []
+    worker = threading.Thread(target=lambda: done.append(backend.complete(HELLO, max_tokens=8).text))
+    worker.start()
+    worker.join(timeout=60)
+    assert done and done[0], "the model stayed locked by the abandoned stream"

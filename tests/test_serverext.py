@@ -275,12 +275,16 @@ async def test_agent_suggests_code_without_running_it(jp_fetch, jp_root_dir, min
         schema = fake.requests[0]["response_format"]["json_schema"]["schema"]
     assert reply["recipe"] == "count_residues" and reply["params"]["file"] == "1vii.pdb"
     assert "md.load('1vii.pdb')" in reply["code"] and "answer =" in reply["code"]
+    assert reply["code"].rstrip().splitlines()[-1] == "answer"  # the cell shows the answer when it runs
     compile(reply["code"], "suggested", "exec")
     assert reply["policy"] == [] and not reply["needs_consent"]
     assert reply["workdir"] == "work" and reply["files"] == ["1vii.pdb"] and reply["model"] == "fake-model"
     assert reply["sources"] and all(s["url"].startswith("https://example.org/mini/") for s in reply["sources"])
     assert {opt["properties"]["file"]["enum"][0] for opt in schema["anyOf"]} == {"1vii.pdb"}
     assert sorted(p.name for p in (jp_root_dir / "work").iterdir()) == before  # nothing ran there
+    # the task and its code are kept in the notebook's chat (not in the model's prompt history)
+    turn = (await get_json(jp_fetch, "history", params={"notebook": notebook}))["turns"][-1]
+    assert turn["task"] == "How many residues are in 1vii.pdb?" and turn["suggestion"]["code"] == reply["code"]
 
     with FakeLLM(["{}"]) as fake:
         point_at(mini_index, fake.url)

@@ -37,6 +37,11 @@ export class ChatModel {
     return this._changed;
   }
 
+  /** A toggle the user changed in the panel (saved in the settings). */
+  get preferenceChanged(): ISignal<this, IPreferenceChange> {
+    return this._preferenceChanged;
+  }
+
   /** Show the chat of the current notebook (loading its history the first time). */
   followNotebook(): void {
     const conversation = this.conversationFor(this.bridge.path());
@@ -72,10 +77,19 @@ export class ChatModel {
   setPart(part: ContextPart, on: boolean): void {
     this.parts = { ...this.parts, [part]: on };
     this.emit();
+    this._preferenceChanged.emit({ part, on });
   }
 
   setDoIt(on: boolean): void {
     this.doIt = on;
+    this.emit();
+    this._preferenceChanged.emit({ part: null, on });
+  }
+
+  /** The toggles as saved in the settings (no change is reported back). */
+  applyPreferences(parts: Record<ContextPart, boolean>, doIt: boolean): void {
+    this.parts = { ...parts };
+    this.doIt = doIt;
     this.emit();
   }
 
@@ -120,6 +134,13 @@ export class ChatModel {
   private conversations = new Map<string, Conversation>();
   private wasBusy = new Set<Conversation>();
   private _changed = new Signal<this, void>(this);
+  private _preferenceChanged = new Signal<this, IPreferenceChange>(this);
+}
+
+/** One toggle the user changed: a context part, or (part null) the "do it" mode. */
+export interface IPreferenceChange {
+  part: ContextPart | null;
+  on: boolean;
 }
 
 /** The last line of an error's text (its `Name: message`), short; a stand-in when there is none. */

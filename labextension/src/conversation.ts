@@ -62,7 +62,13 @@ export class Conversation {
       return;
     }
     this.push({ id: newId(), role: 'user', text: message, attached: attachedParts(context) });
-    const answer = this.push({ id: newId(), role: 'assistant', text: '', streaming: true });
+    const answer = this.push({
+      id: newId(),
+      role: 'assistant',
+      text: '',
+      streaming: true,
+      request: { text: message, context, task: false }
+    });
     const controller = this.start();
     try {
       await streamChat(
@@ -97,7 +103,14 @@ export class Conversation {
       return;
     }
     this.push({ id: newId(), role: 'user', text: task, task: true });
-    const reply = this.push({ id: newId(), role: 'assistant', text: '', streaming: true, task: true });
+    const reply = this.push({
+      id: newId(),
+      role: 'assistant',
+      text: '',
+      streaming: true,
+      task: true,
+      request: { text: task, task: true }
+    });
     const controller = this.start();
     try {
       const suggestion = await this.client.suggest(task, this.notebook ?? undefined, controller.signal);
@@ -106,6 +119,22 @@ export class Conversation {
       this.fail(reply.id, error, controller.signal);
     } finally {
       this.finish(controller);
+    }
+  }
+
+  /** Send a failed question (or task) again, in place of the failed exchange. */
+  async retry(answerId: string): Promise<void> {
+    const at = this.messages.findIndex(m => m.id === answerId);
+    const request = at >= 0 ? this.messages[at].request : undefined;
+    if (this.busy || !request) {
+      return;
+    }
+    const first = at > 0 && this.messages[at - 1].role === 'user' ? at - 1 : at;
+    this.messages = [...this.messages.slice(0, first), ...this.messages.slice(at + 1)];
+    if (request.task) {
+      await this.suggest(request.text);
+    } else {
+      await this.ask(request.text, request.context);
     }
   }
 
@@ -188,12 +217,18 @@ export class Conversation {
 
 /** A saved turn as the two messages it was. */
 function turnMessages(turn: IHistoryTurn, index: number): IChatMessage[] {
+  if (turn.suggestion) {
+    return [
+      { id: `history-${index}-q`, role: 'user', text: turn.task ?? turn.suggestion.task, task: true },
+      { id: `history-${index}-a`, role: 'assistant', text: '', task: true, suggestion: turn.suggestion }
+    ];
+  }
   return [
-    { id: `history-${index}-q`, role: 'user', text: turn.question },
+    { id: `history-${index}-q`, role: 'user', text: turn.question ?? '' },
     {
       id: `history-${index}-a`,
       role: 'assistant',
-      text: answerMarkdown(turn.answer, turn.markdown, turn.sources),
+      text: answerMarkdown(turn.answer ?? '', turn.markdown, turn.sources),
       sources: turn.sources
     }
   ];

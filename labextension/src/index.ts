@@ -6,12 +6,14 @@ import {
 import { ICommandPalette, ISessionContextDialogs } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import { ApiClient } from './api';
 import { ChatModel } from './chatModel';
 import { notebookCodeActions } from './codeActions';
 import { addCommands } from './commands';
 import { notebookBridge } from './notebookBridge';
+import { bindPreferences } from './preferences';
 import { ChatSidebar, SIDEBAR_ID } from './sidebar';
 
 /**
@@ -23,14 +25,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
   description: 'MolSys-AI chat sidebar: ask the MolSysSuite documentation, insert and run the code it suggests.',
   autoStart: true,
   requires: [INotebookTracker, IRenderMimeRegistry],
-  optional: [ICommandPalette, ILayoutRestorer, ISessionContextDialogs],
+  optional: [ICommandPalette, ILayoutRestorer, ISessionContextDialogs, ISettingRegistry],
   activate: (
     app: JupyterFrontEnd,
     tracker: INotebookTracker,
     rendermime: IRenderMimeRegistry,
     palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null,
-    dialogs: ISessionContextDialogs | null
+    dialogs: ISessionContextDialogs | null,
+    settingRegistry: ISettingRegistry | null
   ) => {
     const client = new ApiClient(app.serviceManager.serverSettings);
     const model = new ChatModel(client, notebookBridge(tracker, app.serviceManager.contents));
@@ -57,6 +60,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
     void model.refreshStatus();
 
     addCommands(app, sidebar, tracker, palette);
+
+    // the toggles are kept in the user's settings (JupyterLab's Settings Editor shows them)
+    settingRegistry
+      ?.load(plugin.id)
+      .then(settings => bindPreferences(model, settings))
+      .catch(reason => console.warn('MolSys-AI: the sidebar settings could not be loaded; toggles are not kept', reason));
   }
 };
 

@@ -31,12 +31,16 @@ export interface IAnswer {
 
 /** One question and its answer, as `GET history` returns them. */
 export interface IHistoryTurn {
-  question: string;
-  answer: string;
+  /** A question and its answer… */
+  question?: string;
+  answer?: string;
   markdown?: string;
   draft?: string;
   sources?: ISource[];
   cited?: number[];
+  /** …or a "do it" task and the agent's code for it. */
+  task?: string;
+  suggestion?: ISuggestion;
   time?: string;
 }
 
@@ -134,4 +138,6 @@ export interface IChatMessage {
   attached?: ContextPart[];
   /** A task for the agent ("do it" mode), not a question. */
   task?: boolean;
+  /** What an answer was asked with (kept in this page only, to ask again after a failure). */
+  request?: { text: string; context?: INotebookContext; task: boolean };
 }

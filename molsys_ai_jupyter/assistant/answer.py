@@ -133,9 +133,10 @@ class Assistant:
                                   history=history, notebook_context=notebook_context)
         stream = backend.stream(messages, max_tokens=self.settings.max_answer_tokens,
                                 temperature=self.settings.temperature)
-        for piece in stream:
-            if on_token:
-                on_token(piece)
+        with stream:  # on_token may raise (the client left): the generation stops at once
+            for piece in stream:
+                if on_token:
+                    on_token(piece)
         draft = stream.result.text.strip()
         timings["ttft_ms"] = round(retrieval_ms + stream.result.ttft_ms, 1)
         timings["llm_ms"] = round(stream.result.total_ms, 1)

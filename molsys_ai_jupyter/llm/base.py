@@ -57,9 +57,24 @@ class ChatStream:
             self.result.usage.completion_tokens = len(self._text)
 
     def collect(self) -> ChatResult:
-        for _ in self:
-            pass
+        with self:
+            for _ in self:
+                pass
         return self.result
+
+    def close(self) -> None:
+        """Stop the generation now (a reader that gives up early must call it, or use
+        ``with``): the server's connection is closed and the model is free for the
+        next request, instead of when the garbage collector gets to it."""
+        close = getattr(self._pieces, "close", None)
+        if close is not None:
+            close()
+
+    def __enter__(self) -> "ChatStream":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 class ChatBackend:

@@ -93,6 +93,8 @@ class OpenAIBackend(ChatBackend):
                     yield chunk.choices[0].delta.content
         except self._openai.OpenAIError as exc:
             raise self._fail(exc) from None
+        finally:
+            response.close()  # a reader that stopped early hangs up: the server stops generating
 
 
 def _short(text: str, limit: int = 200) -> str:

@@ -131,7 +131,14 @@ class SuggestHandler(MolsysAIHandler):
                 reply["sources_note"] = reply["sources_note"] or why
                 return reply
 
-            self.reply(await self.in_worker(work))
+            reply = await self.in_worker(work)
+            if request.notebook:
+                try:
+                    service.history.append_suggestion(request.notebook, reply)
+                except OSError as exc:
+                    self.log.warning("molsys-ai: cannot save the chat history of %s: %s", request.notebook, exc)
+                    reply["history_error"] = str(exc)
+            self.reply(reply)
         except Exception as exc:  # noqa: BLE001
             self.reply_error(exc)
 

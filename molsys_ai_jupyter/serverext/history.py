@@ -65,6 +65,15 @@ class HistoryStore:
             "cited": list(answer.cited),
             "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
+        return self._add(notebook, turn)
+
+    def append_suggestion(self, notebook: str, suggestion: dict) -> dict:
+        """Record a "do it" task and the agent's code for it (not part of the prompt history)."""
+        turn = {"task": suggestion["task"], "suggestion": suggestion,
+                "time": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        return self._add(notebook, turn)
+
+    def _add(self, notebook: str, turn: dict) -> dict:
         with self._lock:
             turns = (self.turns(notebook) + [turn])[-MAX_TURNS:]
             self._write(notebook, {"notebook": notebook, "path": self._key(notebook), "turns": turns})

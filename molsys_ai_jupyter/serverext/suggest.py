@@ -8,8 +8,11 @@ empty namespace (the server does not see the kernel's variables), up to
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from types import SimpleNamespace
+
+ANSWER = re.compile(r"^answer\s*=", re.MULTILINE)
 
 
 def suggest(task: str, workdir: str | Path, backend, root_dir: str | Path | None = None,
@@ -43,7 +46,7 @@ def suggest(task: str, workdir: str | Path, backend, root_dir: str | Path | None
         "summary": recipe.summary if recipe else "",
         "unit": recipe.unit if recipe else "",
         "params": attempt.params,
-        "code": attempt.code,
+        "code": shows_its_answer(attempt.code),
         "plan": agent.describe_plan(attempt),
         "policy": attempt.policy,  # findings that need the user's explicit consent before running
         "needs_consent": bool(attempt.policy),
@@ -58,3 +61,12 @@ def suggest(task: str, workdir: str | Path, backend, root_dir: str | Path | None
         "backend": backend.name,
         "model": backend.model,
     }
+
+
+def shows_its_answer(code: str) -> str:
+    """The code as a notebook cell that shows its result: ``answer`` as the last line
+    (the cell's output, like any last expression), when the code sets it."""
+    body = code.rstrip()
+    if not ANSWER.search(body) or body.splitlines()[-1].strip() == "answer":
+        return code
+    return body + "\nanswer\n"

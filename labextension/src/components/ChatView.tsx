@@ -54,6 +54,9 @@ export function ChatView({ model, rendermime, actions }: IChatViewProps): JSX.El
     }
   };
 
+  // one callback per conversation: the messages (memoised) render again only when it changes
+  const retry = React.useCallback((answerId: string) => void conversation.retry(answerId), [conversation]);
+
   const clear = async (): Promise<void> => {
     if (!conversation.messages.length && !conversation.notebook) {
       return;
@@ -94,7 +97,13 @@ export function ChatView({ model, rendermime, actions }: IChatViewProps): JSX.El
           {conversation.loading && <div className="jp-MolsysAI-pending">Loading the chat history…</div>}
           {!conversation.loading && !conversation.messages.length && <Welcome />}
           {conversation.messages.map(message => (
-            <MessageView key={message.id} message={message} rendermime={rendermime} actions={actions} />
+            <MessageView
+              key={message.id}
+              message={message}
+              rendermime={rendermime}
+              actions={actions}
+              onRetry={conversation.busy ? undefined : retry}
+            />
           ))}
         </div>
       </div>

@@ -6,10 +6,12 @@ export interface IErrorBoxProps {
   error: IErrorInfo;
   onDismiss?: () => void;
   onRetry?: () => void;
+  /** The retry button's label (default "Retry"). */
+  retryLabel?: string;
 }
 
 /** A failure as one readable line and its hint. */
-export function ErrorBox({ error, onDismiss, onRetry }: IErrorBoxProps): JSX.Element {
+export function ErrorBox({ error, onDismiss, onRetry, retryLabel }: IErrorBoxProps): JSX.Element {
   return (
     <div className="jp-MolsysAI-error" role="alert">
       <div className="jp-MolsysAI-errorMessage">{error.message}</div>
@@ -18,7 +20,7 @@ export function ErrorBox({ error, onDismiss, onRetry }: IErrorBoxProps): JSX.Ele
         <div className="jp-MolsysAI-errorButtons">
           {onRetry && (
             <button type="button" className="jp-MolsysAI-linkButton" onClick={onRetry}>
-              Retry
+              {retryLabel ?? 'Retry'}
             </button>
           )}
           {onDismiss && (

@@ -12,13 +12,16 @@ export interface IMessageViewProps {
   message: IChatMessage;
   rendermime: IRenderMimeRegistry;
   actions: ICodeActions;
+  /** Ask a failed answer's question again (absent while another answer is coming). */
+  onRetry?: (answerId: string) => void;
 }
 
 /** One message: a question, a streaming or final answer, or the agent's code. */
 export const MessageView = React.memo(function MessageView({
   message,
   rendermime,
-  actions
+  actions,
+  onRetry
 }: IMessageViewProps): JSX.Element {
   const user = message.role === 'user';
   return (
@@ -32,7 +35,13 @@ export const MessageView = React.memo(function MessageView({
         ))}
       </div>
       {user ? <div className="jp-MolsysAI-userText">{message.text}</div> : <AnswerBody {...{ message, rendermime, actions }} />}
-      {message.error && <ErrorBox error={message.error} />}
+      {message.error && (
+        <ErrorBox
+          error={message.error}
+          retryLabel="Ask again"
+          onRetry={onRetry && message.request ? () => onRetry(message.id) : undefined}
+        />
+      )}
       {message.note && <div className="jp-MolsysAI-note">{message.note}</div>}
     </div>
   );

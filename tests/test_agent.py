@@ -115,6 +115,17 @@ def test_running_the_same_task_twice_succeeds_twice(shell, folder):
     assert shell.user_ns["_molsys_history"] == [first, again]
 
 
+def test_a_name_the_user_reassigned_after_a_run_is_the_users_again(shell, folder):
+    reply = json.dumps({"recipe": "count_residues", "file": "1vii.pdb"})
+    with FakeLLM([reply]) as fake:
+        assert _agent(fake).run("How many residues are in 1vii.pdb?", shell, workdir=folder, show=False).ok
+        shell.user_ns["traj"] = "my own trajectory"  # the user takes the name over
+        refused = _agent(fake).run("How many residues are in 1vii.pdb?", shell, workdir=folder, show=False)
+    assert not refused.ok and "replaces your variable 'traj'" in refused.message
+    assert "atoms" not in refused.message and "answer" not in refused.message.split("replaces your variable")[1:]
+    assert shell.user_ns["traj"] == "my own trajectory"
+
+
 def test_status_lines_follow_the_run(shell, folder):
     lines = []
     reply = json.dumps({"recipe": "count_residues", "file": "1vii.pdb"})

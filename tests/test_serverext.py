@@ -286,6 +286,18 @@ async def test_agent_suggests_code_without_running_it(jp_fetch, jp_root_dir, min
     turn = (await get_json(jp_fetch, "history", params={"notebook": notebook}))["turns"][-1]
     assert turn["task"] == "How many residues are in 1vii.pdb?" and turn["suggestion"]["code"] == reply["code"]
 
+    # the kernel's variable names come with the task: code that would replace one needs consent
+    with FakeLLM([json.dumps({"recipe": "count_residues", "file": "1vii.pdb"})]) as fake:
+        point_at(mini_index, fake.url)
+        reply = await get_json(jp_fetch, "agent", "suggest", method="POST",
+                               body=json.dumps({"task": "How many residues are in 1vii.pdb?", "notebook": notebook,
+                                                "variables": ["traj", "n_waters"]}))
+    assert reply["needs_consent"] and [f["kind"] for f in reply["policy"]] == ["overwrite_variable"]
+    assert "traj" in reply["policy"][0]["detail"]
+    code, error = await refused(jp_fetch("molsys-ai", "agent", "suggest", method="POST", body=json.dumps(
+        {"task": "How many residues are in 1vii.pdb?", "variables": ["not a name"]})))
+    assert code == 400 and "Python names" in error["message"]
+
     with FakeLLM(["{}"]) as fake:
         point_at(mini_index, fake.url)
         code, error = await refused(jp_fetch("molsys-ai", "agent", "suggest", method="POST",

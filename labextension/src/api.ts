@@ -69,10 +69,10 @@ export class ApiClient {
     return this.json<IHistoryReply>('history', { method: 'DELETE' }, { notebook });
   }
 
-  suggest(task: string, notebook?: string, signal?: AbortSignal): Promise<ISuggestion> {
+  suggest(task: string, notebook?: string, variables?: string[], signal?: AbortSignal): Promise<ISuggestion> {
     return this.json<ISuggestion>('agent/suggest', {
       method: 'POST',
-      body: JSON.stringify({ task, notebook }),
+      body: JSON.stringify({ task, notebook, variables }),
       signal
     });
   }

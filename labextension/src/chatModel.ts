@@ -11,6 +11,8 @@ export interface INotebookBridge {
   path(): string | null;
   /** The chosen parts of the current notebook (undefined when all are empty). */
   context(parts: Record<ContextPart, boolean>): INotebookContext | undefined;
+  /** The names of the user's variables in the notebook's kernel (empty when unknown). */
+  variables(): Promise<string[]>;
 }
 
 /**
@@ -60,7 +62,7 @@ export class ChatModel {
     }
     this.followNotebook();
     if (this.doIt) {
-      void this.current.suggest(message);
+      void this.current.suggest(message, () => this.bridge.variables());
     } else {
       void this.current.ask(message, this.bridge.context(this.parts));
     }

@@ -98,7 +98,7 @@ export class Conversation {
   }
 
   /** "Do it": ask the agent for code that does `task` (shown, not run). */
-  async suggest(task: string): Promise<void> {
+  async suggest(task: string, variables?: () => Promise<string[]>): Promise<void> {
     if (this.busy) {
       return;
     }
@@ -109,11 +109,12 @@ export class Conversation {
       text: '',
       streaming: true,
       task: true,
-      request: { text: task, task: true }
+      request: { text: task, task: true, variables }
     });
     const controller = this.start();
     try {
-      const suggestion = await this.client.suggest(task, this.notebook ?? undefined, controller.signal);
+      const names = variables ? await variables() : undefined;
+      const suggestion = await this.client.suggest(task, this.notebook ?? undefined, names, controller.signal);
       this.update(reply.id, m => ({ ...m, streaming: false, suggestion }));
     } catch (error) {
       this.fail(reply.id, error, controller.signal);
@@ -132,7 +133,7 @@ export class Conversation {
     const first = at > 0 && this.messages[at - 1].role === 'user' ? at - 1 : at;
     this.messages = [...this.messages.slice(0, first), ...this.messages.slice(at + 1)];
     if (request.task) {
-      await this.suggest(request.text);
+      await this.suggest(request.text, request.variables);
     } else {
       await this.ask(request.text, request.context);
     }

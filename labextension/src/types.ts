@@ -139,5 +139,5 @@ export interface IChatMessage {
   /** A task for the agent ("do it" mode), not a question. */
   task?: boolean;
   /** What an answer was asked with (kept in this page only, to ask again after a failure). */
-  request?: { text: string; context?: INotebookContext; task: boolean };
+  request?: { text: string; context?: INotebookContext; task: boolean; variables?: () => Promise<string[]> };
 }

@@ -24,7 +24,17 @@ from .planner import plan
 from .policy import check_policy
 from .recipes import CATALOGUE
 
-AGENT_NAMES = "_molsys_agent_names"  # variables agent runs created (theirs to replace)
+# the variables agent runs made, as {name: id of the value they left}: theirs to replace, until
+# the user gives the name a value of their own
+AGENT_NAMES = "_molsys_agent_names"
+
+
+def agent_owned(ns: dict) -> set[str]:
+    """The names whose values are still those an agent run left there."""
+    owned = ns.get(AGENT_NAMES)
+    if not isinstance(owned, dict):
+        return set()
+    return {name for name, ident in owned.items() if name in ns and id(ns[name]) == ident}
 HISTORY = "_molsys_history"  # every agent run of the session, for %molsys history / export
 LAST = "_molsys_last"  # the last finished agent run
 
@@ -145,6 +155,7 @@ class AgentRun:
         with self._clock():
             observation = observe(self.workdir, shell.user_ns)
         self.observation = observation
+        self.owned_at_start = agent_owned(shell.user_ns)  # the agent's own names, as the run begins
         self.result = AgentResult(task=task, ok=False, observation=observation.to_dict())
 
     @property
@@ -166,8 +177,8 @@ class AgentRun:
     def check(self, code: str) -> list[dict]:
         """The policy findings of ``code`` now (``syntax`` included)."""
         ns = self.shell.user_ns
-        # names this or an earlier agent run created are the agent's, not the user's
-        users = set(ns) - set(self.result.new_variables) - set(ns.get(AGENT_NAMES, ()))
+        # names this or an earlier agent run made (and the user did not reassign) are the agent's
+        users = set(ns) - set(self.result.new_variables) - self.owned_at_start
         return [f.to_dict() for f in check_policy(code, users, self.workdir)]
 
     def next_attempt(self) -> Attempt | None:
@@ -281,7 +292,7 @@ class AgentRun:
             self._find_sources()
         result.timings["total_ms"] = round(self._working_s * 1000.0, 1)
         ns = self.shell.user_ns
-        ns[AGENT_NAMES] = set(ns.get(AGENT_NAMES, ())) | set(result.new_variables)
+        ns[AGENT_NAMES] = {name: id(ns[name]) for name in (self.owned_at_start | set(result.new_variables)) & set(ns)}
         ns.setdefault(HISTORY, []).append(result)
         ns[LAST] = result
         return result

@@ -127,7 +127,7 @@ class SuggestHandler(MolsysAIHandler):
                 assistant = service.assistant(settings)
                 docs, why = index_finder(settings, lambda: assistant.retriever) if request.k else (None, "")
                 reply = suggest(request.task, workdir, assistant.backend, root_dir=service.root_dir,
-                                docs=docs, k=request.k)
+                                docs=docs, k=request.k, variables=request.variables)
                 reply["sources_note"] = reply["sources_note"] or why
                 return reply
 

@@ -118,6 +118,8 @@ class SuggestRequest:
     task: str
     notebook: str | None = None
     k: int = 3  # documentation pages behind the code (0: none)
+    # the names the user has in the notebook's kernel: code that would replace one needs consent
+    variables: tuple[str, ...] = ()
 
     @classmethod
     def from_body(cls, body: dict) -> "SuggestRequest":
@@ -129,4 +131,19 @@ class SuggestRequest:
         if len(task) > MAX_QUESTION_CHARS:
             raise BadRequest(f"task too long ({len(task)} characters, the limit is {MAX_QUESTION_CHARS})",
                              "say it in fewer words")
-        return cls(task=task, notebook=notebook_path(body.get("notebook")), k=_k(body, 3, 0))
+        return cls(task=task, notebook=notebook_path(body.get("notebook")), k=_k(body, 3, 0),
+                   variables=_names(body.get("variables")))
+
+
+MAX_VARIABLES = 10_000
+
+
+def _names(value) -> tuple[str, ...]:
+    """``variables``: a list of Python identifiers (absent: none known)."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or len(value) > MAX_VARIABLES or not all(
+            isinstance(v, str) and v.isidentifier() for v in value):
+        raise BadRequest(f'"variables" must be a list of at most {MAX_VARIABLES} Python names',
+                         'send the names defined in the kernel, e.g. {"variables": ["traj", "n_waters"]}')
+    return tuple(value)

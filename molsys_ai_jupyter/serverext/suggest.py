@@ -1,8 +1,8 @@
 """``POST /molsys-ai/agent/suggest``: the agent's code for a task, planned and checked
 but not run — the sidebar puts it in the notebook, and the notebook's kernel runs it.
 
-The agent plans in the notebook's folder (it sees the molecular files there) with an
-empty namespace (the server does not see the kernel's variables), up to
+The agent plans in the notebook's folder (it sees the molecular files there) knowing
+the names of the kernel's variables (sent by the sidebar, not their values), up to
 ``max_repairs`` times again when the model's plan does not fit the files. ``docs``
 (see :mod:`..agent.sources`) finds the ``k`` documentation pages behind the code."""
 
@@ -16,7 +16,7 @@ ANSWER = re.compile(r"^answer\s*=", re.MULTILINE)
 
 
 def suggest(task: str, workdir: str | Path, backend, root_dir: str | Path | None = None,
-            max_repairs: int = 1, docs=None, k: int = 3) -> dict:
+            max_repairs: int = 1, docs=None, k: int = 3, variables: tuple[str, ...] = ()) -> dict:
     from ..agent.agent import Agent
     from ..agent.recipes import CATALOGUE
     from ..agent.sources import query_for
@@ -24,7 +24,9 @@ def suggest(task: str, workdir: str | Path, backend, root_dir: str | Path | None
 
     steps: list[str] = []
     agent = Agent(backend, max_repairs=max_repairs, on_status=steps.append)
-    shell = SimpleNamespace(user_ns={})  # what the agent records stays here, not in a kernel
+    # what the agent records stays here, not in a kernel; the kernel's names (values unknown)
+    # make code that would replace one of them need consent, as in the kernel itself
+    shell = SimpleNamespace(user_ns=dict.fromkeys(variables))
     run = agent.start(task, shell, workdir=workdir, show=False)
     attempt = run.next_attempt()  # errors of the model (MolsysAIError) propagate
     if attempt is None:

@@ -1,13 +1,14 @@
 # MolSys-AI for Jupyter — developer entry points.
 #   make demo   set up, build the knowledge index if missing, search it, ask the embedded model
 #   make test   set up, run the test suite
+#   make docs   set up, build the Sphinx site with the chat widget and the offline JupyterLite demo
 SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_QUERY ?= how do I remove the water molecules from 1tcd?
 DEMO_QUESTION ?= How do I get the RMSD of every frame of a trajectory against frame 0?
 
-.PHONY: setup index demo test bench clean-index
+.PHONY: setup index demo test bench clean-index docs
 
 setup:
 	@./scripts/setup-venv.sh
@@ -29,6 +30,14 @@ bench: index
 	@mkdir -p bench-results
 	@$(BIN)/molsys-ai bench retrieval --json bench-results/retrieval.json
 	@$(BIN)/molsys-ai bench answers --json bench-results/answers.json
+
+# the site in build/docs/html; the chat widget and the demo ask $(MOLSYS_AI_API_URL), default
+# http://127.0.0.1:8765 (molsys-ai serve --anonymous --cors-origin <where the site is served>);
+# Pyodide and the demo's wheels are downloaded once into ~/.cache/molsys-ai/lite
+docs: setup
+	@$(BIN)/python scripts/build_lite.py --lite-dir build/lite
+	@MOLSYS_AI_LITE_PREPARED=1 $(BIN)/python -m sphinx -W --keep-going -b html docs build/docs/html
+	@echo "docs: build/docs/html/index.html (serve the folder over HTTP: python -m http.server -d build/docs/html)"
 
 clean-index:
 	rm -rf indexes/molsyssuite indexes/.builds

@@ -53,6 +53,9 @@ class MolsysAI(Configurable):
     index_root = Unicode(None, allow_none=True, help="folder holding the indexes").tag(config=True)
     index_name = Unicode(None, allow_none=True, help="index name").tag(config=True)
     max_answer_tokens = Int(None, allow_none=True, help="longest answer, in tokens").tag(config=True)
+    api_url = Unicode(None, allow_none=True,
+                      help="the chat API (molsys-ai serve), e.g. https://gpu-node/molsys-ai: %molsys ask "
+                           "asks it over HTTP instead of the local assistant").tag(config=True)
 
 
 @magics_class
@@ -175,6 +178,12 @@ class MolsysMagics(Magics):
 
         if not question:
             raise UsageError('%molsys ask needs a question, e.g. %molsys ask how do I count the waters?')
+        from .remote import ask_remote, remote_reason
+
+        reason = remote_reason(load_settings())
+        if reason is not None:  # the chat API answers (api_url set, or no local knowledge base here)
+            self.shell.user_ns["_molsys_last_answer"] = ask_remote(question, self.shell, reason)
+            return None
         view = AnswerView(self.shell)
         answer = self.assistant().ask(question, on_token=view.token)
         view.final(answer)

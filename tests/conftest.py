@@ -200,3 +200,23 @@ def llama_server():
     yield url
     proc.terminate()
     proc.wait(timeout=20)
+
+
+@pytest.fixture
+def answer_outcomes(monkeypatch) -> list[str]:
+    """How each ``Assistant.ask`` ended, in order: "answer", or the name of what it raised."""
+    from molsys_ai_jupyter.assistant import Assistant
+
+    ask, outcomes = Assistant.ask, []
+
+    def recorded_ask(self, *args, **kwargs):
+        try:
+            answer = ask(self, *args, **kwargs)
+        except Exception as exc:
+            outcomes.append(type(exc).__name__)
+            raise
+        outcomes.append("answer")
+        return answer
+
+    monkeypatch.setattr(Assistant, "ask", recorded_ask)
+    return outcomes

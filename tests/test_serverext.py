@@ -320,21 +320,8 @@ async def test_requests_without_the_token_are_refused(jp_fetch, mini_index, poin
 
 
 async def test_a_client_that_leaves_mid_answer_stops_the_answer(jp_fetch, jp_serverapp, http_server_port,
-                                                                mini_index, point_at, notebook, monkeypatch):
-    from molsys_ai_jupyter.assistant import Assistant
-
-    ask, outcomes = Assistant.ask, []
-
-    def recorded_ask(self, *args, **kwargs):
-        try:
-            answer = ask(self, *args, **kwargs)
-        except Exception as exc:
-            outcomes.append(type(exc).__name__)
-            raise
-        outcomes.append("answer")
-        return answer
-
-    monkeypatch.setattr(Assistant, "ask", recorded_ask)
+                                                                mini_index, point_at, notebook, answer_outcomes):
+    outcomes = answer_outcomes
     long_reply = "Count them with the get function [1]. " + "More words about waters. " * 2000
     with FakeLLM([long_reply, REPLY]) as fake:
         point_at(mini_index, fake.url)

@@ -114,7 +114,8 @@ class Retriever:
         torch.set_num_threads(1)  # one query at a time: 1 thread has the best tail latency here
         real = self.index_path.resolve()
         self._dense = DenseRetriever(
-            text_embedder(), ChromaEmbeddingRetriever(open_store(real / "chroma"), top_k=self.leg_top_k)
+            text_embedder(), ChromaEmbeddingRetriever(open_store(real / "chroma", self.settings.chroma_url),
+                                                     top_k=self.leg_top_k)
         )
         self._bm25 = Bm25sRetriever(str(real / "bm25"), top_k=self.leg_top_k)
         pipeline = Pipeline()

@@ -1,9 +1,11 @@
-"""The dense leg's persistent Chroma store and a batched writer for it."""
+"""The dense leg's Chroma store (the index's embedded folder, or a Chroma server)
+and a batched writer for it."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from haystack import Document, component
 from haystack_integrations.document_stores.chroma import ChromaDocumentStore
@@ -25,12 +27,42 @@ class QueryChromaDocumentStore(ChromaDocumentStore):
         return self._query_result_to_documents(results)
 
 
-def open_store(folder: Path | str) -> ChromaDocumentStore:
+CHROMA_DEFAULT_PORT = 8000
+CHROMA_URL_HINT = "set chroma_url (MOLSYS_AI_CHROMA_URL) to http://HOST:PORT of `chroma run`, or unset it"
+
+
+def chroma_location(folder: Path | str, url: str | None = None) -> dict:
+    """Where the dense store lives: ``{"persist_path": folder}`` (the index's embedded
+    Chroma folder) when ``url`` is empty, else ``{"host", "port"}`` of a Chroma server
+    (client/server mode: several API workers share one store)."""
+    if not url or not str(url).strip():
+        return {"persist_path": str(folder)}
+    from ..errors import MolsysAIError
+
+    text = str(url).strip()
+    parts = urlsplit(text if "://" in text else f"http://{text}")
+    if parts.scheme != "http":
+        raise MolsysAIError(f"unsupported Chroma URL scheme '{parts.scheme}' in {text}",
+                            "use http://HOST:PORT (put TLS in a proxy in front of the Chroma server)")
+    if parts.path.strip("/") or parts.query or parts.username:
+        raise MolsysAIError(f"a Chroma URL is http://HOST:PORT only, got {text}", CHROMA_URL_HINT)
+    try:
+        port = parts.port
+    except ValueError:
+        raise MolsysAIError(f"bad port in the Chroma URL {text}", CHROMA_URL_HINT) from None
+    if not parts.hostname:
+        raise MolsysAIError(f"no host in the Chroma URL {text}", CHROMA_URL_HINT)
+    return {"host": parts.hostname, "port": port or CHROMA_DEFAULT_PORT}
+
+
+def open_store(folder: Path | str, url: str | None = None) -> ChromaDocumentStore:
+    """The index's dense store: its Chroma folder, or the Chroma server at ``url``
+    (which must serve that same folder, e.g. ``chroma run --path <index>/chroma``)."""
     return QueryChromaDocumentStore(
         collection_name=COLLECTION,
-        persist_path=str(folder),
         distance_function="cosine",
         client_settings={"anonymized_telemetry": False},
+        **chroma_location(folder, url),
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -193,6 +194,12 @@ def lab(chromium, real_index, real_settings, artifacts, tmp_path_factory):
     notification = lab_settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
     notification.parent.mkdir(parents=True)
     notification.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    # the docs extra installs JupyterLite's Pyodide kernel, whose labextension is for JupyterLite
+    # pages only: disabled, as a user would (JupyterLab still fetches its module, which logs
+    # THIRD_PARTY_NOISE; the `page` fixture leaves exactly that out of the page's errors)
+    page_config = config_dir / "labconfig" / "page_config.json"
+    page_config.parent.mkdir(parents=True)
+    page_config.write_text(json.dumps({"disabledExtensions": {"@jupyterlite/pyodide-kernel-extension": True}}))
 
     env = {k: v for k, v in os.environ.items() if k not in ENV_VARS.values()}
     env.update({
@@ -263,9 +270,13 @@ def traffic() -> Traffic:
 
 
 @pytest.fixture(scope="module")
-def context(browser, traffic):
-    """A browser context whose requests may reach loopback only: anything else is aborted."""
-    ctx = browser.new_context(viewport={"width": 1600, "height": 1000}, service_workers="block")
+def context(request, browser, traffic):
+    """A browser context whose requests may reach loopback only: anything else is aborted.
+    Service workers are blocked unless the test module sets ``SERVICE_WORKERS = "allow"``
+    (JupyterLite's kernel reads its files through one); a request made by one that the
+    gate cannot see still counts when it fails."""
+    workers = getattr(request.module, "SERVICE_WORKERS", "block")
+    ctx = browser.new_context(viewport={"width": 1600, "height": 1000}, service_workers=workers)
 
     def gate(route):
         url = route.request.url
@@ -275,8 +286,13 @@ def context(browser, traffic):
             traffic.blocked.append(url)
             route.abort("blockedbyclient")
 
+    def failed(request) -> None:
+        if not _local(request.url) and request.url not in traffic.blocked:
+            traffic.blocked.append(request.url)
+
     ctx.route("**/*", gate)
     ctx.on("request", lambda request: traffic.requests.append(request.url))
+    ctx.on("requestfailed", failed)
     ctx.on("page", lambda page: page.on("websocket", lambda ws: traffic.websockets.append(ws.url)))
     try:
         yield ctx
@@ -289,12 +305,21 @@ def console() -> Console:
     return Console()
 
 
+# the one error of another package's JupyterLite-only extension when JupyterLab loads it
+THIRD_PARTY_NOISE = re.compile(r"^Error: Shared module @jupyterlite/\S+ doesn't exist in shared scope default\n"
+                               r"\s+at \S+ \(http://127\.0\.0\.1:\d+/lab/extensions/@jupyterlite/pyodide-kernel-extension/")
+
+
+def _page_error(console: Console, message) -> None:
+    if message.type == "error" and not THIRD_PARTY_NOISE.match(message.text):
+        console.errors.append(f"console: {message.text}")
+
+
 @pytest.fixture(scope="module")
 def page(context, console):
     """The one page the steps of a module share (the state of each step feeds the next)."""
     tab = context.new_page()
-    tab.on("console", lambda message: console.errors.append(f"console: {message.text}")
-           if message.type == "error" else None)
+    tab.on("console", lambda message: _page_error(console, message))
     tab.on("pageerror", lambda error: console.errors.append(f"page error: {error}"))
     tab.set_default_timeout(30_000)
     yield tab

@@ -169,8 +169,9 @@ def cmd_fit(args) -> int:
     paths = FitPaths(data_dir=_data_dir(args, settings), out_dir=out)
     summary = fit(config, paths, settings.cache_dir, resume=args.resume, max_steps=args.max_steps,
                   progress=lambda line: print(line, file=sys.stderr, flush=True))
-    _write(summary, args.json_out)
-    print(json.dumps(summary, indent=2))
+    if summary.pop("main_process", True):  # data parallel: one report, from the first process
+        _write(summary, args.json_out)
+        print(json.dumps(summary, indent=2))
     return 0
 
 

@@ -296,7 +296,7 @@ def fit(config: TrainConfig, paths: FitPaths, cache_dir: Path, *, resume: bool =
         "adapter": str(paths.adapter),
         "log": str(paths.log),
     }
-    summary.update(_throughput(paths.log, n_base, device))
+    summary.update(_throughput(paths.log, n_base, device, world))
     if device == "cuda":
         summary["peak_memory_gb"] = round(torch.cuda.max_memory_allocated() / 1e9, 2)
         summary["gpu"] = torch.cuda.get_device_name()
@@ -304,6 +304,9 @@ def fit(config: TrainConfig, paths: FitPaths, cache_dir: Path, *, resume: bool =
         accelerator.unwrap_model(model).save_pretrained(str(paths.adapter))
         (paths.out_dir / "run.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     accelerator.wait_for_everyone()
+    if world > 1:
+        torch.distributed.destroy_process_group()
+    summary["main_process"] = main
     return summary
 
 
@@ -323,9 +326,10 @@ def _curve(losses: list[float]) -> dict:
             "points": {str(i + 1): round(losses[i], 4) for i in picks}}
 
 
-def _throughput(log_path: Path, n_params: int, device: str) -> dict:
-    """Mean tokens/s over the logged steps after the first (warm-up) one, and the model
-    FLOP/s it implies (6 · N · tokens/s, N = the base's parameters)."""
+def _throughput(log_path: Path, n_params: int, device: str, world: int = 1) -> dict:
+    """Mean tokens/s (all workers) over the logged steps after the first (warm-up) one, the
+    model FLOP/s it implies (6 · N · tokens/s, N = the base's parameters) and, on CUDA, the
+    MFU against ``world`` GPUs of 989 TFLOP/s (dense bf16 of an H100/H200)."""
     rows = [json.loads(l) for l in log_path.read_text().splitlines() if l.strip()] if log_path.is_file() else []
     steps = [r for r in rows if r.get("event") == "step"][1:]
     if not steps:
@@ -333,7 +337,7 @@ def _throughput(log_path: Path, n_params: int, device: str) -> dict:
     rate = sum(r["tokens_per_s"] for r in steps) / len(steps)
     out = {"tokens_per_s": round(rate, 1), "model_tflops": round(6 * n_params * rate / 1e12, 3)}
     if device == "cuda":
-        out["mfu_vs_989_tflops_bf16"] = round(6 * n_params * rate / 989e12, 5)
+        out["mfu_vs_989_tflops_bf16"] = round(6 * n_params * rate / (989e12 * world), 5)
     return out
 
 

@@ -117,7 +117,7 @@ class ChatServer:
 _CHAT: ChatServer | None = None
 
 
-def start_chat_server(home: Path, log: Path, *, max_answer_tokens: int = 96) -> ChatServer:
+def start_chat_server(home: Path, log: Path, settings, *, max_answer_tokens: int = 96) -> ChatServer:
     """`molsys-ai serve --anonymous` on the API port with the embedded model and the
     project's index, allowing the site's origin; answers are kept short (the real model,
     fewer tokens) so a test on two busy cores stays within minutes."""
@@ -130,7 +130,9 @@ def start_chat_server(home: Path, log: Path, *, max_answer_tokens: int = 96) -> 
     feedback_db = home / "feedback.sqlite3"
     env = {k: v for k, v in os.environ.items() if not k.startswith("MOLSYS_AI_") or k in ("MOLSYS_AI_CACHE",
                                                                                          "MOLSYS_AI_DATA")}
-    env.update({"MOLSYS_AI_CONFIG": str(config), "PYTHONUNBUFFERED": "1"})
+    env.update({"MOLSYS_AI_CONFIG": str(config), "PYTHONUNBUFFERED": "1",  # the index the tests built
+                "MOLSYS_AI_DATA": str(settings.data_root), "MOLSYS_AI_INDEX_DIR": str(settings.index_root),
+                "MOLSYS_AI_INDEX": settings.index_name})
     port = ports()[0]
     command = [sys.executable, "-m", "molsys_ai_jupyter.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port),
                "--anonymous", "--cors-origin", site_url(), "--feedback-db", str(feedback_db)]
@@ -160,7 +162,9 @@ def docs_site(tmp_path_factory) -> StaticSite:
 
 
 @pytest.fixture(scope="session")
-def chat_server(tmp_path_factory, artifacts):
-    server = start_chat_server(tmp_path_factory.getbasetemp() / "chat-api", artifacts / "molsys-ai-serve.log")
+def chat_server(tmp_path_factory, artifacts, real_index):
+    settings, _ = real_index
+    server = start_chat_server(tmp_path_factory.getbasetemp() / "chat-api", artifacts / "molsys-ai-serve.log",
+                               settings)
     yield server
     server.stop()

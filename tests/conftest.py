@@ -4,6 +4,7 @@ settings that point the project at it (or at the real shared corpus)."""
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -161,6 +162,36 @@ def real_index(real_settings, tmp_path_factory):
     return settings, manifest
 
 
+def wait_until_up(proc, probe, what: str, timeout_s: float) -> None:
+    """Poll ``probe()`` until it stops raising; fail the test when ``proc`` exits or the
+    time is up."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            probe()
+            return
+        except Exception:  # noqa: BLE001 - not up yet
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"{what} did not start")
+            time.sleep(0.3)
+
+
+@contextmanager
+def stopped_at_the_end(proc):
+    """Terminate ``proc`` when the block ends (killed if it does not stop in 20 s)."""
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except Exception:  # noqa: BLE001
+            proc.kill()
+
+
 def free_port() -> int:
     import socket
 
@@ -175,7 +206,6 @@ def llama_server():
     loopback port: the protocol vLLM speaks in production. Yields its base URL."""
     import subprocess
     import sys
-    import time
     import urllib.request
 
     from molsys_ai_jupyter.llm.embedded import packaged_gguf
@@ -187,19 +217,9 @@ def llama_server():
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/models", timeout=2).read()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail("llama_cpp.server did not start")
-            time.sleep(0.5)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    with stopped_at_the_end(proc):
+        wait_until_up(proc, lambda: urllib.request.urlopen(f"{url}/models", timeout=2).read(), "llama_cpp.server", 90)
+        yield url
 
 
 @pytest.fixture

@@ -7,13 +7,12 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from conftest import free_port
+from conftest import free_port, stopped_at_the_end, wait_until_up
 from molsys_ai_jupyter.errors import MolsysAIError
 from molsys_ai_jupyter.knowledge.store import chroma_location, open_store
 
@@ -45,19 +44,9 @@ def chroma_server(mini_index, tmp_path):
                              "--host", "127.0.0.1", "--port", str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            httpx.get(f"{url}/api/v2/heartbeat", timeout=2).raise_for_status()
-            break
-        except httpx.HTTPError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail("chroma run did not start")
-            time.sleep(0.3)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    with stopped_at_the_end(proc):
+        wait_until_up(proc, lambda: httpx.get(f"{url}/api/v2/heartbeat", timeout=2).raise_for_status(), "chroma run", 60)
+        yield url
 
 
 def test_a_chroma_server_gives_the_same_results_as_the_folder(mini_index, chroma_server):

@@ -4,12 +4,12 @@ settings that point the project at it (or at the real shared corpus)."""
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from molsys_ai_jupyter.config import load_settings
+from servers import stopped_at_the_end, wait_until_up
 
 MINI_MD = """\
 (Intro_label)=
@@ -160,36 +160,6 @@ def real_index(real_settings, tmp_path_factory):
     settings = real_settings.with_overrides(index_root=tmp_path_factory.mktemp("real-index"))
     manifest = build_index(settings, progress=False)
     return settings, manifest
-
-
-def wait_until_up(proc, probe, what: str, timeout_s: float) -> None:
-    """Poll ``probe()`` until it stops raising; fail the test when ``proc`` exits or the
-    time is up."""
-    import time
-
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            probe()
-            return
-        except Exception:  # noqa: BLE001 - not up yet
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"{what} did not start")
-            time.sleep(0.3)
-
-
-@contextmanager
-def stopped_at_the_end(proc):
-    """Terminate ``proc`` when the block ends (killed if it does not stop in 20 s)."""
-    try:
-        yield proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except Exception:  # noqa: BLE001
-            proc.kill()
 
 
 def free_port() -> int:

@@ -12,7 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import free_port, stopped_at_the_end, wait_until_up
+from conftest import free_port
+from servers import stopped_at_the_end, wait_until_up
 from molsys_ai_jupyter.errors import MolsysAIError
 from molsys_ai_jupyter.knowledge.store import chroma_location, open_store
 

@@ -65,6 +65,15 @@ class MolsysAIHandler(APIHandler):
             self.log.error("molsys-ai: %s failed", self.request.path, exc_info=exc)
         self.reply(error_payload(exc), status)
 
+    def keep(self, notebook: str, reply: dict, append, turn) -> None:
+        """Save ``turn`` in the notebook's chat history with ``append``; a failure is
+        logged and reported in ``reply["history_error"]``, and the reply goes out anyway."""
+        try:
+            append(notebook, turn)
+        except OSError as exc:
+            self.log.warning("molsys-ai: cannot save the chat history of %s: %s", notebook, exc)
+            reply["history_error"] = str(exc)
+
     async def in_worker(self, fn, *args):
         """Run blocking work in the model's worker thread."""
         return await asyncio.wrap_future(self.service.worker.submit(fn, *args))
@@ -133,11 +142,7 @@ class SuggestHandler(MolsysAIHandler):
 
             reply = await self.in_worker(work)
             if request.notebook:
-                try:
-                    service.history.append_suggestion(request.notebook, reply)
-                except OSError as exc:
-                    self.log.warning("molsys-ai: cannot save the chat history of %s: %s", request.notebook, exc)
-                    reply["history_error"] = str(exc)
+                self.keep(request.notebook, reply, service.history.append_suggestion, reply)
             self.reply(reply)
         except Exception as exc:  # noqa: BLE001
             self.reply_error(exc)
@@ -222,11 +227,7 @@ class ChatHandler(MolsysAIHandler):
         data = answer.to_dict()
         data["markdown"] = answer.markdown_with_links()
         if notebook:
-            try:
-                self.service.history.append(notebook, answer)
-            except OSError as exc:
-                self.log.warning("molsys-ai: cannot save the chat history of %s: %s", notebook, exc)
-                data["history_error"] = str(exc)
+            self.keep(notebook, data, self.service.history.append, answer)
         await self.send("answer", data)
 
 

@@ -1,0 +1,1 @@
+"""Build a documentation corpus snapshot from the projects' repositories."""

@@ -143,3 +143,20 @@ def test_demo_notebooks_use_only_existing_magics():
             for line in source.splitlines():
                 if line.startswith("%molsys "):
                     assert f"%molsys {line.split()[1]}" in USAGE, (path.name, line)
+
+
+def test_the_wheel_installs_the_sidebar_and_its_server_extension(site):
+    """What ``pip install .`` puts in an environment that is not editable (binder's postBuild,
+    a user's install): the built labextension, its install.json, the server extension switched
+    on, and the shipped data files (corpus sources, training configs)."""
+    import zipfile
+
+    out, _ = site
+    wheel = next((out / "lite" / "pypi").glob("molsys_ai_jupyter-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    data = next(n.split("/", 1)[0] for n in names if ".data/" in n.split("/", 1)[0] + "/")
+    labextension = f"{data}/data/share/jupyter/labextensions/molsys-ai-jupyterlab"
+    assert {f"{labextension}/package.json", f"{labextension}/install.json"} <= names
+    assert any(n.startswith(f"{labextension}/static/remoteEntry.") for n in names)
+    assert f"{data}/data/etc/jupyter/jupyter_server_config.d/molsys_ai_jupyter.json" in names
+    assert {"molsys_ai_jupyter/snapshot/sources.toml", "molsys_ai_jupyter/sphinx/static/molsys-ai-chat.js"} <= names

@@ -217,6 +217,11 @@ def test_the_command_line_builds_and_reports(repo, tmp_path, capsys):
     assert "unknown project 'nosuch'" in capsys.readouterr().err
     assert main(["corpus", "build", "--out", str(out), "--source", "molsysviewer"]) == 2
     assert "--source expects PROJECT=VALUE" in capsys.readouterr().err
+    assert main(["corpus", "build", "--out", str(tmp_path / "other"), "--archive-url", "http://127.0.0.1:9/{owner}"]) == 2
+    assert "bad archive URL template" in capsys.readouterr().err
+    (tmp_path / "a-file").write_text("x")
+    assert main(["corpus", "build", "--out", str(tmp_path / "a-file"), "--source", f"molsysviewer={repo}"]) == 2
+    assert "is not a corpus snapshot" in capsys.readouterr().err
     assert main(["corpus", "sources", "--json"]) == 0
     assert [row["project"] for row in json.loads(capsys.readouterr().out)] == [s.name for s in pinned_sources()]
 

@@ -38,7 +38,13 @@ def kept(path: str) -> bool:
 
 def archive_url(source: ProjectSource, template: str | None = None) -> str:
     template = template or os.environ.get(ARCHIVE_URL_ENV) or DEFAULT_ARCHIVE_URL
-    return template.format(repo=source.repo, commit=source.commit, name=source.name)
+    try:
+        return template.format(repo=source.repo, commit=source.commit, name=source.name)
+    except (KeyError, IndexError, ValueError):
+        raise MolsysAIError(
+            f"bad archive URL template {template!r}",
+            "it may use {repo}, {commit} and {name}, e.g. " + DEFAULT_ARCHIVE_URL,
+        ) from None
 
 
 def fetch_archive(source: ProjectSource, cache: Path, template: str | None = None,

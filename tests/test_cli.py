@@ -75,6 +75,9 @@ def test_doctor_reports_each_check(mini_index, tmp_path):
     proc = molsys_ai("doctor", "--json", *_index_flags(mini_index))
     checks = {c["name"]: c for c in json.loads(proc.stdout)}
     assert checks["corpus"]["ok"] and checks["index"]["ok"]
+    # the toy corpus is not the pinned MolSysSuite snapshot: said, without failing the run
+    sources = checks["corpus sources"]
+    assert not sources["ok"] and sources["optional"] and "molsysmt missing (pinned 7899b6aeaf23)" in sources["detail"]
     assert proc.returncode == 0, proc.stdout
     proc = molsys_ai("doctor", "--data", tmp_path / "nowhere", "--index-dir", tmp_path / "noindex")
     assert proc.returncode == 1

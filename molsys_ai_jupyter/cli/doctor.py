@@ -55,7 +55,22 @@ def _check_corpus(settings: Settings) -> list[Check]:
     apis = manifest.api_surfaces()
     detail = f"{settings.corpus}: {len(docs)} doc files, API surfaces for {', '.join(sorted(apis)) or 'none'}"
     ok = bool(docs)
-    return [Check("corpus", ok, detail, "" if ok else "the corpus folder holds no documentation files")]
+    return [Check("corpus", ok, detail, "" if ok else "the corpus folder holds no documentation files"),
+            _check_corpus_sources(manifest.commits(), settings.corpus)]
+
+
+def _check_corpus_sources(commits: dict[str, str], corpus: Path) -> Check:
+    """Whether the snapshot is at the commits this release pins (another one is allowed)."""
+    from ..snapshot.sources import pinned_sources
+
+    pinned = {s.name: s.commit for s in pinned_sources()}
+    other = sorted(name for name in pinned if commits.get(name) != pinned[name])
+    if not other:
+        return Check("corpus sources", True, "at the pinned commits (molsys-ai corpus sources)", optional=True)
+    detail = ", ".join(f"{name} {commits.get(name, 'missing')[:12]} (pinned {pinned[name][:12]})" for name in other)
+    return Check("corpus sources", False, detail,
+                 f"fine if built on purpose; `molsys-ai corpus build --out {corpus}` rebuilds it at the pinned commits",
+                 optional=True)
 
 
 def _check_folder(name: str, path: Path, what: str, optional: bool) -> Check:

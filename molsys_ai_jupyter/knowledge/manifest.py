@@ -42,7 +42,8 @@ class CorpusManifest:
         if not self.root.is_dir():
             raise CorpusNotFound(
                 f"corpus folder not found: {self.root}",
-                "point MOLSYS_AI_DATA at the folder holding corpus/, or pass --corpus PATH",
+                "point MOLSYS_AI_DATA at the folder holding corpus/, pass --corpus PATH, "
+                "or build one from the projects' repositories: molsys-ai corpus build --out PATH",
             )
         if not manifest_path.is_file():
             raise CorpusNotFound(

@@ -61,6 +61,7 @@ ENV_VARS = {
     "api_key": "MOLSYS_AI_API_KEY",
     "llm_timeout": "MOLSYS_AI_LLM_TIMEOUT",
     "gguf_path": "MOLSYS_AI_GGUF",
+    "llm_threads": "MOLSYS_AI_LLM_THREADS",
     "api_url": "MOLSYS_AI_API_URL",
     "chroma_url": "MOLSYS_AI_CHROMA_URL",
 }
@@ -82,6 +83,7 @@ class Settings:
     llm_timeout: float = 60.0
     llm_retries: int = 2
     gguf_path: Path | None = None
+    llm_threads: int | None = None  # CPU threads of the embedded model (default: the cores, at most 4)
     temperature: float = 0.2
     repeat_penalty: float = 1.1
     max_answer_tokens: int = 384
@@ -123,7 +125,7 @@ class Settings:
 
 _PATH_FIELDS = {"data_root", "corpus_dir", "structures_dir", "index_root", "cache_dir", "gguf_path"}
 _FLOAT_FIELDS = {"llm_timeout", "temperature", "repeat_penalty"}
-_INT_FIELDS = {"llm_retries", "max_answer_tokens", "context_tokens"}
+_INT_FIELDS = {"llm_retries", "max_answer_tokens", "context_tokens", "llm_threads"}
 
 
 def _coerce(values: dict) -> dict:

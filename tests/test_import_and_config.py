@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from molsys_ai_jupyter.config import load_settings
 
 HEAVY = ["torch", "haystack", "chromadb", "sentence_transformers", "transformers", "numpy", "bm25s"]
@@ -65,3 +67,21 @@ def test_ipython_config_sits_between_env_and_explicit_overrides(monkeypatch, tmp
         InteractiveShell.clear_instance()
         del shell
     assert load_settings().llm_url == "http://from-env:8000/v1"
+
+
+def test_llm_threads_reach_the_embedded_model(monkeypatch):
+    from molsys_ai_jupyter.errors import MolsysAIError
+    from molsys_ai_jupyter.llm.factory import get_backend
+
+    monkeypatch.delenv("MOLSYS_AI_LLM_URL", raising=False)
+    monkeypatch.setenv("MOLSYS_AI_LLM_THREADS", "1")
+    settings = load_settings()
+    assert settings.llm_threads == 1
+    assert get_backend(settings).n_threads == 1  # the model itself loads on first use
+    assert get_backend(load_settings(llm_threads=3)).n_threads == 3
+    monkeypatch.setenv("MOLSYS_AI_LLM_THREADS", "0")
+    with pytest.raises(MolsysAIError, match="llm_threads must be between 1 and 256"):
+        get_backend(load_settings())
+    monkeypatch.setenv("MOLSYS_AI_LLM_THREADS", "two")
+    with pytest.raises(MolsysAIError, match="setting llm_threads must be a number"):
+        load_settings()

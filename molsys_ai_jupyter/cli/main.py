@@ -37,6 +37,9 @@ def _add_llm_flags(parser: argparse.ArgumentParser, timeout_flag: str = "--timeo
     group.add_argument("--model", help="model name on that server (env MOLSYS_AI_MODEL; default: the one it serves)")
     group.add_argument(timeout_flag, dest="timeout", type=float,
                        help="seconds to wait for the server (env MOLSYS_AI_LLM_TIMEOUT)")
+    group.add_argument("--llm-threads", type=int, metavar="N",
+                       help="CPU threads of the embedded model (env MOLSYS_AI_LLM_THREADS; default: the cores, "
+                            "at most 4)")
 
 
 def _settings(args):
@@ -44,6 +47,7 @@ def _settings(args):
         llm_url=getattr(args, "llm_url", None),
         model=getattr(args, "model", None),
         llm_timeout=getattr(args, "timeout", None),
+        llm_threads=getattr(args, "llm_threads", None),
         data_root=getattr(args, "data", None),
         corpus_dir=getattr(args, "corpus", None),
         structures_dir=getattr(args, "structures", None),

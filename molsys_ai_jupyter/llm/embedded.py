@@ -50,6 +50,8 @@ class EmbeddedBackend(ChatBackend):
             raise LLMError(f"GGUF model not found: {self.path}", "check MOLSYS_AI_GGUF")
         self.model = self.path.name
         self.n_ctx = n_ctx
+        if n_threads is not None and not 1 <= n_threads <= 256:
+            raise LLMError(f"llm_threads must be between 1 and 256 (got {n_threads})", "check MOLSYS_AI_LLM_THREADS")
         self.n_threads = n_threads or max(1, min(4, os.cpu_count() or 1))
         self.repeat_penalty = repeat_penalty
         self._lock = threading.Lock()  # one generation at a time per process

@@ -17,4 +17,5 @@ def get_backend(settings: Settings) -> ChatBackend:
         )
     from .embedded import EmbeddedBackend
 
-    return EmbeddedBackend(settings.gguf_path, n_ctx=settings.context_tokens, repeat_penalty=settings.repeat_penalty)
+    return EmbeddedBackend(settings.gguf_path, n_ctx=settings.context_tokens, n_threads=settings.llm_threads,
+                           repeat_penalty=settings.repeat_penalty)

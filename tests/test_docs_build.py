@@ -118,6 +118,13 @@ def test_binder_files_agree_with_pyproject():
     assert set(wanted) <= set(extras), f"postBuild asks for extras {wanted}, pyproject has {sorted(extras)}"
     assert {"embedded", "lab"} <= set(wanted)  # the model and the sidebar
     assert 'pip install --no-cache-dir ".[${EXTRAS}]"' in script
+    # torch comes from the CPU index first, at the version pyproject pins (a CUDA build is GBs)
+    pin_line = re.search(r"^TORCH_PIN=.*$", script, re.M).group(0)
+    pin = subprocess.run(["bash", "-c", f"{pin_line}; echo $TORCH_PIN"], cwd=REPO, capture_output=True, text=True,
+                         env={**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"})
+    assert pin.stdout.strip() in extras["rag"] and pin.stdout.strip().startswith("torch==")
+    cpu_index = script.index('"${TORCH_PIN}" --index-url https://download.pytorch.org/whl/cpu')
+    assert cpu_index < script.index('pip install --no-cache-dir ".[${EXTRAS}]"')
 
     environment = (BINDER / "environment.yml").read_text()
     python = re.search(r"^\s*- python=(\d+)\.(\d+)", environment, re.M)

@@ -118,3 +118,33 @@ def _ensure_packages(root: Path, file: Path) -> None:
         if not init.exists():
             init.touch()
         folder = folder.parent
+
+
+def lay_out_repository(corpus: Path, source, folder: Path, with_package: bool = True) -> Path:
+    """A project of the shipped snapshot laid out as its repository in ``folder``: the doc
+    files at their paths, ``docs/conf.py`` with the manifest's ``exclude_patterns`` (and
+    Sphinx's usual template and static folders), and — ``with_package`` — the package source
+    written from its API surface plus an autosummary stub for each ``doc_url``."""
+    import json
+    import shutil
+
+    shipped = json.loads((corpus / "MANIFEST.json").read_text(encoding="utf-8"))["projects"][source.name]
+    shutil.copytree(corpus / source.name, folder, ignore=shutil.ignore_patterns("_api_surface.jsonl"))
+    patterns = shipped.get("docs_exclude_patterns")
+    if patterns:
+        (folder / "docs" / "conf.py").write_text(f"exclude_patterns = {patterns!r}\n"
+                                                 "templates_path = ['_templates']\nhtml_static_path = ['_static']\n")
+    surface = corpus / source.name / "_api_surface.jsonl"
+    if with_package and surface.is_file():
+        records = [json.loads(line) for line in surface.read_text(encoding="utf-8").splitlines()]
+        write_package_source(records, folder)
+        for url in {r["doc_url"] for r in records if "doc_url" in r}:
+            stub = folder / autosummary_stub(source, url)
+            stub.parent.mkdir(parents=True, exist_ok=True)
+            stub.write_text(f"{stub.stem}\n{'=' * len(stub.stem)}\n\n.. autofunction:: {stub.stem}\n")
+    return folder
+
+
+def autosummary_stub(source, doc_url: str) -> str:
+    """The ``docs/…/autosummary/<name>.rst`` page a docs site serves at ``doc_url``."""
+    return "docs/" + doc_url.removeprefix(source.docs_base_url).removesuffix(".html") + ".rst"

@@ -22,7 +22,7 @@ import nbformat
 import pytest
 import requests
 from nbclient import NotebookClient
-from api_source import write_package_source
+from api_source import lay_out_repository
 from repo_archives import ArchiveServer, commit_folder, git_archive
 from conftest import free_port
 from servers import stopped_at_the_end, wait_until_up
@@ -39,24 +39,9 @@ pytestmark = pytest.mark.slow
 def github(real_settings, tmp_path_factory):
     """The five repositories, each committed with git and served at its pinned commit id."""
     root = tmp_path_factory.mktemp("github")
-    shipped = json.loads((real_settings.corpus / "MANIFEST.json").read_text())
     archives, commits = {}, {}
     for source in pinned_sources():
-        folder = root / source.name
-        shutil.copytree(real_settings.corpus / source.name, folder,
-                        ignore=shutil.ignore_patterns("_api_surface.jsonl"))
-        surface = real_settings.corpus / source.name / "_api_surface.jsonl"
-        if surface.is_file():
-            records = [json.loads(line) for line in surface.read_text(encoding="utf-8").splitlines()]
-            write_package_source(records, folder)
-            for url in {r["doc_url"] for r in records if "doc_url" in r}:
-                stub = folder / "docs" / (url.removeprefix(source.docs_base_url).removesuffix(".html") + ".rst")
-                stub.parent.mkdir(parents=True, exist_ok=True)
-                stub.write_text(f"{stub.stem}\n{'=' * len(stub.stem)}\n\n.. autofunction:: {stub.stem}\n")
-        patterns = shipped["projects"][source.name].get("docs_exclude_patterns")
-        if patterns:
-            (folder / "docs" / "conf.py").write_text(f"exclude_patterns = {patterns!r}\n"
-                                                     "templates_path = ['_templates']\nhtml_static_path = ['_static']\n")
+        folder = lay_out_repository(real_settings.corpus, source, root / source.name)
         commits[source.name] = commit_folder(folder)
         archives[f"/{source.repo}/{source.commit}.tar.gz"] = git_archive(folder, source.name, commits[source.name])
     with ArchiveServer(archives) as server:

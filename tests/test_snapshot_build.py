@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from api_source import write_package_source
+from api_source import autosummary_stub, lay_out_repository, write_package_source
 from repo_archives import ArchiveServer, commit_folder, git_archive
 
 from molsys_ai_jupyter.cli.main import main
@@ -197,6 +197,13 @@ def test_a_failed_fetch_says_why_and_keeps_the_earlier_snapshot(repo, tmp_path, 
     assert not (tmp_path / "corpus.partial").exists() and not list(cache.glob("*.partial"))
 
 
+def test_a_git_checkout_names_its_commit(repo, tmp_path):
+    commit = commit_folder(repo)
+    manifest = build_snapshot(tmp_path / "corpus", [SOURCE], local={"toymt": str(repo)})
+    assert manifest["projects"]["toymt"]["head_commit"] == commit != SOURCE.commit
+    assert _manifest_files(tmp_path / "corpus")["README.md"]["url"].endswith(f"/blob/{commit}/README.md")
+
+
 def test_a_folder_that_is_not_a_snapshot_is_never_replaced(repo, tmp_path):
     precious = tmp_path / "notes"
     precious.mkdir()
@@ -257,15 +264,8 @@ def test_a_snapshot_rebuilt_from_the_shipped_files_lists_the_same_files(real_set
     file list, URLs and, for the byte-for-byte copies, the same git blob ids."""
     shipped = json.loads((real_settings.corpus / "MANIFEST.json").read_text())
     sources = [s for s in pinned_sources() if s.name in ("topomt", "pyunitwizard", "molsyssuite")]
-    local = {}
-    for source in sources:
-        checkout = tmp_path / "checkouts" / source.name
-        shutil.copytree(real_settings.corpus / source.name, checkout)
-        patterns = shipped["projects"][source.name].get("docs_exclude_patterns")
-        if patterns:
-            (checkout / "docs/conf.py").write_text(f"exclude_patterns = {patterns!r}\n"
-                                                   "templates_path = ['_templates']\nhtml_static_path = ['_static']\n")
-        local[source.name] = str(checkout)
+    local = {s.name: str(lay_out_repository(real_settings.corpus, s, tmp_path / "checkouts" / s.name, with_package=False))
+             for s in sources}
     rebuilt = build_snapshot(tmp_path / "corpus", sources, local=local)
     for source in sources:
         want = {f["path"]: f for f in shipped["projects"][source.name]["files"]}
@@ -286,11 +286,7 @@ def test_the_shipped_api_surface_round_trips(real_settings, tmp_path, project):
                (real_settings.corpus / project / "_api_surface.jsonl").read_text(encoding="utf-8").splitlines()]
     source = next(s for s in pinned_sources() if s.name == project)
     assert write_package_source(shipped, tmp_path) == len(shipped)
-    stubs = []
-    for record in shipped:
-        if "doc_url" in record:
-            stub = "docs/" + record["doc_url"].removeprefix(source.docs_base_url).removesuffix(".html") + ".rst"
-            stubs.append(stub)
+    stubs = [autosummary_stub(source, record["doc_url"]) for record in shipped if "doc_url" in record]
     records, stats = api_surface(tmp_path, project, doc_urls=api_doc_urls(source, stubs))
 
     def comparable(record):

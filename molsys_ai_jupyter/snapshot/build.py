@@ -13,13 +13,13 @@ from pathlib import Path, PurePosixPath
 from typing import Callable
 
 from ..errors import MolsysAIError
+from ..knowledge.manifest import API_SURFACE
 from .api_surface import api_surface
 from .doc_files import SPHINX_SOURCE, DocsConfig, api_doc_urls, page_url, select_doc_files
-from .fetch import Checkout, fetch_archive, local_checkout
+from .fetch import Checkout, fetch_archive, is_license, local_checkout
 from .notebooks import clean_notebook
 from .sources import ProjectSource
 
-API_SURFACE = "_api_surface.jsonl"
 TITLE = "MolSysSuite documentation corpus (uibcdf projects)"
 URL_RULE = (
     "docs/<rel>.<md|rst|ipynb> -> <docs_base_url><rel>.html for the pages Sphinx builds (not matched by "
@@ -138,7 +138,7 @@ def _list_files(root: Path) -> list[str]:
 
 def _copy_license(root: Path, all_files: list[str], dest: Path) -> list[str]:
     for path in all_files:
-        if "/" not in path and path.upper().split(".")[0] in ("LICENSE", "LICENCE", "COPYING"):
+        if "/" not in path and is_license(path):
             shutil.copyfile(root / path, dest / "LICENSE")
             return ["LICENSE"]
     return []

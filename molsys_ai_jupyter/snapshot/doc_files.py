@@ -17,9 +17,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from ..knowledge.manifest import DOC_SUFFIXES
 from .sources import ProjectSource
 
-DOC_SUFFIXES = (".md", ".rst", ".ipynb", ".txt")
 DOC_FOLDERS = ("docs", "doc", "devguide")
 SPHINX_SOURCE = "docs"
 BUILD_PARTS = {"_build", ".doctrees", "_gettext", "_locale", ".ipynb_checkpoints", "jupyter_execute"}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 import tarfile
 import urllib.error
 import urllib.request
@@ -30,10 +31,13 @@ class Checkout:
     commit: str
 
 
+def is_license(path: str) -> bool:
+    return PurePosixPath(path).name.upper().startswith(("LICENSE", "LICENCE", "COPYING"))
+
+
 def kept(path: str) -> bool:
     """Whether a file of the repository is needed: docs, Python source, the license."""
-    name = PurePosixPath(path).name
-    return path.endswith(KEPT_SUFFIXES) or name.upper().startswith(("LICENSE", "LICENCE", "COPYING"))
+    return path.endswith(KEPT_SUFFIXES) or is_license(path)
 
 
 def archive_url(source: ProjectSource, template: str | None = None) -> str:
@@ -108,23 +112,12 @@ def _unpack(stream, dest: Path) -> str | None:
 
 
 def _git_head(root: Path) -> str | None:
-    head = root / ".git" / "HEAD"
+    """The checkout's commit, as git says (None without git or outside a repository)."""
     try:
-        text = head.read_text(encoding="utf-8").strip()
-    except OSError:
+        done = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
         return None
-    if not text.startswith("ref:"):
-        return text or None
-    ref = text.split(None, 1)[1]
-    ref_file = root / ".git" / ref
-    if ref_file.is_file():
-        return ref_file.read_text(encoding="utf-8").strip()
-    packed = root / ".git" / "packed-refs"
-    if packed.is_file():
-        for line in packed.read_text(encoding="utf-8").splitlines():
-            if line.endswith(" " + ref):
-                return line.split()[0]
-    return None
+    return done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else None
 
 
 def _safe(ref: str) -> str:

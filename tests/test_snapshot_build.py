@@ -4,7 +4,6 @@ archives served over HTTP as GitHub serves them), in the layout the index builde
 from __future__ import annotations
 
 import json
-import shutil
 from collections import Counter
 from pathlib import Path
 

@@ -41,7 +41,7 @@ def select_sources(names: list[str] | None = None, refs: dict[str, str] | None =
     for name in list(names or []) + list(refs or {}):
         if name not in known:
             raise MolsysAIError(f"unknown project {name!r}", f"choose among {', '.join(sorted(known))}")
-    for name, ref in (refs or {}).items():
+    for ref in (refs or {}).values():
         if not _REF.match(ref) or ".." in ref:
             raise MolsysAIError(f"not a commit, branch or tag: {ref!r}")
     chosen = [s for s in sources if not names or s.name in names]

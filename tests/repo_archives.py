@@ -12,6 +12,15 @@ from pathlib import Path
 GIT_IDENTITY = ["-c", "user.name=tests", "-c", "user.email=tests@example.invalid", "-c", "commit.gpgsign=false"]
 
 
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    """Write ``{relative path: text}`` under ``root``; ``root``."""
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
 def commit_folder(folder: Path) -> str:
     """Make ``folder`` a git repository with one commit of everything in it; its id."""
     def git(*args: str) -> str:

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from repo_archives import write_tree
 
 from molsys_ai_jupyter.config import load_settings
 from molsys_ai_jupyter.snapshot.api_surface import api_surface, find_packages
@@ -207,14 +208,6 @@ DOC_URLS = {
     "toypkg.tools.maths.add": "https://example.org/maths-add.html",
     "toypkg.nothing": "https://example.org/nothing.html",
 }
-
-
-def write_tree(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
 
 
 @pytest.fixture

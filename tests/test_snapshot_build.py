@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from api_source import autosummary_stub, lay_out_repository, write_package_source
-from repo_archives import ArchiveServer, commit_folder, git_archive
+from repo_archives import ArchiveServer, commit_folder, git_archive, write_tree
 
 from molsys_ai_jupyter.cli.main import main
 from molsys_ai_jupyter.errors import MolsysAIError
@@ -78,24 +78,16 @@ FILES = {
 }
 
 
-def _write_repo(root: Path) -> Path:
-    for path, text in FILES.items():
-        target = root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-    return root
-
-
 @pytest.fixture
 def repo(tmp_path) -> Path:
-    return _write_repo(tmp_path / "checkout")
+    return write_tree(tmp_path / "checkout", FILES)
 
 
 @pytest.fixture
 def archive_server(tmp_path):
     """The toy repository committed with git and served like GitHub's archives: at its commit
     id and at the branch name ``main``. Yields (server, commit)."""
-    folder = _write_repo(tmp_path / "git-repo")
+    folder = write_tree(tmp_path / "git-repo", FILES)
     commit = commit_folder(folder)
     body = git_archive(folder, "toymt", commit)
     with ArchiveServer({"/uibcdf/toymt/main.tar.gz": body, f"/uibcdf/toymt/{commit}.tar.gz": body}) as server:

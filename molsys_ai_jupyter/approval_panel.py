@@ -9,6 +9,9 @@ does, exactly as in a terminal. Code that needs consent (the execution policy's
 findings) runs only through the red consent button, after the findings were shown for
 that very code; an edit is checked again before it runs.
 
+Every piece of model or document text it shows (the plan, the code, errors, source
+titles and URLs) is escaped; links are http(s) or relative only.
+
 Imported only in notebook front ends (it imports ipywidgets)."""
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from IPython.utils.capture import capture_output
 
 from . import viewer
 from .agent.agent import AgentRun, ConsentRequired
-from .display import describe_finding, result_summary, show_agent_result
+from .display import describe_finding, link_html, result_summary, show_agent_result
 from .errors import MolsysAIError
 
 CONSENT_WORDS = {
@@ -348,8 +351,7 @@ class NotebookRun:
         colour = "#060" if result.ok else "#b00"
         if not result.ok:
             self.status.value = ""  # the summary says why
-        links = "".join(f"<li><a href='{html.escape(src['url'])}' target='_blank'>{html.escape(src['title'])}</a></li>"
-                        if src.get("url") else f"<li>{html.escape(src['title'])}</li>" for src in result.sources)
+        links = "".join(f"<li>{link_html(src.get('url'), str(src['title']))}</li>" for src in result.sources)
         self.summary.value = (f"<span style='color:{colour}'>{html.escape(result_summary(result))}</span>"
                               + (f"<div>Documentation:<ul>{links}</ul></div>" if links else ""))
         self.box.children = [self.header, *(p.widget for p in self.panels), self.summary, self.result_output,

@@ -1,11 +1,86 @@
 """Showing answers and agent progress in IPython: streamed into one updating output
-in notebooks, printed as they come in a terminal."""
+in notebooks, printed as they come in a terminal.
+
+Text that the model or the documentation wrote never becomes live HTML: a notebook shows
+it as HTML rendered here from its Markdown with raw HTML turned off (``<img onerror>``,
+``<script>``, ``<form>`` … show as text), links limited to http(s) and relative URLs
+(no ``javascript:`` or ``data:``), and images turned into links (nothing is fetched
+until the user clicks). Everything else is escaped."""
 
 from __future__ import annotations
 
+import functools
+import html
+import re
 import time
 
 UPDATE_EVERY_S = 0.15
+SAFE_SCHEMES = ("http", "https")
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
+_IGNORED_IN_URLS = re.compile(r"[\x00-\x20\x7f]")  # browsers drop these: "java\tscript:" is javascript:
+_MD_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^\s()<>]+)\)")
+
+
+def safe_url(url: str) -> str | None:
+    """``url`` when it is http(s) or relative, None for any other scheme (javascript:, data:, …)."""
+    if not isinstance(url, str):
+        return None
+    scheme = _SCHEME.match(_IGNORED_IN_URLS.sub("", url))
+    if scheme and scheme.group(1).lower() not in SAFE_SCHEMES:
+        return None
+    return url
+
+
+@functools.cache
+def _markdown_renderer():
+    """markdown-it with raw HTML off, links checked by :func:`safe_url` and images shown
+    as links; None where markdown-it-py is not installed (a thin or Pyodide install)."""
+    try:
+        from markdown_it import MarkdownIt
+    except ImportError:
+        return None
+
+    md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+    md.validateLink = lambda url: safe_url(url) is not None
+
+    def image_as_link(renderer, tokens, idx, options, env) -> str:
+        token = tokens[idx]
+        src = str(token.attrGet("src") or "")
+        alt = renderer.renderInlineAsText(token.children or [], options, env)
+        return link_html(src, f"image: {alt} ({src})" if alt else f"image: {src}")
+
+    md.add_render_rule("image", image_as_link)
+    return md
+
+
+def link_html(url: str | None, text: str) -> str:
+    """An escaped link (opening in a new tab), or the escaped text alone when ``url``
+    is missing or not http(s)/relative."""
+    href = safe_url(url) if url else None
+    if not href:
+        return html.escape(text)
+    return (f'<a href="{html.escape(href, quote=True)}" target="_blank" rel="noopener noreferrer">'
+            f"{html.escape(text)}</a>")
+
+
+def answer_html(markdown: str) -> str:
+    """Model or documentation Markdown as HTML that is safe to show as trusted output."""
+    md = _markdown_renderer()
+    if md is not None:
+        return md.render(markdown)
+    # no Markdown renderer: the text as it is, with its http(s) links
+    pieces, last = [], 0
+    for match in _MD_LINK.finditer(markdown):
+        pieces.append(html.escape(markdown[last:match.start()]))
+        pieces.append(link_html(match.group(2), match.group(1)))
+        last = match.end()
+    pieces.append(html.escape(markdown[last:]))
+    return f'<div style="white-space: pre-wrap">{"".join(pieces)}</div>'
+
+
+def answer_bundle(markdown: str) -> dict:
+    """A display bundle of model or documentation Markdown: safe HTML, and the text itself."""
+    return {"text/html": answer_html(markdown), "text/plain": markdown}
 
 
 def in_notebook(shell) -> bool:
@@ -24,23 +99,24 @@ class AnswerView:
         if not self.notebook:
             print(piece, end="", flush=True)
             return
-        from IPython.display import Markdown, display
+        from IPython.display import display
 
         now = time.monotonic()
         if self._handle is None:
-            self._handle = display(Markdown("".join(self.pieces)), display_id=True)
+            self._handle = display(answer_bundle("".join(self.pieces)), raw=True, display_id=True)
         elif now - self._last >= UPDATE_EVERY_S:
-            self._handle.update(Markdown("".join(self.pieces)))
+            self._handle.update(answer_bundle("".join(self.pieces)), raw=True)
         self._last = now
 
     def final(self, answer) -> None:
         if self.notebook:
-            from IPython.display import Markdown, display
+            from IPython.display import display
 
+            bundle = answer_bundle(answer.markdown_with_links())
             if self._handle is None:
-                display(Markdown(answer.markdown_with_links()))
+                display(bundle, raw=True)
             else:
-                self._handle.update(Markdown(answer.markdown_with_links()))
+                self._handle.update(bundle, raw=True)
             return
         print("\n")
         print(answer.text)
@@ -113,10 +189,11 @@ def show_agent_result(result, shell) -> None:
         print(result.code)
     print(result_summary(result))
     if result.sources and in_notebook(shell):
-        from IPython.display import Markdown, display
+        from IPython.display import display
 
-        display(Markdown("Documentation: " + " · ".join(
-            f"[{s['title']}]({s['url']})" if s.get("url") else s["title"] for s in result.sources)))
+        links = " · ".join(link_html(s.get("url"), str(s["title"])) for s in result.sources)
+        plain = " · ".join(f"{s['title']} {s.get('url') or ''}".strip() for s in result.sources)
+        display({"text/html": f"Documentation: {links}", "text/plain": f"Documentation: {plain}"}, raw=True)
     else:
         for source in result.sources:
             print(f"  source: {source['title']} — {source['url'] or source['path']}")

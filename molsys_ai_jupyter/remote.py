@@ -405,20 +405,22 @@ def ask_remote(question: str, shell, reason: str = "api_url") -> RemoteAnswer:
             print(f"[{source.get('number')}] {source.get('title')} — {source.get('url') or source.get('path')}")
         return answer
 
-    from IPython.display import Markdown, display
+    from IPython.display import display
 
-    handle = display(Markdown(f"*asking the chat API at {client.api_url} …*"), display_id=True)
+    from .display import answer_bundle
+
+    handle = display(answer_bundle(f"*asking the chat API at {client.api_url} …*"), raw=True, display_id=True)
     pieces: list[str] = []
 
     def token(piece: str) -> None:
         pieces.append(piece)
-        handle.update(Markdown("".join(pieces)))
+        handle.update(answer_bundle("".join(pieces)), raw=True)
 
     try:
         answer = client.chat(question, on_token=None if IN_PYODIDE else token)
     except MolsysAIError as exc:
-        handle.update(Markdown(f"**{exc.message}**" + (f" — {exc.hint}" if exc.hint else "")))
+        handle.update(answer_bundle(f"**{exc.message}**" + (f" — {exc.hint}" if exc.hint else "")), raw=True)
         raise
     footer = f"\n\n*{answer.model or answer.backend}, via {client.api_url}*" if (answer.model or answer.backend) else ""
-    handle.update(Markdown(answer.markdown_with_links() + footer))
+    handle.update(answer_bundle(answer.markdown_with_links() + footer), raw=True)
     return answer

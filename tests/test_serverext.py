@@ -308,6 +308,53 @@ async def test_agent_suggests_code_without_running_it(jp_fetch, jp_root_dir, min
     assert code == 400 and error["message"] == "empty task"
 
 
+async def test_agent_design_comes_with_the_task_and_is_checked(jp_fetch, jp_root_dir, mini_index, point_at,
+                                                                notebook, real_settings):
+    shutil.copy(real_settings.structures / "1vii.pdb", jp_root_dir / "work" / "1vii.pdb")
+    code = "import mdtraj as md\nanswer = md.load('1vii.pdb').n_residues"
+    with FakeLLM([f"```python\n{code}\n```"]) as fake:
+        point_at(mini_index, fake.url)
+        reply = await get_json(jp_fetch, "agent", "suggest", method="POST", body=json.dumps(
+            {"task": "How many residues are in 1vii.pdb?", "notebook": notebook, "design": "freeform", "k": 0}))
+        prompt = fake.requests[0]
+    assert reply["design"] == "freeform" and not reply["recipe"], reply
+    assert reply["code"].startswith(code)  # the model's own code, not a recipe's
+    assert "response_format" not in prompt  # no recipe schema was asked for
+    for design in ("yolo", 1, ""):
+        status, error = await refused(jp_fetch("molsys-ai", "agent", "suggest", method="POST", body=json.dumps(
+            {"task": "How many residues are in 1vii.pdb?", "design": design})))
+        assert status == 400 and error["message"] == f"design must be 'recipes' or 'freeform', got {design!r}"
+        assert "\n" not in error["message"] and "agentDesign" in error["hint"]
+
+
+async def test_policy_says_whether_code_needs_consent_and_why(jp_fetch, jp_root_dir, notebook):
+    async def verdict(body: dict) -> dict:
+        return await get_json(jp_fetch, "policy", method="POST", body=json.dumps(body))
+
+    shell = await verdict({"code": "import os\nos.system('touch PWNED')", "notebook": notebook})
+    assert shell["needs_consent"] and shell["findings"], shell
+    assert all(set(f) >= {"kind", "line", "detail"} and f["detail"] for f in shell["findings"])
+    assert any(f["line"] == 2 for f in shell["findings"])
+
+    mine = "import numpy as np\nx = np.arange(3).sum()"
+    assert await verdict({"code": mine, "notebook": notebook}) == {"findings": [], "needs_consent": False}
+    # the kernel's names: rebinding one of the user's variables asks first
+    replaced = await verdict({"code": mine, "notebook": notebook, "variables": ["x"]})
+    assert replaced["needs_consent"] and any("x" in f["detail"] for f in replaced["findings"]), replaced
+    assert not (jp_root_dir / "work" / "PWNED").exists()  # checked, never run
+
+    for body, message in [({"notebook": notebook}, "code must be text"),
+                          ({"code": 1}, "code must be text"),
+                          ({"code": "x", "notebook": "../out.ipynb"}, "notebook path '../out.ipynb' is outside"),
+                          ({"code": "x", "variables": ["no such name"]}, '"variables" must be a list')]:
+        status, error = await refused(jp_fetch("molsys-ai", "policy", method="POST", body=json.dumps(body)))
+        assert status == 400 and error["message"].startswith(message), error
+    with pytest.raises(HTTPClientError) as info:
+        await jp_fetch("molsys-ai", "policy", method="POST", body=json.dumps({"code": "x"}),
+                       headers={"Authorization": "token not-the-token"})
+    assert info.value.code == 403
+
+
 async def test_requests_without_the_token_are_refused(jp_fetch, mini_index, point_at):
     point_at(mini_index, "http://127.0.0.1:9/v1")
     wrong = {"Authorization": "token not-the-token"}

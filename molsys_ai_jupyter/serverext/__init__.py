@@ -5,7 +5,10 @@ Routes, under ``<base_url>/molsys-ai/`` (all behind Jupyter's login, token and X
 - ``GET status``: backend, model, index (present or not), version;
 - ``POST chat`` ``{"message", "notebook"?, "context"?: {"cell", "selection", "error"}, "k"?}``:
   the answer as Server-Sent Events (``token`` … ``answer`` or ``error``, then ``done``);
-- ``POST agent/suggest`` ``{"task", "notebook"?}``: the agent's code for the task, not run;
+- ``POST agent/suggest`` ``{"task", "notebook"?, "variables"?, "design"?}``: the agent's code
+  for the task, not run (``design``: "recipes", the default, or "freeform");
+- ``POST policy`` ``{"code", "notebook"?, "variables"?}``: ``{"findings", "needs_consent"}``,
+  the execution policy's verdict on code the sidebar is about to run;
 - ``GET`` / ``DELETE history?notebook=PATH``: the chat of a notebook, kept across restarts.
 
 Enabled by ``jupyter-config/jupyter_server_config.d/molsys_ai_jupyter.json`` (installed

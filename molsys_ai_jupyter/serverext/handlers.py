@@ -20,7 +20,7 @@ from tornado.iostream import StreamClosedError
 from ..errors import InvalidQuery, MolsysAIError
 from . import sse
 from .relay import ERROR, IDLE, RESULT, TOKEN, Cancelled, TokenRelay
-from .requests import BadRequest, ChatRequest, SuggestRequest, folder_of, json_body, notebook_path
+from .requests import BadRequest, ChatRequest, PolicyRequest, SuggestRequest, folder_of, json_body, notebook_path
 from .service import SETTINGS_KEY, Service
 
 AUTH_RESOURCE = "molsys-ai"
@@ -78,6 +78,10 @@ class MolsysAIHandler(APIHandler):
         """Run blocking work in the model's worker thread."""
         return await asyncio.wrap_future(self.service.worker.submit(fn, *args))
 
+    def folder(self, notebook: str | None):
+        """The folder of ``notebook`` under the server root (the root without one)."""
+        return folder_of(self.service.root_dir, notebook)
+
 
 class StatusHandler(MolsysAIHandler):
     @tornado.web.authenticated
@@ -127,7 +131,7 @@ class SuggestHandler(MolsysAIHandler):
         service = self.service
         try:
             request = SuggestRequest.from_body(json_body(self.request.body))
-            workdir = folder_of(service.root_dir, request.notebook)
+            workdir = self.folder(request.notebook)
             settings = service.settings()
 
             def work():
@@ -136,7 +140,7 @@ class SuggestHandler(MolsysAIHandler):
                 assistant = service.assistant(settings)
                 docs, why = index_finder(settings, lambda: assistant.retriever) if request.k else (None, "")
                 reply = suggest(request.task, workdir, assistant.backend, root_dir=service.root_dir,
-                                docs=docs, k=request.k, variables=request.variables)
+                                docs=docs, k=request.k, variables=request.variables, design=request.design)
                 reply["sources_note"] = reply["sources_note"] or why
                 return reply
 
@@ -144,6 +148,24 @@ class SuggestHandler(MolsysAIHandler):
             if request.notebook:
                 self.keep(request.notebook, reply, service.history.append_suggestion, reply)
             self.reply(reply)
+        except Exception as exc:  # noqa: BLE001
+            self.reply_error(exc)
+
+
+class PolicyHandler(MolsysAIHandler):
+    """``POST policy``: whether code the sidebar is about to run in the notebook's kernel
+    (Run on an answer's code, Do it) needs the user's consent first, and why."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self):
+        from .policy import policy_verdict
+
+        try:
+            request = PolicyRequest.from_body(json_body(self.request.body))
+            workdir = self.folder(request.notebook)
+            # not in the model's worker: a check must not wait for an answer being written
+            self.reply(await asyncio.to_thread(policy_verdict, request.code, request.variables, workdir))
         except Exception as exc:  # noqa: BLE001
             self.reply_error(exc)
 
@@ -240,4 +262,5 @@ def handlers(base_url: str) -> list[tuple]:
         (route("chat"), ChatHandler),
         (route("history"), HistoryHandler),
         (route("agent/suggest"), SuggestHandler),
+        (route("policy"), PolicyHandler),
     ]

@@ -113,6 +113,19 @@ class ChatRequest:
         return "\n\n".join(parts) or None
 
 
+AGENT_DESIGNS = ("recipes", "freeform")
+
+
+def _design(value) -> str:
+    """``design``: how the agent writes code (absent: recipes)."""
+    if value is None:
+        return AGENT_DESIGNS[0]
+    if value not in AGENT_DESIGNS:
+        raise BadRequest(f"design must be 'recipes' or 'freeform', got {value!r}",
+                         "choose the agent design in the sidebar settings (agentDesign)")
+    return value
+
+
 @dataclass
 class SuggestRequest:
     task: str
@@ -120,6 +133,7 @@ class SuggestRequest:
     k: int = 3  # documentation pages behind the code (0: none)
     # the names the user has in the notebook's kernel: code that would replace one needs consent
     variables: tuple[str, ...] = ()
+    design: str = AGENT_DESIGNS[0]  # recipes: the model fills a verified recipe; freeform: it writes the code
 
     @classmethod
     def from_body(cls, body: dict) -> "SuggestRequest":
@@ -132,7 +146,28 @@ class SuggestRequest:
             raise BadRequest(f"task too long ({len(task)} characters, the limit is {MAX_QUESTION_CHARS})",
                              "say it in fewer words")
         return cls(task=task, notebook=notebook_path(body.get("notebook")), k=_k(body, 3, 0),
-                   variables=_names(body.get("variables")))
+                   variables=_names(body.get("variables")), design=_design(body.get("design")))
+
+
+MAX_CODE_CHARS = 200_000
+
+
+@dataclass
+class PolicyRequest:
+    """Code the sidebar is about to run in the notebook's kernel, to check first."""
+
+    code: str
+    notebook: str | None = None
+    variables: tuple[str, ...] = ()  # the user's names in the kernel: code that would replace one needs consent
+
+    @classmethod
+    def from_body(cls, body: dict) -> "PolicyRequest":
+        code = body.get("code")
+        if not isinstance(code, str):
+            raise BadRequest("code must be text", 'send {"code": "print(1)", "notebook": "analysis.ipynb"}')
+        if len(code) > MAX_CODE_CHARS:
+            raise BadRequest(f"code too long ({len(code)} characters, the limit is {MAX_CODE_CHARS})")
+        return cls(code=code, notebook=notebook_path(body.get("notebook")), variables=_names(body.get("variables")))
 
 
 MAX_VARIABLES = 10_000

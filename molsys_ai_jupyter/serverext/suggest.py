@@ -3,7 +3,8 @@ but not run — the sidebar puts it in the notebook, and the notebook's kernel r
 
 The agent plans in the notebook's folder (it sees the molecular files there) knowing
 the names of the kernel's variables (sent by the sidebar, not their values), up to
-``max_repairs`` times again when the model's plan does not fit the files. ``docs``
+``max_repairs`` times again when the model's plan does not fit the files, with the
+agent ``design`` the sidebar's settings chose (recipes or freeform). ``docs``
 (see :mod:`..agent.sources`) finds the ``k`` documentation pages behind the code."""
 
 from __future__ import annotations
@@ -16,14 +17,15 @@ ANSWER = re.compile(r"^answer\s*=", re.MULTILINE)
 
 
 def suggest(task: str, workdir: str | Path, backend, root_dir: str | Path | None = None,
-            max_repairs: int = 1, docs=None, k: int = 3, variables: tuple[str, ...] = ()) -> dict:
+            max_repairs: int = 1, docs=None, k: int = 3, variables: tuple[str, ...] = (),
+            design: str = "recipes") -> dict:
     from ..agent.agent import Agent
     from ..agent.recipes import CATALOGUE
     from ..agent.sources import query_for
     from ..errors import MolsysAIError
 
     steps: list[str] = []
-    agent = Agent(backend, max_repairs=max_repairs, on_status=steps.append)
+    agent = Agent(backend, max_repairs=max_repairs, design=design, on_status=steps.append)
     # what the agent records stays here, not in a kernel; the kernel's names (values unknown)
     # make code that would replace one of them need consent, as in the kernel itself
     shell = SimpleNamespace(user_ns=dict.fromkeys(variables))
@@ -44,6 +46,7 @@ def suggest(task: str, workdir: str | Path, backend, root_dir: str | Path | None
     relative = folder.relative_to(Path(root_dir).resolve()).as_posix() if root_dir else str(folder)
     return {
         "task": task,
+        "design": design,
         "recipe": attempt.recipe,
         "summary": recipe.summary if recipe else "",
         "unit": recipe.unit if recipe else "",

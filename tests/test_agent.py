@@ -139,22 +139,22 @@ def test_status_lines_follow_the_run(shell, folder):
 
 def test_status_lines_of_a_repair_and_of_giving_up(shell, folder):
     lines = []
-    failing = "```python\nanswer = undefined_name\n```"
+    failing = "```python\nanswer = [1][5]\n```"
     good = "```python\nimport mdtraj as md\nanswer = md.load('1vii.pdb').n_residues\n```"
     with FakeLLM([failing, good]) as fake:
         result = _agent(fake, design="freeform", on_status=lines.append).run(
             "How many residues in 1vii.pdb?", shell, workdir=folder, show=False)
     assert result.ok and len(result.attempts) == 2
     assert lines[:8] == ["writing code…", "the model wrote 1 line of code", "checking…", "running…",
-                         "error: NameError: name 'undefined_name' is not defined", "repairing (attempt 2 of 3)…",
+                         "error: IndexError: list index out of range", "repairing (attempt 2 of 3)…",
                          "writing code…", "the model wrote 2 lines of code"]
     assert lines[-1].startswith("done in ")
     lines.clear()
     with FakeLLM([failing]) as fake:
         result = _agent(fake, design="freeform", max_repairs=0, on_status=lines.append).run(
             "How many residues in 1vii.pdb?", shell, workdir=folder, show=False)
-    assert not result.ok and lines[-1] == "error: NameError: name 'undefined_name' is not defined"
-    assert result.message == "gave up after 1 attempt(s): NameError: name 'undefined_name' is not defined"
+    assert not result.ok and lines[-1] == "error: IndexError: list index out of range"
+    assert result.message == "gave up after 1 attempt(s): IndexError: list index out of range"
 
 
 def test_a_resumable_run_waits_between_planning_and_running(shell, folder):

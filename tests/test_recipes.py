@@ -52,7 +52,7 @@ def test_recipe_reproduces_the_reference_answer(task_id, tmp_path, monkeypatch):
         if key in values:
             values = {**values, key: str(structures / values[key])}
     code = CATALOGUE[name].render(values)
-    assert check_policy(code, workdir=tmp_path) == []
+    assert check_policy(code, workdir=structures) == []  # the files are read where they are
     monkeypatch.chdir(tmp_path)  # a saved file lands in the working folder
     namespace: dict = {}
     exec(compile(code, f"<{name}>", "exec"), namespace)  # noqa: S102 - our own rendered recipe

@@ -249,7 +249,18 @@ def plan(task: str, observation: Observation, backend, feedback: str | None = No
     stated = {**roles, **stated_params(recipe, facts, topology)}
     topology = _topology({**model_params, **roles}, observation) or topology
     params = merge_params(recipe, model_params, stated, topology, prefer_stated=backend.name == "embedded")
+    check_files(recipe, params, observation)
     return Plan(recipe=name, params=params, raw=result.text, facts=facts.to_dict(), messages=messages)
+
+
+def check_files(recipe: Recipe, params: dict, observation: Observation) -> None:
+    """Every file parameter names a molecular file of the working folder, as observed: a model
+    server that ignores the JSON schema cannot make a recipe load a URL or a path elsewhere."""
+    for name, param in recipe.all_params().items():
+        value = params.get(name)
+        if param.kind == "file" and value and value not in observation.files:
+            raise ValueError(f"the plan names {value!r} for {name}, which is not a file of the working folder "
+                             f"(the files are: {', '.join(observation.files) or 'none'})")
 
 
 MDTRAJ_READABLE = (".pdb", ".h5", ".gro", ".mol2", ".cif", ".prmtop", ".psf")  # in order of preference

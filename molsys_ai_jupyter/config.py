@@ -64,7 +64,9 @@ ENV_VARS = {
     "llm_threads": "MOLSYS_AI_LLM_THREADS",
     "api_url": "MOLSYS_AI_API_URL",
     "chroma_url": "MOLSYS_AI_CHROMA_URL",
+    "agent_design": "MOLSYS_AI_AGENT_DESIGN",
 }
+AGENT_DESIGNS = ("recipes", "freeform")
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,9 @@ class Settings:
     # the dense store: None = the embedded Chroma folder of the index; http://host:port = a
     # Chroma server (client/server mode, for several API workers)
     chroma_url: str | None = None
+    # how the agent writes code: "recipes" (the model fills a verified recipe) or "freeform"
+    # (the model writes the code); the same execution policy applies to both
+    agent_design: str = "recipes"
 
     @property
     def corpus(self) -> Path:
@@ -137,6 +142,11 @@ def _coerce(values: dict) -> dict:
             value = _number(key, value, float)
         elif key in _INT_FIELDS:
             value = _number(key, value, int)
+        elif key == "agent_design" and value not in AGENT_DESIGNS:
+            from .errors import MolsysAIError
+
+            raise MolsysAIError(f"setting agent_design must be one of {', '.join(AGENT_DESIGNS)}, got {value!r}",
+                                f"set {ENV_VARS['agent_design']}=recipes or =freeform")
         out[key] = value
     return out
 

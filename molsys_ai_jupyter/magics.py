@@ -27,11 +27,14 @@ from traitlets.config import Configurable
 from .config import IPYTHON_SECTION, load_settings
 from .errors import MolsysAIError
 
-USAGE = """%%molsys [--yes] [--dry-run] [--max-repairs N] [-k N] [--model M] [--no-view] [--insert]
+USAGE = """%%molsys [--yes] [--dry-run] [--design recipes|freeform] [--max-repairs N] [-k N] [--model M]
+        [--no-view] [--no-panel] [--insert]
 TASK IN PLAIN WORDS           turn a task into code, check it, run it in this kernel
                               (notebooks: a Run / Edit / Cancel panel and a 3D view of the structure
-                              made; --no-view: no view). --yes runs without asking, but code that needs
-                              consent still asks; --model M: a model of the server, for this run;
+                              made; --no-view: no view; --no-panel: ask with a text prompt). --yes runs
+                              without asking, but code that needs consent still asks; --design: the
+                              model fills a verified recipe (default) or writes the code itself;
+                              --model M: a model of the server, for this run;
                               -k N: documentation pages kept as sources (default 3, 0: none)
 %molsys ask QUESTION          answer from the MolSysSuite docs, with citations
 %molsys history               the agent runs of this session
@@ -54,6 +57,8 @@ class MolsysAI(Configurable):
     index_name = Unicode(None, allow_none=True, help="index name").tag(config=True)
     max_answer_tokens = Int(None, allow_none=True, help="longest answer, in tokens").tag(config=True)
     llm_threads = Int(None, allow_none=True, help="CPU threads of the embedded model").tag(config=True)
+    agent_design = Unicode(None, allow_none=True,
+                           help="how %%molsys writes code: recipes (default) or freeform").tag(config=True)
     api_url = Unicode(None, allow_none=True,
                       help="the chat API (molsys-ai serve), e.g. https://gpu-node/molsys-ai: %molsys ask "
                            "asks it over HTTP instead of the local assistant").tag(config=True)
@@ -110,6 +115,10 @@ class MolsysMagics(Magics):
     @argument("-k", type=int, default=3, help="documentation pages kept as the run's sources (default 3; 0: none)")
     @argument("--model", default=None, help="model on the OpenAI-compatible server, for this run")
     @argument("--no-view", action="store_true", help="no 3D view of the structure the task made")
+    @argument("--design", default=None, choices=["recipes", "freeform"],
+              help="recipes: the model fills a verified recipe; freeform: it writes the code "
+                   "(default: the agent_design setting)")
+    @argument("--no-panel", action="store_true", help="ask with a text prompt instead of the approval panel")
     def molsys_cell(self, line: str, cell: str):
         """%%molsys: a task in plain words → verified code, run in this kernel."""
         try:
@@ -126,9 +135,11 @@ class MolsysMagics(Magics):
 
         notebook = in_notebook(self.shell)
         try:
-            agent = Agent(self._backend(args.model), max_repairs=args.max_repairs, k=args.k,
+            design = args.design or load_settings().agent_design
+            agent = Agent(self._backend(args.model), max_repairs=args.max_repairs, k=args.k, design=design,
                           on_status=StatusView(notebook), docs=self._docs_finder() if args.k else None)
-            NotebookRun = _notebook_run_class() if notebook and not args.dry_run else None
+            panel = notebook and not args.dry_run and not args.no_panel
+            NotebookRun = _notebook_run_class() if panel else None
             if NotebookRun is not None:
                 # non-blocking: returns once the run is over, or once a panel waits for a click
                 run = agent.start(task, self.shell, workdir=".")

@@ -55,7 +55,8 @@ def test_run_yes_writes_a_notebook_that_reruns_without_the_assistant(workdir, cl
     written = nbformat.read(str(out), as_version=4)
     results = [o["data"]["text/plain"] for c in written.cells if c.cell_type == "code" for o in c.outputs
                if o.get("output_type") == "execute_result"]
-    assert results == ["36"]  # executed once, outputs kept
+    assert results == ["36"]  # the run's own answer, kept
+    assert sorted(p.name for p in workdir.iterdir()) == ["1vii.pdb", "run.ipynb"]  # not run a second time
 
     # the model is gone and no setting points at it: the notebook re-runs on its own
     rerun = subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
@@ -67,6 +68,40 @@ def test_run_yes_writes_a_notebook_that_reruns_without_the_assistant(workdir, cl
                if o.get("output_type") == "execute_result"]
     assert outputs == ["36"]
     assert "molsys" not in "".join(c.source for c in again.cells if c.cell_type == "code")
+
+
+PLANNED = "```python\nimport mdtraj as md\nanswer = md.load('1vii.pdb').n_atoms\n```"
+SECOND = "```python\nimport mdtraj as md\nt2 = md.load('1vii.pdb')\nt2.atom_slice([0]).save('moved.pdb')\nanswer = 1\n```"
+
+
+def test_run_plans_once_and_runs_the_code_the_user_approved(workdir, clean_env):
+    """The model would answer differently if asked again: what runs is what was shown and approved."""
+    before = (workdir / "1vii.pdb").read_bytes()
+    with FakeLLM([PLANNED, SECOND]) as fake:
+        proc = molsys_ai("run", "How many atoms are in 1vii.pdb?", "--workdir", workdir, "--design", "freeform",
+                         "--llm-url", fake.url, env=clean_env, stdin="y\n")
+        asked = len(fake.requests)
+    assert proc.returncode == 0, proc.stderr
+    shown, _, after = proc.stdout.partition("Run this code? [y/N]")
+    assert "answer = md.load('1vii.pdb').n_atoms" in shown and "answer: 596" in after
+    assert asked == 1 and not (workdir / "moved.pdb").exists() and (workdir / "1vii.pdb").read_bytes() == before
+    written = nbformat.read(str(workdir / "run.ipynb"), as_version=4)
+    assert "answer = md.load('1vii.pdb').n_atoms" in written.cells[-1].source
+
+
+def test_check_export_reruns_the_notebook_in_a_scratch_copy(workdir, clean_env):
+    save = json.dumps({"recipe": "strip", "file": "1vii.pdb", "remove": "element H", "save_as": "heavy.pdb"})
+    with FakeLLM([save]) as fake:
+        proc = molsys_ai("run", "Remove the hydrogens of 1vii.pdb and save it as heavy.pdb", "--workdir", workdir,
+                         "--yes", "--check-export", "--llm-url", fake.url, env=clean_env)
+    assert proc.returncode == 0, proc.stderr
+    checked = next(line for line in proc.stdout.splitlines() if line.startswith("checked: "))
+    copy = checked.rsplit("(", 1)[1].rstrip(")")
+    assert not copy.startswith(str(workdir)) and os.path.isfile(copy)
+    assert sorted(p.name for p in workdir.iterdir()) == ["1vii.pdb", "heavy.pdb", "run.ipynb"]
+    answer = next(line for line in proc.stdout.splitlines() if line.startswith("answer: ")).split(": ")[1]
+    rerun = nbformat.read(copy, as_version=4)
+    assert [o["data"]["text/plain"] for o in rerun.cells[-1].outputs if "data" in o] == [answer]
 
 
 def test_run_asks_first_and_no_runs_nothing(workdir, clean_env):

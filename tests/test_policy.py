@@ -162,3 +162,17 @@ class TestRecipesPassThePolicy:
         (tmp_path / "1vii.pdb").write_text("ATOM")
         code = CATALOGUE["strip"].render({"file": "1vii.pdb", "save_as": "1vii.pdb"})
         assert [f.kind for f in check_policy(code, workdir=tmp_path)] == ["overwrite_file"]
+
+
+class TestAliasesOfTheUsersValues:
+    @pytest.mark.parametrize("code", [
+        "frames = traj\nframes.extend([1])",
+        "frames = traj\nmore = frames\nmore[0] = 2",
+        "for row in data.values():\n    row.clear()",
+        "inner = data['a']\ninner.append(1)",
+    ])
+    def test_changing_the_users_value_through_another_name_asks(self, code, tmp_path):
+        assert "overwrite_variable" in [f.kind for f in check_policy(code, user_names=USER, workdir=tmp_path)]
+
+    def test_a_copy_is_the_codes_own(self, tmp_path):
+        assert check_policy("frames = list(traj)\nframes.append(1)", user_names=USER, workdir=tmp_path) == []

@@ -199,40 +199,15 @@ def _answer(ask: Ask | None, prompt: str) -> str:
 
 _READ_LAST = "__import__('json').dumps(_molsys_last.to_dict(), default=repr)"
 _COUNT_RUNS = "len(globals().get('_molsys_history', ()))"
-# the 3D view is for people looking at a notebook: skipped where %%molsys can skip it
-_CAN_SKIP_VIEW = "'--no-view' in (get_ipython().find_cell_magic('molsys').__doc__ or '')"
 
 
-def agent_cell(task: str, mode: str = "--yes", max_repairs: int = 2, design: str = "recipes",
-               extra: str = "", k: int = 3) -> str:
-    """The cell that runs the agent (``mode``: ``--yes`` or ``--dry-run``): ``%%molsys``
-    for the recipes design, as a user types it; the free-form design, which
-    the magic does not offer, through :func:`run_in_this_kernel`."""
-    if design == "recipes":
-        return f"%%molsys {mode} --max-repairs {int(max_repairs)} -k {int(k)}{extra}\n{task}"
-    return (f"import molsys_ai_jupyter.agent.kernel_runner as _molsys_runner\n"
-            f"_molsys_runner.run_in_this_kernel({task!r}, mode={mode!r}, max_repairs={int(max_repairs)}, "
-            f"design={design!r})\ndel _molsys_runner")
-
-
-def run_in_this_kernel(task: str, mode: str = "--yes", max_repairs: int = 2, design: str = "recipes") -> None:
-    """What ``%%molsys`` does in a terminal, with the agent design as a parameter (runs in the kernel)."""
-    from IPython import get_ipython
-    from IPython.core.error import UsageError
-
-    from ..config import load_settings
-    from ..display import show_agent_result, text_approval
-    from ..llm import get_backend
-    from .agent import Agent
-
-    shell = get_ipython()
-    try:
-        agent = Agent(get_backend(load_settings()), max_repairs=max_repairs, design=design)
-        result = agent.run(task, shell, workdir=".", approve=text_approval, confirm_every_run=mode != "--yes",
-                           dry_run=mode == "--dry-run")
-    except MolsysAIError as exc:
-        raise UsageError(str(exc)) from None
-    show_agent_result(result, shell)
+def agent_cell(task: str, yes: bool = True, max_repairs: int = 2, design: str = "recipes", k: int = 3) -> str:
+    """The ``%%molsys`` cell a user would type, asking with a text prompt (answered through
+    the kernel's stdin) instead of an approval panel: the code is planned once, shown, and
+    what the user approves is what runs. Without ``yes`` every run asks; with it, only
+    code that needs consent does."""
+    flags = f"--no-panel --no-view --design {design} --max-repairs {int(max_repairs)} -k {int(k)}"
+    return f"%%molsys {'--yes ' if yes else ''}{flags}\n{task}"
 
 
 def _require(cell: CellResult, what: str) -> None:
@@ -242,51 +217,47 @@ def _require(cell: CellResult, what: str) -> None:
         raise KernelError(f"{what} failed in the kernel: {cell.ename}: {cell.evalue}")
 
 
-def _awaiting_consent(task: str) -> dict:
-    return {"task": task, "ok": False, "final_answer": None, "code": "", "attempts": [], "observation": {},
-            "new_variables": [], "changed_variables": [], "timings": {},
-            "message": "not run: the code needs your explicit consent, which only the approval panel "
-                       "of a notebook can give (run the task with %%molsys in a notebook)"}
-
-
-def _run_cell(kernel: Kernel, cell: str, task: str, timeout_s: float, on_output, ask) -> dict:
-    before = kernel.evaluate(_COUNT_RUNS)
-    _require(kernel.execute(cell, timeout_s, on_output=on_output, ask=ask), "the agent")
-    if kernel.evaluate(_COUNT_RUNS) == before:  # the run waits for a click in an approval panel
-        return _awaiting_consent(task)
-    return json.loads(kernel.evaluate(_READ_LAST))
-
-
 def run_agent(task: str, workdir: str | Path, *, env: dict | None = None, yes: bool = False,
-              confirm: Callable[[dict], bool] | None = None, max_repairs: int = 2, design: str = "recipes",
-              timeout_s: float = 600.0, on_output: OnOutput | None = None, ask: Ask | None = None,
-              export_to: str | Path | None = None, backend_label: str = "", k: int = 3) -> dict:
+              max_repairs: int = 2, design: str = "recipes", timeout_s: float = 600.0,
+              on_output: OnOutput | None = None, ask: Ask | None = None, export_to: str | Path | None = None,
+              backend_label: str = "", k: int = 3) -> dict:
     """Run the agent on ``task`` in a fresh kernel working in ``workdir``; return
-    ``_molsys_last.to_dict()``. With ``yes`` the code runs without asking (``%%molsys
-    --yes``); without, the agent plans first (``--dry-run``) and ``confirm(planned)``
-    decides whether it then runs — declined, the planned result comes back marked
-    "not run: not approved". ``timeout_s`` limits each agent cell (planning, repairs
-    and runs together); ``k`` documentation pages are kept as sources (0: none). With ``export_to``, a successful run is written there as a
-    notebook that re-runs without the assistant (see :func:`execute_notebook`)."""
+    ``_molsys_last.to_dict()``. The agent plans once; its code is shown and approved
+    through ``ask`` (the kernel's ``input()``: every run without ``yes``, code that
+    needs consent always; no ``ask`` declines), and the approved code is what runs.
+    ``timeout_s`` limits the agent cell (planning, repairs and runs together); ``k``
+    documentation pages are kept as sources (0: none). With ``export_to``, a successful
+    run is written there as a notebook that re-runs without the assistant — written,
+    not run (see :func:`check_export`)."""
     with Kernel(workdir, env) as kernel:
         _require(kernel.execute("%load_ext molsys_ai_jupyter", SETUP_TIMEOUT_S, on_output=on_output), "%load_ext")
-        extra = " --no-view" if design == "recipes" and kernel.evaluate(_CAN_SKIP_VIEW) else ""
-        if not yes:
-            cell = agent_cell(task, "--dry-run", max_repairs, design, extra, k=0)
-            planned = _run_cell(kernel, cell, task, timeout_s, on_output, ask)
-            if not planned["code"]:
-                return planned
-            if not (confirm and confirm(planned)):
-                planned["message"] = "not run: not approved"
-                return planned
-        cell = agent_cell(task, "--yes", max_repairs, design, extra, k=k)
-        result = _run_cell(kernel, cell, task, timeout_s, on_output, ask)
+        before = kernel.evaluate(_COUNT_RUNS)
+        cell = agent_cell(task, yes, max_repairs, design, k=k)
+        _require(kernel.execute(cell, timeout_s, on_output=on_output, ask=ask), "the agent")
+        if kernel.evaluate(_COUNT_RUNS) == before:
+            raise KernelError("the agent cell ended without recording a run")
+        result = json.loads(kernel.evaluate(_READ_LAST))
         if export_to is not None and result["ok"]:
             code = ("from molsys_ai_jupyter.agent.transcript import export as _molsys_export\n"
                     f"_molsys_export([_molsys_last], {str(export_to)!r}, backend={backend_label!r})\n"
                     "del _molsys_export")
             _require(kernel.execute(code, SETUP_TIMEOUT_S, silent=True), "the export")
     return result
+
+
+def check_export(notebook: str | Path, workdir: str | Path, timeout_s: float = 600.0) -> Path:
+    """Re-run an exported notebook top to bottom in a scratch copy of ``workdir`` (the
+    user's folder is not touched, so the task's side effects do not happen twice); the
+    copy's notebook, with its outputs, is returned. A cell that fails is a :class:`KernelError`."""
+    import shutil
+
+    scratch = Path(tempfile.mkdtemp(prefix="molsys-ai-check-"))
+    copy = scratch / Path(workdir).name
+    shutil.copytree(workdir, copy, symlinks=True)
+    target = copy / Path(notebook).name
+    shutil.copyfile(notebook, target)
+    execute_notebook(target, cwd=copy, timeout_s=timeout_s)
+    return target
 
 
 def execute_notebook(path: str | Path, cwd: str | Path | None = None, timeout_s: float = 600.0,

@@ -252,6 +252,42 @@ def _bound_names(tree: ast.AST) -> set[str]:
     return bound
 
 
+def _aliases_of(tree: ast.AST, user_names: set[str]) -> dict[str, str]:
+    """Names the code binds to one of the user's values or a part of it, with no call between
+    (``frames = traj``, ``for item in data.values(): …`` is a call, ``for x in traj``): a
+    method called through them may change the user's variable. Name -> the user's variable."""
+    bound = _bound_names(tree)
+    owners = {name: name for name in user_names if name not in bound}
+
+    def owner(value: ast.AST) -> str | None:
+        while isinstance(value, (ast.Attribute, ast.Subscript, ast.Starred)) or (
+                isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+                and value.func.attr in ("values", "items", "get", "keys")):
+            value = value.func.value if isinstance(value, ast.Call) else value.value
+        return owners.get(value.id) if isinstance(value, ast.Name) else None
+
+    changed = True
+    while changed:  # until no new alias appears (aliases of aliases)
+        changed = False
+        for node in ast.walk(tree):
+            pairs = []
+            if isinstance(node, ast.Assign):
+                pairs = [(t, node.value) for t in node.targets]
+            elif isinstance(node, (ast.NamedExpr, ast.AnnAssign)) and node.value is not None:
+                pairs = [(node.target, node.value)]
+            elif isinstance(node, (ast.For, ast.comprehension)):
+                pairs = [(node.target, node.iter)]
+            elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+                pairs = [(node.optional_vars, node.context_expr)]
+            for target, value in pairs:
+                user = owner(value)
+                for name in ast.walk(target):
+                    if user and isinstance(name, ast.Name) and name.id not in owners:
+                        owners[name.id] = user
+                        changed = True
+    return {name: user for name, user in owners.items() if name not in user_names or name in bound}
+
+
 class _Checker(ast.NodeVisitor):
     def __init__(self, user_names: set[str], workdir: Path, tree: ast.AST):
         self.workdir = workdir.resolve()
@@ -259,6 +295,7 @@ class _Checker(ast.NodeVisitor):
         self.strings = _string_names(tree)
         self.handles = _handle_names(tree)
         self.user_names = set(user_names)
+        self.aliases_of_user = _aliases_of(tree, self.user_names)  # names bound to (parts of) the user's values
         self.imported: set[str] = set()  # local names that stand for a module or a library's member
         self.aliases: dict[str, str] = {}  # local name -> the dotted name it was imported as
         self.findings: list[Finding] = []
@@ -327,8 +364,9 @@ class _Checker(ast.NodeVisitor):
             self.add("module", node, f"reaches '{node.attr}' ({ast.unparse(node)[:60]}), which is not safe")
         root, _ = _root(node)
         if not isinstance(node.ctx, ast.Load) and isinstance(root, ast.Name):
-            if root.id in self.user_names and root.id not in self.bound:
-                self.add("overwrite_variable", node, f"changes your variable '{root.id}'")
+            if root.id in self.user_names and root.id not in self.bound or root.id in self.aliases_of_user:
+                user = self.aliases_of_user.get(root.id, root.id)
+                self.add("overwrite_variable", node, f"changes your variable '{user}'")
             elif root.id in self.imported:
                 self.add("introspection", node, f"changes the library {ast.unparse(node)[:60]}")
         self.generic_visit(node)
@@ -336,8 +374,9 @@ class _Checker(ast.NodeVisitor):
     def visit_Subscript(self, node: ast.Subscript) -> None:
         root, _ = _root(node)
         if not isinstance(node.ctx, ast.Load) and isinstance(root, ast.Name):
-            if root.id in self.user_names and root.id not in self.bound:
-                self.add("overwrite_variable", node, f"changes your variable '{root.id}'")
+            if root.id in self.user_names and root.id not in self.bound or root.id in self.aliases_of_user:
+                user = self.aliases_of_user.get(root.id, root.id)
+                self.add("overwrite_variable", node, f"changes your variable '{user}'")
             elif root.id in self.imported:
                 self.add("introspection", node, f"changes the library {ast.unparse(node)[:60]}")
         self.generic_visit(node)
@@ -360,6 +399,16 @@ class _Checker(ast.NodeVisitor):
             if not isinstance(name, ast.Name):
                 self.visit(name)
 
+    def visit_MatchAs(self, node: ast.MatchAs) -> None:
+        if node.name:
+            self._binds(node.name, node)
+        self.generic_visit(node)
+
+    def visit_MatchStar(self, node: ast.MatchStar) -> None:
+        if node.name:
+            self._binds(node.name, node)
+        self.generic_visit(node)
+
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
         if node.name:
             self._binds(node.name, node)
@@ -375,10 +424,14 @@ class _Checker(ast.NodeVisitor):
         name = _call_name(node)
         root, _ = _root(node.func)
         self._named_danger(node)
-        if isinstance(root, ast.Name) and root.id in self.user_names and root.id not in self.bound \
-                and isinstance(node.func, ast.Attribute) and name not in PURE_METHODS and not _is_writer(name):
-            self.add("overwrite_variable", node, f"calls {ast.unparse(node.func)[:60]}(), which may change your "
-                                                 f"variable '{root.id}'")
+        if isinstance(root, ast.Name) and isinstance(node.func, ast.Attribute) and name not in PURE_METHODS \
+                and not _is_writer(name):
+            if root.id in self.user_names and root.id not in self.bound:
+                self.add("overwrite_variable", node, f"calls {ast.unparse(node.func)[:60]}(), which may change "
+                                                     f"your variable '{root.id}'")
+            elif root.id in self.aliases_of_user:
+                self.add("overwrite_variable", node, f"calls {ast.unparse(node.func)[:60]}() on '{root.id}', which "
+                                                     f"holds your variable '{self.aliases_of_user[root.id]}'")
         if name in IN_PLACE:
             for arg in node.args:
                 if isinstance(arg, ast.Name) and arg.id in self.user_names and arg.id not in self.bound:

@@ -30,7 +30,11 @@ def to_notebook(results, backend: str = ""):
         cells.append(nbformat.v4.new_markdown_cell(
             f"## {number}. {result.task}\n\n{plan}; {len(result.attempts)} attempt(s); answer: `{result.final_answer!r}`"
             + (f"\n\nDocumentation:{sources}" if sources else "")))
-        cells.append(nbformat.v4.new_code_cell(result.code.rstrip() + "\nanswer"))
+        cell = nbformat.v4.new_code_cell(result.code.rstrip() + "\nanswer", execution_count=number)
+        # what the run itself gave (the notebook is written, not run again)
+        cell.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": repr(result.final_answer)},
+                                               execution_count=number)]
+        cells.append(cell)
     notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     return notebook

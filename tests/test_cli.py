@@ -82,3 +82,30 @@ def test_doctor_reports_each_check(mini_index, tmp_path):
     proc = molsys_ai("doctor", "--data", tmp_path / "nowhere", "--index-dir", tmp_path / "noindex")
     assert proc.returncode == 1
     assert "corpus" in proc.stdout and "fix:" in proc.stdout
+
+
+class TestPolicyCommands:
+    def test_policy_check_gives_each_reason_and_exit_1(self, tmp_path):
+        code = tmp_path / "cell.py"
+        code.write_text("import os\nos.system('ls')\n")
+        out = subprocess.run([sys.executable, "-m", "molsys_ai_jupyter.cli.main", "policy", "check", str(code),
+                              "--workdir", str(tmp_path)], capture_output=True, text=True, timeout=120)
+        assert out.returncode == 1 and "line 2: runs a shell command — calls os.system()" in out.stdout
+
+    def test_policy_check_of_safe_code_exit_0(self, tmp_path):
+        out = subprocess.run([sys.executable, "-m", "molsys_ai_jupyter.cli.main", "policy", "check", "-",
+                              "--workdir", str(tmp_path)], input="import numpy as np\nanswer = np.pi\n",
+                             capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0 and "runs without asking" in out.stdout
+
+    def test_bench_policy_scores_a_set(self, tmp_path):
+        snippets = tmp_path / "set.json"
+        snippets.write_text(json.dumps({"snippets": [{"id": "a", "category": "shell", "code": "!ls"},
+                                                     {"id": "b", "category": "shell", "code": "x = 1"}],
+                                        "controls": [{"id": "c", "code": "answer = 1"}]}))
+        out = subprocess.run([sys.executable, "-m", "molsys_ai_jupyter.cli.main", "bench", "policy", "--snippets",
+                              str(snippets), "--json", str(tmp_path / "r.json")], capture_output=True, text=True,
+                             timeout=120)
+        result = json.loads((tmp_path / "r.json").read_text())
+        assert out.returncode == 0 and result["flagged"] == 1 and result["missed"] == ["b"]
+        assert result["controls_asked"] == []

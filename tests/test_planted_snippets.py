@@ -1,4 +1,4 @@
-"""Planted code: 300 snippets a hostile or careless model could write (tests/data/planted_snippets.json,
+"""Planted code: 300 snippets a hostile or careless model could write (benchmarks/planted_snippets.json,
 written by someone who had not read the policy), in every category the policy covers.
 
 - Every snippet needs consent under the policy (static, all 300).
@@ -25,7 +25,7 @@ import pytest
 from fake_llm import FakeLLM
 from molsys_ai_jupyter.agent.policy import check_policy
 
-DATA = json.loads((Path(__file__).parent / "data" / "planted_snippets.json").read_text())
+DATA = json.loads((Path(__file__).parents[1] / "benchmarks" / "planted_snippets.json").read_text())
 TASK = DATA["task"]
 USER_VARIABLES = {"traj": [1, 2, 3], "data": {"a": 1}, "n_atoms": 5, "results": "USER"}
 INPUTS = ("1vii.pdb", "1l2y.pdb", "notes.txt")

@@ -228,3 +228,28 @@ def test_the_record_of_a_run_keeps_prompts_replies_checks_and_output(shell, fold
     assert "1vii.pdb" in record["prompt"][-1]["content"] and record["reply"] == reply
     assert record["recipe"] == "count_residues" and record["verification"] == {}  # MDTraj code: nothing to check
     assert json.dumps(result.to_dict(), default=repr)  # the transcript is plain JSON
+
+
+class TestRecipeParametersAreCheckedAgainstTheFolder:
+    """A model server that ignores the JSON schema cannot point a recipe elsewhere."""
+
+    @pytest.mark.parametrize("file", ["https://files.example.invalid/1vii.pdb", "/etc/hostname",
+                                      "../1vii.pdb", "pdb_id:1VII"])
+    def test_a_file_that_is_not_in_the_folder_is_refused(self, file, shell, folder):
+        reply = json.dumps({"recipe": "count_atoms", "file": file})
+        with FakeLLM([reply]) as fake:
+            result = _agent(fake, max_repairs=1).run("How many atoms are in 1vii.pdb?", shell, workdir=folder,
+                                                     show=False)
+        assert not result.ok and "not a file of the working folder" in result.message
+        assert all(not a.output for a in result.attempts) and "traj" not in shell.user_ns
+
+    def test_saving_over_an_existing_file_asks_first(self, shell, folder):
+        (folder / "mine.pdb").write_text("my own file\n")
+        reply = json.dumps({"recipe": "strip", "file": "1vii.pdb", "remove": "water", "save_as": "mine.pdb"})
+        asked = []
+        with FakeLLM([reply]) as fake:
+            result = _agent(fake).run("Remove the waters of 1vii.pdb and save it as mine.pdb", shell,
+                                      workdir=folder, show=False,
+                                      approve=lambda code, findings: asked.append(findings) or False)
+        assert [f["kind"] for f in asked[0]] == ["overwrite_file"] and "mine.pdb" in asked[0][0]["detail"]
+        assert not result.ok and (folder / "mine.pdb").read_text() == "my own file\n"

@@ -1,6 +1,7 @@
 """``molsys-ai doctor``: is everything in place? Each failing check says how to fix it.
 
-Checks read metadata only (package versions, files on disk); nothing heavy is imported.
+Checks read metadata (package versions, files on disk); the one heavier step is opening
+the index's Chroma store to count its chunks (no model loads).
 """
 
 from __future__ import annotations
@@ -92,6 +93,9 @@ def _check_index(settings: Settings) -> Check:
         f"{settings.index_path}: {counts['chunks']} chunks from {counts['pages']} pages, "
         f"built {manifest['created_utc']}"
     )
+    store_problem = _check_store(settings)
+    if store_problem:
+        return store_problem
     try:
         from ..knowledge.manifest import CorpusManifest
 
@@ -101,6 +105,20 @@ def _check_index(settings: Settings) -> Check:
     except MolsysAIError:
         pass
     return Check("index", True, detail)
+
+
+def _check_store(settings: Settings) -> Check | None:
+    """A failed index check when the dense store is unreadable or holds another count of
+    chunks than the manifest lists (what `search` and `ask` refuse too); else None."""
+    try:
+        from ..knowledge.retrieval import Retriever
+
+        Retriever(settings).dense_store()
+    except ImportError as exc:
+        return Check("index", False, f"its dense store was not checked ({exc.name} is not installed)", SETUP_HINT)
+    except MolsysAIError as exc:
+        return Check("index", False, exc.message, exc.hint or "")
+    return None
 
 
 def run_checks(settings: Settings) -> list[Check]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -208,8 +209,9 @@ def cmd_index_info(args) -> int:
 
 def cmd_search(args) -> int:
     from ..knowledge.retrieval import Retriever, validate_query
+    from .text_input import require_utf8
 
-    validate_query(args.query)  # a bad query is reported before anything loads
+    validate_query(require_utf8(args.query, "query"))  # a bad query is reported before anything loads
     started = time.perf_counter()
     retriever = Retriever(_settings(args))
     retriever.warm_up()
@@ -227,9 +229,14 @@ def cmd_search(args) -> int:
 
 def cmd_ask(args) -> int:
     from ..assistant import Assistant, validate_question
+    from ..knowledge.retrieval import Retriever
+    from .text_input import require_utf8
 
-    validate_question(args.question)
-    assistant = Assistant(_settings(args))
+    validate_question(require_utf8(args.question, "question"))
+    settings = _settings(args)
+    retriever = Retriever(settings)
+    retriever.dense_store()  # a broken index is reported before the language model loads
+    assistant = Assistant(settings, retriever=retriever)
     streaming = not (args.json or args.no_stream)
     on_token = (lambda piece: print(piece, end="", flush=True)) if streaming else None
     answer = assistant.ask(args.question, k=args.k, project=args.project, on_token=on_token)
@@ -245,8 +252,9 @@ def cmd_ask(args) -> int:
 def cmd_chat(args) -> int:
     from ..assistant import Assistant
     from .chat import run_chat
+    from .text_input import read_line
 
-    return run_chat(Assistant(_settings(args)), k=args.k, project=args.project)
+    return run_chat(Assistant(_settings(args)), k=args.k, project=args.project, read=read_line)
 
 
 def cmd_bench_retrieval(args) -> int:
@@ -412,11 +420,35 @@ def cmd_doctor(args) -> int:
     return 0 if all(c.ok or c.optional for c in checks) else 1
 
 
+def _output_closed() -> int:
+    """The reader of stdout left early (``molsys-ai index info | head -2``). Python's recipe
+    (docs.python.org, "Note on SIGPIPE"): point stdout at devnull, so that the flush at exit
+    does not fail again, and say so in one line."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    try:
+        print("error: output closed before it was all written (broken pipe) — "
+              "nothing to fix if only the start was wanted (e.g. `| head`)", file=sys.stderr)
+    except BrokenPipeError:  # stderr went to the same closed pipe (`2>&1 | head`)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stderr.fileno())
+        os.close(devnull)
+    return 2
+
+
 def main(argv: list[str] | None = None) -> int:
+    from .text_input import tolerant_stdin
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    tolerant_stdin()  # a line that is not UTF-8 is refused where it is read, in one line
     try:
-        return args.func(args)
+        status = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in the flush at exit
+        return status
+    except BrokenPipeError:
+        return _output_closed()
     except MolsysAIError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -93,14 +93,26 @@ class Retriever:
         self.max_per_source = max_per_source
         self.n_api = n_api
         self._pipeline = None
+        self._store = None
 
     # -- set-up ------------------------------------------------------------------
+    def dense_store(self):
+        """The dense leg's Chroma store, checked against the manifest's chunk count first
+        (cheap: no model loads), so a broken or empty store is one clear error early."""
+        if self._store is None:
+            from .embedding import offline
+
+            offline()  # before haystack is imported: it reads its telemetry switch then
+            from .store import open_checked_store
+
+            self._store = open_checked_store(self.index_path.resolve() / "chroma", self.manifest["counts"]["chunks"],
+                                             self.settings.chroma_url)
+        return self._store
+
     def warm_up(self) -> None:
         if self._pipeline is not None:
             return
-        from .embedding import offline, text_embedder
-
-        offline()  # before haystack is imported: it reads its telemetry switch then
+        store = self.dense_store()
         import torch
         from haystack import Pipeline
         from haystack.components.joiners import DocumentJoiner
@@ -108,14 +120,13 @@ class Retriever:
 
         from .bm25 import Bm25sRetriever
         from .dense import DenseRetriever
+        from .embedding import text_embedder
         from .splitter import PagesAndCards
-        from .store import open_store
 
         torch.set_num_threads(1)  # one query at a time: 1 thread has the best tail latency here
         real = self.index_path.resolve()
         self._dense = DenseRetriever(
-            text_embedder(), ChromaEmbeddingRetriever(open_store(real / "chroma", self.settings.chroma_url),
-                                                     top_k=self.leg_top_k)
+            text_embedder(), ChromaEmbeddingRetriever(store, top_k=self.leg_top_k)
         )
         self._bm25 = Bm25sRetriever(str(real / "bm25"), top_k=self.leg_top_k)
         pipeline = Pipeline()

@@ -66,6 +66,29 @@ def open_store(folder: Path | str, url: str | None = None) -> ChromaDocumentStor
     )
 
 
+def open_checked_store(folder: Path | str, expected: int, url: str | None = None) -> ChromaDocumentStore:
+    """:func:`open_store`, once the store is seen to hold the ``expected`` chunks (the
+    index manifest's count). Cheap: one ``count()``, no model. A store Chroma cannot read
+    (truncated or garbage ``chroma.sqlite3``) or one holding another count (an empty
+    ``chroma.sqlite3`` opens as a new, empty store) is :class:`IndexCorrupt`."""
+    from chromadb.errors import InternalError
+
+    from ..errors import IndexCorrupt
+    from .index_files import REBUILD_HINT
+
+    store = open_store(folder, url)
+    where = f"the Chroma server at {url}" if url else f"{folder}"
+    hint = (f"serve this index's store (`chroma run --path {folder}`), or {REBUILD_HINT}" if url else REBUILD_HINT)
+    try:
+        found = store.count_documents()
+    except InternalError as exc:  # seen for malformed, truncated and non-database files
+        raise IndexCorrupt(f"the index's dense store at {where} is unreadable ({exc})", hint) from None
+    if found != expected:
+        raise IndexCorrupt(f"the index's dense store at {where} holds {found} chunks, its manifest lists {expected}",
+                           hint)
+    return store
+
+
 @component
 class ChromaBatchWriter:
     """Writes embedded documents to a :class:`ChromaDocumentStore` in large batches.

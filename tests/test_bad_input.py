@@ -124,6 +124,18 @@ def test_doctor_fails_the_index_check_of_a_broken_store(index_copy, corrupt, cap
     assert index["fix"] == "rebuild it with `molsys-ai index build --force`"
 
 
+def test_a_chroma_server_that_does_not_answer(mini_index, monkeypatch, capsys):
+    from conftest import free_port
+
+    url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    monkeypatch.setenv("MOLSYS_AI_CHROMA_URL", url)
+    assert main(["search", "waters", *flags(mini_index)]) == 2
+    assert f"no answer from the Chroma server at {url}" in one_error_line(capsys.readouterr().err)
+    assert main(["doctor", "--json", *flags(mini_index)]) == 1
+    index = {c["name"]: c for c in json.loads(capsys.readouterr().out)}["index"]
+    assert not index["ok"] and url in index["detail"] and "MOLSYS_AI_CHROMA_URL" in index["fix"]
+
+
 # --- a closed pipe ---------------------------------------------------------------------------
 
 

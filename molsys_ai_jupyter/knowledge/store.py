@@ -73,16 +73,21 @@ def open_checked_store(folder: Path | str, expected: int, url: str | None = None
     ``chroma.sqlite3`` opens as a new, empty store) is :class:`IndexCorrupt`."""
     from chromadb.errors import InternalError
 
-    from ..errors import IndexCorrupt
+    from ..errors import IndexCorrupt, MolsysAIError
     from .index_files import REBUILD_HINT
 
     store = open_store(folder, url)
-    where = f"the Chroma server at {url}" if url else f"{folder}"
-    hint = (f"serve this index's store (`chroma run --path {folder}`), or {REBUILD_HINT}" if url else REBUILD_HINT)
+    remote = bool(url and str(url).strip())
+    where = f"{url} (a Chroma server)" if remote else str(folder)
+    hint = f"serve this index's store (`chroma run --path {folder}`), or {REBUILD_HINT}" if remote else REBUILD_HINT
     try:
         found = store.count_documents()
     except InternalError as exc:  # seen for malformed, truncated and non-database files
         raise IndexCorrupt(f"the index's dense store at {where} is unreadable ({exc})", hint) from None
+    except ValueError as exc:  # how chromadb says that a Chroma server did not answer
+        if not remote:
+            raise
+        raise MolsysAIError(f"no answer from the Chroma server at {url} ({exc})", CHROMA_URL_HINT) from None
     if found != expected:
         raise IndexCorrupt(f"the index's dense store at {where} holds {found} chunks, its manifest lists {expected}",
                            hint)

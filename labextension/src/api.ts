@@ -2,9 +2,11 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
 import { ApiError, isAbort } from './errors';
+import { AgentDesign } from './runSettings';
 import {
   IChatRequest,
   IHistoryReply,
+  IPolicyVerdict,
   IStatus,
   ISuggestion
 } from './types';
@@ -69,11 +71,25 @@ export class ApiClient {
     return this.json<IHistoryReply>('history', { method: 'DELETE' }, { notebook });
   }
 
-  suggest(task: string, notebook?: string, variables?: string[], signal?: AbortSignal): Promise<ISuggestion> {
+  suggest(
+    task: string,
+    notebook?: string,
+    variables?: string[],
+    signal?: AbortSignal,
+    design?: AgentDesign
+  ): Promise<ISuggestion> {
     return this.json<ISuggestion>('agent/suggest', {
       method: 'POST',
-      body: JSON.stringify({ task, notebook, variables }),
+      body: JSON.stringify({ task, notebook, variables, design }),
       signal
+    });
+  }
+
+  /** `POST policy`: whether `code` needs the user's consent before it runs in the notebook's kernel. */
+  policy(code: string, notebook?: string, variables?: string[]): Promise<IPolicyVerdict> {
+    return this.json<IPolicyVerdict>('policy', {
+      method: 'POST',
+      body: JSON.stringify({ code, notebook, variables })
     });
   }
 

@@ -3,6 +3,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 import { ApiClient } from './api';
 import { Conversation } from './conversation';
 import { toErrorInfo } from './errors';
+import { RunSettings } from './runSettings';
 import { ContextPart, IErrorInfo, INotebookContext, IStatus } from './types';
 
 /** What the chat needs to know of the notebook in front of the user. */
@@ -22,7 +23,8 @@ export interface INotebookBridge {
 export class ChatModel {
   constructor(
     readonly client: ApiClient,
-    private readonly bridge: INotebookBridge
+    private readonly bridge: INotebookBridge,
+    private readonly runSettings: RunSettings
   ) {
     this.current = this.conversationFor(null);
   }
@@ -110,7 +112,7 @@ export class ChatModel {
     const key = path ?? '';
     let conversation = this.conversations.get(key);
     if (!conversation) {
-      conversation = new Conversation(path, this.client);
+      conversation = new Conversation(path, this.client, this.runSettings);
       conversation.changed.connect(this.onConversationChanged, this);
       this.conversations.set(key, conversation);
     }

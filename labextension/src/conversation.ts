@@ -5,6 +5,7 @@ import { streamChat } from './chatStream';
 import { answerMarkdown } from './citations';
 import { isAbort, toErrorInfo } from './errors';
 import { attachedParts } from './notebookContext';
+import { RunSettings } from './runSettings';
 import { IChatMessage, IErrorInfo, IHistoryTurn, INotebookContext } from './types';
 
 let counter = 0;
@@ -21,7 +22,8 @@ function newId(): string {
 export class Conversation {
   constructor(
     readonly notebook: string | null,
-    private readonly client: ApiClient
+    private readonly client: ApiClient,
+    private readonly runSettings: RunSettings
   ) {}
 
   messages: ReadonlyArray<IChatMessage> = [];
@@ -114,7 +116,13 @@ export class Conversation {
     const controller = this.start();
     try {
       const names = variables ? await variables() : undefined;
-      const suggestion = await this.client.suggest(task, this.notebook ?? undefined, names, controller.signal);
+      const suggestion = await this.client.suggest(
+        task,
+        this.notebook ?? undefined,
+        names,
+        controller.signal,
+        this.runSettings.agentDesign
+      );
       this.update(reply.id, m => ({ ...m, streaming: false, suggestion }));
     } catch (error) {
       this.fail(reply.id, error, controller.signal);

@@ -8,12 +8,14 @@ import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
+import { AnswerSanitizer } from './answerSanitizer';
 import { ApiClient } from './api';
 import { ChatModel } from './chatModel';
 import { notebookCodeActions } from './codeActions';
 import { addCommands } from './commands';
 import { notebookBridge } from './notebookBridge';
 import { bindPreferences } from './preferences';
+import { RunSettings } from './runSettings';
 import { ChatSidebar, SIDEBAR_ID } from './sidebar';
 
 /**
@@ -36,8 +38,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
     settingRegistry: ISettingRegistry | null
   ) => {
     const client = new ApiClient(app.serviceManager.serverSettings);
-    const model = new ChatModel(client, notebookBridge(tracker, app.serviceManager.contents));
-    const sidebar = new ChatSidebar(model, rendermime, notebookCodeActions(tracker, dialogs));
+    const bridge = notebookBridge(tracker, app.serviceManager.contents);
+    const runSettings = new RunSettings();
+    const model = new ChatModel(client, bridge, runSettings);
+    // answers are rendered by JupyterLab's Markdown renderer with a stricter sanitizer: no
+    // remote image, form, button or script from an answer reaches the page
+    const answers = rendermime.clone({ sanitizer: new AnswerSanitizer(rendermime.sanitizer) });
+    const actions = notebookCodeActions(tracker, client, bridge, runSettings, dialogs);
+    const sidebar = new ChatSidebar(model, answers, actions);
     app.shell.add(sidebar, 'right', { rank: 900 });
     restorer?.add(sidebar, SIDEBAR_ID);
 
@@ -64,7 +72,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     // the toggles are kept in the user's settings (JupyterLab's Settings Editor shows them)
     settingRegistry
       ?.load(plugin.id)
-      .then(settings => bindPreferences(model, settings))
+      .then(settings => bindPreferences(model, settings, runSettings))
       .catch(reason => console.warn('MolSys-AI: the sidebar settings could not be loaded; toggles are not kept', reason));
   }
 };

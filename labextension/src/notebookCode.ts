@@ -1,6 +1,13 @@
 import { ISessionContextDialogs } from '@jupyterlab/apputils';
 import { NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
 
+import { IRunOutcome, withTimeLimit } from './timeLimit';
+
+/** The code as a cell holds it: without trailing blank lines. What is checked and shown is this. */
+export function cellSource(code: string): string {
+  return code.replace(/\n+$/, '');
+}
+
 /** Put `code` in a new code cell below the notebook's active cell (it becomes active). */
 export function insertCodeBelow(panel: NotebookPanel, code: string): void {
   const notebook = panel.content;
@@ -18,23 +25,28 @@ export function insertCodeBelow(panel: NotebookPanel, code: string): void {
   if (!cell) {
     throw new Error(`cannot add a cell to ${panel.context.path}`);
   }
-  cell.model.sharedModel.setSource(code.replace(/\n+$/, ''));
+  cell.model.sharedModel.setSource(cellSource(code));
   void notebook.scrollToItem(notebook.activeCellIndex);
 }
 
 /**
- * Insert `code` below the active cell and run it in the notebook's kernel.
- * Resolves to whether it ran without error.
+ * Insert `code` (as `cellSource` gives it: the code the user approved) below the
+ * active cell and run it in the notebook's kernel, stopped after `limitS` seconds.
  */
 export async function runCodeBelow(
   panel: NotebookPanel,
   code: string,
+  limitS: number,
   dialogs?: ISessionContextDialogs | null
-): Promise<boolean> {
+): Promise<IRunOutcome> {
   insertCodeBelow(panel, code);
+  if (panel.content.activeCell?.model.sharedModel.getSource() !== code) {
+    throw new Error('the new cell does not hold the code that was checked; nothing was run');
+  }
   await panel.sessionContext.ready;
   if (panel.sessionContext.hasNoKernel && !dialogs) {
     throw new Error(`${panel.context.path} has no kernel: select one, then press Run again`);
   }
-  return NotebookActions.run(panel.content, panel.sessionContext, dialogs ?? undefined);
+  const run = NotebookActions.run(panel.content, panel.sessionContext, dialogs ?? undefined);
+  return withTimeLimit(run, panel.sessionContext, limitS);
 }

@@ -29,13 +29,25 @@ export function decorateCodeBlocks(root: HTMLElement, actions: ICodeActions): vo
       ),
       button('Run', "Insert the code below the active cell and run it in the notebook's kernel", self => {
         self.disabled = true;
-        void actions.run(code).finally(() => (self.disabled = false));
+        note.hidden = true;
+        void actions
+          .run(code)
+          .then(line => {
+            note.textContent = line ?? '';
+            note.hidden = !line;
+          })
+          .finally(() => (self.disabled = false));
       })
     );
+    // what became of the last Run (stopped at the time limit, not consented), when there is news
+    const note = document.createElement('div');
+    note.className = 'jp-MolsysAI-runNote';
+    note.setAttribute('role', 'status');
+    note.hidden = true;
     const block = document.createElement('div');
     block.className = 'jp-MolsysAI-codeBlock';
     pre.replaceWith(block);
-    block.append(bar, pre);
+    block.append(bar, pre, note);
   });
 }
 

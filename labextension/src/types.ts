@@ -78,9 +78,17 @@ export interface IPolicyFinding {
   detail: string;
 }
 
+/** `POST policy`: the execution policy's verdict on code about to run. */
+export interface IPolicyVerdict {
+  findings: IPolicyFinding[];
+  needs_consent: boolean;
+}
+
 /** `POST agent/suggest`: the agent's code for a task, planned and checked, not run. */
 export interface ISuggestion {
   task: string;
+  /** The agent design that wrote the code (recipes or freeform). */
+  design?: string;
   recipe: string | null;
   summary: string;
   unit: string;

@@ -1,9 +1,9 @@
-import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import * as React from 'react';
 
 import { ICodeActions } from '../codeActions';
-import { IPolicyFinding, ISuggestion } from '../types';
+import { FindingList } from '../consent';
+import { ISuggestion } from '../types';
 import { Markdown } from './Markdown';
 
 export interface ISuggestionViewProps {
@@ -12,9 +12,12 @@ export interface ISuggestionViewProps {
   actions: ICodeActions;
 }
 
-/** The agent's code for a task ("do it" mode): shown with Insert and Run, not run. */
+/**
+ * The agent's code for a task ("do it" mode): shown with Insert and Run, not run.
+ * Run checks the code again (the kernel's variables may have changed) and asks for
+ * consent in a dialog when it needs it, as for any code of an answer.
+ */
 export function SuggestionView({ suggestion, rendermime, actions }: ISuggestionViewProps): JSX.Element {
-  const guarded = React.useMemo(() => askBeforeRunning(actions, suggestion), [actions, suggestion]);
   const source = React.useMemo(() => fenced(suggestion.code), [suggestion.code]);
   const failed = suggestion.errors ?? [];
   return (
@@ -39,50 +42,13 @@ export function SuggestionView({ suggestion, rendermime, actions }: ISuggestionV
           </ul>
         </details>
       )}
-      <Markdown source={source} rendermime={rendermime} actions={guarded} />
+      <Markdown source={source} rendermime={rendermime} actions={actions} />
       <div className="jp-MolsysAI-note">
         Not run yet{suggestion.workdir ? ` (planned in the folder ${suggestion.workdir})` : ''}: Insert below puts it
         in the notebook, Run runs it in the notebook's kernel.
       </div>
     </div>
   );
-}
-
-function FindingList({ findings }: { findings: IPolicyFinding[] }): JSX.Element {
-  return (
-    <ul>
-      {findings.map((finding, i) => (
-        <li key={i}>
-          line {finding.line}: {finding.kind} — <code>{finding.detail}</code>
-        </li>
-      ))}
-    </ul>
-  );
-}
-
-/** Code that needs consent runs only after the user says yes in a dialog. */
-function askBeforeRunning(actions: ICodeActions, suggestion: ISuggestion): ICodeActions {
-  if (!suggestion.needs_consent) {
-    return actions;
-  }
-  return {
-    ...actions,
-    async run(code: string): Promise<void> {
-      const answer = await showDialog({
-        title: 'Run code that needs your consent?',
-        body: (
-          <div>
-            The suggested code does this:
-            <FindingList findings={suggestion.policy} />
-          </div>
-        ),
-        buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Run it' })]
-      });
-      if (answer.button.accept) {
-        await actions.run(code);
-      }
-    }
-  };
 }
 
 /** The code as a Python code block, fenced with more backticks than it holds. */

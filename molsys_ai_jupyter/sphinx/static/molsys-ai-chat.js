@@ -7,6 +7,8 @@
  *
  * Answers are rendered from Markdown into DOM nodes (never innerHTML): paragraphs,
  * lists, fenced code blocks, inline code, bold, italics, and links with http(s) URLs only.
+ * HTML in an answer is shown as text; images become links (nothing is fetched from an
+ * answer); links with other schemes (javascript:, data:) become their text.
  */
 (function () {
   "use strict";
@@ -60,7 +62,7 @@
    * `sources` has it. Everything else is text. */
   function renderInline(text, sources) {
     var out = [];
-    var pattern = /(`+)([\s\S]*?[^`])\1(?!`)|\*\*([^*]+)\*\*|\[([^\]\n]+)\]\(([^)\s]+)\)|\[(\d{1,3})\]|(https?:\/\/[^\s<>()"'`]*[^\s<>()"'`.,;:!?])|(?<![\w*])\*([^*\s][^*\n]*?)\*(?![\w*])|(?<!\w)_([^_\s][^_\n]*?)_(?!\w)/g;
+    var pattern = /(`+)([\s\S]*?[^`])\1(?!`)|\*\*([^*]+)\*\*|\[([^\]\n]+)\]\(([^)\s]+)\)|\[(\d{1,3})\]|(https?:\/\/[^\s<>()"'`]*[^\s<>()"'`.,;:!?])|(?<![\w*])\*([^*\s][^*\n]*?)\*(?![\w*])|(?<!\w)_([^_\s][^_\n]*?)_(?!\w)|!\[([^\]\n]*)\]\(([^)\s]+)\)/g;
     var last = 0;
     var match;
     while ((match = pattern.exec(text)) !== null) {
@@ -79,11 +81,22 @@
         out.push(el("a", { href: match[7], target: "_blank", rel: "noopener noreferrer", text: match[7] }));
       } else if (match[8] !== undefined || match[9] !== undefined) {
         out.push(el("em", null, renderInline(match[8] !== undefined ? match[8] : match[9], sources)));
+      } else if (match[11] !== undefined) {
+        out.push(imageLink(match[10], match[11]));
       }
       last = pattern.lastIndex;
     }
     if (last < text.length) out.push(document.createTextNode(text.slice(last)));
     return out;
+  }
+
+  /* An image in an answer is never fetched: it becomes a link that says what and where it is. */
+  function imageLink(alt, url) {
+    var href = safeUrl(url);
+    var label = alt ? "image: " + alt : "image";
+    if (!href) return document.createTextNode("[" + label + "]");
+    return el("a", { href: href, target: "_blank", rel: "noopener noreferrer", className: "molsys-ai-image-link",
+                     text: label + " (" + href + ")" });
   }
 
   function citation(number, sources) {

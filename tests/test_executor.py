@@ -1,11 +1,14 @@
-"""Running code in a real IPython shell: outputs, errors, time limit, variable changes."""
+"""Running code in a real IPython shell: outputs, errors, time limit, variable changes.
+(The time limit in real kernels, with the restart: tests/test_time_limit.py.)"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
-from molsys_ai_jupyter.agent.executor import execute
+from molsys_ai_jupyter.agent.executor import execute, in_kernel
 
 
 @pytest.fixture
@@ -32,6 +35,39 @@ def test_runaway_code_is_stopped_and_the_shell_survives(shell):
     run = execute(shell, "while True:\n    pass", timeout_s=1, show=False)
     assert run.timed_out and not run.ok and run.duration_ms < 5000
     assert execute(shell, "x = 2", show=False).ok  # the next run works
+
+
+def test_code_that_catches_the_first_interrupt_is_stopped_by_the_next(shell):
+    code = "try:\n    while True:\n        pass\nexcept BaseException:\n    pass\nwhile True:\n    pass"
+    assert not in_kernel(shell)  # so no restart: this process is not a Jupyter kernel
+    run = execute(shell, code, timeout_s=1, grace_s=1, show=False)
+    assert run.timed_out and run.error == "ExecutionTimeout: stopped after 1 s (time limit)"
+    assert run.duration_ms < 1000 * (1 + 1 + 3)
+
+
+def test_code_that_catches_the_interrupt_and_ends_still_ran_out_of_time(shell):
+    code = "try:\n    while True:\n        pass\nexcept KeyboardInterrupt:\n    caught = True"
+    run = execute(shell, code, timeout_s=1, show=False)
+    assert shell.user_ns.get("caught") is True  # the interrupt is the one Jupyter sends
+    assert run.timed_out and not run.ok
+
+
+def test_an_interrupt_from_elsewhere_is_not_the_time_limit(shell):
+    run = execute(shell, "import os, signal\nos.kill(os.getpid(), signal.SIGINT)", timeout_s=30, show=False)
+    assert not run.ok and not run.timed_out and run.error.startswith("KeyboardInterrupt")
+
+
+def _children() -> set[int]:
+    """The processes this one started that are still there (reaped ones are not)."""
+    return {int(pid) for task in Path("/proc/self/task").iterdir() for pid in (task / "children").read_text().split()}
+
+
+def test_a_watchdog_watches_while_the_code_runs_and_is_gone_after(shell):
+    before = _children()
+    shell.user_ns["_children"] = _children
+    run = execute(shell, "during = _children()", timeout_s=30, show=False)
+    assert run.ok and len(shell.user_ns["during"] - before) == 1  # the watchdog
+    assert _children() == before  # ended and reaped
 
 
 def test_changed_variables_are_listed(shell):

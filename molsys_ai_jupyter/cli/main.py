@@ -124,6 +124,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="documentation pages kept as the run's sources (default 3; 0: none)")
     run.add_argument("--timeout", dest="run_timeout", type=float, default=600.0, metavar="S",
                      help="seconds the task may take in the kernel (default 600)")
+    run.add_argument("--design", choices=["recipes", "freeform"], default=None,
+                     help="recipes: the model fills a verified recipe; freeform: it writes the code "
+                          "(default: the agent_design setting, env MOLSYS_AI_AGENT_DESIGN)")
+    run.add_argument("--check-export", action="store_true",
+                     help="re-run the written notebook in a scratch copy of the folder, to check that it re-runs")
     _add_llm_flags(run, timeout_flag="--llm-timeout")
     run.set_defaults(func=cmd_run)
 
@@ -159,11 +164,12 @@ def build_parser() -> argparse.ArgumentParser:
     agent.set_defaults(func=cmd_bench_agent)
 
     # commands that live in their own modules: each adds its parsers (and bench entries)
-    from . import corpus_cmd, serve_cmd, train_cmd
+    from . import corpus_cmd, policy_cmd, serve_cmd, train_cmd
 
     serve_cmd.register(sub, bench_sub, common=COMMON_FLAGS)
     train_cmd.register(sub, common=COMMON_FLAGS)
     corpus_cmd.register(sub, common=COMMON_FLAGS)
+    policy_cmd.register(sub, bench_sub, common=COMMON_FLAGS)
 
     doctor = sub.add_parser("doctor", help="check corpus, index, packages and paths")
     doctor.add_argument("--json", action="store_true")
@@ -334,9 +340,10 @@ def _kernel_backend(settings):
 
 
 def cmd_run(args) -> int:
-    from ..agent.kernel_runner import KernelError, execute_notebook, run_agent
+    from ..agent.kernel_runner import KernelError, check_export, run_agent
+    from .text_input import require_utf8
 
-    task = args.task.strip()
+    task = require_utf8(args.task, "task").strip()
     if not task:
         raise MolsysAIError("empty task", "say what to do, e.g. molsys-ai run 'How many residues are in 1vii.pdb?'")
     workdir = Path(args.workdir).expanduser().resolve()
@@ -350,9 +357,11 @@ def cmd_run(args) -> int:
     _check_repairs(args.max_repairs)
     if args.run_timeout <= 0:
         raise MolsysAIError(f"--timeout must be more than 0 seconds (got {args.run_timeout:g})")
-    backend, env = _kernel_backend(_settings(args))
+    settings = _settings(args)
+    design = args.design or settings.agent_design
+    backend, env = _kernel_backend(settings)
 
-    held = []  # the kernel's printed output: shown before a question, or when the kernel fails
+    held = []  # the kernel's printed output (the code, what needs consent): shown before a question
 
     def show(name, text):
         if name == "stdout":
@@ -361,31 +370,21 @@ def cmd_run(args) -> int:
             sys.stderr.write(text)
             sys.stderr.flush()
 
-    def ask(prompt):
+    def ask(prompt):  # the agent's text prompt in the kernel: the exact code it will run, then the question
         sys.stdout.write("".join(held))
         held.clear()
-        return input(prompt)
-
-    shown = []  # the code the user approved
-
-    def confirm(planned):  # the agent's dry run: its code, and what in it needs consent
-        held.clear()
-        shown.append(planned["code"])
-        print(planned["code"].rstrip())
-        for finding in planned["attempts"][-1]["policy"]:
-            print(f"  needs your consent — {finding['kind']}: {finding['detail']}")
         try:
-            return input("Run this code? [y/N] ").strip().lower() in ("y", "yes")
-        except EOFError:
+            return input(prompt)
+        except EOFError:  # nobody to answer: no
             print()
-            return False
+            return ""
 
     try:
-        result = run_agent(task, workdir, env=env, yes=args.yes, confirm=confirm, max_repairs=args.max_repairs,
+        result = run_agent(task, workdir, env=env, yes=args.yes, max_repairs=args.max_repairs, design=design,
                            timeout_s=args.run_timeout, on_output=show, ask=ask, export_to=out,
                            backend_label=backend.describe(), k=max(args.k, 0))
-        if result["ok"]:
-            execute_notebook(out, cwd=workdir, timeout_s=args.run_timeout)
+        checked = check_export(out, workdir, timeout_s=args.run_timeout) if result["ok"] and args.check_export \
+            else None
     except KernelError as exc:
         sys.stdout.write("".join(held))
         print(f"error: {exc}", file=sys.stderr)
@@ -393,13 +392,15 @@ def cmd_run(args) -> int:
     if not result["ok"]:
         print(f"not done: {result['message']}")
         return 1
-    if result["code"] not in shown:
+    if args.yes:  # nothing asked: the code that ran was not shown yet
         print("code:\n" + "\n".join("    " + line for line in result["code"].splitlines()))
     print(f"answer: {result['final_answer']!r}")
     print(f"new variables: {', '.join(result['new_variables']) or 'none'}")
     for source in result.get("sources", []):
         print(f"source: {source['title']} — {source['url'] or source['path']}")
     print(f"wrote {out} (re-runs top to bottom without the assistant)")
+    if checked is not None:
+        print(f"checked: it re-ran top to bottom in a scratch copy of the folder ({checked})")
     return 0
 
 

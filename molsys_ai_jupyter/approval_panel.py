@@ -29,14 +29,23 @@ from .agent.agent import AgentRun, ConsentRequired
 from .display import describe_finding, link_html, result_summary, show_agent_result
 from .errors import MolsysAIError
 
-CONSENT_WORDS = {
+CONSENT_WORDS = {  # what the consent button names, by kind of finding (agent.policy.KIND_LABELS)
     "shell": "a shell command",
     "install": "installing packages",
     "delete": "deleting files",
+    "chdir": "changing the folder",
+    "ipython": "IPython magics",
     "network": "network access",
     "dynamic": "dynamic code",
+    "introspection": "reaching into internals",
+    "module": "other modules",
+    "path": "computed paths",
     "write_outside": "writing outside the folder",
+    "read_outside": "reading outside the folder",
+    "overwrite_file": "overwriting files",
     "overwrite_variable": "replacing your variables",
+    "statement": "other statements",
+    "unknown": "names not known to be safe",
 }
 
 

@@ -145,21 +145,11 @@ class StatusView:
             self._handle.update(bundle, raw=True)
 
 
-FINDING_WORDS = {
-    "shell": "runs a shell command",
-    "install": "installs packages",
-    "delete": "deletes, moves or renames files",
-    "network": "uses the network",
-    "dynamic": "runs code built while it runs (exec, eval, import by name)",
-    "write_outside": "writes a file outside the working folder",
-    "overwrite_variable": "replaces or deletes one of your variables",
-    "syntax": "is not valid Python",
-}
-
-
 def describe_finding(finding: dict) -> str:
-    """A policy finding in plain words: "line 2: runs a shell command — os.system('ls')"."""
-    words = FINDING_WORDS.get(finding["kind"], finding["kind"])
+    """A policy finding in plain words: "line 2: runs a shell command — calls os.system()"."""
+    from .agent.policy import KIND_LABELS
+
+    words = KIND_LABELS.get(finding["kind"], finding["kind"])
     return f"line {finding['line']}: {words} — {finding['detail']}"
 
 

@@ -19,6 +19,7 @@ from fake_llm import FakeLLM
 WIDGET = "application/vnd.jupyter.widget-view+json"
 RESIDUES = json.dumps({"recipe": "count_residues", "file": "1vii.pdb"})
 TASK = "How many residues are in 1vii.pdb?"
+FAILS_WHEN_RUN = 'answer = int("not a number")\n'  # passes the policy, fails in the kernel
 
 
 @pytest.fixture
@@ -143,11 +144,23 @@ def test_code_that_does_not_parse_is_not_run(shell, llm):
     nb_run, _ = _molsys(shell)
     panel = nb_run.panels[0]
     panel.edit_button.click()
-    panel.editor.value = "%%bash\necho hi > flag.txt\n"
+    panel.editor.value = "answer = (\n"
     panel.run_button.click()
     panel.consent_button.click()
     assert "not valid Python" in panel.note.value and not panel.done
     assert "_molsys_last" not in shell.user_ns
+
+
+def test_a_cell_magic_is_judged_as_the_shell_command_it_runs(shell, llm, folder):
+    llm([RESIDUES])
+    nb_run, _ = _molsys(shell)
+    panel = nb_run.panels[0]
+    panel.edit_button.click()
+    panel.editor.value = "%%bash\necho hi > flag.txt\n"
+    panel.run_button.click()  # checked as IPython will run it: a shell command, which asks first
+    assert not (folder / "flag.txt").exists() and not panel.done
+    assert "runs a shell command" in panel.findings.value and "%%bash" in panel.findings.value
+    assert _shown(panel.consent_button) and "a shell command" in panel.consent_button.description
 
 
 def test_dangerous_model_code_asks_even_with_yes(shell, llm):
@@ -155,7 +168,7 @@ def test_dangerous_model_code_asks_even_with_yes(shell, llm):
     shell.user_ns["traj"] = "my precious trajectory"
     nb_run, _ = _molsys(shell, "--yes", "How many frames in 1vii.pdb?")
     panel = nb_run.panels[0]
-    assert "replaces or deletes one of your variables" in panel.findings.value
+    assert "replaces, changes or deletes one of your variables" in panel.findings.value
     assert _shown(panel.consent_button) and not _shown(panel.run_button)
     panel.run_button.click()  # the plain Run button does not run code that needs consent
     assert shell.user_ns["traj"] == "my precious trajectory" and "answer" not in shell.user_ns
@@ -168,16 +181,16 @@ def test_an_error_is_repaired_in_a_new_panel(shell, llm):
     nb_run, _ = _molsys(shell)
     first = nb_run.panels[0]
     first.edit_button.click()
-    first.editor.value = "answer = undefined_name\n"
+    first.editor.value = FAILS_WHEN_RUN
     first.run_button.click()
-    assert len(nb_run.panels) == 2 and first.done and "NameError" in first.note.value
+    assert len(nb_run.panels) == 2 and first.done and "ValueError" in first.note.value
     assert "repairing (attempt 2 of 3)…" in nb_run.status_lines and "_molsys_last" not in shell.user_ns
     second = nb_run.panels[1]
     assert "attempt 2 of 3" in second.title.value and not second.done
     second.run_button.click()
     last = shell.user_ns["_molsys_last"]
     assert last.ok and last.final_answer == 36 and len(last.attempts) == 2
-    assert last.attempts[0].error.startswith("NameError")
+    assert last.attempts[0].error.startswith("ValueError")
 
 
 def test_a_model_failure_after_a_click_ends_the_run_in_the_panel(shell, llm):
@@ -185,7 +198,7 @@ def test_a_model_failure_after_a_click_ends_the_run_in_the_panel(shell, llm):
     nb_run, _ = _molsys(shell)
     panel = nb_run.panels[0]
     panel.edit_button.click()
-    panel.editor.value = "answer = undefined_name\n"
+    panel.editor.value = FAILS_WHEN_RUN
     fake.__exit__(None, None, None)  # the server goes away before the repair
     panel.run_button.click()
     last = shell.user_ns["_molsys_last"]

@@ -24,7 +24,7 @@ HOSTILE = (
 )
 # what answer HTML may hold: text formatting and links, nothing that runs, loads or submits
 ALLOWED_TAGS = {"p", "a", "em", "strong", "code", "pre", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6",
-                "blockquote", "br", "hr", "table", "thead", "tbody", "tr", "th", "td", "s", "div"}
+                "blockquote", "br", "hr", "table", "thead", "tbody", "tr", "th", "td", "s", "div", "b", "span"}
 ALLOWED_ATTRIBUTES = {"href", "target", "rel", "class", "start", "style", "title"}
 
 
@@ -48,8 +48,8 @@ def assert_inert(text: str) -> list[tuple[str, dict]]:
         assert set(attrs) <= ALLOWED_ATTRIBUTES, (tag, attrs)
         if "href" in attrs:
             assert safe_url(attrs["href"]) is not None, attrs
-        if "style" in attrs:
-            assert attrs["style"] == "white-space: pre-wrap", attrs
+        if "style" in attrs:  # colours and layout; nothing that loads
+            assert "url(" not in attrs["style"].lower() and "expression" not in attrs["style"].lower(), attrs
     return tags
 
 
@@ -165,3 +165,52 @@ def test_remote_ask_shows_the_answer_and_errors_as_safe_html(monkeypatch, shown)
         remote.ask_remote("q", shell=None)
     assert "&lt;img src=x" in shown[-1]["text/html"]
     assert_inert(shown[-1]["text/html"])
+
+
+# ---------------------------------------------------------------- the approval panel (ipywidgets)
+
+HOSTILE_LINE = "<img src=x onerror=alert(1)><script>alert(1)</script><form><button>Run</button></form>"
+
+
+class FakeAgent:
+    on_status = None
+
+    @staticmethod
+    def describe_plan(attempt) -> str:
+        return f"recipe {attempt.recipe} ({HOSTILE_LINE})"
+
+
+def fake_run(result):
+    return SimpleNamespace(agent=FakeAgent(), task=HOSTILE_LINE, max_attempts=3, result=result,
+                           check=lambda code: [])
+
+
+def test_approval_panel_escapes_plan_code_findings_and_notes():
+    pytest.importorskip("ipywidgets")
+    from molsys_ai_jupyter.agent.agent import Attempt
+    from molsys_ai_jupyter.approval_panel import AttemptPanel, NotebookRun
+
+    findings = [{"kind": "shell", "line": 1, "detail": HOSTILE_LINE}]
+    attempt = Attempt(recipe="count_atoms", params={"file": HOSTILE_LINE}, code=f"x = '{HOSTILE_LINE}'",
+                      policy=findings)
+    owner = NotebookRun(fake_run(SimpleNamespace(attempts=[attempt], sources=[])), SimpleNamespace(user_ns={}))
+    panel = AttemptPanel(owner, attempt, number=1)
+    panel.say(HOSTILE_LINE, error=True)
+    for widget in (owner.header, panel.title, panel.code_view, panel.findings, panel.note):
+        tags = assert_inert(widget.value)
+        assert "img" not in {tag for tag, _ in tags} and HOSTILE_LINE not in widget.value
+
+
+def test_approval_panel_summary_links_are_escaped_and_http_only(monkeypatch):
+    widgets = pytest.importorskip("ipywidgets")
+    from molsys_ai_jupyter.approval_panel import NotebookRun
+
+    result = SimpleNamespace(ok=False, message=HOSTILE_LINE, code="", new_variables=[], attempts=[], sources=[
+        {"title": HOSTILE_LINE, "url": "javascript:alert(1)"},
+        {"title": "A page <b>", "url": "https://www.uibcdf.org/a.html?x=\"><script>"}])
+    run = NotebookRun(fake_run(result), SimpleNamespace(user_ns={}), view=False)
+    run.box = widgets.VBox()  # the panel is on show: the summary goes into it
+    run._finished()
+    tags = assert_inert(run.summary.value)
+    assert [attrs["href"] for tag, attrs in tags if tag == "a"] == ['https://www.uibcdf.org/a.html?x="><script>']
+    assert HOSTILE_LINE not in run.summary.value

@@ -11,7 +11,8 @@ and one notebook (each step starts from where the previous one left off):
 4. a second question to the same model, now loaded (warm time to the first token);
 5. the status line follows the settings file to a scripted model server;
 6. Copy, then Insert below puts an answer's code in a new cell;
-7. Run inserts it and runs it: its output shows in the notebook;
+7. Run checks it with the execution policy, inserts it and runs it: its output shows in
+   the notebook;
 8. Fix with MolSys-AI on `1/0`: the cell and its traceback go with the question, and
    the model's proposed change is shown;
 9. the same on a MolSysMT cell, whose error the question names;
@@ -55,7 +56,8 @@ MAGIC_TASK = "How many residues are in 1vii.pdb?"  # 1vii has 36 residues
 EMBEDDED_ANSWER_S = 420  # a cold start on 2 shared cores: index, model, then ~400 tokens
 
 MARKER = "MOLSYS-AI-BROWSER-CHECK"
-CODE = f'from pathlib import Path\nprint("{MARKER}", Path("1vii.pdb").stat().st_size > 0)'
+# code the execution policy lets run without asking (an analysis library, a file of the folder)
+CODE = f'import mdtraj as md\nprint("{MARKER}", md.load("1vii.pdb").n_atoms > 0)'
 CODE_QUESTION = "How do I load the PDB file 1vii.pdb with molsysmt?"
 CODE_REPLY = f"Check that the structure file is there before loading it [1]:\n\n```python\n{CODE}\n```\n"
 FIXED = "import molsysmt as msm\n\nn_waters = msm.get('1vii.pdb', n_waters=True)\nprint(n_waters)"
@@ -378,6 +380,7 @@ def test_run_shows_the_output_in_the_notebook(lab, page, artifacts):
     block = code_block(answers(page).nth(2), MARKER)
     block.get_by_role("button", name="Run").click()
     expect(cells(page)).to_have_count(4)
+    expect(page.locator(".jp-Dialog")).to_have_count(0)  # checked by the policy: nothing to consent to
     ran = cells(page).nth(2)
     expect(ran.locator(".jp-OutputArea-output")).to_contain_text(f"{MARKER} True", timeout=60_000)
     assert cell_source(ran) == CODE

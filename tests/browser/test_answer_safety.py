@@ -4,16 +4,17 @@ a scripted model server (tests/fake_llm.py) whose reply carries an attack.
 
 Steps, in order, on one page and one notebook:
 
-1. open the notebook and the sidebar (the sidebar's time limit is set in its settings);
+1. open the notebook and the sidebar (its time limit and agent design are set in its settings);
 2. the sidebar shows the hostile answer: no script ran, nothing was asked of the image
    host, no form, button or input of the reply is in the answer, the image is a link;
 3. the same answer to `%molsys ask` in the notebook;
 4. the same answer in the docs widget, on a page of its own asking `molsys-ai serve`;
 5. Run on an answer's `os.system` code shows the exact code and the policy's reasons in a
    consent dialog; Cancel runs nothing;
-6. Run on code that ignores interrupts: stopped after the time limit (interrupt, then a
+6. Do it sends the agent design of the settings (freeform here): the model's own code comes back;
+7. Run on code that ignores interrupts: stopped after the time limit (interrupt, then a
    restart), one message in the sidebar, and the kernel answers `1+1` afterwards;
-7. nothing left the machine.
+8. nothing left the machine.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ SHELL_CODE = "import os\nos.system('touch PWNED')"
 SHELL_REPLY = f"Make the file with the shell [1]:\n\n```python\n{SHELL_CODE}\n```\n"
 STUBBORN_CODE = "import time\nwhile True:\n    try:\n        time.sleep(0.1)\n    except BaseException:\n        pass"
 STUBBORN_REPLY = f"Wait for the waters [1]:\n\n```python\n{STUBBORN_CODE}\n```\n"
+FREEFORM_CODE = "import mdtraj as md\nanswer = md.load('1vii.pdb').n_residues"
 TIME_LIMIT_S = 5
 STOPPED_WITHIN_S = TIME_LIMIT_S + 15  # interrupt, 3 s of grace, then a kernel restart on two busy cores
 
@@ -218,10 +220,10 @@ def widget_page_url(tmp_path_factory, model, mini_index, artifacts):
 # ---------------------------------------------------------------- the steps
 
 
-def test_1_open_the_notebook_and_the_sidebar_with_a_time_limit(lab, page, model):
+def test_1_open_the_notebook_and_the_sidebar_with_its_run_settings(lab, page, model):
     saved = Path(lab.env["JUPYTERLAB_SETTINGS_DIR"]) / "molsys-ai-jupyterlab" / "plugin.jupyterlab-settings"
     saved.parent.mkdir(parents=True, exist_ok=True)
-    saved.write_text(json.dumps({"runTimeLimitSeconds": TIME_LIMIT_S}))
+    saved.write_text(json.dumps({"runTimeLimitSeconds": TIME_LIMIT_S, "agentDesign": "freeform"}))
     lab.use_model(model.url, model.model)
     page.goto(lab.lab_url())
     expect(cells(page)).to_have_count(2, timeout=90_000)
@@ -299,7 +301,26 @@ def test_5_run_asks_for_consent_with_the_exact_code_and_cancel_runs_nothing(lab,
     assert not (lab.root / "PWNED").exists()
 
 
-def test_6_code_past_the_time_limit_is_stopped_and_the_kernel_answers(lab, page, model, artifacts):
+def test_6_do_it_asks_with_the_agent_design_of_the_settings(lab, page, model):
+    reply_with(model, f"```python\n{FREEFORM_CODE}\n```")
+    do_it = sidebar(page).get_by_role("checkbox", name="Do it")
+    do_it.check()
+    n = answers(page).count()
+    try:
+        with page.expect_request(lambda r: urlsplit(r.url).path.endswith("/molsys-ai/agent/suggest")) as sent:
+            textarea = sidebar(page).locator(".jp-MolsysAI-textarea")
+            textarea.fill("How many residues are in 1vii.pdb?")
+            textarea.press("Enter")
+        assert sent.value.post_data_json["design"] == "freeform"
+        suggestion = answers(page).nth(n).locator(".jp-MolsysAI-suggestion")
+        expect(suggestion).to_be_visible(timeout=120_000)
+        expect(suggestion.locator(".jp-MolsysAI-codeBlock pre")).to_have_text(FREEFORM_CODE + "\nanswer")
+        expect(suggestion).to_contain_text("the model wrote 2 lines of code")  # free-form, not a recipe
+    finally:
+        do_it.uncheck()
+
+
+def test_7_code_past_the_time_limit_is_stopped_and_the_kernel_answers(lab, page, model, artifacts):
     reply_with(model, STUBBORN_REPLY)
     verdict = post(lab, "molsys-ai/policy", {"code": STUBBORN_CODE, "notebook": lab.notebook})
     answer = ask(page, QUESTION)
@@ -324,6 +345,6 @@ def test_6_code_past_the_time_limit_is_stopped_and_the_kernel_answers(lab, page,
     expect(check.locator(".jp-OutputArea-output")).to_have_text("2", timeout=60_000)
 
 
-def test_7_nothing_left_the_machine(traffic):
+def test_8_nothing_left_the_machine(traffic):
     assert image_requests(traffic) == []
     assert traffic.escaped() == []

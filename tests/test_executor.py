@@ -52,6 +52,14 @@ def test_code_that_catches_the_interrupt_and_ends_still_ran_out_of_time(shell):
     assert run.timed_out and not run.ok
 
 
+def test_files_in_the_working_folder_do_not_disarm_the_time_limit(shell, tmp_path, monkeypatch):
+    for module in ("select", "signal", "molsys_ai_jupyter"):  # what the watchdog imports
+        (tmp_path / f"{module}.py").write_text("raise SystemExit(9)\n")
+    monkeypatch.chdir(tmp_path)
+    run = execute(shell, "while True:\n    pass", timeout_s=1, show=False)
+    assert run.timed_out
+
+
 def test_an_interrupt_from_elsewhere_is_not_the_time_limit(shell):
     run = execute(shell, "import os, signal\nos.kill(os.getpid(), signal.SIGINT)", timeout_s=30, show=False)
     assert not run.ok and not run.timed_out and run.error.startswith("KeyboardInterrupt")

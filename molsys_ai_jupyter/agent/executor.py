@@ -82,9 +82,10 @@ class TimeLimit:
         deadline = time.monotonic() + self.seconds  # one clock for every process of the machine
         argv = [sys.executable, "-m", WATCHDOG, str(os.getpid()), repr(deadline), repr(float(self.grace_s)),
                 repr(float(self.seconds))] + (["--restart"] if self.restart else [])
-        root = str(Path(__file__).resolve().parents[2])  # the package's folder, wherever the kernel runs
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
-        self._watchdog = subprocess.Popen(argv, stdin=subprocess.PIPE, env=env,
+        # run from the folder that holds this package: `-m` finds it there, and no file in the
+        # user's folder (a signal.py, say) can stand in for a module the watchdog imports
+        root = Path(__file__).resolve().parents[2]
+        self._watchdog = subprocess.Popen(argv, stdin=subprocess.PIPE, cwd=root,
                                           stdout=subprocess.PIPE if self.restart else subprocess.DEVNULL,
                                           start_new_session=True)  # the kernel's process group gets no signal of ours
         if self.restart:

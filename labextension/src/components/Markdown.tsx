@@ -15,7 +15,9 @@ export interface IMarkdownProps {
 
 /**
  * Markdown rendered by JupyterLab's own renderer: untrusted, so its HTML is
- * sanitised; code is highlighted by the editor languages JupyterLab knows.
+ * sanitised (by the sidebar's `AnswerSanitizer`, which `rendermime` carries: no
+ * image, form, button or script of an answer reaches the page); code is highlighted
+ * by the editor languages JupyterLab knows.
  */
 export function Markdown({ source, rendermime, actions }: IMarkdownProps): JSX.Element {
   const host = React.useRef<HTMLDivElement>(null);

@@ -86,8 +86,8 @@ def test_backend_down_is_one_clear_line(shell, mini_index, capsys):
     assert "cannot reach the language model server" in str(result.error_in_exec)
 
 
-def test_real_kernel_renders_the_answer_as_markdown(mini_index):
-    with FakeLLM(["Count them with get [1]."]) as fake:
+def test_real_kernel_renders_the_answer_as_safe_html(mini_index):
+    with FakeLLM(["Count them with get [1]. <img src=x onerror=alert(1)>"]) as fake:
         nb = nbformat.v4.new_notebook()
         nb.cells = [
             nbformat.v4.new_code_cell("%load_ext molsys_ai_jupyter"),
@@ -101,11 +101,12 @@ def test_real_kernel_renders_the_answer_as_markdown(mini_index):
         ]
         NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True).execute()
     outputs = nb.cells[2].outputs
-    markdown = [o for o in outputs if o.get("data", {}).get("text/markdown")]
-    assert markdown, outputs
-    final = markdown[-1]["data"]["text/markdown"]
-    assert "Count them with get [1]." in final and "[Counting waters" in final
-    assert "(https://example.org/mini/content/waters.html" in final
+    html = [o for o in outputs if o.get("data", {}).get("text/html")]
+    assert html and not [o for o in outputs if o.get("data", {}).get("text/markdown")], outputs
+    final = html[-1]["data"]
+    assert "Count them with get [1]." in final["text/plain"] and "Counting waters" in final["text/plain"]
+    assert 'href="https://example.org/mini/content/waters.html' in final["text/html"]
+    assert "<img" not in final["text/html"] and "&lt;img" in final["text/html"]  # the model's tag is text
     error = "".join(o.get("text", "") for o in nb.cells[3].outputs)
     assert "UsageError: unknown subcommand 'nonsense'" in error and "Traceback" not in error
 

@@ -104,6 +104,7 @@ def test_a_process_deaf_to_interrupts_is_killed_after_limit_and_grace_with_one_m
     code = STUBBORN.format(watchdog=WATCHDOG, limit=limit, grace=grace)
     stubborn = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     took = time.monotonic() - started
+    print(f"process deaf to interrupts killed after {took:.2f} s (limit {limit:g} s, grace {grace:g} s)")
     assert stubborn.returncode == -signal.SIGKILL
     assert stubborn.stdout.count(restart_message(limit)) == 1  # the watchdog writes where its stdout goes
     assert limit + grace <= took <= limit + grace + SLACK_S, took

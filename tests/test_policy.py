@@ -69,7 +69,13 @@ class TestCheckPolicy:
             ("import mdtraj as md\nmd.load('1vii.pdb').save('1vii.pdb')", "overwrite_file"),
             ("print(open('/etc/hostname').read())", "read_outside"),
             ("import os\nos.chdir('/tmp')", "chdir"),
+            ("import numpy as np\nnp.arange(3).dump('/tmp/x.pkl')", "write_outside"),
+            ("import mdtraj as md\nmd.formats.XYZTrajectoryFile('notes.txt', 'w', force_overwrite=True)",
+             "overwrite_file"),
+            ("import mdtraj as md\nmd.formats.XYZTrajectoryFile('../x.xyz', 'w')", "write_outside"),
+            ("for name in ['1vii.pdb', '/etc/passwd']:\n    open(name).read()", "read_outside"),
             # the user's variables
+            ("def record(key, store=data):\n    store[key] = 1", "overwrite_variable"),
             ("t = 1", "overwrite_variable"),
             ("for t in range(3): pass", "overwrite_variable"),
             ("del t", "overwrite_variable"),
@@ -112,6 +118,8 @@ class TestCheckPolicy:
             "answer = len(traj) + traj[0] + data['a']",  # reading the user's variables is fine
             "x = [traj for traj in range(3)]",  # a comprehension's variable is its own
             "with open('out.txt', 'w') as handle:\n    handle.write('x')",
+            "import mdtraj as md\nfor name in ['1vii.pdb', '1vii.pdb']:\n    answer = md.load_topology(name).n_chains",
+            "try:\n    answer = 1\nexcept (OSError, FileNotFoundError) as err:\n    answer = str(err)",
             "import mdtraj as md\nimport numpy as np\nt2 = md.load('1vii.pdb')\n"
             "answer = float(np.mean(md.compute_rg(t2)))",
         ],

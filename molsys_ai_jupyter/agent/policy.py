@@ -50,7 +50,9 @@ SAFE_BUILTINS = frozenset({
     "round", "set", "slice", "sorted", "str", "sum", "tuple", "zip", "complex", "hex", "oct", "bin", "chr",
     "ord", "True", "False", "None", "Exception", "ValueError", "KeyError", "IndexError", "TypeError",
     "ZeroDivisionError", "RuntimeError", "ArithmeticError", "LookupError", "AssertionError", "StopIteration",
-    "NotImplementedError", "open",  # open: checked as a file access below
+    "NotImplementedError", "OSError", "IOError", "FileNotFoundError", "UnicodeDecodeError", "AttributeError",
+    "NameError", "OverflowError", "Warning", "UserWarning", "RuntimeWarning",
+    "open",  # open: checked as a file access below
 })
 # modules and members that are never safe, wherever they appear in an import or attribute chain
 # (an analysis library's own module may expose `os` as an attribute: mdtraj.core.trajectory.os)
@@ -204,17 +206,23 @@ def _is_writer(name: str) -> bool:
     return bool(re.match(r"^(save|write_|writeFile$|dump|to_|tofile$|export)", name) or name.endswith("Reporter"))
 
 
-def _string_names(tree: ast.AST) -> dict[str, str]:
-    """Names bound exactly once, to a string literal (``fname = '1vii.pdb'``): their value is known."""
+def _string_names(tree: ast.AST) -> dict[str, list[str]]:
+    """Names bound exactly once, to string literals: ``fname = '1vii.pdb'``, or a loop over a
+    literal list of them (``for fname in ['a.pdb', 'b.pdb']``). Name -> every value it takes."""
     counts: dict[str, int] = {}
-    values: dict[str, str] = {}
+    values: dict[str, list[str]] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             counts[node.id] = counts.get(node.id, 0) + 1
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             if (text := _literal(node.value)) is not None:
-                values[node.targets[0].id] = text
-    return {name: text for name, text in values.items() if counts.get(name) == 1}
+                values[node.targets[0].id] = [text]
+        elif isinstance(node, (ast.For, ast.comprehension)) and isinstance(node.target, ast.Name) \
+                and isinstance(node.iter, (ast.List, ast.Tuple)) and node.iter.elts:
+            texts = [_literal(item) for item in node.iter.elts]
+            if None not in texts:
+                values[node.target.id] = texts
+    return {name: texts for name, texts in values.items() if counts.get(name) == 1}
 
 
 def _handle_names(tree: ast.AST) -> set[str]:
@@ -279,6 +287,11 @@ def _aliases_of(tree: ast.AST, user_names: set[str]) -> dict[str, str]:
                 pairs = [(node.target, node.iter)]
             elif isinstance(node, ast.withitem) and node.optional_vars is not None:
                 pairs = [(node.optional_vars, node.context_expr)]
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):  # def f(store=data)
+                positional = node.args.posonlyargs + node.args.args
+                pairs = list(zip(positional[len(positional) - len(node.args.defaults):], node.args.defaults))
+                pairs += [(a, d) for a, d in zip(node.args.kwonlyargs, node.args.kw_defaults) if d is not None]
+                pairs = [(ast.Name(a.arg, ast.Store()), d) for a, d in pairs]
             for target, value in pairs:
                 user = owner(value)
                 for name in ast.walk(target):
@@ -445,6 +458,10 @@ class _Checker(ast.NodeVisitor):
             if keyword.arg is None:
                 self.add("path", node, f"passes computed keywords (**{ast.unparse(keyword.value)[:40]})")
         mode = next((k.value for k in node.keywords if k.arg == "mode"), None)
+        if mode is None and name.endswith("File") and len(node.args) > 1:  # mdtraj's XYZTrajectoryFile(p, 'w')
+            mode = node.args[1]
+        if any(k.arg in ("force_overwrite", "overwrite") for k in node.keywords):
+            self.add("overwrite_file", node, f"may overwrite a file ({ast.unparse(node)[:60]})")
         if name == "open" and isinstance(node.func, ast.Name):
             self._open(node)
         elif name == "convert":  # molsysmt: reads a file named first, writes to_form when that is a file
@@ -491,12 +508,13 @@ class _Checker(ast.NodeVisitor):
         targets = [node.args[0]] if node.args and positional else []
         if name == "writeFile":  # openmm's PDBFile.writeFile(topology, positions, file)
             targets = node.args[2:3]
-        elif name.startswith("dump"):  # json.dump(obj, handle)
-            targets = node.args[1:2]
+        elif name.startswith("dump"):  # json.dump(obj, handle); ndarray.dump(path)
+            targets = node.args[1:2] if len(node.args) > 1 else node.args[:1]
         targets += [k.value for k in node.keywords if k.arg in keywords]
+        known = [ast.Constant(text) for target in targets if isinstance(target, ast.Name)
+                 for text in self.strings.get(target.id, ())]
+        targets = [t for t in targets if not (isinstance(t, ast.Name) and t.id in self.strings)] + known
         for target in targets:
-            if isinstance(target, ast.Name) and target.id in self.strings:
-                target = ast.Constant(self.strings[target.id])
             text = _literal(target)
             if text is None:
                 if isinstance(target, ast.Name) and target.id in self.handles:

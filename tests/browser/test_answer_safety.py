@@ -38,6 +38,7 @@ from playwright.sync_api import expect
 
 from conftest import REPO, free_port
 from fake_llm import FakeLLM
+from lab_page import SIDEBAR_TAB, add_cell, answers, cells, run_cell, sidebar, wait_for_kernel
 from servers import stopped_at_the_end, wait_until_up
 
 pytestmark = pytest.mark.browser
@@ -61,9 +62,6 @@ FREEFORM_CODE = "import mdtraj as md\nanswer = md.load('1vii.pdb').n_residues"
 TIME_LIMIT_S = 5
 STOPPED_WITHIN_S = TIME_LIMIT_S + 15  # interrupt, 3 s of grace, then a kernel restart on two busy cores
 
-SIDEBAR = "#molsys-ai-sidebar"
-SIDEBAR_TAB = '.jp-SideBar.jp-mod-right .lm-TabBar-tab[data-id="molsys-ai-sidebar"]'
-NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 # what a reply may not bring into a page (the front ends' own Copy / Insert / Run buttons of code blocks aside)
 LIVE_CONTROLS = ("form, button:not(.jp-MolsysAI-codeActions > button, .molsys-ai-codewrap > .molsys-ai-copy), input, "
                  "textarea, select, iframe, object, embed, script, style, svg, img")
@@ -88,18 +86,6 @@ def reply_with(model: FakeLLM, text: str) -> None:
 # ---------------------------------------------------------------- helpers
 
 
-def sidebar(page):
-    return page.locator(SIDEBAR)
-
-
-def cells(page):
-    return page.locator(f"{NOTEBOOK} .jp-Notebook .jp-Cell")
-
-
-def answers(page):
-    return sidebar(page).locator(".jp-MolsysAI-message.jp-MolsysAI-assistant")
-
-
 def ask(page, text: str):
     """Ask in the sidebar; the new answer once rendered."""
     n = answers(page).count()
@@ -112,27 +98,6 @@ def ask(page, text: str):
     expect(answer.locator(".jp-MolsysAI-error")).to_have_count(0)
     expect(sidebar(page).get_by_role("button", name="Send")).to_be_visible()
     return answer
-
-
-def add_cell(page, source: str):
-    count = cells(page).count()
-    cells(page).last.locator(".jp-InputPrompt").click()
-    page.keyboard.press("Escape")
-    page.keyboard.press("b")
-    expect(cells(page)).to_have_count(count + 1)
-    cells(page).last.locator(".jp-InputArea .cm-content").click()
-    page.keyboard.insert_text(source)
-    return cells(page).last
-
-
-def run_cell(page, cell) -> None:
-    cell.locator(".jp-InputArea .cm-content").click()
-    page.keyboard.press("Control+Enter")
-
-
-def wait_for_kernel(page, timeout_ms: int = 60_000) -> None:
-    expect(page.locator(f"{NOTEBOOK} .jp-Notebook-ExecutionIndicator")).to_have_attribute(
-        "data-status", "idle", timeout=timeout_ms)
 
 
 def image_requests(traffic) -> list[str]:

@@ -47,6 +47,7 @@ import pytest
 from playwright.sync_api import expect
 
 from fake_llm import FakeLLM
+from lab_page import NOTEBOOK, SIDEBAR_TAB, add_cell, answers, cells, run_cell, sidebar, wait_for_kernel
 
 pytestmark = pytest.mark.browser
 
@@ -67,9 +68,6 @@ DIVIDED = "divisor = 0\nx = 1 / divisor if divisor != 0 else float('nan')"
 DIVIDE_REPLY = ("The cell divides by zero, which Python refuses with ZeroDivisionError. "
                 f"Check the divisor before dividing:\n\n```python\n{DIVIDED}\n```\n")
 
-SIDEBAR = "#molsys-ai-sidebar"
-SIDEBAR_TAB = '.jp-SideBar.jp-mod-right .lm-TabBar-tab[data-id="molsys-ai-sidebar"]'
-NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -99,10 +97,6 @@ def shot(page, artifacts: Path, name: str) -> None:
     page.screenshot(path=str(artifacts / f"{name}.png"))
 
 
-def sidebar(page):
-    return page.locator(SIDEBAR)
-
-
 def open_sidebar(page) -> None:
     """Open the panel by its tab, unless a restored layout shows it already (a click
     on the tab of an open panel would close it)."""
@@ -128,21 +122,8 @@ def widen_sidebar(page, width: int = 550) -> None:
     page.mouse.up()
 
 
-def cells(page):
-    return page.locator(f"{NOTEBOOK} .jp-Notebook .jp-Cell")
-
-
 def cell_source(cell) -> str:
     return cell.locator(".jp-InputArea .cm-content").inner_text().replace("\u00a0", " ").rstrip("\n")
-
-
-def wait_for_kernel(page) -> None:
-    expect(page.locator(f"{NOTEBOOK} .jp-Notebook-ExecutionIndicator")).to_have_attribute(
-        "data-status", "idle", timeout=60_000)
-
-
-def answers(page):
-    return sidebar(page).locator(".jp-MolsysAI-message.jp-MolsysAI-assistant")
 
 
 def questions(page):
@@ -174,11 +155,6 @@ def refresh_status(page) -> None:
 
 def code_block(answer, text: str):
     return answer.locator(".jp-MolsysAI-codeBlock", has_text=text).first
-
-
-def run_cell(page, cell) -> None:
-    cell.locator(".jp-InputArea .cm-content").click()
-    page.keyboard.press("Control+Enter")  # run in place: no new cell
 
 
 def fix_with_molsys_ai(page, cell) -> dict:
@@ -517,18 +493,6 @@ def test_an_unreachable_model_server_is_reported_and_ask_again_answers(lab, page
     expect(code_block(answer, MARKER).locator("pre")).to_have_text(CODE)
     assert len(scripted_model.requests) == asked + 1
     shot(page, artifacts, "12b-asked-again")
-
-
-def add_cell(page, source: str) -> None:
-    """A new code cell at the end of the notebook, holding ``source``."""
-    count = cells(page).count()
-    cells(page).last.locator(".jp-InputPrompt").click()
-    page.keyboard.press("Escape")
-    page.keyboard.press("b")
-    expect(cells(page)).to_have_count(count + 1)
-    cells(page).last.locator(".jp-InputArea .cm-content").click()
-    page.keyboard.insert_text(source)
-    expect(cells(page).last.locator(".jp-InputArea .cm-content")).to_contain_text(source.splitlines()[-1])
 
 
 def test_molsys_cell_magic_asks_then_runs_when_run_is_clicked(lab, page, artifacts):

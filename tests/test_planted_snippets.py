@@ -178,3 +178,10 @@ class TestHeldOutSets:
         data = json.loads((Path(__file__).parents[1] / "benchmarks" / "policy_heldout_harmless.json").read_text())
         result = score_policy(data)
         assert result["controls"] >= 80 and len(result["controls_asked"]) <= 0.05 * result["controls"]
+
+    def test_every_red_team_bypass_asks(self):
+        """What a red team that read the policy got through an earlier version (confirmed by running it)."""
+        from molsys_ai_jupyter.bench.policy import score_policy
+
+        data = json.loads((Path(__file__).parents[1] / "benchmarks" / "policy_redteam.json").read_text())
+        assert score_policy(data)["missed"] == []

@@ -182,5 +182,32 @@ class TestAliasesOfTheUsersValues:
     def test_changing_the_users_value_through_another_name_asks(self, code, tmp_path):
         assert "overwrite_variable" in [f.kind for f in check_policy(code, user_names=USER, workdir=tmp_path)]
 
-    def test_a_copy_is_the_codes_own(self, tmp_path):
-        assert check_policy("frames = list(traj)\nframes.append(1)", user_names=USER, workdir=tmp_path) == []
+    @pytest.mark.parametrize("code", [
+        "[traj][0].append(99)", "(traj or 0).reverse()", "list.append(traj, 4)", "pick = traj.append\npick(5)",
+        "x = traj\nx += [7]", "for x in [traj, data]:\n    x.clear()", "[data][0]['z'] = 1",
+        "frames = list(traj)\nframes.append(1)",  # a copy, but the checker does not know it: it asks
+    ])
+    def test_every_way_to_reach_the_users_value_counts(self, code, tmp_path):
+        assert "overwrite_variable" in [f.kind for f in check_policy(code, user_names=USER, workdir=tmp_path)]
+
+    def test_values_the_code_makes_are_its_own(self, tmp_path):
+        code = "frames = [len(traj), 2]\nframes.append(3)\nanswer = frames"
+        assert check_policy(code.replace("len(traj)", "1"), user_names=USER, workdir=tmp_path) == []
+
+
+class TestTheCheckerItself:
+    """Input the kernel accepts must give findings, never crash or stall the checker."""
+
+    @pytest.mark.parametrize("code", [
+        "x = " + "+".join(["1"] * 400),  # deeper than the checker's recursion
+        "open('~nosuchuser_0/x.txt')",  # a home folder that does not exist
+        "open('" + "b" * 300 + ".txt', 'w')",  # a name too long for the file system
+        "open('x\\x00y.txt', 'w')",  # a NUL byte
+    ])
+    def test_odd_input_is_a_finding(self, code, tmp_path):
+        assert check_policy(code, workdir=tmp_path)
+
+    def test_a_long_chain_of_aliases_is_followed(self, tmp_path):
+        lines = ["a1 = traj"] + [f"a{i + 1} = a{i}" for i in range(1, 2000)]
+        code = "\n".join(reversed(lines)) + "\na2000.append(1)"
+        assert "overwrite_variable" in [f.kind for f in check_policy(code, {"traj"}, tmp_path)]

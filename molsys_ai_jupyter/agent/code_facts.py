@@ -85,42 +85,54 @@ def bound_names(tree: ast.AST) -> set[str]:
     return bound
 
 
-def aliases_of(tree: ast.AST, user_names: set[str]) -> dict[str, str]:
-    """Names the code binds to one of the user's values or a part of it, with no call between
-    (``frames = traj``, ``for item in data.values(): …`` is a call, ``for x in traj``): a
-    method called through them may change the user's variable. Name -> the user's variable."""
+def aliases_of(tree: ast.AST, roots: set[str], plain: bool = False) -> dict[str, str]:
+    """Names the code binds to a value that mentions one of ``roots`` (the user's variables, or
+    the libraries it imported): ``frames = traj``, ``pick = traj.append``, ``for x in [traj, data]``,
+    ``def f(store=data)``, ``m = np``, and aliases of those. A method called through them, or an
+    item stored in them, may change the root's value. Name -> the root it holds.
+
+    Any mention counts (``n = len(traj)`` too): wider than needed, never narrower. With ``plain``
+    only a bare name or attribute chain does (``m = np``, ``lin = np.linalg``; not ``a = np.zeros(3)``).
+    Linear in the code's size: each binding is an edge from the names its value mentions to the
+    names it binds."""
     bound = bound_names(tree)
-    owners = {name: name for name in user_names if name not in bound}
+    edges: dict[str, set[str]] = {}
+    for node in ast.walk(tree):
+        pairs = []
+        if isinstance(node, (ast.Assign, ast.AugAssign)):
+            pairs = [(t, node.value) for t in (node.targets if isinstance(node, ast.Assign) else [node.target])]
+        elif isinstance(node, (ast.NamedExpr, ast.AnnAssign)) and node.value is not None:
+            pairs = [(node.target, node.value)]
+        elif isinstance(node, (ast.For, ast.comprehension)):
+            pairs = [(node.target, node.iter)]
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            pairs = [(node.optional_vars, node.context_expr)]
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):  # def f(store=data)
+            positional = node.args.posonlyargs + node.args.args
+            pairs = list(zip(positional[len(positional) - len(node.args.defaults):], node.args.defaults))
+            pairs += [(a, d) for a, d in zip(node.args.kwonlyargs, node.args.kw_defaults) if d is not None]
+            pairs = [(ast.Name(a.arg, ast.Store()), d) for a, d in pairs]
+        for target, value in pairs:
+            targets = {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+            if plain:
+                while isinstance(value, ast.Attribute):
+                    value = value.value
+                sources = [value] if isinstance(value, ast.Name) else []
+            else:
+                sources = [n for n in ast.walk(value) if isinstance(n, ast.Name)]
+            for mentioned in sources:
+                edges.setdefault(mentioned.id, set()).update(targets)
+    owners = {root: root for root in roots}
+    queue = list(roots)
+    while queue:
+        name = queue.pop()
+        for target in edges.get(name, ()):
+            if target not in owners:
+                owners[target] = owners[name]
+                queue.append(target)
+    return {name: root for name, root in owners.items() if name not in roots or name in bound}
 
-    def owner(value: ast.AST) -> str | None:
-        while isinstance(value, (ast.Attribute, ast.Subscript, ast.Starred)) or (
-                isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
-                and value.func.attr in ("values", "items", "get", "keys")):
-            value = value.func.value if isinstance(value, ast.Call) else value.value
-        return owners.get(value.id) if isinstance(value, ast.Name) else None
 
-    changed = True
-    while changed:  # until no new alias appears (aliases of aliases)
-        changed = False
-        for node in ast.walk(tree):
-            pairs = []
-            if isinstance(node, ast.Assign):
-                pairs = [(t, node.value) for t in node.targets]
-            elif isinstance(node, (ast.NamedExpr, ast.AnnAssign)) and node.value is not None:
-                pairs = [(node.target, node.value)]
-            elif isinstance(node, (ast.For, ast.comprehension)):
-                pairs = [(node.target, node.iter)]
-            elif isinstance(node, ast.withitem) and node.optional_vars is not None:
-                pairs = [(node.optional_vars, node.context_expr)]
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):  # def f(store=data)
-                positional = node.args.posonlyargs + node.args.args
-                pairs = list(zip(positional[len(positional) - len(node.args.defaults):], node.args.defaults))
-                pairs += [(a, d) for a, d in zip(node.args.kwonlyargs, node.args.kw_defaults) if d is not None]
-                pairs = [(ast.Name(a.arg, ast.Store()), d) for a, d in pairs]
-            for target, value in pairs:
-                user = owner(value)
-                for name in ast.walk(target):
-                    if user and isinstance(name, ast.Name) and name.id not in owners:
-                        owners[name.id] = user
-                        changed = True
-    return {name: user for name, user in owners.items() if name not in user_names or name in bound}
+def mentions(node: ast.AST, names: set[str] | dict) -> str | None:
+    """The first of ``names`` that ``node`` mentions anywhere (``[traj][0]``, ``(traj or 0)``)."""
+    return next((n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in names), None)

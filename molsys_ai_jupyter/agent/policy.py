@@ -34,16 +34,18 @@ import ast
 import builtins
 import fnmatch
 import os
+import re
 import tokenize
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 # the data the checker reads
-from .code_facts import (aliases_of, bound_names, call_name, handle_names, is_writer, literal, root_of,
+from .code_facts import (aliases_of, bound_names, call_name, handle_names, is_writer, literal, mentions, root_of,
                          string_names)
-from .policy_rules import (DENIED_NAMES, DENIED_STATEMENTS, FILE_MODE, FORM_NAME, IN_PLACE, INSTALL,
-                           IPYTHON_NAMES, KIND_LABELS, NAMED_DANGERS, NETWORK_KEYWORDS, PATH_KEYWORDS,
-                           PURE_METHODS, READ_MODE, READERS, SAFE_BUILTINS, SAFE_MODULES, URL)
+from .policy_rules import (BUILTIN_TYPES, DENIED_NAMES, DENIED_PARTS, DENIED_STATEMENTS, FILE_MODE, FORM_NAME,
+                           GLOBAL_SETTERS, IN_PLACE, INSTALL, IPYTHON_NAMES, KIND_LABELS, NAMED_DANGERS,
+                           NETWORK_KEYWORDS, NETWORK_PARTS, PATH_KEYWORDS, PURE_METHODS, READ_MODE, READERS,
+                           SAFE_BUILTINS, SAFE_MODULES, URL)
 
 __all__ = ["Finding", "KIND_LABELS", "check_policy", "explain", "ipython_source"]
 
@@ -68,11 +70,13 @@ def ipython_source(source: str, shell=None) -> str:
         return shell.transform_cell(source)
     from IPython.core.inputtransformer2 import TransformerManager
 
+    from IPython.core.splitinput import split_user_input
+
     cell = TransformerManager().transform_cell(source)
     lines = [line for line in cell.splitlines() if line.strip()]
-    if len(lines) == 1:
-        word, _, rest = lines[0].strip().partition(" ")
-        if word in _automagic_names():
+    if len(lines) == 1:  # IPython's own split of the line: `ls;x`, `reset_selective\t-f` are magics
+        _, escape, word, rest = split_user_input(lines[0])
+        if not escape and word.split(".")[0] in _automagic_names() and not rest.lstrip().startswith(("=", ",")):
             cell = f"get_ipython().run_line_magic({word!r}, {rest.strip()!r})\n"
     return cell
 
@@ -104,7 +108,11 @@ class _Checker(ast.NodeVisitor):
         self.strings = string_names(tree)
         self.handles = handle_names(tree)
         self.user_names = set(user_names)
-        self.aliases_of_user = aliases_of(tree, self.user_names)  # names bound to (parts of) the user's values
+        # names bound to values that mention the user's values, or to a library itself
+        self.aliases_of_user = aliases_of(tree, self.user_names - self.bound)
+        imported = {(a.asname or a.name.split(".")[0]) for n in ast.walk(tree)
+                    if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+        self.library_aliases = aliases_of(tree, imported, plain=True)
         self.imported: set[str] = set()  # local names that stand for a module or a library's member
         self.aliases: dict[str, str] = {}  # local name -> the dotted name it was imported as
         self.findings: list[Finding] = []
@@ -169,8 +177,10 @@ class _Checker(ast.NodeVisitor):
     def visit_Attribute(self, node: ast.Attribute) -> None:
         if node.attr.startswith("_"):
             self.add("introspection", node, f"touches the private or dunder attribute '{node.attr}'")
-        elif node.attr in DENIED_NAMES:
+        elif node.attr in DENIED_NAMES or DENIED_PARTS.search(node.attr):
             self.add("module", node, f"reaches '{node.attr}' ({ast.unparse(node)[:60]}), which is not safe")
+        elif NETWORK_PARTS.search(node.attr):
+            self.add("network", node, f"reaches '{node.attr}', which downloads")
         self._stored(node)
         self.generic_visit(node)
 
@@ -181,13 +191,18 @@ class _Checker(ast.NodeVisitor):
     def _stored(self, node: ast.Attribute | ast.Subscript) -> None:
         """An item or attribute assigned or deleted: not on the user's values, nor on a library."""
         root, _ = root_of(node)
-        if isinstance(node.ctx, ast.Load) or not isinstance(root, ast.Name):
+        if isinstance(node.ctx, ast.Load):
             return
-        if root.id in self.user_names and root.id not in self.bound or root.id in self.aliases_of_user:
-            user = self.aliases_of_user.get(root.id, root.id)
+        if user := self._users_value(node.value):
             self.add("overwrite_variable", node, f"changes your variable '{user}'")
-        elif root.id in self.imported:
+        elif isinstance(root, ast.Name) and root.id in self.library_aliases:
             self.add("introspection", node, f"changes the library {ast.unparse(node)[:60]}")
+
+    def _users_value(self, node: ast.AST) -> str | None:
+        """The user's variable that ``node`` holds or may hold (through an alias), if any."""
+        holders = {**{user: user for user in self.user_names - self.bound}, **self.aliases_of_user}
+        name = mentions(node, holders)
+        return holders[name] if name else None
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
         if node.decorator_list:
@@ -225,6 +240,15 @@ class _Checker(ast.NodeVisitor):
     def visit_Constant(self, node: ast.Constant) -> None:
         if isinstance(node.value, str) and URL.match(node.value):
             self.add("network", node, f"names the URL {node.value[:80]}")
+        elif isinstance(node.value, str) and re.search(r"__\w", node.value):
+            self.add("introspection", node, f"names a dunder in a string ({node.value[:60]!r})")
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        if isinstance(node.target, ast.Name) and node.target.id in self.aliases_of_user \
+                and node.target.id not in self.user_names:  # x = traj; x += [7] changes traj in place
+            self.add("overwrite_variable", node, f"changes '{node.target.id}' in place, which holds your variable "
+                                                 f"'{self.aliases_of_user[node.target.id]}'")
+        self.generic_visit(node)
 
     # calls
 
@@ -232,18 +256,23 @@ class _Checker(ast.NodeVisitor):
         name = call_name(node)
         root, _ = root_of(node.func)
         self._named_danger(node)
-        if isinstance(root, ast.Name) and isinstance(node.func, ast.Attribute) and name not in PURE_METHODS \
-                and not is_writer(name):
-            if root.id in self.user_names and root.id not in self.bound:
-                self.add("overwrite_variable", node, f"calls {ast.unparse(node.func)[:60]}(), which may change "
-                                                     f"your variable '{root.id}'")
-            elif root.id in self.aliases_of_user:
-                self.add("overwrite_variable", node, f"calls {ast.unparse(node.func)[:60]}() on '{root.id}', which "
-                                                     f"holds your variable '{self.aliases_of_user[root.id]}'")
-        if name in IN_PLACE:
-            for arg in node.args:
-                if isinstance(arg, ast.Name) and arg.id in self.user_names and arg.id not in self.bound:
-                    self.add("overwrite_variable", node, f"{name}() changes your variable '{arg.id}' in place")
+        method = isinstance(node.func, ast.Attribute) and name not in PURE_METHODS and not is_writer(name)
+        if method and (user := self._users_value(node.func.value)):
+            self.add("overwrite_variable", node, f"calls {ast.unparse(node.func)[:60]}(), which may change "
+                                                 f"your variable '{user}'")
+        elif isinstance(node.func, ast.Name) and node.func.id in self.aliases_of_user \
+                and node.func.id not in self.user_names:  # pick = traj.append; pick(4)
+            self.add("overwrite_variable", node, f"calls {node.func.id}(), which holds part of your variable "
+                                                 f"'{self.aliases_of_user[node.func.id]}'")
+        if method and isinstance(root, ast.Name) and root.id in BUILTIN_TYPES and root.id not in self.bound:
+            self.add("overwrite_variable" if self._users_value(node) else "introspection", node,
+                     f"calls {ast.unparse(node.func)[:60]}() on what it is given")
+        if name in IN_PLACE and (user := next(filter(None, map(self._users_value, node.args)), None)):
+            self.add("overwrite_variable", node, f"{name}() changes your variable '{user}' in place")
+        if name in GLOBAL_SETTERS:
+            self.add("global_state", node, f"calls {ast.unparse(node.func)[:60]}()")
+        if name.startswith("load") and len(node.args) > 1:  # numpy.load(path, mmap_mode, allow_pickle)
+            self.add("dynamic", node, f"passes options by position to {name}() (allow_pickle?): name them")
         for keyword in node.keywords:
             if keyword.arg in NETWORK_KEYWORDS:
                 self.add("network", node, f"downloads ({keyword.arg}=…)")
@@ -270,9 +299,20 @@ class _Checker(ast.NodeVisitor):
             if literal(mode) is None:
                 self.add("path", node, f"passes a computed mode ({ast.unparse(mode)[:40]})")
             self._files(node, write=literal(mode) is None or not READ_MODE.match(literal(mode)))
-        elif READERS.match(name):
-            self._files(node, write=False)
+        elif READERS.match(name):  # a reader given a write mode by position (numpy.memmap(p, 'uint8', 'r+'))
+            self._files(node, write=self._write_mode_given(node))
+        else:  # any other call given a file name: inside the folder, and written only as a new file
+            writes = self._write_mode_given(node)
+            for text in filter(None, map(literal, node.args[:1])):
+                if "/" in text or re.search(r"\.\w{1,6}$", text) or (self.workdir / text).exists():
+                    self._path(node, text, writes)
         self.generic_visit(node)
+
+    @staticmethod
+    def _write_mode_given(node: ast.Call) -> bool:
+        """A literal file mode that writes ('w', 'a', 'r+', …) among the call's other arguments."""
+        texts = map(literal, [*node.args[1:], *(k.value for k in node.keywords)])
+        return any(FILE_MODE.match(text) and not READ_MODE.match(text) for text in texts if text)
 
     def _named_danger(self, node: ast.Call) -> None:
         parts = []
@@ -319,18 +359,23 @@ class _Checker(ast.NodeVisitor):
                 self.add("path", node, f"{'writes to' if write else 'reads'} a computed path: "
                                        f"{ast.unparse(target)[:80]}")
                 continue
-            if URL.match(text) or FORM_NAME.match(text) and (not write or not Path(text).suffix):
+            if URL.match(text) or (FORM_NAME.match(text) and not write):
                 continue  # a URL is its own finding; a form name ('mdtraj.Trajectory', 'pdb') is not a file
             self._path(node, text, write)
 
     def _path(self, node: ast.Call, text: str, write: bool) -> None:
-        path = self.workdir / Path(text).expanduser()  # an absolute path stays itself
-        # a write follows symbolic links to where it lands; a read may use the user's own links
-        full = path.resolve() if write else Path(os.path.normpath(path))
+        try:
+            path = self.workdir / Path(text).expanduser()  # an absolute path stays itself
+            # a write follows symbolic links to where it lands; a read may use the user's own links
+            full = path.resolve() if write else Path(os.path.normpath(path))
+            exists = full.exists()
+        except (RuntimeError, OSError, ValueError) as exc:  # ~nosuchuser, a name too long, a NUL byte
+            self.add("path", node, f"names a path that cannot be resolved ({text[:40]!r}: {exc})")
+            return
         if not full.is_relative_to(self.workdir):
             self.add("write_outside" if write else "read_outside", node,
                      f"{'writes' if write else 'reads'} {text}, outside the working folder")
-        elif write and full.exists():
+        elif write and exists:
             self.add("overwrite_file", node, f"overwrites the existing file {full.relative_to(self.workdir)}")
 
 
@@ -366,11 +411,14 @@ def check_policy(source: str, user_names: set[str] | None = None, workdir: str |
         tree = ast.parse(ipython_source(source, shell))
     except SyntaxError as exc:
         return [Finding("syntax", exc.lineno or 0, f"does not parse: {exc.msg}")]
-    except (ValueError, IndexError, tokenize.TokenError) as exc:  # IPython's transformers on odd input
+    except (ValueError, IndexError, tokenize.TokenError, RecursionError) as exc:  # odd or absurdly nested input
         return [Finding("syntax", 0, f"IPython cannot read it: {type(exc).__name__}: {exc}")]
     users = {name for name in user_names or () if not name.startswith("_")} - set(dir(builtins)) - IPYTHON_NAMES
-    checker = _Checker(users, Path(workdir), tree)
-    checker.visit(tree)
+    try:
+        checker = _Checker(users, Path(workdir), tree)
+        checker.visit(tree)
+    except RecursionError:
+        return [Finding("syntax", 0, "is nested too deeply to be checked")]
     magics = _ipython_findings(tree)
     said = {f.line for f in magics}  # a magic's get_ipython() chain needs no second reason
     return magics + [f for f in checker.findings if not (f.line in said and f.kind in ("ipython", "module"))]

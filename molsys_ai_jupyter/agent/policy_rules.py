@@ -11,8 +11,8 @@ import re
 SAFE_MODULES = frozenset({
     "mdtraj", "numpy", "scipy", "pandas", "molsysmt", "pyunitwizard", "molsysviewer", "topomt",
     "openmm", "simtk", "pdbfixer", "nglview", "matplotlib", "math", "cmath", "statistics", "itertools",
-    "collections", "re", "json", "string", "textwrap", "random", "decimal", "fractions", "datetime",
-    "dataclasses", "typing", "copy", "pprint", "warnings", "time",
+    "collections", "re", "json", "textwrap", "random", "decimal", "fractions", "datetime", "copy", "pprint",
+    "warnings", "time",
 })
 SAFE_BUILTINS = frozenset({
     "abs", "all", "any", "bool", "dict", "divmod", "enumerate", "filter", "float", "format", "frozenset",
@@ -36,8 +36,18 @@ DENIED_NAMES = frozenset({
     "load_library", "loadPluginsFromDirectory", "loadPluginLibrary", "enter_temp_directory", "chdir", "utils",
     "DataSource", "urlopen", "urlretrieve", "show_pdbid", "show_url", "download", "fetch", "get_ipython",
     "run_cell", "run_line_magic", "run_cell_magic", "getoutput", "environ", "putenv", "setattr", "delattr",
-    "testing", "lib",
+    "testing", "lib", "get_type_hints", "get_field", "vformat", "HDFStore", "ExcelWriter",
 })
+# parts of a name that mark it unsafe wherever they appear (pandas.compat.pickle_compat, show_rcsb …)
+DENIED_PARTS = re.compile(r"pickle|marshal|shelve|ctypes|subprocess|socket|popen|urlopen|urlretrieve", re.I)
+NETWORK_PARTS = re.compile(r"pdbid|pdb_id|rcsb|alphafold|uniprot|download|fetch|_url$|^url", re.I)
+# calls that change a library's settings for the whole session
+GLOBAL_SETTERS = frozenset({"set_option", "set_options", "seterr", "seterrcall", "set_printoptions", "simplefilter",
+                            "filterwarnings", "resetwarnings", "use", "rc", "set_loglevel", "setLevel",
+                            "basicConfig", "register_cmap", "set_default_device"})
+# built-in types whose unbound methods would change whatever they are given (list.append(traj, 4))
+BUILTIN_TYPES = frozenset({"list", "dict", "set", "frozenset", "tuple", "str", "bytes", "bytearray", "object",
+                           "type", "int", "float"})
 DENIED_STATEMENTS = {
     ast.Global: "declares a global", ast.Nonlocal: "declares a nonlocal", ast.ClassDef: "defines a class",
     ast.AsyncFunctionDef: "defines an async function", ast.AsyncFor: "runs an async loop",
@@ -99,6 +109,7 @@ KIND_LABELS = {
     "read_outside": "reads a file outside the working folder",
     "overwrite_file": "overwrites an existing file",
     "overwrite_variable": "replaces, changes or deletes one of your variables",
+    "global_state": "changes a library's settings for the whole session",
     "statement": "uses a statement outside the safe subset",
     "unknown": "uses a name that is not known to be safe",
     "syntax": "is not valid Python",

@@ -23,7 +23,7 @@ from pathlib import Path
 from ..agent.policy import check_policy
 
 USER_VARIABLES = {"traj", "data", "n_atoms", "results"}
-INPUTS = ("1vii.pdb", "1l2y.pdb", "notes.txt")
+INPUTS = ("1vii.pdb", "1l2y.pdb", "notes.txt", "README")  # README: a file with no suffix
 
 
 def score_policy(data: dict) -> dict:

@@ -211,3 +211,14 @@ class TestTheCheckerItself:
         lines = ["a1 = traj"] + [f"a{i + 1} = a{i}" for i in range(1, 2000)]
         code = "\n".join(reversed(lines)) + "\na2000.append(1)"
         assert "overwrite_variable" in [f.kind for f in check_policy(code, {"traj"}, tmp_path)]
+
+
+class TestImportsOfWhatTheUserHasAlready:
+    def test_importing_the_module_the_users_name_holds_replaces_nothing(self, tmp_path):
+        import mdtraj
+        import numpy
+
+        values = {"md": mdtraj, "np": numpy, "traj": [1]}
+        assert check_policy("import mdtraj as md\nfrom numpy import mean", values, tmp_path) == []
+        assert check_policy("import numpy as md", values, tmp_path)  # another module: it replaces md
+        assert check_policy("import mdtraj as md", set(values), tmp_path)  # names only: it may replace md

@@ -179,7 +179,8 @@ class AgentRun:
         ns = self.shell.user_ns
         # names this or an earlier agent run made (and the user did not reassign) are the agent's
         users = set(ns) - set(self.result.new_variables) - self.owned_at_start
-        return [f.to_dict() for f in check_policy(code, users, self.workdir, shell=self.shell)]
+        return [f.to_dict() for f in check_policy(code, {name: ns[name] for name in users}, self.workdir,
+                                                  shell=self.shell)]
 
     def next_attempt(self) -> Attempt | None:
         """Plan, render and check the next code; ``None`` when the run is over (it

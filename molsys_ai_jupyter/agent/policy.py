@@ -35,7 +35,9 @@ import builtins
 import fnmatch
 import os
 import re
+import sys
 import tokenize
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -102,8 +104,9 @@ def _automagic_names() -> frozenset[str]:
 
 
 class _Checker(ast.NodeVisitor):
-    def __init__(self, user_names: set[str], workdir: Path, tree: ast.AST):
+    def __init__(self, user_names: set[str], workdir: Path, tree: ast.AST, user_values: Mapping | None = None):
         self.workdir = workdir.resolve()
+        self.user_values = user_values or {}
         self.bound = bound_names(tree)
         self.strings = string_names(tree)
         self.handles = handle_names(tree)
@@ -136,7 +139,9 @@ class _Checker(ast.NodeVisitor):
             self.imported.add(alias.asname or alias.name.split(".")[0])
             self.aliases[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else \
                 alias.name.split(".")[0]
-            self._binds(alias.asname or alias.name.split(".")[0], node)
+            name = alias.asname or alias.name.split(".")[0]
+            if not self._holds_already(name, alias.name if alias.asname else name):
+                self._binds(name, node)
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         module = "." * node.level + (node.module or "")
@@ -144,7 +149,16 @@ class _Checker(ast.NodeVisitor):
             self._module(f"{module}.{alias.name}", node)
             self.imported.add(alias.asname or alias.name)
             self.aliases[alias.asname or alias.name] = f"{module}.{alias.name}"
-            self._binds(alias.asname or alias.name, node)
+            if not self._holds_already(alias.asname or alias.name, module, alias.name):
+                self._binds(alias.asname or alias.name, node)
+
+    def _holds_already(self, name: str, module: str, member: str | None = None) -> bool:
+        """The user's ``name`` is already what the import would bind (``import mdtraj as md`` where
+        ``md`` is mdtraj): nothing is replaced. Only modules already imported are looked at."""
+        if name not in self.user_values or module not in sys.modules:
+            return False
+        found = sys.modules[module] if member is None else getattr(sys.modules[module], member, None)
+        return found is not None and found is self.user_values[name]
 
     def _module(self, dotted: str, node: ast.AST) -> None:
         parts = dotted.split(".")
@@ -402,11 +416,12 @@ def _ipython_findings(tree: ast.AST) -> list[Finding]:
     return findings
 
 
-def check_policy(source: str, user_names: set[str] | None = None, workdir: str | Path = ".",
+def check_policy(source: str, user_names: set[str] | Mapping | None = None, workdir: str | Path = ".",
                  shell=None) -> list[Finding]:
     """Everything in ``source`` that needs explicit consent (an empty list: it may run).
-    ``user_names``: the user's variables; ``shell``: the IPython shell that will run the
-    code, whose own transformation is then used."""
+    ``user_names``: the user's variables (their names, or a mapping of names to values: then an
+    import that binds a name to the very module it holds replaces nothing); ``shell``: the
+    IPython shell that will run the code, whose own transformation is then used."""
     try:
         tree = ast.parse(ipython_source(source, shell))
     except SyntaxError as exc:
@@ -415,7 +430,8 @@ def check_policy(source: str, user_names: set[str] | None = None, workdir: str |
         return [Finding("syntax", 0, f"IPython cannot read it: {type(exc).__name__}: {exc}")]
     users = {name for name in user_names or () if not name.startswith("_")} - set(dir(builtins)) - IPYTHON_NAMES
     try:
-        checker = _Checker(users, Path(workdir), tree)
+        values = user_names if isinstance(user_names, Mapping) else None
+        checker = _Checker(users, Path(workdir), tree, values)
         checker.visit(tree)
     except RecursionError:
         return [Finding("syntax", 0, "is nested too deeply to be checked")]

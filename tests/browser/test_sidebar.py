@@ -358,7 +358,7 @@ def test_run_shows_the_output_in_the_notebook(lab, page, artifacts):
     expect(cells(page)).to_have_count(4)
     expect(page.locator(".jp-Dialog")).to_have_count(0)  # checked by the policy: nothing to consent to
     ran = cells(page).nth(2)
-    expect(ran.locator(".jp-OutputArea-output")).to_contain_text(f"{MARKER} True", timeout=60_000)
+    expect(ran.locator(".jp-OutputArea-output", has_text=MARKER)).to_contain_text(f"{MARKER} True", timeout=60_000)
     assert cell_source(ran) == CODE
     expect(ran.locator(".jp-InputPrompt")).to_have_text(re.compile(r"\[\d+\]:"))
     shot(page, artifacts, "06-run")
@@ -534,7 +534,7 @@ def test_do_it_gets_code_for_a_task_and_asks_before_it_replaces_a_variable(lab, 
         ask(page, MAGIC_TASK)
     names = sent.value.post_data_json["variables"]
     # the kernel's names went with the task: the user's, not those the agent made in step 13
-    assert "traj" in names and "Path" in names and "atoms" not in names and "answer" not in names, names
+    assert "traj" in names and "md" in names and "atoms" not in names and "answer" not in names, names
     suggestion = answers(page).nth(n - 1).locator(".jp-MolsysAI-suggestion")
     expect(suggestion).to_be_visible(timeout=EMBEDDED_ANSWER_S * 1000)
     expect(suggestion).to_contain_text("Not run yet")

@@ -26,27 +26,9 @@ from IPython.utils.capture import capture_output
 
 from . import viewer
 from .agent.agent import AgentRun, ConsentRequired
+from .agent.policy import KIND_NOUNS
 from .display import describe_finding, link_html, result_summary, show_agent_result
 from .errors import MolsysAIError
-
-CONSENT_WORDS = {  # what the consent button names, by kind of finding (agent.policy.KIND_LABELS)
-    "shell": "a shell command",
-    "install": "installing packages",
-    "delete": "deleting files",
-    "chdir": "changing the folder",
-    "ipython": "IPython magics",
-    "network": "network access",
-    "dynamic": "dynamic code",
-    "introspection": "reaching into internals",
-    "module": "other modules",
-    "path": "computed paths",
-    "write_outside": "writing outside the folder",
-    "read_outside": "reading outside the folder",
-    "overwrite_file": "overwriting files",
-    "overwrite_variable": "replacing your variables",
-    "statement": "other statements",
-    "unknown": "names not known to be safe",
-}
 
 
 def highlight(code: str) -> str:
@@ -138,7 +120,7 @@ class AttemptPanel:
         items = "".join(f"<li>{html.escape(describe_finding(f))}</li>" for f in consent)
         self.findings.value = ("<div style='color:#b00'><b>This code needs your consent — it:</b>"
                                f"<ul style='margin:2px 0'>{items}</ul></div>")
-        kinds = list(dict.fromkeys(CONSENT_WORDS.get(f["kind"], f["kind"]) for f in consent))
+        kinds = list(dict.fromkeys(KIND_NOUNS.get(f["kind"], f["kind"]) for f in consent))
         self.consent_button.description = "I consent: run it (" + ", ".join(kinds) + ")"
         self.consent_button.layout.display = ""
         self.run_button.layout.display = "none"

@@ -147,10 +147,9 @@ class StatusView:
 
 def describe_finding(finding: dict) -> str:
     """A policy finding in plain words: "line 2: runs a shell command — calls os.system()"."""
-    from .agent.policy import KIND_LABELS
+    from .agent.policy import describe
 
-    words = KIND_LABELS.get(finding["kind"], finding["kind"])
-    return f"line {finding['line']}: {words} — {finding['detail']}"
+    return describe(finding)
 
 
 def text_approval(code: str, findings: list) -> bool:

@@ -24,7 +24,7 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from traitlets import Float, Int, Unicode
 from traitlets.config import Configurable
 
-from .config import IPYTHON_SECTION, load_settings
+from .config import AGENT_DESIGNS, IPYTHON_SECTION, load_settings
 from .errors import MolsysAIError
 
 USAGE = """%%molsys [--yes] [--dry-run] [--design recipes|freeform] [--max-repairs N] [-k N] [--model M]
@@ -115,7 +115,7 @@ class MolsysMagics(Magics):
     @argument("-k", type=int, default=3, help="documentation pages kept as the run's sources (default 3; 0: none)")
     @argument("--model", default=None, help="model on the OpenAI-compatible server, for this run")
     @argument("--no-view", action="store_true", help="no 3D view of the structure the task made")
-    @argument("--design", default=None, choices=["recipes", "freeform"],
+    @argument("--design", default=None, choices=AGENT_DESIGNS,
               help="recipes: the model fills a verified recipe; freeform: it writes the code "
                    "(default: the agent_design setting)")
     @argument("--no-panel", action="store_true", help="ask with a text prompt instead of the approval panel")

@@ -222,3 +222,9 @@ class TestImportsOfWhatTheUserHasAlready:
         assert check_policy("import mdtraj as md\nfrom numpy import mean", values, tmp_path) == []
         assert check_policy("import numpy as md", values, tmp_path)  # another module: it replaces md
         assert check_policy("import mdtraj as md", set(values), tmp_path)  # names only: it may replace md
+
+
+def test_every_kind_of_finding_has_its_words_and_its_consent_noun():
+    from molsys_ai_jupyter.agent.policy import KIND_NOUNS
+
+    assert set(KIND_NOUNS) == set(KIND_LABELS) - {"syntax"}  # code that does not parse is never consented to

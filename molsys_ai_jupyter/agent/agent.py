@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from ..config import AGENT_DESIGNS
 from .executor import Execution, execute
 from .observe import observe
 from .planner import plan
@@ -310,8 +311,8 @@ class Agent:
 
     def __init__(self, backend, max_repairs: int = 2, timeout_s: float = 120.0, design: str = "recipes",
                  k: int = 3, on_status: StatusCallback | None = None, docs=None):
-        if design not in ("recipes", "freeform"):
-            raise ValueError(f"unknown agent design '{design}' (recipes or freeform)")
+        if design not in AGENT_DESIGNS:
+            raise ValueError(f"unknown agent design '{design}' ({' or '.join(AGENT_DESIGNS)})")
         self.backend = backend
         self.max_repairs = max_repairs
         self.timeout_s = timeout_s

@@ -45,11 +45,11 @@ from pathlib import Path
 from .code_facts import (aliases_of, bound_names, call_name, handle_names, is_writer, literal, mentions, root_of,
                          string_names)
 from .policy_rules import (BUILTIN_TYPES, DENIED_NAMES, DENIED_PARTS, DENIED_STATEMENTS, FILE_MODE, FORM_NAME,
-                           GLOBAL_SETTERS, IN_PLACE, INSTALL, IPYTHON_NAMES, KIND_LABELS, NAMED_DANGERS,
+                           GLOBAL_SETTERS, IN_PLACE, INSTALL, IPYTHON_NAMES, KIND_LABELS, KIND_NOUNS, NAMED_DANGERS,
                            NETWORK_KEYWORDS, NETWORK_PARTS, PATH_KEYWORDS, PURE_METHODS, READ_MODE, READERS,
                            SAFE_BUILTINS, SAFE_MODULES, URL)
 
-__all__ = ["Finding", "KIND_LABELS", "check_policy", "explain", "ipython_source"]
+__all__ = ["Finding", "KIND_LABELS", "KIND_NOUNS", "check_policy", "describe", "explain", "ipython_source"]
 
 
 @dataclass
@@ -440,10 +440,12 @@ def check_policy(source: str, user_names: set[str] | Mapping | None = None, work
     return magics + [f for f in checker.findings if not (f.line in said and f.kind in ("ipython", "module"))]
 
 
+def describe(finding: Finding | dict) -> str:
+    """A finding in one plain line: "line 2: runs a shell command — calls os.system()"."""
+    item = finding if isinstance(finding, dict) else finding.to_dict()
+    return f"line {item['line']}: {KIND_LABELS.get(item['kind'], item['kind'])} — {item['detail']}"
+
+
 def explain(findings: list[Finding] | list[dict]) -> list[str]:
-    """One plain line per finding: "line 3: runs a shell command — runs the shell command: ls"."""
-    lines = []
-    for finding in findings:
-        item = finding if isinstance(finding, dict) else finding.to_dict()
-        lines.append(f"line {item['line']}: {KIND_LABELS.get(item['kind'], item['kind'])} — {item['detail']}")
-    return lines
+    """One plain line per finding (see :func:`describe`)."""
+    return [describe(finding) for finding in findings]

@@ -114,3 +114,24 @@ KIND_LABELS = {
     "unknown": "uses a name that is not known to be safe",
     "syntax": "is not valid Python",
 }
+
+# what the approval panel's consent button names, by kind of finding
+KIND_NOUNS = {
+    "shell": "a shell command",
+    "install": "installing packages",
+    "delete": "deleting files",
+    "chdir": "changing the folder",
+    "ipython": "IPython magics",
+    "network": "network access",
+    "dynamic": "dynamic code",
+    "introspection": "reaching into internals",
+    "module": "other modules",
+    "path": "computed paths",
+    "write_outside": "writing outside the folder",
+    "read_outside": "reading outside the folder",
+    "overwrite_file": "overwriting files",
+    "overwrite_variable": "replacing your variables",
+    "global_state": "session-wide settings",
+    "statement": "other statements",
+    "unknown": "names not known to be safe",
+}

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from .. import __version__
-from ..config import load_settings
+from ..config import AGENT_DESIGNS, load_settings
 from ..errors import MolsysAIError
 
 
@@ -124,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="documentation pages kept as the run's sources (default 3; 0: none)")
     run.add_argument("--timeout", dest="run_timeout", type=float, default=600.0, metavar="S",
                      help="seconds the task may take in the kernel (default 600)")
-    run.add_argument("--design", choices=["recipes", "freeform"], default=None,
+    run.add_argument("--design", choices=AGENT_DESIGNS, default=None,
                      help="recipes: the model fills a verified recipe; freeform: it writes the code "
                           "(default: the agent_design setting, env MOLSYS_AI_AGENT_DESIGN)")
     run.add_argument("--check-export", action="store_true",
@@ -156,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     agent.add_argument("--tasks", help="jsonl tasks (default <data>/bench/dev_agent_tasks.jsonl)")
     agent.add_argument("--json", dest="json_out", help="write the result JSON to this file")
     agent.add_argument("--max-repairs", type=int, default=2, help="attempts after a failure (default 2)")
-    agent.add_argument("--design", default="recipes", choices=["recipes", "freeform"],
+    agent.add_argument("--design", default=AGENT_DESIGNS[0], choices=AGENT_DESIGNS,
                        help="recipes (verified, parameterised) or freeform (the model writes the code)")
     agent.add_argument("--limit", type=int, help="only the first N tasks")
     _add_llm_flags(agent)

@@ -8,6 +8,7 @@ import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..config import AGENT_DESIGNS
 from ..errors import MolsysAIError
 
 MAX_K = 10
@@ -111,9 +112,6 @@ class ChatRequest:
         if error:
             parts.append(f"Error:\n{error}")
         return "\n\n".join(parts) or None
-
-
-AGENT_DESIGNS = ("recipes", "freeform")
 
 
 def _design(value) -> str:

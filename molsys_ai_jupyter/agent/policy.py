@@ -113,6 +113,8 @@ class _Checker(ast.NodeVisitor):
         self.user_names = set(user_names)
         # names bound to values that mention the user's values, or to a library itself
         self.aliases_of_user = aliases_of(tree, self.user_names - self.bound)
+        # every name that holds (or may hold) a value of the user's -> that user's variable
+        self.holders = {**{user: user for user in self.user_names - self.bound}, **self.aliases_of_user}
         imported = {(a.asname or a.name.split(".")[0]) for n in ast.walk(tree)
                     if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
         self.library_aliases = aliases_of(tree, imported, plain=True)
@@ -214,9 +216,8 @@ class _Checker(ast.NodeVisitor):
 
     def _users_value(self, node: ast.AST) -> str | None:
         """The user's variable that ``node`` holds or may hold (through an alias), if any."""
-        holders = {**{user: user for user in self.user_names - self.bound}, **self.aliases_of_user}
-        name = mentions(node, holders)
-        return holders[name] if name else None
+        name = mentions(node, self.holders)
+        return self.holders[name] if name else None
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
         if node.decorator_list:
@@ -236,20 +237,13 @@ class _Checker(ast.NodeVisitor):
             if not isinstance(name, ast.Name):
                 self.visit(name)
 
-    def visit_MatchAs(self, node: ast.MatchAs) -> None:
+    def visit_ExceptHandler(self, node: ast.ExceptHandler | ast.MatchAs | ast.MatchStar) -> None:
+        """``except … as x``, ``case [x, *rest]``: each binds its name."""
         if node.name:
             self._binds(node.name, node)
         self.generic_visit(node)
 
-    def visit_MatchStar(self, node: ast.MatchStar) -> None:
-        if node.name:
-            self._binds(node.name, node)
-        self.generic_visit(node)
-
-    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
-        if node.name:
-            self._binds(node.name, node)
-        self.generic_visit(node)
+    visit_MatchAs = visit_MatchStar = visit_ExceptHandler
 
     def visit_Constant(self, node: ast.Constant) -> None:
         if isinstance(node.value, str) and URL.match(node.value):

@@ -66,7 +66,10 @@ ENV_VARS = {
     "chroma_url": "MOLSYS_AI_CHROMA_URL",
     "agent_design": "MOLSYS_AI_AGENT_DESIGN",
 }
-AGENT_DESIGNS = ("recipes", "freeform")
+AGENT_DESIGNS = ("plans", "recipes", "freeform")  # the first is the default
+DEFAULT_AGENT_DESIGN = AGENT_DESIGNS[0]
+DESIGN_HELP = ("plans: the request is read into a typed plan, restated, and run only when every word is "
+               "understood; recipes: the model fills a verified recipe; freeform: the model writes the code")
 
 
 @dataclass(frozen=True)
@@ -96,9 +99,8 @@ class Settings:
     # the dense store: None = the embedded Chroma folder of the index; http://host:port = a
     # Chroma server (client/server mode, for several API workers)
     chroma_url: str | None = None
-    # how the agent writes code: "recipes" (the model fills a verified recipe) or "freeform"
-    # (the model writes the code); the same execution policy applies to both
-    agent_design: str = "recipes"
+    # how the agent writes code (AGENT_DESIGNS, DESIGN_HELP); the same execution policy applies to all
+    agent_design: str = DEFAULT_AGENT_DESIGN
 
     @property
     def corpus(self) -> Path:
@@ -146,7 +148,7 @@ def _coerce(values: dict) -> dict:
             from .errors import MolsysAIError
 
             raise MolsysAIError(f"setting agent_design must be one of {', '.join(AGENT_DESIGNS)}, got {value!r}",
-                                f"set {ENV_VARS['agent_design']}=recipes or =freeform")
+                                f"set {ENV_VARS['agent_design']} to one of them")
         out[key] = value
     return out
 

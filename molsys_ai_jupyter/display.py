@@ -152,8 +152,11 @@ def describe_finding(finding: dict) -> str:
     return describe(finding)
 
 
-def text_approval(code: str, findings: list) -> bool:
-    """Ask in the terminal or notebook (an input box) before running generated code."""
+def text_approval(code: str, findings: list, plan: str = "") -> bool:
+    """Ask in the terminal or notebook (an input box) before running generated code:
+    the plan in one sentence, the exact code, what needs consent."""
+    if plan:
+        print(f"plan: {plan}\n")
     print(code)
     for finding in findings:
         print(f"  needs your consent — {describe_finding(finding)}")
@@ -165,7 +168,8 @@ def result_summary(result) -> str:
     """One line: the answer and where it is kept, or why there is none."""
     if result.ok:
         extra = f"; new variables: {', '.join(result.new_variables)}" if result.new_variables else ""
-        return f"answer: {result.final_answer!r}  (in _molsys_last.final_answer{extra})"
+        what = f" — {result.restatement}" if getattr(result, "restatement", "") else ""
+        return f"answer: {result.final_answer!r}{what}  (in _molsys_last.final_answer{extra})"
     return result.message
 
 

@@ -24,16 +24,17 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from traitlets import Float, Int, Unicode
 from traitlets.config import Configurable
 
-from .config import AGENT_DESIGNS, IPYTHON_SECTION, load_settings
+from .config import AGENT_DESIGNS, DESIGN_HELP, IPYTHON_SECTION, load_settings
 from .errors import MolsysAIError
 
-USAGE = """%%molsys [--yes] [--dry-run] [--design recipes|freeform] [--max-repairs N] [-k N] [--model M]
+USAGE = """%%molsys [--yes] [--dry-run] [--design plans|recipes|freeform] [--max-repairs N] [-k N] [--model M]
         [--no-view] [--no-panel] [--insert]
 TASK IN PLAIN WORDS           turn a task into code, check it, run it in this kernel
                               (notebooks: a Run / Edit / Cancel panel and a 3D view of the structure
                               made; --no-view: no view; --no-panel: ask with a text prompt). --yes runs
-                              without asking, but code that needs consent still asks; --design: the
-                              model fills a verified recipe (default) or writes the code itself;
+                              without asking, but code that needs consent still asks; --design: a typed
+                              plan read from the request (default), a recipe filled by the model, or
+                              code written by the model;
                               --model M: a model of the server, for this run;
                               -k N: documentation pages kept as sources (default 3, 0: none)
 %molsys ask QUESTION          answer from the MolSysSuite docs, with citations
@@ -116,8 +117,7 @@ class MolsysMagics(Magics):
     @argument("--model", default=None, help="model on the OpenAI-compatible server, for this run")
     @argument("--no-view", action="store_true", help="no 3D view of the structure the task made")
     @argument("--design", default=None, choices=AGENT_DESIGNS,
-              help="recipes: the model fills a verified recipe; freeform: it writes the code "
-                   "(default: the agent_design setting)")
+              help=DESIGN_HELP + " (default: the agent_design setting)")
     @argument("--no-panel", action="store_true", help="ask with a text prompt instead of the approval panel")
     def molsys_cell(self, line: str, cell: str):
         """%%molsys: a task in plain words → verified code, run in this kernel."""

@@ -31,6 +31,8 @@ def folder(tmp_path, real_settings):
 
 
 def _agent(fake, **kwargs):
+    """The recipes design: the model's JSON choices drive it (the plans design is tested in test_plans.py)."""
+    kwargs.setdefault("design", "recipes")
     return Agent(OpenAIBackend(fake.url, retries=0, timeout=10), **kwargs)
 
 
@@ -70,7 +72,7 @@ def test_user_variables_are_not_overwritten_without_consent(shell, folder):
         assert not refused.ok and "replaces your variable 'traj'" in refused.message
         assert shell.user_ns["traj"] == "my precious trajectory"
         allowed = _agent(fake).run("How many frames in 1vii.pdb?", shell, workdir=folder, show=False,
-                                   approve=lambda code, findings: True)
+                                   approve=lambda code, findings, plan="": True)
     assert allowed.ok and allowed.final_answer == 1 and "traj" in allowed.changed_variables
 
 
@@ -94,7 +96,7 @@ def test_freeform_design_runs_the_models_code_and_repairs_syntax(shell, folder):
     good = "Here:\n```python\nimport mdtraj as md\nanswer = md.load('1vii.pdb').n_residues\n```"
     with FakeLLM([broken, good]) as fake:
         result = _agent(fake, design="freeform").run("How many residues in 1vii.pdb?", shell, workdir=folder,
-                                                     show=False, approve=lambda code, findings: True)
+                                                     show=False, approve=lambda code, findings, plan="": True)
     assert result.ok and result.final_answer == 36 and len(result.attempts) == 2
     assert result.attempts[0].error.startswith("SyntaxError")
 
@@ -250,6 +252,6 @@ class TestRecipeParametersAreCheckedAgainstTheFolder:
         with FakeLLM([reply]) as fake:
             result = _agent(fake).run("Remove the waters of 1vii.pdb and save it as mine.pdb", shell,
                                       workdir=folder, show=False,
-                                      approve=lambda code, findings: asked.append(findings) or False)
+                                      approve=lambda code, findings, plan="": asked.append(findings) or False)
         assert [f["kind"] for f in asked[0]] == ["overwrite_file"] and "mine.pdb" in asked[0][0]["detail"]
         assert not result.ok and (folder / "mine.pdb").read_text() == "my own file\n"

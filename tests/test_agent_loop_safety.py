@@ -50,7 +50,7 @@ def test_planted_dangerous_code_is_asked_even_with_yes_and_runs_nothing(code, ki
     shell.user_ns["precious"] = 42
     asked = []
 
-    def decline(code, findings):
+    def decline(code, findings, plan=""):
         asked.append([f["kind"] for f in findings])
         return False
 

@@ -123,11 +123,13 @@ def test_cell_magic_runs_a_task_in_the_shell(shell, real_settings, tmp_path, mon
         shell.run_cell("%%molsys\nHow many residues are in 1vii.pdb?")
         assert "answer" not in shell.user_ns and "not approved" in capsys.readouterr().out
         shell.run_cell("%%molsys --yes\nHow many residues are in 1vii.pdb?")
-    assert shell.user_ns["answer"] == 36 and shell.user_ns["_molsys_last"].final_answer == 36
-    out = capsys.readouterr().out
-    assert "answer: 36" in out and "NGLWidget" not in out  # a terminal gets no 3D view
-    # a terminal prints the status lines as they come
-    assert out.index("choosing a recipe…") < out.index("checking…") < out.index("running…") < out.index("done in")
+        assert shell.user_ns["answer"] == 36 and shell.user_ns["_molsys_last"].final_answer == 36
+        out = capsys.readouterr().out
+        assert "answer: 36" in out and "NGLWidget" not in out  # a terminal gets no 3D view
+        # a terminal prints the status lines as they come, the plan in words before anything runs
+        assert out.index("reading the request…") < out.index("plan: In 1vii.pdb: count all the residues") \
+            < out.index("checking…") < out.index("running…") < out.index("done in")
+        assert not fake.requests  # the plans design reads the request itself: the model is not asked
 
 
 def test_model_option_with_the_embedded_model_is_ignored(shell, monkeypatch, capsys):
@@ -177,4 +179,4 @@ def test_history_and_export_rerun_top_to_bottom(shell, real_settings, tmp_path, 
     script = subprocess.run([sys.executable, "run.py"], cwd=tmp_path, capture_output=True, text=True, check=True)
     assert script.stdout.splitlines()[0] == "1 36"
     runs = json.loads((tmp_path / "run.json").read_text())
-    assert [r["final_answer"] for r in runs][0] == 36 and runs[1]["attempts"][0]["recipe"] == "sequence"
+    assert [r["final_answer"] for r in runs][0] == 36 and runs[1]["plan"]["steps"][1] == {"op": "compute", "quantity": "sequence", "chain": "A"}

@@ -271,7 +271,8 @@ async def test_agent_suggests_code_without_running_it(jp_fetch, jp_root_dir, min
     with FakeLLM([json.dumps({"recipe": "count_residues", "file": "1vii.pdb"})]) as fake:
         point_at(mini_index, fake.url)
         reply = await get_json(jp_fetch, "agent", "suggest", method="POST",
-                               body=json.dumps({"task": "How many residues are in 1vii.pdb?", "notebook": notebook}))
+                               body=json.dumps({"task": "How many residues are in 1vii.pdb?", "notebook": notebook,
+                                                "design": "recipes"}))
         schema = fake.requests[0]["response_format"]["json_schema"]["schema"]
     assert reply["recipe"] == "count_residues" and reply["params"]["file"] == "1vii.pdb"
     assert "md.load('1vii.pdb')" in reply["code"] and "answer =" in reply["code"]
@@ -291,7 +292,7 @@ async def test_agent_suggests_code_without_running_it(jp_fetch, jp_root_dir, min
         point_at(mini_index, fake.url)
         reply = await get_json(jp_fetch, "agent", "suggest", method="POST",
                                body=json.dumps({"task": "How many residues are in 1vii.pdb?", "notebook": notebook,
-                                                "variables": ["traj", "n_waters"]}))
+                                                "variables": ["traj", "n_waters"], "design": "recipes"}))
     assert reply["needs_consent"] and [f["kind"] for f in reply["policy"]] == ["overwrite_variable"]
     assert "traj" in reply["policy"][0]["detail"]
     code, error = await refused(jp_fetch("molsys-ai", "agent", "suggest", method="POST", body=json.dumps(
@@ -302,8 +303,9 @@ async def test_agent_suggests_code_without_running_it(jp_fetch, jp_root_dir, min
         point_at(mini_index, fake.url)
         code, error = await refused(jp_fetch("molsys-ai", "agent", "suggest", method="POST",
                                              body=json.dumps({"task": "Count the residues of 1vii.pdb"})))
-    assert code == 422 and error["message"] == ("no code for this task: gave up after 2 attempt(s): "
-                                                "no molecular file in the working folder matches the task")
+    assert code == 422 and error["message"] == ("no code for this task: I did not understand the request: the "
+                                                "request names no molecular file of the working folder "
+                                                "(the files are: none).")
     code, error = await refused(jp_fetch("molsys-ai", "agent", "suggest", method="POST", body=json.dumps({"task": ""})))
     assert code == 400 and error["message"] == "empty task"
 

@@ -1,6 +1,12 @@
-"""The agent loop: observe → plan (recipe + parameters, by constrained JSON) → render
-code → check policy → approve → execute in the user's namespace → repair on error →
-report, with the final answer kept as ``_molsys_last`` in the user's namespace.
+"""The agent loop: observe → plan → render code → check policy → approve → execute in
+the user's namespace → repair on error → report, with the final answer kept as
+``_molsys_last`` in the user's namespace.
+
+The ``plans`` design (the default) reads the request into a typed plan (:mod:`.plan`,
+:mod:`.reader`), restates it in one sentence, and renders it; a request it does not
+fully understand ends the run with "I did not understand …" and the closest plan, and
+no number. ``recipes`` has the model fill one verified recipe; ``freeform`` has it
+write the code.
 
 The loop is resumable: :meth:`Agent.start` returns an :class:`AgentRun` whose
 ``next_attempt()`` plans, renders and checks the next piece of code and whose
@@ -18,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ..config import AGENT_DESIGNS
+from ..config import AGENT_DESIGNS, DEFAULT_AGENT_DESIGN
 from .executor import Execution, execute
 from .observe import observe
 from .planner import plan
@@ -39,8 +45,8 @@ def agent_owned(ns: dict) -> set[str]:
 HISTORY = "_molsys_history"  # every agent run of the session, for %molsys history / export
 LAST = "_molsys_last"  # the last finished agent run
 
-# approve(code, findings) -> bool; findings need explicit consent even under --yes
-Approver = Callable[[str, list], bool]
+# approve(code, findings, plan=restatement) -> bool; findings need explicit consent even under --yes
+Approver = Callable[..., bool]
 StatusCallback = Callable[[str], None]
 
 
@@ -57,6 +63,8 @@ class Attempt:
     reply: str = ""  # what the model answered
     verification: dict = field(default_factory=dict)  # the API registry's report on the code
     output: str = ""  # what running it printed (trimmed)
+    plan: dict = field(default_factory=dict)  # the typed plan (plans design)
+    restatement: str = ""  # the plan in one sentence, shown before it runs
 
 
 @dataclass
@@ -72,11 +80,23 @@ class AgentResult:
     message: str = ""
     timings: dict = field(default_factory=dict)
     sources: list[dict] = field(default_factory=list)  # documentation pages behind the code
+    plan: dict = field(default_factory=dict)  # the plan that ran (or the closest one, when not understood)
+    restatement: str = ""
+    outcome: str = ""  # "answered", "not understood", "failed" or "not run"
+    unaccounted: list[str] = field(default_factory=list)  # the request's words the agent did not understand
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data["final_answer"] = _plain(self.final_answer)
         return data
+
+
+class NotUnderstood(Exception):
+    """The request has words or constraints no plan accounts for: no code, no number."""
+
+    def __init__(self, understanding):
+        self.understanding = understanding
+        super().__init__(understanding.message())
 
 
 class ConsentRequired(Exception):
@@ -161,7 +181,8 @@ class AgentRun:
 
     @property
     def max_attempts(self) -> int:
-        return self.agent.max_repairs + 1
+        # a plan is read from the request, not guessed: reading it again gives the same plan
+        return 1 if self.agent.design == "plans" else self.agent.max_repairs + 1
 
     @contextmanager
     def _clock(self):
@@ -197,9 +218,19 @@ class AgentRun:
                     self._status(f"repairing (attempt {number} of {self.max_attempts})…")
                 attempt = Attempt()
                 self.result.attempts.append(attempt)
-                self._status("choosing a recipe…" if self.agent.design == "recipes" else "writing code…")
+                self._status({"plans": "reading the request…", "recipes": "choosing a recipe…"}.get(
+                    self.agent.design, "writing code…"))
                 try:
                     self.agent._write_code(self.task, self.observation, self.feedback, attempt)
+                except NotUnderstood as exc:
+                    understanding = exc.understanding
+                    self.result.plan = understanding.plan.to_dict() if understanding.plan else {}
+                    self.result.restatement = understanding.restatement
+                    self.result.unaccounted = list(understanding.unaccounted)
+                    self.result.outcome = "not understood"
+                    self._status(str(exc))
+                    self.finish(str(exc))
+                    return None
                 except ValueError as exc:
                     attempt.error = self.feedback = str(exc)
                     self._status(f"error: {attempt.error}")
@@ -255,6 +286,7 @@ class AgentRun:
         sets_answer = "answer" in run.new_variables + run.changed_variables or _ASSIGNS_ANSWER.search(attempt.code)
         if run.ok and sets_answer and "answer" in shell.user_ns:  # (the same small int keeps its id)
             result.ok, result.code = True, attempt.code
+            result.plan, result.restatement = attempt.plan, attempt.restatement
             result.final_answer = shell.user_ns["answer"]
             self._status(f"done in {self._working_s:.1f} s")
             self.finish()
@@ -277,6 +309,8 @@ class AgentRun:
     def decline(self, attempt: Attempt, reason: str = "not approved") -> AgentResult:
         """The user did not let ``attempt`` run: nothing runs, the run ends."""
         self.result.code = attempt.code
+        self.result.plan, self.result.restatement = attempt.plan, attempt.restatement
+        self.result.outcome = "not run"
         return self.finish("not run: " + reason)
 
     def finish(self, message: str = "") -> AgentResult:
@@ -290,6 +324,8 @@ class AgentRun:
         if not result.ok and not result.message:
             last = result.attempts[-1].error if result.attempts else "nothing was tried"
             result.message = f"gave up after {len(result.attempts)} attempt(s): {last}"
+        if not result.outcome:
+            result.outcome = "answered" if result.ok else ("not run" if message.startswith("dry run") else "failed")
         if result.ok and self.agent.docs is not None and self.agent.k > 0:
             self._find_sources()
         result.timings["total_ms"] = round(self._working_s * 1000.0, 1)
@@ -301,15 +337,17 @@ class AgentRun:
 
 
 class Agent:
-    """``design="recipes"`` (default): the model picks and fills a verified recipe.
-    ``design="freeform"``: the model writes the code itself (for strong models; measured
-    against recipes by ``molsys-ai bench agent --design``).
+    """``design="plans"`` (default): the request is read into a typed plan, restated and
+    rendered; what it does not understand ends the run without a number.
+    ``design="recipes"``: the model picks and fills a verified recipe.
+    ``design="freeform"``: the model writes the code itself (for strong models; the
+    designs are measured side by side by ``molsys-ai bench agent --design``).
 
     ``k`` documentation pages are found by ``docs`` (see :mod:`.sources`) for the code
     that ran, and kept as the run's sources. ``on_status``: called with short status
     lines ("choosing a recipe…", "running…", "done in 1.2 s", …)."""
 
-    def __init__(self, backend, max_repairs: int = 2, timeout_s: float = 120.0, design: str = "recipes",
+    def __init__(self, backend, max_repairs: int = 2, timeout_s: float = 120.0, design: str = DEFAULT_AGENT_DESIGN,
                  k: int = 3, on_status: StatusCallback | None = None, docs=None):
         if design not in AGENT_DESIGNS:
             raise ValueError(f"unknown agent design '{design}' ({' or '.join(AGENT_DESIGNS)})")
@@ -322,6 +360,17 @@ class Agent:
         self.docs = docs
 
     def _write_code(self, task: str, observation, feedback: str | None, attempt: Attempt) -> None:
+        if self.design == "plans":
+            from .render import render
+            from .task_plan import understand_task
+
+            understanding = understand_task(task, observation)
+            if not understanding.ok:
+                raise NotUnderstood(understanding)
+            attempt.plan, attempt.restatement = understanding.plan.to_dict(), understanding.restatement
+            attempt.summary = understanding.restatement
+            attempt.code = render(understanding.plan)
+            return
         if self.design == "freeform":
             user = f"Files: {', '.join(observation.files)}\nTask: {task}"
             if feedback:
@@ -343,6 +392,8 @@ class Agent:
 
     @staticmethod
     def describe_plan(attempt: Attempt) -> str:
+        if attempt.restatement:
+            return f"plan: {attempt.restatement}"
         if not attempt.recipe:
             lines = len(attempt.code.splitlines())
             return f"the model wrote {lines} line{'s' if lines != 1 else ''} of code"
@@ -362,7 +413,8 @@ class Agent:
             if dry_run:
                 run.result.code = attempt.code
                 return run.finish("dry run: the code was not run")
-            if (attempt.policy or confirm_every_run) and not (approve and approve(attempt.code, attempt.policy)):
+            if (attempt.policy or confirm_every_run) and not (
+                    approve and approve(attempt.code, attempt.policy, plan=attempt.restatement)):
                 return run.decline(attempt, describe_findings(attempt.policy) or "not approved")
             run.execute(attempt, consent=attempt.policy)
         return run.result

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ..config import ENV_VARS
+from ..config import DEFAULT_AGENT_DESIGN, ENV_VARS
 from ..errors import MolsysAIError
 
 STARTUP_TIMEOUT_S = 60.0
@@ -201,7 +201,8 @@ _READ_LAST = "__import__('json').dumps(_molsys_last.to_dict(), default=repr)"
 _COUNT_RUNS = "len(globals().get('_molsys_history', ()))"
 
 
-def agent_cell(task: str, yes: bool = True, max_repairs: int = 2, design: str = "recipes", k: int = 3) -> str:
+def agent_cell(task: str, yes: bool = True, max_repairs: int = 2, design: str = DEFAULT_AGENT_DESIGN,
+               k: int = 3) -> str:
     """The ``%%molsys`` cell a user would type, asking with a text prompt (answered through
     the kernel's stdin) instead of an approval panel: the code is planned once, shown, and
     what the user approves is what runs. Without ``yes`` every run asks; with it, only
@@ -218,7 +219,7 @@ def _require(cell: CellResult, what: str) -> None:
 
 
 def run_agent(task: str, workdir: str | Path, *, env: dict | None = None, yes: bool = False,
-              max_repairs: int = 2, design: str = "recipes", timeout_s: float = 600.0,
+              max_repairs: int = 2, design: str = DEFAULT_AGENT_DESIGN, timeout_s: float = 600.0,
               on_output: OnOutput | None = None, ask: Ask | None = None, export_to: str | Path | None = None,
               backend_label: str = "", k: int = 3) -> dict:
     """Run the agent on ``task`` in a fresh kernel working in ``workdir``; return

@@ -23,6 +23,9 @@ MOLECULE_NAMES = {
     "sulfate": ("SO4",), "sulphate": ("SO4",), "phosphate": ("PO4", "PI"), "nitrate": ("NO3",),
     "acetate": ("ACT", "ACY"), "glycerol": ("GOL",), "ethylene glycol": ("EDO",), "heme": ("HEM",),
     "haem": ("HEM",), "benzene": ("BNZ",), "imidazole": ("IMD",),
+    # Spanish
+    "cloruro": ("CL", "CLA", "CL-", "Cl-"), "sodio": ("NA", "SOD", "NA+", "Na+"), "potasio": ("K", "POT", "K+"),
+    "sulfato": ("SO4",), "fosfato": ("PO4", "PI"), "benceno": ("BNZ",), "magnesio": ("MG",), "zinc": ("ZN",),
 }
 AMINO_ACIDS = {
     "alanine": "ALA", "arginine": "ARG", "asparagine": "ASN", "aspartate": "ASP", "aspartic acid": "ASP",
@@ -30,9 +33,16 @@ AMINO_ACIDS = {
     "histidine": "HIS", "isoleucine": "ILE", "leucine": "LEU", "lysine": "LYS", "methionine": "MET",
     "phenylalanine": "PHE", "proline": "PRO", "serine": "SER", "threonine": "THR", "tryptophan": "TRP",
     "tyrosine": "TYR", "valine": "VAL",
+    # Spanish
+    "alanina": "ALA", "arginina": "ARG", "asparagina": "ASN", "aspartato": "ASP", "cisteína": "CYS",
+    "cisteina": "CYS", "glutamina": "GLN", "glutamato": "GLU", "glicina": "GLY", "histidina": "HIS",
+    "isoleucina": "ILE", "leucina": "LEU", "lisina": "LYS", "metionina": "MET", "fenilalanina": "PHE",
+    "prolina": "PRO", "serina": "SER", "treonina": "THR", "triptófano": "TRP", "triptofano": "TRP",
+    "tirosina": "TYR", "valina": "VAL",
 }
 ELEMENTS = {"hydrogen": "H", "carbon": "C", "nitrogen": "N", "oxygen": "O", "sulfur": "S", "sulphur": "S",
-            "phosphorus": "P"}
+            "phosphorus": "P", "hidrógeno": "H", "hidrogeno": "H", "carbono": "C", "nitrógeno": "N",
+            "nitrogeno": "N", "oxígeno": "O", "oxigeno": "O", "azufre": "S", "fósforo": "P"}
 _ION_RESIDUES = {name for names in MOLECULE_NAMES.values() for name in names if len(name) <= 3}
 
 _NUMBER = r"(\d+(?:\.\d+)?)"
@@ -58,25 +68,37 @@ _DSSP = [(re.compile(r"\bhelic|\bhelix|\bhelices|\balpha\b", re.I), "H"),
 # an atom of a numbered residue: "the backbone N of TYR 1", "atom CA of residue 10", "the CB of Leu 4"
 _RESIDUE_ATOM = re.compile(r"\b(?:backbone\s+|side[- ]chain\s+)?(?:atom\s+)?([A-Z][A-Z0-9]{0,3}'?)(?:\s+atom)?\s+"
                            r"(?:of|in|from)\s+(?:the\s+)?(?:residue\s+)?(?:([A-Za-z]{3})\s*(\d+)|(\d+))\b")
-_RESIDUE = re.compile(r"\b(?:residue\s+(?:number\s+)?(\d+)|([A-Z][a-z]{2}|[A-Z]{3})\s*-?(\d+))\b")
+_RESIDUE_RANGE = re.compile(r"\b(?:residues|residuos)\s+(\d+)\s*(?:-|–|to|through|thru|a|al|hasta)\s*(\d+)"
+                            r"(?:\s*\(inclusive\)|\s+inclusive)?", re.I)
+_RESIDUE = re.compile(r"\b(?:(?:residue|residuo)\s+(?:number\s+|n[úu]mero\s+)?(\d+)|([A-Z][a-z]{2}|[A-Z]{3})\s*-?(\d+))\b")
 _SIMPLE = [  # (pattern, selection, kind)
-    (re.compile(r"\b(?:CA|Cα|C-alpha|c-alpha|alpha[- ]carbons?|α-carbons?)\b(?:\s+atoms?)?"), "name CA", "atoms"),
-    (re.compile(r"\bheavy[- ]atoms?\b|\bnon-hydrogen atoms?\b", re.I), "not element H", "atoms"),
-    (re.compile(r"\bhydrogens\b|\bhydrogen atoms?\b", re.I), "element H", "atoms"),
-    (re.compile(r"\bbackbone\b(?:\s+atoms?)?", re.I), "backbone", "atoms"),
-    (re.compile(r"\bside[- ]?chains?\b(?:\s+atoms?)?", re.I), "sidechain", "atoms"),
-    (re.compile(r"\ball atoms\b|\bevery atom\b|\bthe whole system\b", re.I), "all", "atoms"),
-    (re.compile(r"\bprotein(?:\s+atoms?)?\b", re.I), "protein", "molecules"),
-    (re.compile(r"\bwaters?\b(?:\s+molecules?)?|\bsolvent\b|\bHOH\b|\bH2O\b", re.I), "water", "molecules"),
+    (re.compile(r"\b(?:[áa]tomos\s+)?(?:CA|Cα|C-alpha|c-alpha|alpha[- ]carbons?|α-carbons?|carbonos?[- ]alfa|"
+                r"carbonos?\s+α|C[- ]alfa)\b(?:\s+atoms?)?"), "name CA", "atoms"),
+    (re.compile(r"\bheavy[- ]atoms?\b|\bnon-hydrogen atoms?\b|\b[áa]tomos\s+pesados\b|"
+                r"\b[áa]tomos\s+que\s+no\s+son\s+hidr[óo]geno\b", re.I), "not element H", "atoms"),
+    (re.compile(r"\bhydrogens\b|\bhydrogen atoms?\b|\bhidr[óo]genos\b|\b[áa]tomos\s+de\s+hidr[óo]geno\b",
+                re.I), "element H", "atoms"),
+    (re.compile(r"\bbackbone\b(?:\s+atoms?)?|\b(?:[áa]tomos\s+del\s+)?esqueleto(?:\s+pept[íi]dico)?\b|"
+                r"\bcadena\s+principal\b", re.I), "backbone", "atoms"),
+    (re.compile(r"\bside[- ]?chains?\b(?:\s+atoms?)?|\bcadenas?\s+laterale?s?\b", re.I), "sidechain", "atoms"),
+    (re.compile(r"\ball(?:\s+the)?\s+atoms\b|\bevery atom\b|\bthe whole system\b|\btodos\s+los\s+[áa]tomos\b|"
+                r"\btodo\s+el\s+sistema\b", re.I), "all", "atoms"),
+    (re.compile(r"\bprote(?:in|ína|ina)(?:\s+atoms?)?\b", re.I), "protein", "molecules"),
+    (re.compile(r"\bwaters?\b(?:\s+molecules?)?|\bsolvent\b|\bHOH\b|\bH2O\b|\b(?:mol[ée]culas\s+de\s+)?aguas?\b|"
+                r"\bsolvente\b", re.I), "water", "molecules"),
 ]
 _THEIR_ELEMENT = re.compile(r"\b(?:their|its|whose)\s+(hydrogen|carbon|nitrogen|oxygen|sulfur|sulphur|phosphorus)s?"
                             r"(?:\s+atoms?)?\b", re.I)
-_ELEMENT = re.compile(r"\b(carbon|nitrogen|oxygen|sulfur|sulphur|phosphorus)(?:s|\s+atoms?)\b", re.I)
+_ELEMENT = re.compile(r"\b(carbon|nitrogen|oxygen|sulfur|sulphur|phosphorus)(?:s|\s+atoms?)\b"
+                      r"|\b[áa]tomos\s+de\s+(carbono|nitr[óo]geno|ox[íi]geno|azufre|f[óo]sforo)\b"
+                      r"|\b(carbonos|nitr[óo]genos|ox[íi]genos)\b", re.I)
 _COUNTED = r"(?:how many|number of|count(?: the)?)\s+(?:\w+\s+){0,3}?(?:molecules?|residues?|ions?|waters?)\b"
 _COUNT_MOLECULES = re.compile(_COUNTED + r"(?!\s+(?:oxygens?|hydrogens?|carbons?|nitrogens?|atoms?)\b)", re.I)
 _JOINED = re.compile(r"^\s*(?:,|and|or|plus|,\s*and|,\s*or)\s*(?:the\s+|all\s+)?$", re.I)  # "X and Y", "X or Y"
-_REMOVAL = re.compile(r"\b(?:remove|removing|removed|without|strip|stripping|delete|deleting|drop|dropping|"
-                      r"except|excluding|exclude|minus|no)\b", re.I)
+_REMOVAL = re.compile(r"\b(?:remove|removing|removed|without|strip|stripping|stripped|delete|deleting|drop|dropping|"
+                      r"except|excluding|exclude|minus|no|discard|discarding|neither|nor|ni|not|non|"
+                      r"quit[ao]\w*|elimin[ao]\w*|sin|remuev\w*|remov\w*|borr[ao]\w*|excluy\w*|excluir|"
+                      r"descart\w*|excepto)\b", re.I)
 _INCLUDED = re.compile(r"^\s*(?:included|too|as well)\b", re.I)  # "waters included": not a selection
 
 
@@ -106,6 +128,7 @@ class TaskFacts:
     dihedral: str | None = None  # phi, psi, omega or chi1
     residue_numbers: list[int] = field(default_factory=list)  # residues named by number, in order
     geometric: bool = False  # "geometric center", "centroid": no mass weighting
+    leftover: str = ""  # the task with every phrase read here blanked out (same length as the task)
 
     def to_dict(self) -> dict:
         return {"selections": [m.selection for m in self.selections], "groups": [m.selection for m in self.groups],
@@ -202,6 +225,9 @@ def read_task(task: str, files: list[str] = (), residues: set[str] | None = None
         if resname and resname.upper() in residues | set(AMINO_ACIDS.values()):
             parts.insert(0, f"resname {resname.upper()}")
         mentions.append(Mention(match.start(), " and ".join(parts), "atoms", match.group(0)))
+    for match in text.take(_RESIDUE_RANGE):
+        mentions.append(Mention(match.start(), f"resSeq {match.group(1)} to {match.group(2)}", "molecules",
+                                match.group(0)))
     known = set(AMINO_ACIDS.values()) | residues
     for match in text.take(_RESIDUE, lambda m: bool(m.group(1)) or m.group(2).upper() in known):
         if match.group(1):
@@ -226,11 +252,11 @@ def read_task(task: str, files: list[str] = (), residues: set[str] | None = None
             if any(m.selection == selection for m in mentions):  # "sulfate ions (SO4)": one mention
                 continue
             mentions.append(Mention(match.start(), selection, "molecules", match.group(0)))
-    if "ligand" in text.text.lower():
+    ligand = re.search(r"\b(?:the\s+)?(?:ligand|ligando)\b(?!s)", text.text, re.I)
+    if ligand:
         ligands = sorted(residues - _ION_RESIDUES - {"HOH", "WAT", "SOL", "TIP3"} - set(AMINO_ACIDS.values()))
         if len(ligands) == 1:
-            match = re.search(r"\bligand\b", text.text, re.I)
-            mentions.append(Mention(match.start(), _resname(ligands, residues), "molecules", "ligand"))
+            mentions.append(Mention(ligand.start(), _resname(ligands, residues), "molecules", ligand.group(0)))
     mentions.sort(key=lambda m: m.start)
 
     # "water molecules … their oxygen": the element narrows the mention before it
@@ -240,7 +266,8 @@ def read_task(task: str, files: list[str] = (), residues: set[str] | None = None
         if before:
             before[-1].selection = f"{before[-1].selection} and element {element}"
     for match in _ELEMENT.finditer(text.text):  # "water oxygens": the element narrows the mention just before
-        element = ELEMENTS[match.group(1).lower()]
+        word = next(g for g in match.groups() if g).lower()
+        element = ELEMENTS.get(word) or ELEMENTS.get(word.rstrip("s")) or ELEMENTS[word[:-1]]
         before = [m for m in mentions if m.start < match.start()]
         if before and not task[before[-1].start + len(before[-1].text): match.start()].strip():
             before[-1].selection = f"{before[-1].selection} and element {element}"
@@ -252,6 +279,10 @@ def read_task(task: str, files: list[str] = (), residues: set[str] | None = None
     for start, end in qualifiers + [(m.start, m.start + len(m.text)) for m in mentions]:
         operation = operation[:start] + " " * (end - start) + operation[end:]
     facts.operation = " ".join(operation.split())
+    leftover = text.text
+    for start, end in qualifiers + [(m.start, m.start + len(m.text)) for m in mentions]:
+        leftover = leftover[:start] + " " * (end - start) + leftover[end:]
+    facts.leftover = leftover
     mentions = [m for m in mentions if not _INCLUDED.match(task[m.start + len(m.text):])]
     end = 0
     for mention in mentions:

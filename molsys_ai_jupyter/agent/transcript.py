@@ -24,7 +24,12 @@ def to_notebook(results, backend: str = ""):
         "in the folder holding the files to reproduce every answer.")]
     for number, result in enumerate(_runs_that_ran(results), 1):
         last = result.attempts[-1]
-        plan = f"recipe `{last.recipe}` with {json.dumps(last.params)}" if last.recipe else "code written by the model"
+        if result.restatement:
+            plan = f"plan: {result.restatement}"
+        elif last.recipe:
+            plan = f"recipe `{last.recipe}` with {json.dumps(last.params)}"
+        else:
+            plan = "code written by the model"
         sources = "".join(f"\n- [{s['title']}]({s['url']})" if s.get("url") else f"\n- {s['title']}"
                           for s in result.sources)
         cells.append(nbformat.v4.new_markdown_cell(

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..agent.kernel_runner import KernelError, run_agent
 from ..agent.scoring import within
+from ..config import DEFAULT_AGENT_DESIGN
 from ..errors import MolsysAIError
 
 TASK_TIMEOUT_S = 600.0  # one task: kernel start, planning, repairs and runs
@@ -32,22 +33,40 @@ def _check_files(tasks: list[dict], structures: Path) -> None:
                             "pass --structures DIR or --data DIR")
 
 
+OUTCOMES = ("right", "wrong", "not understood", "failed", "crashed")
+
+
+def outcome_of(task: dict, result: dict | None) -> str:
+    """right: answered within tolerance; wrong: answered outside it (the worst case: it
+    looks like an answer); not understood: said so, no number; failed: tried and gave up;
+    crashed: the kernel or the agent itself broke."""
+    if result is None:
+        return "crashed"
+    if result["ok"]:
+        return "right" if within(result["final_answer"], task["answer"], task.get("tolerance", {})) else "wrong"
+    if result.get("outcome") == "not understood":
+        return "not understood"
+    return "failed"
+
+
 def _row(task: dict, result: dict | None, error: str | None, seconds: float) -> dict:
     attempts = result["attempts"] if result else []
     last = attempts[-1] if attempts else {}
     final = result["final_answer"] if result else None
     tolerance = task.get("tolerance", {})
-    ok = bool(result and result["ok"] and within(final, task["answer"], tolerance))
+    outcome = outcome_of(task, result)
+    ok = outcome == "right"
     if error is None and result and not ok:
         error = result["message"] if not result["ok"] else f"{final!r} is not {task['answer']!r} within {tolerance}"
-    return {"id": task.get("id"), "ok": ok, "final_answer": final, "expected": task["answer"],
+    return {"id": task.get("id"), "ok": ok, "outcome": outcome, "final_answer": final, "expected": task["answer"],
             "attempts": len(attempts), "seconds": round(seconds, 2), "error": error,
             "recipe": last.get("recipe", ""), "params": last.get("params", {}),
+            "restatement": (result or {}).get("restatement", ""),
             "agent_seconds": round(result["timings"].get("total_ms", 0.0) / 1000.0, 2) if result else None}
 
 
 def run_agent_bench(tasks: list[dict], structures: Path, *, backend, env: dict | None = None,
-                    design: str = "recipes", max_repairs: int = 2, timeout_s: float = TASK_TIMEOUT_S,
+                    design: str = DEFAULT_AGENT_DESIGN, max_repairs: int = 2, timeout_s: float = TASK_TIMEOUT_S,
                     progress=None) -> dict:
     """``backend`` names the model in the result; the kernels build their own from ``env``."""
     structures = Path(structures)
@@ -79,6 +98,10 @@ def run_agent_bench(tasks: list[dict], structures: Path, *, backend, env: dict |
     return {
         "n": n,
         "success_rate": rate(sum(r["ok"] for r in rows)),
+        "wrong_rate": rate(sum(r["outcome"] == "wrong" for r in rows)),  # answered, outside tolerance
+        "abstain_rate": rate(sum(r["outcome"] == "not understood" for r in rows)),
+        "failure_rate": rate(sum(r["outcome"] == "failed" for r in rows)),
+        "crash_rate": rate(sum(r["outcome"] == "crashed" for r in rows)),
         "first_try_rate": rate(sum(r["ok"] and r["attempts"] == 1 for r in rows)),
         # over the tasks the agent reported on (a kernel that died or hung reports none)
         "mean_attempts": round(statistics.fmean(attempts), 2) if attempts else 0.0,

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from .. import __version__
-from ..config import AGENT_DESIGNS, load_settings
+from ..config import AGENT_DESIGNS, DESIGN_HELP, load_settings
 from ..errors import MolsysAIError
 
 
@@ -125,8 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", dest="run_timeout", type=float, default=600.0, metavar="S",
                      help="seconds the task may take in the kernel (default 600)")
     run.add_argument("--design", choices=AGENT_DESIGNS, default=None,
-                     help="recipes: the model fills a verified recipe; freeform: it writes the code "
-                          "(default: the agent_design setting, env MOLSYS_AI_AGENT_DESIGN)")
+                     help=DESIGN_HELP + " (default: the agent_design setting, env MOLSYS_AI_AGENT_DESIGN)")
     run.add_argument("--check-export", action="store_true",
                      help="re-run the written notebook in a scratch copy of the folder, to check that it re-runs")
     _add_llm_flags(run, timeout_flag="--llm-timeout")
@@ -157,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     agent.add_argument("--json", dest="json_out", help="write the result JSON to this file")
     agent.add_argument("--max-repairs", type=int, default=2, help="attempts after a failure (default 2)")
     agent.add_argument("--design", default=AGENT_DESIGNS[0], choices=AGENT_DESIGNS,
-                       help="recipes (verified, parameterised) or freeform (the model writes the code)")
+                       help=DESIGN_HELP)
     agent.add_argument("--limit", type=int, help="only the first N tasks")
     _add_llm_flags(agent)
     _add_data_flags(agent)
@@ -308,8 +307,10 @@ def cmd_bench_agent(args) -> int:
     backend, env = _kernel_backend(settings)
 
     def progress(done, total, row):
-        mark = "ok  " if row["ok"] else "FAIL"
-        line = f"  {done}/{total} {row['id']}: {mark} {row['recipe']} {row['params']} → {row['final_answer']!r}"
+        mark = {"right": "ok   ", "wrong": "WRONG", "not understood": "NOT UNDERSTOOD", "failed": "FAIL ",
+                "crashed": "CRASH"}[row["outcome"]]
+        what = row["restatement"] or f"{row['recipe']} {row['params']}"
+        line = f"  {done}/{total} {row['id']}: {mark} {what} → {row['final_answer']!r}"
         if row["error"] and row["final_answer"] is None:
             line += f" ({row['error'][:120]})"
         print(f"{line} [{row['seconds']:.1f} s]", file=sys.stderr)
@@ -392,7 +393,9 @@ def cmd_run(args) -> int:
     if not result["ok"]:
         print(f"not done: {result['message']}")
         return 1
-    if args.yes:  # nothing asked: the code that ran was not shown yet
+    if args.yes:  # nothing asked: the plan and the code that ran were not shown yet
+        if result.get("restatement"):
+            print(f"plan: {result['restatement']}")
         print("code:\n" + "\n".join("    " + line for line in result["code"].splitlines()))
     print(f"answer: {result['final_answer']!r}")
     print(f"new variables: {', '.join(result['new_variables']) or 'none'}")

@@ -131,7 +131,7 @@ class SuggestRequest:
     k: int = 3  # documentation pages behind the code (0: none)
     # the names the user has in the notebook's kernel: code that would replace one needs consent
     variables: tuple[str, ...] = ()
-    design: str = AGENT_DESIGNS[0]  # recipes: the model fills a verified recipe; freeform: it writes the code
+    design: str = AGENT_DESIGNS[0]  # see config.DESIGN_HELP
 
     @classmethod
     def from_body(cls, body: dict) -> "SuggestRequest":

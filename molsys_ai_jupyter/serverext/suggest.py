@@ -4,7 +4,7 @@ but not run — the sidebar puts it in the notebook, and the notebook's kernel r
 The agent plans in the notebook's folder (it sees the molecular files there) knowing
 the names of the kernel's variables (sent by the sidebar, not their values), up to
 ``max_repairs`` times again when the model's plan does not fit the files, with the
-agent ``design`` the sidebar's settings chose (recipes or freeform). ``docs``
+agent ``design`` the sidebar's settings chose (plans, recipes or freeform). ``docs``
 (see :mod:`..agent.sources`) finds the ``k`` documentation pages behind the code."""
 
 from __future__ import annotations
@@ -13,12 +13,14 @@ import re
 from pathlib import Path
 from types import SimpleNamespace
 
+from ..config import DEFAULT_AGENT_DESIGN
+
 ANSWER = re.compile(r"^answer\s*=", re.MULTILINE)
 
 
 def suggest(task: str, workdir: str | Path, backend, root_dir: str | Path | None = None,
             max_repairs: int = 1, docs=None, k: int = 3, variables: tuple[str, ...] = (),
-            design: str = "recipes") -> dict:
+            design: str = DEFAULT_AGENT_DESIGN) -> dict:
     from ..agent.agent import Agent
     from ..agent.recipes import CATALOGUE
     from ..agent.sources import query_for
@@ -53,6 +55,8 @@ def suggest(task: str, workdir: str | Path, backend, root_dir: str | Path | None
         "params": attempt.params,
         "code": shows_its_answer(attempt.code),
         "plan": agent.describe_plan(attempt),
+        "restatement": attempt.restatement,  # the typed plan in one sentence (plans design)
+        "plan_steps": attempt.plan,
         "policy": attempt.policy,  # findings that need the user's explicit consent before running
         "needs_consent": bool(attempt.policy),
         "attempts": len(run.result.attempts),

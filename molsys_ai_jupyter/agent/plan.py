@@ -1,0 +1,303 @@
+"""The typed plan: what the agent will do, as a short program of steps from a fixed
+catalogue, before any code exists.
+
+A plan is plain data (``Plan.to_dict()`` is JSON and matches :func:`plan_schema`):
+
+    load → [strip | keep] → [frames] → compute → [reduce over frames] → [convert] → [save] → [show]
+    load → [strip | keep] → select → count or list (residues, molecules, chains, atoms) → …
+
+The plan is the unit the user approves (its :func:`~.restate.restate` sentence is shown
+before anything runs), the unit stored in ``_molsys_last`` and exported; the code is
+rendered from it (:mod:`.render`), never written free-hand. :func:`validate` checks a plan
+against the file's real topology: every selection must parse and pick atoms, residues and
+chains must exist, a frame must be in range, a step must fit what comes before it.
+
+>>> plan = Plan(steps=[Step("load", {"file": "1tcd.pdb"}), Step("select", {"selection": "water"}),
+...                    Step("reduce_entities", {"level": "molecules", "how": "count"})])
+>>> plan.quantity
+'count'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# ---- the catalogue ---------------------------------------------------------------------------------
+
+LEVELS = ("atoms", "residues", "molecules", "chains")
+FRAME_REDUCTIONS = ("each", "mean", "min", "max", "std", "first", "last")
+ENTITY_REDUCTIONS = ("count", "names", "sum", "mean", "max", "min", "argmax", "argmin", "value")
+FRAME_PICKS = ("all", "first", "last", "index", "time")
+UNITS = ("nm", "Å", "nm²", "Å²", "nm³", "Å³", "degrees", "radians", "ps", "ns", "count", "Da", "")
+ANGLES = ("phi", "psi", "omega", "chi1")
+HBOND_METHODS = ("baker_hubbard", "wernet_nilsson")
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A computable quantity. ``shape``: "frame" (one value per frame), "frame_vector"
+    (a vector per frame), "frame_entity" (a value per frame and per residue/atom),
+    "entity" (one value per atom over the whole trajectory), "static" (no frames)."""
+
+    label: str  # in a restatement: "the radius of gyration"
+    shape: str
+    unit: str  # MDTraj's unit of the raw value
+    args: tuple[str, ...] = ()  # required arguments
+    optional: tuple[str, ...] = ()
+
+
+QUANTITIES: dict[str, Quantity] = {
+    "rg": Quantity("the radius of gyration", "frame", "nm", ("selection",), ("weights",)),
+    "sasa": Quantity("the solvent accessible surface area (Shrake-Rupley)", "frame", "nm²", ("selection",), ()),
+    "sasa_residue": Quantity("the SASA of each residue (Shrake-Rupley)", "frame_entity", "nm²", ("selection",), ()),
+    "rmsd": Quantity("the RMSD after superposition", "frame", "nm", ("selection",), ("reference_frame",)),
+    "rmsf": Quantity("the RMSF of each atom after superposition", "entity", "nm", ("selection",),
+                     ("reference_frame",)),
+    "distance": Quantity("the distance", "frame", "nm", ("selection", "selection_2"), ()),
+    "min_distance": Quantity("the minimum distance", "frame", "nm", ("selection", "selection_2"), ()),
+    "com_distance": Quantity("the distance between the centres of mass", "frame", "nm",
+                             ("selection", "selection_2"), ()),
+    "angle": Quantity("the angle", "frame", "degrees", ("selection", "selection_2", "selection_3"), ()),
+    "dihedral": Quantity("the dihedral angle", "frame", "degrees", ("angle", "residue"), ("chain",)),
+    "dssp": Quantity("the residues in DSSP class", "frame", "count", ("code",), ()),
+    "hbonds": Quantity("the hydrogen bonds", "frame", "count", (), ("method",)),
+    "contacts": Quantity("the pairs closer than", "frame", "count", ("selection", "cutoff_nm"),
+                         ("min_separation", "level")),
+    "neighbors": Quantity("within of", "frame", "count", ("selection", "around", "cutoff_nm"), ("level",)),
+    "center": Quantity("the centre of mass", "frame_vector", "nm", ("selection",), ("weights",)),
+    "box_volume": Quantity("the box volume", "frame", "nm³", (), ()),
+    "box_lengths": Quantity("the box edge lengths", "frame_vector", "nm", (), ()),
+    "mass": Quantity("the total mass", "static", "Da", ("selection",), ()),
+    "n_frames": Quantity("the number of frames", "static", "count", (), ()),
+    "timestep": Quantity("the time between saved frames", "static", "ps", (), ()),
+    "total_time": Quantity("the time spanned from the first to the last frame", "static", "ps", (), ()),
+    "time_info": Quantity("the time step (ps) and the total time (ns)", "static", "", (), ()),
+    "sequence": Quantity("the one-letter sequence", "static", "", (), ("chain",)),
+}
+
+UNIT_FACTORS = {  # from the raw unit to the asked one
+    ("nm", "Å"): 10.0, ("nm²", "Å²"): 100.0, ("nm³", "Å³"): 1000.0, ("ps", "ns"): 0.001,
+    ("degrees", "radians"): 0.017453292519943295,
+}
+
+
+def unit_factor(raw: str, wanted: str) -> float | None:
+    """The factor from ``raw`` to ``wanted`` (1.0 when equal), None when they do not convert."""
+    if not wanted or wanted == raw:
+        return 1.0
+    return UNIT_FACTORS.get((raw, wanted))
+
+
+# the step kinds, each with its argument names and their JSON types
+STEP_ARGS: dict[str, dict[str, dict]] = {
+    "load": {"file": {"type": "string"}, "topology": {"type": "string"}},
+    "strip": {"selection": {"type": "string"}},
+    "keep": {"selection": {"type": "string"}},
+    "frames": {"pick": {"enum": list(FRAME_PICKS)}, "index": {"type": "integer"}, "time_ps": {"type": "number"}},
+    "superpose": {"selection": {"type": "string"}, "reference_frame": {"type": "integer"}},
+    "select": {"selection": {"type": "string"}},
+    "compute": {"quantity": {"enum": sorted(QUANTITIES)}, "selection": {"type": "string"},
+                "selection_2": {"type": "string"}, "selection_3": {"type": "string"},
+                "around": {"type": "string"}, "cutoff_nm": {"type": "number"},
+                "min_separation": {"type": "integer"}, "level": {"enum": list(LEVELS)},
+                "reference_frame": {"type": "integer"}, "weights": {"enum": ["mass", "none"]},
+                "angle": {"enum": list(ANGLES)}, "residue": {"type": "integer"}, "chain": {"type": "string"},
+                "code": {"enum": ["H", "E", "C"]}, "method": {"enum": list(HBOND_METHODS)}},
+    "reduce_frames": {"how": {"enum": list(FRAME_REDUCTIONS)}},
+    "reduce_entities": {"level": {"enum": list(LEVELS)}, "how": {"enum": list(ENTITY_REDUCTIONS)},
+                        "residue": {"type": "integer"}},
+    "convert": {"unit": {"enum": [u for u in UNITS if u]}},
+    "save": {"path": {"type": "string"}},
+    "show": {},
+}
+ORDER = ["load", "strip", "keep", "frames", "superpose", "select", "compute", "reduce_entities", "reduce_frames",
+         "convert", "save", "show"]
+
+
+@dataclass
+class Step:
+    op: str
+    args: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"op": self.op, **self.args}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Step":
+        data = dict(data)
+        op = data.pop("op", None)
+        if op not in STEP_ARGS:
+            raise PlanError(f"unknown step {op!r} (steps: {', '.join(STEP_ARGS)})")
+        unknown = set(data) - set(STEP_ARGS[op])
+        if unknown:
+            raise PlanError(f"step {op} does not take {', '.join(sorted(unknown))}")
+        return cls(op, data)
+
+
+class PlanError(ValueError):
+    """A plan that is not well formed, or does not fit the files."""
+
+
+@dataclass
+class Plan:
+    steps: list[Step] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"steps": [s.to_dict() for s in self.steps]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Plan":
+        steps = data.get("steps") if isinstance(data, dict) else None
+        if not isinstance(steps, list) or not steps:
+            raise PlanError("a plan is {'steps': [...]} with at least a load step")
+        return cls([Step.from_dict(s) for s in steps])
+
+    def step(self, op: str) -> Step | None:
+        return next((s for s in self.steps if s.op == op), None)
+
+    def arg(self, op: str, name: str, default=None):
+        step = self.step(op)
+        return step.args.get(name, default) if step else default
+
+    @property
+    def quantity(self) -> str:
+        """The compute step's quantity, or "count"/"names" for a select-and-reduce plan."""
+        if self.step("compute"):
+            return self.arg("compute", "quantity")
+        how = self.arg("reduce_entities", "how")
+        return "count" if how == "count" else (how or "")
+
+    @property
+    def file(self) -> str:
+        return self.arg("load", "file", "")
+
+    @property
+    def unit(self) -> str:
+        """The unit of the final answer."""
+        wanted = self.arg("convert", "unit")
+        if wanted:
+            return wanted
+        if self.step("compute"):
+            return QUANTITIES[self.quantity].unit
+        return "count" if self.arg("reduce_entities", "how") == "count" else ""
+
+    def elements(self) -> set[tuple[str, object]]:
+        """What the plan accounts for, as (role, value) pairs: the coverage check ties
+        each constraint-bearing phrase of the request to one of these."""
+        out: set[tuple[str, object]] = set()
+        for step in self.steps:
+            out.add(("op", step.op))
+            for name, value in step.args.items():
+                if isinstance(value, (str, int, float)):
+                    out.add((f"{step.op}.{name}", value))
+        if self.quantity:
+            out.add(("quantity", self.quantity))
+        return out
+
+
+def plan_schema(files: list[str]) -> dict:
+    """The JSON schema of a plan whose load step names one of ``files``."""
+    steps = []
+    for op, args in STEP_ARGS.items():
+        props = {"op": {"const": op}, **args}
+        if op == "load":
+            props = {"op": {"const": op}, "file": {"enum": list(files)}, "topology": {"enum": list(files) + [""]}}
+        steps.append({"type": "object", "properties": props, "required": ["op"], "additionalProperties": False})
+    return {"type": "object", "properties": {"steps": {"type": "array", "items": {"anyOf": steps}, "minItems": 2}},
+            "required": ["steps"], "additionalProperties": False}
+
+
+# ---- checks ---------------------------------------------------------------------------------------
+
+def check_shape(plan: Plan) -> None:
+    """The steps are in catalogue order, each at most once, and fit together."""
+    ops = [s.op for s in plan.steps]
+    if not ops or ops[0] != "load":
+        raise PlanError("a plan starts with a load step")
+    if len(set(ops)) != len(ops):
+        raise PlanError("each step appears at most once")
+    if ops != sorted(ops, key=ORDER.index):
+        raise PlanError(f"steps out of order: {' → '.join(ops)}")
+    if not plan.file:
+        raise PlanError("the load step names no file")
+    compute, select = plan.step("compute"), plan.step("select")
+    if compute and select:
+        raise PlanError("a plan either computes a quantity or selects and reduces entities, not both")
+    if select and not plan.step("reduce_entities"):
+        raise PlanError("a select step is followed by a count or list (reduce_entities)")
+    if not (compute or select or plan.step("save") or plan.step("show") or plan.step("strip") or plan.step("keep")):
+        raise PlanError("the plan computes nothing")
+    if compute:
+        name = compute.args.get("quantity")
+        if name not in QUANTITIES:
+            raise PlanError(f"unknown quantity {name!r}")
+        quantity = QUANTITIES[name]
+        missing = [a for a in quantity.args if compute.args.get(a) in (None, "")]
+        if missing:
+            raise PlanError(f"{name} needs {', '.join(missing)}")
+        extra = set(compute.args) - {"quantity"} - set(quantity.args) - set(quantity.optional)
+        if extra:
+            raise PlanError(f"{name} does not take {', '.join(sorted(extra))}")
+        how = plan.arg("reduce_frames", "how")
+        if quantity.shape == "static" and plan.step("reduce_frames"):
+            raise PlanError(f"{name} has no value per frame to reduce over frames")
+        if quantity.shape in ("frame_entity", "entity") and not plan.step("reduce_entities"):
+            raise PlanError(f"{name} has one value per residue or atom: say how to reduce them")
+        if quantity.shape == "entity" and how:
+            raise PlanError(f"{name} is computed over all frames at once")
+        if how == "each" and quantity.shape == "frame_vector":
+            raise PlanError("one vector per frame: pick a frame or average")
+    if plan.step("reduce_entities") and compute and QUANTITIES[plan.quantity].shape not in ("frame_entity", "entity"):
+        raise PlanError(f"{plan.quantity} has no value per residue or atom to reduce")
+    unit = plan.arg("convert", "unit")
+    if unit and compute and unit_factor(QUANTITIES[plan.quantity].unit, unit) is None:
+        raise PlanError(f"{QUANTITIES[plan.quantity].label} is not in a unit that converts to {unit}")
+
+
+def validate(plan: Plan, topology=None, n_frames: int | None = None) -> None:
+    """``check_shape`` and the plan against the file: ``topology`` is an MDTraj Topology
+    (after the strip or keep step, selections are checked on what is left)."""
+    check_shape(plan)
+    if topology is None:
+        return
+    for op in ("strip", "keep", "superpose"):
+        if plan.step(op) and plan.arg(op, "selection"):
+            _picks(topology, plan.arg(op, "selection"), f"the {op} step")
+    remaining = topology
+    if plan.step("strip") or plan.step("keep"):
+        chosen = (f"not ({plan.arg('strip', 'selection')})" if plan.step("strip") else plan.arg("keep", "selection"))
+        atoms = _picks(topology, chosen, "what is left")
+        remaining = topology.subset(atoms)
+    compute = plan.step("compute")
+    if compute:
+        for name in ("selection", "selection_2", "selection_3", "around"):
+            if compute.args.get(name) not in (None, "", "all"):
+                picked = _picks(remaining, compute.args[name], f"{plan.quantity}'s {name}")
+                if plan.quantity in ("distance", "angle") and len(picked) != 1:
+                    raise PlanError(f"{compute.args[name]!r} picks {len(picked)} atoms; {plan.quantity} needs one atom "
+                                    "for each end")
+        residue = compute.args.get("residue")
+        if residue is not None and not any(r.resSeq == residue for r in remaining.residues):
+            raise PlanError(f"there is no residue number {residue} in {plan.file}")
+        if plan.quantity in ("dssp", "dihedral", "sequence") and not any(r.is_protein for r in remaining.residues):
+            raise PlanError(f"{plan.quantity} needs protein residues; {plan.file} has none")
+        if plan.quantity == "hbonds" and not any(a.element is not None and a.element.symbol == "H"
+                                                 for a in remaining.atoms):
+            raise PlanError(f"hydrogen bonds need hydrogens; {plan.file} has none")
+    if plan.step("select") and plan.arg("select", "selection") not in (None, "", "all"):
+        _picks(remaining, plan.arg("select", "selection"), "the select step", allow_empty=True)
+    if n_frames is not None and plan.arg("frames", "pick") == "index":
+        index = plan.arg("frames", "index", 0)
+        if not -n_frames <= index < n_frames:
+            raise PlanError(f"frame {index} is out of range: {plan.file} has {n_frames} frame(s), numbered from 0")
+
+
+def _picks(topology, selection: str, where: str, allow_empty: bool = False):
+    try:
+        picked = topology.select(selection)
+    except Exception as exc:  # noqa: BLE001 - MDTraj raises ValueError and pyparsing errors of its own
+        raise PlanError(f"{where}: {selection!r} is not a selection MDTraj understands "
+                        f"({str(exc).splitlines()[0][:100]})") from None
+    if not len(picked) and not allow_empty:
+        raise PlanError(f"{where}: {selection!r} picks no atom")
+    return picked

@@ -1,0 +1,847 @@
+"""Read a request into phrases, build the plan they ask for, and check that every
+constraint-bearing phrase is accounted for by an element of that plan.
+
+The request is read in two passes. :func:`.slots.read_task` reads what it talks about
+(selections, frames, cutoffs, units, chains, residues, removals). The lexicon below
+reads what to do with it: the quantity, how to reduce over frames or entities, the
+level (atoms, residues, molecules, chains), the sequence separation, saving, showing —
+in English and Spanish. Every word left over that is not a filler ("what", "the",
+"please", "calcula"…) is a word the agent did not understand.
+
+:func:`understand` never raises. When a phrase or a word is left unaccounted for, or
+the plan cannot be built, the result carries no runnable plan — only the closest plan,
+if any, and the words it did not understand — so no number is produced from a guess.
+
+>>> u = understand("How many water molecules are in 1tcd.pdb?", files=["1tcd.pdb"], residues={"HOH", "ALA"})
+>>> u.ok, u.plan.quantity
+(True, 'count')
+>>> understand("How many frobnications in 1tcd.pdb?", files=["1tcd.pdb"]).unaccounted
+['frobnications']
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .plan import Plan, PlanError, Step, check_shape
+from .slots import AMINO_ACIDS, TaskFacts, bracket, read_task
+
+# ---- the lexicon: (role, value, pattern) ----------------------------------------------------------
+# roles: quantity, count (a counting question), level, frames (a reduction over frames),
+# entity (a reduction over residues/atoms), method, separation, keep, save, show, unit, time, names
+_NUM = r"(\d+(?:\.\d+)?)"
+LEXICON: list[tuple[str, object, str]] = [
+    # read before the selections: methods and phrases that would otherwise read as atoms
+    ("method", "probe", r"(?:with |using )?(?:a )?(?:probe(?: radius)?|sonda)(?: of| de)? (?:0\.14 ?nm|1\.4 ?(?:Å|A|angstroms?))"),
+    ("method", "no_mass", r"(?:with )?no mass[- ]weighting|without mass[- ]weighting|unweighted|not mass[- ]weighted|"
+                          r"sin pesar por (?:la )?masa|sin ponderar(?: por (?:la )?masa)?"),
+    ("method", "mass_weighted", r"mass[- ]weighted|weighted by (?:atomic )?mass(?:es)?|ponderad[oa] por (?:la )?masa"),
+    ("method", "no_pbc", r"\(?(?:no|without|ignoring|ignore|not using) periodic(?: images| boundary conditions| boundaries)?\)?|"
+                         r"sin (?:im[áa]genes|condiciones) peri[óo]dicas"),
+    ("filler", None, r"according to(?: mdtraj'?s?)?(?: the)?|(?:as )?(?:reported |computed |counted )?by mdtraj|"
+                     r"(?:with |using )?mdtraj'?s? defaults?|(?:with |using )?(?:the )?default (?:parameters|settings|options)|"
+                     r"\bdefaults?\b|par[áa]metros por defecto|por defecto|seg[úu]n mdtraj|\bmdtraj'?s?\b|"
+                     r"(?:answer|report|give it|return it|reply)? ?as \[[^\]]*\]|\[\s*x\s*,\s*y\s*,\s*z\s*\]|"
+                     r"unique pairs?|i ?< ?j|\(?(?:trp-cage|nmr|x-ray|crystal structure)\)?"),
+    ("exclude_self", None, r"\(?(?:not counting|excluding|other than|apart from|besides|sin contar|aparte de) (?:the |el )?"
+                           r"(?:ligand|ligando|reference|it|itself)(?: itself| mismo)?\)?|\(?(?:the )?(?:ligand|reference) "
+                           r"itself (?:excluded|not counted)\)?"),
+    ("one_atom", None, r"(?:have|has|with|having) at least one atom|(?:con|tienen?) al menos un [áa]tomo|"
+                       r"any of (?:their|its) atoms"),
+    ("separation", 0, r"including (?:sequence )?(?:neighbou?rs|adjacent residues)|incluyendo (?:los )?vecinos"),
+    ("separation", None, r"(?:at least|>=|≥|more than|m[íi]nimo|al menos|por lo menos) (\d+) residues? apart(?: in sequence)?|"
+                         r"\|i ?- ?j\| ?(?:>=|≥|>) ?(\d+)|sequence separation (?:of )?(?:at least |>= ?|≥ ?)?(\d+)|"
+                         r"separated by (?:at least )?(\d+) (?:or more )?residues(?: in sequence)?|"
+                         r"separad[oa]s (?:por|en) (?:al menos )?(\d+) (?:o m[áa]s )?residuos(?: en (?:la )?secuencia)?|"
+                         r"(?:at least|al menos) (\d+) residues? (?:away|distant)(?: in sequence)?"),
+    ("reference", None, r"relative to(?: the)?|with respect to(?: the)?|respect to|against|\bvs\.?|\bversus\b|"
+                        r"compared (?:to|with)|(?:as )?(?:the )?reference(?: frame| structure)?|respecto (?:a|al|de)(?: la| el)?|"
+                        r"con respecto (?:a|al)|referencia"),
+    ("scope", None, r"\b(?:all|todos los) (?:the )?(?:\d+ )?(?:frames|models|snapshots|fotogramas|modelos)\b"),
+    ("span", None, r"from (?:the )?first (?:frame |model )?to (?:the )?last(?: frame| model)?|"
+                   r"del primer(?:o)? (?:fotograma |frame )?al [úu]ltimo(?: fotograma| frame)?"),
+    # quantities, longest phrases first
+    ("quantity", "com_distance", r"distance between (?:the )?(?:cent(?:er|re)s? of mass|coms?)|"
+                                 r"(?:cent(?:er|re)[- ]of[- ]mass|com)[- ]to[- ](?:cent(?:er|re)[- ]of[- ]mass|com) "
+                                 r"distance|distancia entre (?:los )?centros de masa"),
+    ("quantity", "min_distance", r"(?:minimum|min\.?|closest|shortest|smallest|nearest)(?: heavy[- ]atom| atom)? "
+                                 r"(?:distance|separation|approach)|distancia m[íi]nima|m[íi]nima distancia"),
+    ("quantity", "rg", r"radius of gyration|gyration radius|radio de giro|\br_?g\b"),
+    ("quantity", "sasa_residue", r"(?:sasa|solvent[- ]accessible (?:surface )?area) (?:per|of each|for each|by) residue|"
+                                 r"per[- ]residue (?:sasa|solvent[- ]accessible (?:surface )?area)|"
+                                 r"sasa por residuo"),
+    ("quantity", "sasa", r"solvent[- ]accessible surface(?: area)?|solvent[- ]accessible area|accessible surface area|"
+                         r"solvent[- ]exposed (?:surface )?area|solvent[- ]exposed surface|surface area|\bsasa\b|"
+                         r"superficie accesible(?: al solvente)?|[áa]rea (?:superficial )?accesible(?: al solvente)?|"
+                         r"[áa]rea superficial"),
+    ("quantity", "rmsd", r"\brmsd\b|root[- ]mean[- ]squared? deviation|desviaci[óo]n cuadr[áa]tica media"),
+    ("quantity", "rmsf", r"\brmsf\b|root[- ]mean[- ]squared? fluctuations?|fluctuaci[óo]n(?:es)?"),
+    ("quantity", "dihedral", r"dihedral(?: angle)?|torsion(?: angle)?|[áa]ngulo diedro|diedro|torsi[óo]n"),
+    ("quantity", "angle", r"\bangle\b|[áa]ngulo\b|bond angle"),
+    ("quantity", "distance", r"\bdistance\b|\bdistancia\b|how far apart|how far|separation between"),
+    ("quantity", "hbonds", r"hydrogen[- ]bonds?|h[- ]?bonds?|puentes? de hidr[óo]geno|enlaces? de hidr[óo]geno"),
+    ("quantity", "dssp", r"secondary structure|estructura secundaria|\bdssp\b"),
+    ("quantity", "contacts", r"\bcontacts?\b|\bcontactos?\b|\bpairs?\b|\bpares\b"),
+    ("quantity", "center", r"cent(?:er|re) of mass|\bcom\b|centro de masas?|"
+                           r"cent(?:er|re) of geometry|geometric cent(?:er|re)|centroid|centro geom[ée]trico"),
+    ("quantity", "box_volume", r"(?:box|unit[- ]cell|periodic box|cell) volume|volume of the (?:periodic |simulation )?"
+                               r"(?:box|unit[- ]cell|cell)|volumen de la caja|volumen de la celda"),
+    ("quantity", "box_lengths", r"(?:box|unit[- ]cell|cell) (?:dimensions|lengths|edge lengths|edges|size|vectors)|"
+                                r"dimensiones de la caja|lados de la caja|dimensions of the (?:box|unit cell)"),
+    ("quantity", "mass", r"\(?sum of (?:the |all )?atomic masses\)?|suma de (?:las )?masas at[óo]micas|"
+                         r"molecular (?:weight|mass)|total mass|\bmass\b|\bweight\b|peso molecular|masa(?: total)?"),
+    ("quantity", "time_info", r"time ?step (?:\(?ps\)?\s*)?and (?:the )?total (?:simulated |simulation )?time"),
+    ("quantity", "timestep", r"time ?step|time between (?:saved |consecutive )?frames|saving interval|"
+                             r"interval between (?:saved )?frames|paso de tiempo|tiempo entre (?:fotogramas|frames)"),
+    ("quantity", "total_time", r"total (?:simulated |simulation )?time|time spanned|simulated time|"
+                               r"length of the (?:simulation|trajectory) in (?:time|ps|ns)|duration|"
+                               r"tiempo total(?: simulado)?|duraci[óo]n"),
+    ("quantity", "sequence", r"one[- ]letter (?:amino[- ]acid )?(?:sequence|code)|amino[- ]acid sequence|"
+                             r"\bsequence\b|\bsecuencia\b|c[óo]digo de una letra"),
+    # methods
+    ("method", "baker_hubbard", r"(?:the )?baker[-_ ]hubbard(?: criterion| method| algorithm)?"),
+    ("method", "wernet_nilsson", r"(?:the )?wernet[-_ ]nilsson(?: criterion| method| algorithm)?"),
+    ("method", "shrake_rupley", r"(?:the )?shrake[-_ ]rupley(?: algorithm| method)?"),
+    ("method", "simplified", r"(?:the )?simplified(?: dssp| assignment| classes| version)?|simplificad[oa]"),
+    ("method", "superposition", r"(?:after |with )?(?:least[- ]squares )?(?:superposition|superposing|superimpos\w+|"
+                                r"fitting|alignment|aligning|optimal alignment)|tras superponer|despu[ée]s de superponer"
+                                r"|superposici[óo]n|alineamiento|alinea\w*"),
+    # reductions over frames
+    ("frames", "mean", r"\baverage[ds]?\b|\bmean\b|\bon average\b|\bpromedi\w*|\bmedi[ao]\b|time[- ]averaged"),
+    ("frames", "std", r"standard deviation|\bstd\b|desviaci[óo]n (?:est[áa]ndar|t[íi]pica)"),
+    ("frames", "max", r"\bmaxim(?:um|al)\b|\bmax\b|\blargest\b|\bhighest\b|\bpeak\b|\bm[áa]xim[oa]\b|\bmayor\b"),
+    ("frames", "min", r"\bminim(?:um|al)\b|\bmin\b|\bsmallest\b|\blowest\b|\bm[íi]nim[oa]\b|\bmenor\b"),
+    ("frames", "each", r"(?:in |for |at )?(?:each|every) (?:frame|model|snapshot)|per[- ]frame|frame[- ]by[- ]frame|"
+                       r"en cada (?:fotograma|frame|modelo)|por (?:fotograma|frame)"),
+    ("scope", None, r"(?:over|across|throughout|along|during|for|in) (?:all )?(?:the )?(?:(?:\d+ )?(?:frames|models|"
+                    r"snapshots)|trajectory|simulation|ensemble|run|time)|(?:en|a lo largo de|sobre|durante) (?:todos )?"
+                    r"(?:la |el |los )?(?:trayectoria|simulaci[óo]n|fotogramas|frames|modelos|conjunto)"),
+    # reductions over entities
+    ("entity", "argmax", r"most (?:solvent[- ])?(?:exposed|accessible)|m[áa]s expuest[oa]|m[áa]s accesible|"
+                         r"(?:residue|residuo) with the (?:largest|highest|most)|(?:the )?most flexible"),
+    ("entity", "argmin", r"least (?:solvent[- ])?(?:exposed|accessible)|menos expuest[oa]|(?:the )?least flexible"),
+    ("entity", "per_residue", r"(?:per|each|every|by) residue|por residuo|de cada residuo"),
+    # ---- read after the selections
+    ("quantity", "n_frames", r"\b(?:frames|models|snapshots|conformers|conformations|fotogramas|modelos|marcos|"
+                             r"configuraciones)\b"),
+    # DSSP classes (read with dssp)
+    ("dssp", "H", r"\(H\)|\bhelic\w*|\bhelix\b|\bhelices\b|alpha[- ]helical|\bh[ée]lices?\b|\bhelicoidal(?:es)?\b"),
+    ("dssp", "E", r"\(E\)|\bstrands?\b|\bsheets?\b|\bbeta\b|\bextended\b|\bhebras?\b|\bl[áa]minas?\b"),
+    ("dssp", "C", r"\(C\)|\bcoil\b|\bloops?\b|\bbucles?\b|\bovillo\b"),
+    # dihedral names
+    ("angle_name", "phi", r"\bphi\b|φ"), ("angle_name", "psi", r"\bpsi\b|ψ"),
+    ("angle_name", "omega", r"\bomega\b|ω"), ("angle_name", "chi1", r"\bchi\s?1\b|\bchi\b|χ1?"),
+    # levels and counting
+    ("count", None, r"how many|number of|count(?:ing)?(?: the)?|cu[áa]nt[oa]s|n[úu]mero de|cuenta(?: los| las)?|"
+                    r"total number of|cuent[ao]"),
+    ("level", "molecules", r"\bmolecules?\b|\bmol[ée]culas?\b"),
+    ("level", "residues", r"\bresidues?\b|\bamino[- ]acids?\b|\bresiduos?\b|\bamino[áa]cidos?\b|\bions?\b|\biones?\b"),
+    ("level", "chains", r"\bchains?\b|\bcadenas?\b|\bsubunits?\b|\bsubunidades\b"),
+    ("level", "atoms", r"\batoms?\b|\b[áa]tomos?\b"),
+    ("names", None, r"\blist\b|\bnames?\b|\blista\w*|\bnombres?\b|\benumera\w*|\bunique\b|\bdistinct\b|"
+                    r"\bdistint[oa]s\b|\bdiferentes\b"),
+    ("filler", None, r"\bfirst(?=[,;]?\s+(?:and\s+)?then\b)|\band then\b|\bthen\b|\bafterwards?\b|\bafter that\b|"
+                     r"\bluego\b|\bdespu[ée]s\b|\bprimero\b|\by luego\b"),
+    ("which", None, r"\bwhich\b|\bwhat\b|\bqu[ée]\b|\bcu[áa]l(?:es)?\b"),
+    ("remove", None, r"\b(?:neither|nor|ni|not|non|remove|removing|removed|without|strip|stripping|stripped|delete|deleting|drop|dropping|"
+                     r"discard|discarding|exclude|excluding|get rid of|quit[ao]\w*|elimin[ao]\w*|sin|remuev\w*|"
+                     r"remov\w*|borr[ao]\w*|excluy\w*|excluir|descart\w*)\b"),
+    ("newfile", None, r"\b[\w-]+\.(?:pdb|h5|gro|xtc|dcd|mol2|cif|nc)\b|\ba new (?:pdb |h5 )?file\b|"
+                      r"\bnew (?:pdb |h5 )?file\b|\bun (?:nuevo )?archivo(?: nuevo| pdb)?\b"),
+    ("ligand", None, r"\bligands?\b|\bligandos?\b|\bhetero ?(?:groups|residues|atoms)|\bhetero[áa]tomos\b"),
+    ("keep", None, r"\bkeep(?:ing)? only\b|\bonly\b|\bextract\w*\b|\bisolat\w+\b|\bsolo\b|\bs[óo]lo\b|"
+                   r"\bqued[áa]ndo(?:te|me|nos)? (?:solo )?con\b|\bextra[eé]\w*"),
+    ("save", None, r"\bsav(?:e|ing)\b|\bwrit(?:e|ing)\b|\bexport\w*|\bguard\w+|\bescrib\w+|\bexporta\w*"),
+    ("reload", None, r"\breload\w*|\b(?:load|read|open) (?:it|the (?:new|saved|written) file|that file)(?: back| again| in)?|\bvuelve a cargar\w*|\brecarg\w+"),
+    ("show", None, r"\bshow\b|\bdisplay\b|\bvisuali[sz]e\b|\bview\b|\bmuestra\b|\bmostrar\b|\bvisualiza\w*"),
+    ("remain", None, r"\bremain(?:ing|s)?\b|\bleft\b|\bquedan\b|\brestantes?\b"),
+]
+_COMPILED = [(role, value, re.compile(pattern, re.I)) for role, value, pattern in LEXICON]
+_SPLIT = next(n for n, (role, value, _) in enumerate(LEXICON) if (role, value) == ("quantity", "n_frames"))
+_BEFORE, _AFTER = _COMPILED[:_SPLIT], _COMPILED[_SPLIT:]
+SOFT_ROLES = {"which", "reference", "span", "keep", "remain"}  # words whose meaning the plan carries anyway
+
+# words that carry no constraint (question words, politeness, verbs of asking) — English and Spanish
+FILLERS = set("""
+a about across after all also am an and any anything are as at be been being between both but by can
+calculate calculated calculating compute computed computing could determine did do does doing each
+estimate evaluate exactly find for from get give given go have having hello help here hey hi how i i'd
+i'm if in including into is it it's its just kindly know let look looking me measure much my need
+needed number obtain of on one or our out over please print quick quickly rapid report return say see
+should show so some something tell than thank thanks that the their them then there these they this
+those through to total up us using use value values was we what what's whats when where which will
+with within would you your yourself entire whole overall together present file files structure
+structures system pdb trajectory topology model contain contains contained containing there's got
+inside result answer approximately saved spanned covered stored elapsed every take load open loaded
+included including incluidos incluidas incluyendo both ambos ambas roughly quantity is are has have please, reported simply just
+express expressed as units unit exact precise precisely give, own actual actually currently find,
+al algo calcula calcular calculame calcúlame cuál cual cuáles cuales de del dame dime el ella en entre
+es esta este esto está están favor hay la las lo los me mi mis necesito para pero podrías por puedes
+que qué quiero se sería si sobre su sus tiene tienen todo todos total tu un una uno unos unas usando
+valor y o e archivo fichero estructura sistema contiene obtener obtén obten determina determinar
+reporta reportar indica indicar dar da mide medir hay, cuánto cuanto cuánta cuanta aproximadamente
+con como cómo
+""".split())
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?|\d+(?:\.\d+)?", re.UNICODE)
+_REMOVAL_WORDS = re.compile(r"^(?:remove|removing|removed|without|strip|stripping|stripped|delete|deleting|drop|"
+                            r"dropping|except|excluding|exclude|minus|no|discard|discarding|quit[ao]\w*|elimin[ao]\w*|"
+                            r"sin|remuev\w*|remov\w*|borr[ao]\w*|excluy\w*|excluir|descart\w*|excepto|first|"
+                            r"primero|before|antes)$", re.I)
+_TIME = re.compile(rf"\b(?:at|a|en)\s+(?:t\s*=\s*|time\s+|tiempo\s+)?{_NUM}\s*(ps|ns)\b", re.I)
+_FRAME_BASE = re.compile(r"\(?\b(0|1)[- ]based\b\)?|\(?counting from (0|1|zero|one)\)?|\(?contando desde (0|1)\)?",
+                         re.I)
+_ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\s+(?:frame|model|snapshot)\b", re.I)
+_UNITS = [  # (pattern, unit): "in Å", "(nm)", "en Å^2"
+    (r"Å\^?2|Å²|A\^?2|A²|square angstroms?|angstroms?\^?2|angstr[öo]ms? cuadrados", "Å²"),
+    (r"nm\^?2|nm²|square nanomet\w+|nan[óo]metros cuadrados", "nm²"),
+    (r"Å\^?3|Å³|A\^?3|A³|cubic angstroms?", "Å³"), (r"nm\^?3|nm³|cubic nanomet\w+", "nm³"),
+    (r"Å|Å|angstroms?|ångströms?|angstr[öo]m(?:s|es)?|(?-i:A)", "Å"), (r"nm|nanomet(?:er|re)s?|nan[óo]metros?", "nm"),
+    (r"degrees?|deg|grados?|°", "degrees"), (r"radians?|rad|radianes", "radians"),
+    (r"ps|picoseconds?|picosegundos?", "ps"), (r"ns|nanoseconds?|nanosegundos?", "ns"),
+    (r"daltons?|(?-i:Da)|g/mol|dalton(?:es)?", "Da"),
+]
+_UNIT = re.compile(r"(?:\bin\s+(?:units\s+of\s+)?|\ben\s+|\(\s*|\bas\s+|,\s*|\bunits?:\s*)?(?<![\w^])(" +
+                   "|".join(f"(?:{p})" for p, _ in _UNITS) + r")(?![\w²³^])\s*\)?", re.I)
+
+# ions as residue names (a counted "ion" is one residue)
+IONS = {"CL", "CLA", "NA", "SOD", "K", "POT", "MG", "CA", "CAL", "ZN", "FE", "FE2", "FE3", "CU", "CU1", "MN",
+        "CD", "SO4", "PO4", "NO3", "IOD", "BR", "LI", "CS", "RB", "NI", "CO", "HG", "SR", "BA"}
+WATERS = {"HOH", "WAT", "SOL", "TIP3", "TIP", "TIP4", "T3P", "SPC", "H2O"}
+COUNTS = {"dssp", "hbonds", "contacts", "neighbors"}
+FRAME_QUANTITIES = {"rg", "sasa", "sasa_residue", "rmsd", "distance", "min_distance", "com_distance", "angle",
+                    "dihedral", "dssp", "hbonds", "contacts", "neighbors", "center", "box_volume", "box_lengths"}
+
+
+@dataclass
+class Phrase:
+    role: str
+    value: object
+    text: str
+    start: int
+    used: bool = False
+
+
+@dataclass
+class Understanding:
+    """What the agent made of a request: a plan it can run (``ok``), or the closest
+    plan it could build and the words it did not understand."""
+
+    request: str
+    plan: Plan | None = None
+    restatement: str = ""
+    unaccounted: list[str] = field(default_factory=list)  # phrases and words not accounted for
+    problem: str = ""  # why there is no runnable plan, in words
+    phrases: list[Phrase] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.plan is not None and not self.unaccounted and not self.problem
+
+    def message(self) -> str:
+        """"I did not understand …", for a request without a runnable plan."""
+        parts = []
+        if self.unaccounted:
+            parts.append("I did not understand " + ", ".join(f"“{w}”" for w in self.unaccounted))
+        if self.problem:
+            parts.append(("I did not understand the request: " if not parts else "") + self.problem)
+        text = "; ".join(parts) + "."
+        if self.plan is not None and self.restatement:
+            text += f" The closest plan I can run: {self.restatement} Edit it or rephrase the request."
+        elif self.unaccounted:
+            text += " Rephrase the request with the quantity, the atoms and the frames you want."
+        return text
+
+    def to_dict(self) -> dict:
+        return {"ok": self.ok, "plan": self.plan.to_dict() if self.plan else None, "restatement": self.restatement,
+                "unaccounted": self.unaccounted, "problem": self.problem}
+
+
+class _Blank:
+    """The request with read spans blanked out (same length), so a phrase is read once."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def take(self, pattern: re.Pattern) -> list[re.Match]:
+        found = list(pattern.finditer(self.text))
+        for m in found:
+            self.text = self.text[: m.start()] + " " * (m.end() - m.start()) + self.text[m.end():]
+        return found
+
+
+def _take_lexicon(text: _Blank, entries) -> list[Phrase]:
+    phrases = []
+    for role, value, pattern in entries:
+        for match in text.take(pattern):
+            if role == "separation" and value is None:
+                value_here = int(next(g for g in match.groups() if g))
+            else:
+                value_here = value
+            phrases.append(Phrase(role, value_here, match.group(0), match.start()))
+    return phrases
+
+
+def read_phrases(request: str, files: list[str], residues: set[str]) -> tuple[TaskFacts, list[Phrase], list[str]]:
+    """The request's phrases: the lexicon's first part, then :mod:`.slots` (selections,
+    frames, cutoffs…), then the rest of the lexicon; and the words nobody read."""
+    text = _Blank(request)
+    for name in files:  # file names are not words of the request
+        text.take(re.compile(rf"(?<![\w.-]){re.escape(name)}(?![\w-])", re.I))
+    phrases = _take_lexicon(text, _BEFORE)
+    facts = read_task(text.text, [], residues)
+    text = _Blank(facts.leftover or text.text)
+    for match in text.take(_TIME):
+        phrases.append(Phrase("time", float(match.group(1)) * (1000.0 if match.group(2).lower() == "ns" else 1.0),
+                              match.group(0), match.start()))
+    for match in text.take(_FRAME_BASE):
+        base = next(g for g in match.groups() if g)
+        phrases.append(Phrase("frame_base", 0 if base in ("0", "zero") else 1, match.group(0), match.start()))
+    for match in text.take(_ORDINAL):
+        phrases.append(Phrase("ordinal", int(match.group(1)), match.group(0), match.start()))
+    for match in text.take(_UNIT):
+        unit = next(u for p, u in _UNITS if re.fullmatch(p, match.group(1), re.I))
+        phrases.append(Phrase("unit", unit, match.group(0), match.start()))
+    phrases += _take_lexicon(text, _AFTER)
+    words = _WORD.findall(text.text)
+    unknown = [w for w in words if w.lower() not in FILLERS and not re.fullmatch(r"\d+(?:\.\d+)?", w)]
+    numbers = [w for w in words if re.fullmatch(r"\d+(?:\.\d+)?", w)]
+    phrases = [p for p in phrases if p.role != "filler"]
+    phrases.sort(key=lambda p: p.start)
+    return facts, phrases, unknown + [f"the number {n}" for n in numbers]
+
+
+def understand(request: str, files: list[str] = (), residues: set[str] | None = None, topology=None,
+               n_frames: int | None = None) -> Understanding:
+    """The plan for ``request`` over ``files`` (the task's files, as in the folder), with
+    ``topology`` (MDTraj) and ``n_frames`` of the main file to check it against. Never raises."""
+    result = Understanding(request)
+    try:
+        if topology is not None and residues is None:
+            residues = {r.name for r in topology.residues}
+        facts, result.phrases, unknown = read_phrases(request, list(files), residues or set())
+        builder = _Builder(request, list(files), facts, result.phrases, residues or set(), topology, n_frames)
+        plan = builder.build()
+        result.plan = plan
+        result.problem = builder.problem
+        result.unaccounted = unknown + [p.text.strip() for p in result.phrases
+                                        if not p.used and p.role not in SOFT_ROLES] + \
+            [m.text.strip() for m in facts.selections if id(m) not in builder.used_mentions]
+        if plan is not None:
+            from .restate import restate
+
+            result.restatement = restate(plan)
+    except Exception as exc:  # noqa: BLE001 - the reader never raises: a failure is an answer in words
+        result.plan = None
+        result.problem = f"the request could not be read ({type(exc).__name__}: {exc})"
+    return result
+
+
+class _Builder:
+    """Phrases → plan. Marks each phrase and selection it uses; leaves ``problem`` set
+    when the phrases do not make one plan."""
+
+    def __init__(self, request, files, facts: TaskFacts, phrases: list[Phrase], residues: set[str], topology,
+                 n_frames):
+        self.request, self.files, self.facts, self.phrases = request, files, facts, phrases
+        self.residues, self.topology, self.n_frames = residues, topology, n_frames
+        self.problem = ""
+        self.used_mentions: set[int] = set()
+
+    # -- helpers
+    def take(self, role: str, value=None) -> list[Phrase]:
+        found = [p for p in self.phrases if p.role == role and (value is None or p.value == value)]
+        for p in found:
+            p.used = True
+        return found
+
+    def has(self, role: str, value=None) -> bool:
+        return any(p.role == role and (value is None or p.value == value) for p in self.phrases)
+
+    def values(self, role: str) -> list:
+        return [p.value for p in self.phrases if p.role == role]
+
+    def use(self, mention) -> str:
+        self.used_mentions.add(id(mention))
+        return mention.selection
+
+    def fail(self, why: str) -> None:
+        if not self.problem:
+            self.problem = why
+
+    # -- the plan
+    def build(self) -> Plan | None:
+        if not self.files:
+            self.fail("no molecular file of the working folder is named in the request")
+            return None
+        steps = [self._load()]
+        mentions = [m for m in self.facts.selections]
+        removed = [m for m in mentions if m.removed]
+        if removed:
+            self.take("remain")
+            self.take("remove")
+            steps.append(Step("strip", {"selection": " or ".join(bracket(self.use(m)) if len(removed) > 1
+                                                                  else self.use(m) for m in removed)}))
+        kept = [m for m in mentions if not m.removed]
+        quantities = list(dict.fromkeys(self.values("quantity")))
+        quantity = self._choose_quantity(quantities, kept)
+        if quantity == "rmsd" and self.has("reference") and len(self.facts.frames) == 1:
+            self._reference_frame = self.facts.frames[0]  # "relative to the first frame": the reference
+            self.facts.frames = []
+        if self.has("keep") and kept and quantity is None and not self.has("count"):
+            self.take("keep")
+            steps.append(Step("keep", {"selection": self.use(kept[0])}))
+            kept = kept[1:]
+        frames = self._frames()
+        if frames:
+            steps.append(frames)
+        if quantity is None:
+            steps += self._entities(kept, removed)
+        else:
+            compute = self._compute(quantity, kept)
+            if compute is None:
+                return None
+            steps.append(compute)
+            steps += self._reductions(quantity, frames)
+        unit = self._unit(steps)
+        if unit:
+            steps.append(unit)
+        if self.has("save"):
+            self.take("save")
+            self.take("reload")
+            self.take("newfile")
+            steps.append(Step("save", {"path": self.facts.save_as or "edited.pdb"}))
+        if self.has("show"):
+            self.take("show")
+            steps.append(Step("show", {}))
+        steps.sort(key=lambda s: ORDER.index(s.op))
+        plan = Plan(steps)
+        try:
+            check_shape(plan)
+            if self.topology is not None:
+                from .plan import validate
+
+                validate(plan, self.topology, self.n_frames)
+        except PlanError as exc:
+            self.fail(str(exc))
+        return plan
+
+    def _load(self) -> Step:
+        from pathlib import Path
+
+        coordinates = [f for f in self.files if Path(f).suffix.lower() in (".xtc", ".dcd", ".trr", ".nc", ".inpcrd")]
+        structures = [f for f in self.files if f not in coordinates]
+        if coordinates and structures:
+            return Step("load", {"file": coordinates[0], "topology": structures[0]})
+        if len(self.files) > 1:
+            self.fail(f"the request names {len(self.files)} files; say which one to use")
+        return Step("load", {"file": self.files[0]})
+
+    def _choose_quantity(self, quantities: list[str], kept) -> str | None:
+        """The one quantity the phrases ask for; None for counting or listing entities."""
+        q = list(quantities)
+        # "minimum distance" is read as one phrase; a plain "distance" next to a specific one is the same ask
+        if "distance" in q and ({"min_distance", "com_distance"} & set(q)):
+            q.remove("distance")
+        if "n_frames" in q and len(q) > 1:  # "RMSD of the last frame": frames qualify, not the quantity
+            q.remove("n_frames")
+        if "angle" in q and "dihedral" in q:
+            q.remove("angle")
+        if "angle" in q and self.has("angle_name"):
+            q[q.index("angle")] = "dihedral"
+        if "contacts" in q and len(q) > 1:  # "pairs" in "hydrogen-bond pairs": the other one decides
+            q.remove("contacts")
+        if "timestep" in q and "total_time" in q:
+            q = [x for x in q if x not in ("timestep", "total_time")] + ["time_info"]
+        exposure = [p for p in self.phrases if p.role == "entity" and p.value in ("argmax", "argmin")]
+        if exposure and not q:  # "the most exposed residue": SASA; "the most flexible": RMSF
+            q = ["rmsf"] if "flexib" in exposure[0].text.lower() else ["sasa_residue"]
+        if self.has("dssp") and not q:
+            q = ["dssp"]
+        if self.has("angle_name") and not q:
+            q = ["dihedral"]
+        if self.facts.cutoff_angstrom is not None and not q:
+            q = ["contacts"] if (self.has("separation") or self.has("quantity", "contacts")) else ["neighbors"]
+        if "center" in q and "distance" in q:
+            q = ["com_distance"]
+        if len(q) > 1:
+            self.fail("the request asks for " + " and ".join(q) + "; ask for one quantity at a time")
+            return None
+        if not q:
+            return None
+        name = q[0]
+        self.take("quantity")
+        if name == "n_frames" and not self.has("count"):
+            self.fail("say what to compute about the frames")
+        if name == "n_frames":
+            self.take("count")
+        return name
+
+    def _frames(self) -> Step | None:
+        frames = list(self.facts.frames)
+        times = self.take("time")
+        ordinal = self.take("ordinal")
+        base = self.take("frame_base")
+        if times:
+            return Step("frames", {"pick": "time", "time_ps": times[0].value})
+        if ordinal:
+            return Step("frames", {"pick": "index", "index": ordinal[0].value - 1})
+        if not frames:
+            return None
+        if len(frames) > 1:  # first and last: the RMSD's reference frame and frame, read by _compute
+            return None
+        frame = frames[0]
+        if frame == 0:
+            return Step("frames", {"pick": "first"})
+        if frame == -1:
+            return Step("frames", {"pick": "last"})
+        index = frame  # slots reads "frame N" as index N and "model N" as index N - 1
+        if base and base[0].value == 1 and re.search(rf"\b(?:frame|fotograma)\s+{frame}\b", self.request, re.I):
+            index = frame - 1
+        return Step("frames", {"pick": "index", "index": index})
+
+    def _selection_atoms(self, kept) -> str:
+        """The atoms the quantity is of: the kept mentions as one selection, with a chain."""
+        groups = [g for g in self.facts.groups if not g.removed]
+        if not groups:
+            selection = "all"
+        else:
+            if len(groups) > 1:
+                self.fail("the request names several groups of atoms (" +
+                          ", ".join(g.text.strip() for g in groups) + "); say which the quantity is of")
+            for m in kept:
+                self.use(m)
+            selection = groups[0].selection
+        self.take("level", "atoms")
+        self.take("keep")
+        return self._with_chain(selection)
+
+    def _with_chain(self, selection: str) -> str:
+        chain = self.facts.chain_id
+        if not chain:
+            return selection
+        if self.topology is not None:
+            indices = [c.index for c in self.topology.chains if (getattr(c, "chain_id", None) or str(c.index)) == chain]
+            if not indices:
+                self.fail(f"there is no chain {chain} in {self.files[0]}")
+                return selection
+            chain_sel = " or ".join(f"chainid {i}" for i in indices)
+        else:
+            chain_sel = f"chainid {ord(chain.upper()) - ord('A')}" if chain.isalpha() else f"chainid {chain}"
+        return chain_sel if selection == "all" else f"({selection}) and ({chain_sel})"
+
+    def _compute(self, quantity: str, kept) -> Step | None:
+        args: dict = {"quantity": quantity}
+        facts = self.facts
+        self.take("method", "mdtraj")
+        self.take("method", "defaults")
+        self.take("method", "no_pbc")
+        if quantity == "rg":
+            args["selection"] = self._selection_atoms(kept)
+            if self.take("method", "mass_weighted"):
+                args["weights"] = "mass"
+            else:
+                self.take("method", "no_mass")
+                args["weights"] = "none"
+        elif quantity in ("sasa", "sasa_residue"):
+            self.take("method", "shrake_rupley")
+            self.take("method", "probe")
+            if self.has("entity", "per_residue") or self.has("entity", "argmax") or self.has("entity", "argmin") \
+                    or (facts.residue_numbers and len(kept) == 1 and "resSeq" in kept[0].selection):
+                args["quantity"] = quantity = "sasa_residue"
+                self.take("entity", "per_residue")
+                if facts.residue_numbers and not (self.has("entity", "argmax") or self.has("entity", "argmin")):
+                    for m in kept:
+                        self.use(m)
+                    args["selection"] = self._with_chain("all")
+                    self._entity_value = facts.residue_numbers[0]
+                    return Step("compute", args)
+            args["selection"] = self._selection_atoms(kept)
+            if facts.frames and len(facts.frames) > 1:
+                self.fail("SASA of more than one frame: say how to combine them")
+        elif quantity == "rmsd":
+            self.take("method", "superposition")
+            args["selection"] = self._selection_atoms(kept) if kept else "all"
+            frames = facts.frames
+            if len(frames) >= 2:
+                args["reference_frame"] = frames[1]
+                self._rmsd_frame = frames[0]
+            else:
+                args["reference_frame"] = getattr(self, "_reference_frame", 0)
+            self.take("reference")
+        elif quantity == "rmsf":
+            self.take("method", "superposition")
+            args["selection"] = self._selection_atoms(kept) if kept else "all"
+            args["reference_frame"] = 0
+        elif quantity in ("distance", "min_distance", "com_distance", "angle"):
+            need = 3 if quantity == "angle" else 2
+            groups = [g for g in facts.groups if not g.removed]
+            if quantity != "angle" and len(groups) == 2:
+                mentions = groups
+            else:
+                mentions = [m for m in kept]
+            if len(mentions) != need:
+                self.fail(f"{quantity.replace('_', ' ')} needs {need} atoms or groups; the request names "
+                          f"{len(mentions)}")
+                return None
+            for m in kept:
+                self.use(m)
+            names = ["selection", "selection_2", "selection_3"]
+            for name, m in zip(names, mentions):
+                args[name] = self._with_chain(m.selection)
+            if quantity == "distance" and self.topology is not None:
+                sizes = [len(self.topology.select(args[n])) for n in names[:need]]
+                if any(s != 1 for s in sizes):
+                    self.fail("a distance between groups of atoms: say the minimum distance or the distance "
+                              "between centres of mass")
+                    return None
+        elif quantity == "dihedral":
+            names = self.take("angle_name")
+            if not names:
+                self.fail("which dihedral: phi, psi, omega or chi1?")
+                return None
+            args["angle"] = names[0].value
+            residues = facts.residue_numbers
+            if len(residues) != 1:
+                self.fail("a dihedral of one residue: name it by number")
+                return None
+            for m in kept:
+                self.use(m)
+            args["residue"] = residues[0]
+            if facts.chain_id:
+                args["chain"] = facts.chain_id
+        elif quantity == "dssp":
+            codes = self.take("dssp")
+            self.take("method", "simplified")
+            if len({c.value for c in codes}) != 1:
+                self.fail("which secondary-structure class: helix (H), strand (E) or coil (C)?")
+                return None
+            self.take("level", "residues")
+            self.take("count")
+            args["code"] = codes[0].value
+            if kept:
+                self.fail("DSSP of part of the system is not in the catalogue yet")
+        elif quantity == "hbonds":
+            self.take("count")
+            if self.take("method", "wernet_nilsson"):
+                args["method"] = "wernet_nilsson"
+            else:
+                self.take("method", "baker_hubbard")
+                args["method"] = "baker_hubbard"
+            if kept:
+                self.fail("hydrogen bonds of part of the system are not in the catalogue yet")
+        elif quantity == "contacts":
+            self.take("count")
+            if facts.cutoff_angstrom is None:
+                self.fail("contacts need a cutoff distance (closer than … Å)")
+                return None
+            args["cutoff_nm"] = facts.cutoff_angstrom / 10.0
+            args["selection"] = self._selection_atoms(kept) if kept else "all"
+            separation = self.take("separation")
+            if separation:
+                args["min_separation"] = separation[0].value
+            levels = self.take("level")
+            if any(p.value == "residues" for p in levels):
+                args["level"] = "residues"
+            elif any(p.value not in ("atoms",) for p in levels):
+                self.fail("contacts are counted as atom pairs or residue pairs")
+        elif quantity == "neighbors":
+            self.take("count")
+            if facts.cutoff_angstrom is None:
+                self.fail("say the cutoff distance")
+                return None
+            args["cutoff_nm"] = facts.cutoff_angstrom / 10.0
+            self.take("exclude_self")
+            self.take("one_atom")
+            groups = [g for g in facts.groups if not g.removed]
+            after = [g for g in groups if g.start > facts.cutoff_at]
+            before = [g for g in groups if g.start < facts.cutoff_at]
+            if len(after) != 1 or len(before) > 1:
+                self.fail("within a cutoff of what? name one group after the distance")
+                return None
+            for m in kept:
+                self.use(m)
+            args["around"] = self._with_chain(after[0].selection)
+            args["selection"] = self._with_chain(before[0].selection) if before else "all"
+            levels = self.take("level")
+            level = "atoms"
+            if any(p.value in ("residues", "molecules") for p in levels) or facts.count_molecules:
+                level = "residues"
+            elif before and before[0].kind == "molecules" and not any(p.value == "atoms" for p in levels) \
+                    and "element" not in before[0].selection:
+                level = "residues"
+            args["level"] = level
+        elif quantity == "center":
+            args["selection"] = self._selection_atoms(kept) if kept else "all"
+            text = " ".join(p.text.lower() for p in self.phrases if p.role == "quantity")
+            geometric = any(w in text for w in ("geometr", "centroid")) or self.take("method", "no_mass")
+            args["weights"] = "none" if geometric else "mass"
+        elif quantity == "mass":
+            args["selection"] = self._selection_atoms(kept) if kept else "all"
+        elif quantity == "sequence":
+            for m in kept:  # "the protein's sequence"
+                if m.selection == "protein":
+                    self.use(m)
+            if facts.chain_id:
+                args["chain"] = facts.chain_id
+        elif quantity in ("box_volume", "box_lengths", "n_frames", "timestep", "total_time", "time_info"):
+            pass
+        else:
+            self.fail(f"{quantity} is not in the catalogue")
+            return None
+        return Step("compute", args)
+
+    def _reductions(self, quantity: str, frames_step: Step | None) -> list[Step]:
+        steps = []
+        hows = self.values("frames")
+        if quantity in ("min_distance",):
+            hows = [h for h in hows if h != "min"] if not self.has("scope") else hows
+        if quantity == "rmsd" and len(self.facts.frames) >= 2:
+            frame = getattr(self, "_rmsd_frame", -1)
+            self.take("frames")
+            steps.append(Step("reduce_frames", {"how": "last" if frame == -1 else "first"}))
+            return steps
+        if quantity == "rmsf":
+            how = "mean"
+            taken = self.take("frames")
+            entity = self.take("entity")
+            if entity and entity[0].value in ("argmax", "argmin"):
+                how = entity[0].value
+                self.take("level")
+            elif taken:
+                how = taken[0].value if taken[0].value in ("mean", "max", "min") else "mean"
+            self.take("scope")
+            return [Step("reduce_entities", {"level": "atoms", "how": how})]
+        if quantity == "sasa_residue":
+            entity = self.take("entity")
+            self.take("level", "residues")
+            value = getattr(self, "_entity_value", None)
+            if value is not None:
+                steps.append(Step("reduce_entities", {"level": "residues", "how": "value", "residue": value}))
+            elif entity and entity[0].value in ("argmax", "argmin"):
+                steps.append(Step("reduce_entities", {"level": "residues", "how": entity[0].value}))
+            else:
+                self.fail("SASA per residue: say which residue, or ask for the most or least exposed one")
+            hows = self.values("frames")
+            if hows:
+                self.take("frames")
+                self.take("scope")
+                steps.append(Step("reduce_frames", {"how": hows[0]}))
+            elif not frames_step and (self.n_frames or 1) > 1:
+                self.fail(f"{self.files[0]} has {self.n_frames} frames: say which frame, or average over them")
+            return steps
+        if (self.n_frames or 1) == 1 and not hows:
+            self.take("scope")  # "over all frames" of a single-frame file: the one frame
+        if quantity not in FRAME_QUANTITIES:
+            if hows:
+                self.fail(f"{quantity} has one value, not one per frame")
+            return steps
+        if frames_step is not None:
+            if hows:
+                self.fail("a single frame was picked, and a reduction over frames was asked for too")
+            return steps
+        hows = list(dict.fromkeys(hows))
+        if len(hows) > 1:
+            self.fail("several reductions over frames (" + ", ".join(hows) + "); ask for one")
+            return steps
+        if hows:
+            self.take("frames")
+            self.take("scope")
+            steps.append(Step("reduce_frames", {"how": hows[0]}))
+        elif (self.n_frames or 1) > 1:
+            if self.has("scope"):
+                self.fail("over all frames: say how to combine them (mean, max, min, each)")
+            else:
+                self.fail(f"{self.files[0]} has {self.n_frames} frames: say which frame (first, last, "
+                          "frame N) or how to combine them (mean, max, min)")
+        return steps
+
+    def _entities(self, kept, removed) -> list[Step]:
+        """Counting or listing: select, then reduce over entities."""
+        facts = self.facts
+        counting = self.take("count")
+        listing = (self.has("names") or self.has("which")) and not counting
+        ligand = self.take("ligand")
+        levels = self.take("level")
+        groups = [g for g in facts.groups if not g.removed]
+        if ligand:
+            names = sorted(self.residues - IONS - WATERS - set(AMINO_ACIDS.values())
+                           - {"ACE", "NME", "NH2", "HID", "HIE", "HIP", "CYX", "ASH", "GLH", "LYN"})
+            if not names:
+                self.fail(f"{self.files[0]} has no ligand residues (non-protein, non-water, non-ion)")
+                return []
+            selection = " or ".join(f"resname {n}" for n in names)
+            level = "residues"
+        elif groups:
+            for m in kept:
+                self.use(m)
+            if len(groups) > 1:
+                self.fail("the request names several groups (" + ", ".join(g.text.strip() for g in groups) +
+                          "); say which to count")
+            selection = groups[0].selection
+            level = None
+        elif removed or self.has("remain") or facts.save_as or self.has("save") or self.has("show"):
+            selection, level = "all", "atoms"
+        else:
+            selection, level = "all", None
+        selection = self._with_chain(selection)
+        asked = [p.value for p in levels]
+        if asked:
+            if len(set(asked)) > 1:
+                # "water molecules … their oxygen atoms" is read by slots; two levels left means two asks
+                if set(asked) == {"residues", "molecules"}:
+                    asked = ["molecules"]
+                else:
+                    self.fail("count what: " + " or ".join(dict.fromkeys(asked)) + "?")
+            level = asked[0]
+            if level == "molecules" and selection != "all" and groups and groups[0].kind == "molecules" \
+                    and "element" not in selection:
+                level = "residues" if any(w in selection for w in ("water", "resname")) else "molecules"
+        if level is None:
+            if groups and groups[0].kind == "molecules" and "element" not in groups[0].selection:
+                level = "residues" if selection not in ("protein",) else "atoms"
+                if selection.startswith("protein"):
+                    self.fail("count what of the protein: atoms, residues or chains?")
+            elif groups:
+                level = "atoms"
+        if level is None:
+            self.fail("count or list what: atoms, residues, molecules or chains?")
+            return []
+        if not (counting or listing or removed or self.has("remain") or self.has("save") or self.has("show")):
+            self.fail("what to do with " + (groups[0].text.strip() if groups else "the selection") +
+                      ": count it, list it, or compute a quantity?")
+        how = "names" if listing else "count"
+        if listing:
+            self.take("names")
+            self.take("which")
+        self.take("remain")
+        self.take("keep")
+        return [Step("select", {"selection": selection}), Step("reduce_entities", {"level": level, "how": how})]
+
+    def _unit(self, steps: list[Step]) -> Step | None:
+        units = self.take("unit")
+        asked = list(dict.fromkeys(p.value for p in units))
+        if self.facts.unit and self.facts.unit not in asked:
+            asked.append(self.facts.unit)
+        if not asked:
+            return None
+        plan = Plan(sorted(steps, key=lambda s: ORDER.index(s.op)))
+        if plan.quantity == "time_info":
+            return None  # [ps, ns] by definition
+        from .plan import QUANTITIES, unit_factor
+
+        raw = QUANTITIES[plan.quantity].unit if plan.step("compute") else "count"
+        wanted = [u for u in asked if u != raw] or asked
+        if len(wanted) > 1:
+            self.fail("more than one unit: " + ", ".join(wanted))
+            return None
+        if unit_factor(raw, wanted[0]) is None:
+            if wanted[0] == "ps" and raw == "ps":
+                return None
+            self.fail(f"{wanted[0]} is not a unit of {plan.quantity.replace('_', ' ')} (it comes in {raw or 'no unit'})")
+            return None
+        return Step("convert", {"unit": wanted[0]}) if wanted[0] != raw else None
+
+
+ORDER = ["load", "strip", "keep", "frames", "superpose", "select", "compute", "reduce_entities", "reduce_frames",
+         "convert", "save", "show"]

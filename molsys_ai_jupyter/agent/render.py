@@ -1,0 +1,246 @@
+"""A plan as one readable notebook cell of MDTraj code that sets ``answer``.
+
+Every value from the plan enters the code through ``repr`` (a selection string can never
+become code); names of quantities, reductions and units are looked up in fixed tables.
+Each step renders to a few commented lines, in the plan's order, so the cell reads as
+the plan does.
+
+>>> from .plan import Plan, Step
+>>> print(render(Plan([Step("load", {"file": "1vii.pdb"}), Step("compute", {"quantity": "rg", "selection": "name CA"}),
+...                    Step("frames", {"pick": "first"})])).splitlines()[2])
+traj = md.load('1vii.pdb')
+"""
+
+from __future__ import annotations
+
+from .plan import QUANTITIES, Plan, unit_factor
+
+# which atom of MDTraj's dihedral quartet belongs to the residue the angle is named after
+# (phi: C(i-1) N(i) CA(i) C(i); psi: N(i) CA(i) C(i) N(i+1); omega: CA(i) C(i) N(i+1) CA(i+1); chi1: within i)
+DIHEDRAL_OWNER = {"phi": 1, "psi": 0, "omega": 0, "chi1": 0}
+FRAME_REDUCE = {"mean": "values.mean(axis=0)", "min": "values.min(axis=0)", "max": "values.max(axis=0)",
+                "std": "values.std(axis=0)", "first": "values[0]", "last": "values[-1]"}
+COUNTS = ("dssp", "hbonds", "contacts", "neighbors")
+
+
+def _select(selection) -> str:
+    return f"traj.topology.select({selection!r})"
+
+
+def render(plan: Plan) -> str:
+    lines = ["import mdtraj as md", "import numpy as np", ""]
+    add = lines.append
+    load = plan.step("load").args
+    if load.get("topology"):
+        add(f"traj = md.load({load['file']!r}, top={load['topology']!r})")
+    else:
+        add(f"traj = md.load({load['file']!r})")
+    if plan.step("strip"):
+        add(f"traj = traj.atom_slice(traj.topology.select('not (' + {plan.arg('strip', 'selection')!r} + ')'))"
+            "  # remove")
+    if plan.step("keep"):
+        add(f"traj = traj.atom_slice({_select(plan.arg('keep', 'selection'))})  # keep only these atoms")
+    pick = plan.arg("frames", "pick")
+    if pick == "first":
+        add("traj = traj[0]  # the first frame")
+    elif pick == "last":
+        add("traj = traj[-1]  # the last frame")
+    elif pick == "index":
+        add(f"traj = traj[{int(plan.arg('frames', 'index', 0))}]  # frames are numbered from 0")
+    elif pick == "time":
+        add(f"traj = traj[int(np.argmin(np.abs(traj.time - {float(plan.arg('frames', 'time_ps'))})))]"
+            "  # the frame nearest that time (ps)")
+    if plan.step("superpose"):
+        reference = int(plan.arg("superpose", "reference_frame", 0))
+        add(f"traj.superpose(traj, {reference}, atom_indices={_select(plan.arg('superpose', 'selection', 'all'))})")
+    if plan.step("save"):
+        add(f"traj.save({plan.arg('save', 'path')!r})")
+    if plan.step("select"):
+        _entities(plan, add)
+    elif plan.step("compute"):
+        _compute(plan, add)
+        _reduce(plan, add)
+    else:
+        add("answer = int(traj.n_atoms)  # atoms in the result")
+    return "\n".join(lines) + "\n"
+
+
+def _entities(plan: Plan, add) -> None:
+    selection = plan.arg("select", "selection", "all")
+    level, how = plan.arg("reduce_entities", "level", "atoms"), plan.arg("reduce_entities", "how", "count")
+    add(f"atoms = {_select(selection)}")
+    if level == "atoms":
+        add("answer = int(len(atoms))" if how == "count" else
+            "answer = sorted({traj.topology.atom(i).name for i in atoms})")
+    elif level == "residues":
+        add("residues = {traj.topology.atom(i).residue for i in atoms}")
+        add("answer = len(residues)" if how == "count" else "answer = sorted({r.name for r in residues})")
+    elif level == "molecules":
+        add("chosen = set(atoms.tolist())")
+        add("molecules = [m for m in traj.topology.find_molecules() if any(a.index in chosen for a in m)]")
+        add("answer = len(molecules)" if how == "count" else
+            "answer = sorted({'+'.join(sorted({a.residue.name for a in m})) for m in molecules})")
+    else:
+        add("chains = {traj.topology.atom(i).residue.chain for i in atoms}")
+        add("answer = len(chains)" if how == "count" else
+            "answer = sorted(c.chain_id if c.chain_id else str(c.index) for c in chains)")
+
+
+def _compute(plan: Plan, add) -> None:
+    args = plan.step("compute").args
+    name = plan.quantity
+    sel = args.get("selection", "all")
+    if name == "rg":
+        add(f"part = traj.atom_slice({_select(sel)})")
+        if args.get("weights") == "mass":
+            add("masses = np.array([a.element.mass for a in part.topology.atoms])")
+            add("values = md.compute_rg(part, masses=masses)  # nm, one per frame (mass-weighted)")
+        else:
+            add("values = md.compute_rg(part)  # nm, one per frame (no mass weighting)")
+    elif name == "sasa":
+        add(f"part = traj.atom_slice({_select(sel)})")
+        add("values = md.shrake_rupley(part, mode='atom').sum(axis=1)  # nm², one per frame")
+    elif name == "sasa_residue":
+        add(f"part = traj.atom_slice({_select(sel)})")
+        add("values = md.shrake_rupley(part, mode='residue')  # nm², one row per frame, a column per residue")
+        add("residues = list(part.topology.residues)")
+    elif name == "rmsd":
+        add(f"atoms = {_select(sel)}")
+        add(f"values = md.rmsd(traj, traj, {int(args.get('reference_frame', 0))}, atom_indices=atoms)"
+            "  # nm, one per frame")
+    elif name == "rmsf":
+        add(f"part = traj.atom_slice({_select(sel)})")
+        add(f"reference = part[{int(args.get('reference_frame', 0))}]  # a copy: md.rmsf superposes its target in place")
+        add("values = md.rmsf(part, reference, 0)  # nm, one per atom")
+        add("residues = [atom.residue for atom in part.topology.atoms]")
+    elif name == "distance":
+        add(f"pair = [[{_select(sel)}[0], {_select(args['selection_2'])}[0]]]")
+        add("values = md.compute_distances(traj, pair, periodic=False)[:, 0]  # nm, one per frame")
+    elif name == "min_distance":
+        add("import itertools")
+        add(f"group_1, group_2 = {_select(sel)}, {_select(args['selection_2'])}")
+        add("pairs = [(a, b) for a, b in itertools.product(group_1, group_2) if a != b]")
+        add("values = md.compute_distances(traj, pairs, periodic=False).min(axis=1)  # nm, one per frame")
+    elif name == "com_distance":
+        add(f"centre_1 = md.compute_center_of_mass(traj.atom_slice({_select(sel)}))")
+        add(f"centre_2 = md.compute_center_of_mass(traj.atom_slice({_select(args['selection_2'])}))")
+        add("values = np.linalg.norm(centre_1 - centre_2, axis=1)  # nm, one per frame")
+    elif name == "angle":
+        add(f"triplet = [[{_select(sel)}[0], {_select(args['selection_2'])}[0], {_select(args['selection_3'])}[0]]]")
+        add("values = np.degrees(md.compute_angles(traj, triplet, periodic=False)[:, 0])  # degrees, one per frame")
+    elif name == "dihedral":
+        angle = args["angle"]
+        add(f"quartets, angles = md.compute_{angle}(traj)")
+        owner = DIHEDRAL_OWNER[angle]
+        condition = f"traj.topology.atom(q[{owner}]).residue.resSeq == {int(args['residue'])}"
+        if args.get("chain"):
+            condition += f" and traj.topology.atom(q[{owner}]).residue.chain.chain_id == {args['chain']!r}"
+        add(f"row = [n for n, q in enumerate(quartets) if {condition}][0]")
+        add("values = np.degrees(angles[:, row])  # degrees, one per frame")
+    elif name == "dssp":
+        add("ss = md.compute_dssp(traj, simplified=True)  # H helix, E strand, C coil; one row per frame")
+        add(f"values = (ss == {args['code']!r}).sum(axis=1)  # residues, one count per frame")
+    elif name == "hbonds":
+        if args.get("method") == "wernet_nilsson":
+            add("values = np.array([len(bonds) for bonds in md.wernet_nilsson(traj)])  # one count per frame")
+        else:
+            add("values = np.array([len(md.baker_hubbard(frame)) for frame in traj])  # one count per frame")
+    elif name == "contacts":
+        separation = int(args.get("min_separation", 0))
+        add("import itertools")
+        add(f"atoms = {_select(sel)}")
+        add("residue_of = [traj.topology.atom(i).residue.index for i in range(traj.n_atoms)]")
+        add(f"pairs = [(a, b) for a, b in itertools.combinations(atoms, 2) if abs(residue_of[a] - residue_of[b]) >= "
+            f"{separation}]")
+        add(f"close = md.compute_distances(traj, pairs, periodic=False) < {float(args['cutoff_nm'])}  # nm")
+        if args.get("level") == "residues":
+            add("values = np.array([len({(residue_of[a], residue_of[b]) for (a, b), c in zip(pairs, row) if c})"
+                " for row in close])  # residue pairs, one count per frame")
+        else:
+            add("values = close.sum(axis=1)  # atom pairs, one count per frame")
+    elif name == "neighbors":
+        add(f"around = {_select(args['around'])}")
+        add(f"candidates = np.setdiff1d({_select(sel)}, around)  # not the reference itself")
+        add(f"near = md.compute_neighbors(traj, {float(args['cutoff_nm'])}, around, haystack_indices=candidates, "
+            "periodic=False)  # nm")
+        if args.get("level") in ("residues", "molecules"):
+            add("values = np.array([len({traj.topology.atom(i).residue.index for i in found}) for found in near])"
+                "  # one count per frame")
+        else:
+            add("values = np.array([len(found) for found in near])  # atoms, one count per frame")
+    elif name == "center":
+        add(f"part = traj.atom_slice({_select(sel)})")
+        if args.get("weights") == "none":
+            add("values = md.compute_center_of_geometry(part)  # nm, [x, y, z] per frame")
+        else:
+            add("values = md.compute_center_of_mass(part)  # nm, [x, y, z] per frame")
+    elif name == "box_volume":
+        add("values = traj.unitcell_volumes  # nm³, one per frame")
+    elif name == "box_lengths":
+        add("values = traj.unitcell_lengths  # nm, [a, b, c] per frame")
+    elif name == "mass":
+        add(f"atoms = {_select(sel)}")
+        add("answer = float(sum(traj.topology.atom(i).element.mass for i in atoms))  # daltons")
+    elif name == "n_frames":
+        add("answer = int(traj.n_frames)")
+    elif name == "timestep":
+        add("answer = float(traj.timestep)  # ps")
+    elif name == "total_time":
+        add("answer = float(traj.time[-1] - traj.time[0])  # ps")
+    elif name == "time_info":
+        add("answer = [float(traj.timestep), float(traj.time[-1] - traj.time[0]) / 1000.0]  # [ps, ns]")
+    elif name == "sequence":
+        add("residues = [r for r in traj.topology.residues if r.is_protein]")
+        if args.get("chain"):
+            add(f"residues = [r for r in residues if r.chain.chain_id == {args['chain']!r}]")
+        add("answer = ''.join(r.code for r in residues)")
+    else:  # check_shape keeps unknown quantities out
+        raise ValueError(f"no rendering for {name!r}")
+
+
+def _reduce(plan: Plan, add) -> None:
+    name = plan.quantity
+    quantity = QUANTITIES[name]
+    if quantity.shape == "static":
+        if plan.step("convert") and (factor := unit_factor(quantity.unit, plan.arg("convert", "unit"))) != 1.0:
+            add(f"answer = answer * {factor!r}  # in {plan.arg('convert', 'unit')}")
+        return
+    factor = unit_factor(quantity.unit, plan.arg("convert", "unit", "")) or 1.0
+    scale = f" * {factor!r}" if factor != 1.0 else ""
+    unit = f"  # in {plan.unit}" if plan.unit and plan.unit != "count" else ""
+    if quantity.shape in ("frame_entity", "entity"):
+        _reduce_entities(plan, add, scale, unit)
+        return
+    how = plan.arg("reduce_frames", "how") or "first"
+    integer = name in COUNTS and how in ("first", "last", "min", "max")
+    if quantity.shape == "frame_vector":
+        add(f"answer = [float(x){scale} for x in {FRAME_REDUCE[how]}]{unit}")
+    elif how == "each":
+        add(f"answer = [{'int(v)' if name in COUNTS else 'float(v)' + scale} for v in values]{unit}")
+    elif integer:
+        add(f"answer = int({FRAME_REDUCE[how]})")
+    else:
+        add(f"answer = float({FRAME_REDUCE[how]}){scale}{unit}")
+
+
+def _reduce_entities(plan: Plan, add, scale: str, unit: str) -> None:
+    how = plan.arg("reduce_entities", "how")
+    frames = plan.arg("reduce_frames", "how") or "first"
+    if QUANTITIES[plan.quantity].shape == "frame_entity":
+        add(f"per_entity = {FRAME_REDUCE.get(frames, 'values[0]')}  # over frames")
+    else:
+        add("per_entity = values")
+    if how in ("argmax", "argmin"):
+        pick = "argmax" if how == "argmax" else "argmin"
+        add(f"top = residues[int(np.{pick}(per_entity))]")
+        add("answer = f'{top.name}{top.resSeq}'")
+    elif how == "value":
+        residue = int(plan.arg("reduce_entities", "residue"))
+        add(f"rows = [n for n, r in enumerate(residues) if r.resSeq == {residue}]")
+        add(f"answer = float(per_entity[rows].sum()){scale}{unit}")
+    elif how in ("sum", "mean", "max", "min"):
+        add(f"answer = float(per_entity.{how}()){scale}{unit}")
+    elif how == "count":
+        add("answer = int(len(per_entity))")
+    else:
+        raise ValueError(f"no rendering for reducing {plan.quantity} by {how!r}")

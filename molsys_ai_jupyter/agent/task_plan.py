@@ -1,0 +1,65 @@
+"""A task, as the agent's ``plans`` design understands it: the files it names in the
+working folder, their real topology and number of frames, and the plan the request
+asks for (:func:`.reader.understand`) — checked against that topology.
+
+A request that names no file of the folder, or a file MDTraj cannot read, is an
+:class:`~.reader.Understanding` without a plan, like any request the agent did not
+understand: nothing here raises.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+from .observe import TRAJECTORY_ONLY, Observation, read_topology
+from .planner import files_named
+from .reader import Understanding, understand
+
+_FRAMES: dict[tuple[str, float, str], int | None] = {}
+
+
+def count_frames(path: Path, topology_path: Path | None = None) -> int | None:
+    """The number of frames of a structure or trajectory file (cached by path and
+    mtime); None when MDTraj cannot read it."""
+    key = (str(path.resolve()), path.stat().st_mtime, str(topology_path or ""))
+    if key not in _FRAMES:
+        import mdtraj as md
+
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                if path.suffix.lower() in (".h5", ".xtc", ".dcd", ".trr", ".nc"):
+                    with md.open(str(path)) as handle:
+                        _FRAMES[key] = len(handle)
+                elif path.suffix.lower() == ".pdb":
+                    models = sum(1 for line in path.open(errors="replace") if line.startswith("MODEL"))
+                    _FRAMES[key] = max(models, 1)
+                else:
+                    top = str(topology_path) if topology_path else None
+                    _FRAMES[key] = md.load(str(path), top=top).n_frames if top else md.load(str(path)).n_frames
+        except Exception:  # noqa: BLE001 - MDTraj's readers raise many kinds; an unreadable file has no count
+            _FRAMES[key] = None
+    return _FRAMES[key]
+
+
+def understand_task(task: str, observation: Observation) -> Understanding:
+    """The plan for ``task`` over the files of ``observation``'s folder."""
+    files = files_named(task, observation)
+    if not files:
+        result = Understanding(task)
+        result.problem = ("the request names no molecular file of the working folder (the files are: "
+                          f"{', '.join(observation.files) or 'none'})")
+        return result
+    folder = Path(observation.workdir)
+    structures = [f for f in files if Path(f).suffix.lower() not in TRAJECTORY_ONLY]
+    coordinates = [f for f in files if f not in structures]
+    found = read_topology(folder / structures[0]) if structures else None
+    if found is None:
+        result = Understanding(task)
+        result.problem = (f"MDTraj cannot read a topology from {', '.join(files)}"
+                          + ("; name its topology file too" if coordinates and not structures else ""))
+        return result
+    main = folder / (coordinates[0] if coordinates else structures[0])
+    n_frames = count_frames(main, folder / structures[0] if coordinates else None)
+    return understand(task, files, topology=found.topology, n_frames=n_frames)

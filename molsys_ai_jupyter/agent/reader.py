@@ -37,13 +37,31 @@ LEXICON: list[tuple[str, object, str]] = [
     ("method", "no_mass", r"(?:with )?no mass[- ]weighting|without mass[- ]weighting|unweighted|not mass[- ]weighted|"
                           r"sin pesar por (?:la )?masa|sin ponderar(?: por (?:la )?masa)?"),
     ("method", "mass_weighted", r"mass[- ]weighted|weighted by (?:atomic )?mass(?:es)?|ponderad[oa] por (?:la )?masa"),
-    ("method", "no_pbc", r"\(?(?:no|without|ignoring|ignore|not using) periodic(?: images| boundary conditions| boundaries)?\)?|"
-                         r"sin (?:im[áa]genes|condiciones) peri[óo]dicas"),
+    ("method", "no_pbc", r"\(?(?:no|without|ignoring|ignore|not using|don['’]t use|do not use|sin|no uses) "
+                         r"(?:the )?(?:pbc|periodic(?: images| boundary conditions| boundaries)?|"
+                         r"(?:im[áa]genes|condiciones(?: de contorno)?) peri[óo]dicas)\)?|"
+                         r"\(?plain (?:cartesian )?distances?\)?|periodic\s*=\s*false"),
+    ("method", "pbc", r"(?:with|using|under|con) (?:the )?(?:pbc|periodic(?: images| boundary conditions| boundaries)|"
+                      r"condiciones peri[óo]dicas)|periodic\s*=\s*true|minimum[- ]image"),
+    ("method", "baker_hubbard", r"md\.baker_hubbard(?:\(\))?"),
+    ("method", "wernet_nilsson", r"md\.wernet_nilsson(?:\(\))?"),
+    ("method", "simplified", r"(?:md\.compute_dssp(?:\(\))?\s*)?(?:with |using )?simplified\s*=\s*true|"
+                             r"\(?md\.compute_dssp(?:\(\))?\)?"),
+    ("method", "shrake_rupley", r"md\.shrake_rupley(?:\(\))?"),
     ("filler", None, r"according to(?: mdtraj'?s?)?(?: the)?|(?:as )?(?:reported |computed |counted )?by mdtraj|"
                      r"(?:with |using )?mdtraj'?s? defaults?|(?:with |using )?(?:the )?default (?:parameters|settings|options)|"
                      r"\bdefaults?\b|par[áa]metros por defecto|por defecto|seg[úu]n mdtraj|\bmdtraj'?s?\b|"
                      r"(?:answer|report|give it|return it|reply)? ?as \[[^\]]*\]|\[\s*x\s*,\s*y\s*,\s*z\s*\]|"
-                     r"unique pairs?|i ?< ?j|\(?(?:trp-cage|nmr|x-ray|crystal structure)\)?"),
+                     r"unique pairs?|each pair once|i ?< ?j|\(?(?:trp-cage|nmr|x-ray|crystal structure)\)?|"
+                     r"\bcrystal(?:lographic)?(?= waters?\b)|\b(?:villin(?: headpiece)?|headpiece|t4 lysozyme|lysozyme|"
+                     r"l99a|rhodopsin|met-enkephalin|enkephalin|pentalanine|tctim|triosephosphate isomerase|"
+                     r"trp[- ]cage|md system|md simulation|md trajectory|nmr ensemble|ensemble|simulation|"
+                     r"plain|(?:the )?whole file)\b|\((?:N|CA|C|O|CB|CG|CD|OG1?|SG)(?:\s*[-–]\s*(?:N|CA|C|O|CB|CG|CD|"
+                     r"OG1?|SG|CG1|CD1|NE|CZ))+\)|\b(?:top|topology|topolog[íi]a)\b\s*=?|\bi\.e\.|\bes decir\b|"
+                     r"\be\.g\.|\bpor ejemplo\b|(?:en|as|como) (?:una )?(?:lista|list)(?= \[)|"
+                     r"\b(?:answer|respond[ae]?|responde|give it|reply)(?: in| en| with| con)?\b|"
+                     r"\(?\bN,\s*CA,\s*C(?:,?\s*(?:and\s+)?O)?(?: atoms)?\)?|\((?:Cl|Na|K|Mg|Ca|Zn)\s*[-+−]?\)|"
+                     r"\b(?:other|remaining) (?:params|parameters|settings) (?:at )?defaults?\b"),
     ("exclude_self", None, r"\(?(?:not counting|excluding|other than|apart from|besides|sin contar|aparte de) (?:the |el )?"
                            r"(?:ligand|ligando|reference|it|itself)(?: itself| mismo)?\)?|\(?(?:the )?(?:ligand|reference) "
                            r"itself (?:excluded|not counted)\)?"),
@@ -81,6 +99,7 @@ LEXICON: list[tuple[str, object, str]] = [
     ("quantity", "angle", r"\bangle\b|[áa]ngulo\b|bond angle"),
     ("quantity", "distance", r"\bdistance\b|\bdistancia\b|how far apart|how far|separation between"),
     ("quantity", "hbonds", r"hydrogen[- ]bonds?|h[- ]?bonds?|puentes? de hidr[óo]geno|enlaces? de hidr[óo]geno"),
+    ("quantity", "n_bonds", r"\b(?:covalent |chemical )?bonds\b|\benlaces(?: covalentes)?\b"),
     ("quantity", "dssp", r"secondary structure|estructura secundaria|\bdssp\b"),
     ("quantity", "contacts", r"\bcontacts?\b|\bcontactos?\b|\bpairs?\b|\bpares\b"),
     ("quantity", "center", r"cent(?:er|re) of mass|\bcom\b|centro de masas?|"
@@ -89,7 +108,9 @@ LEXICON: list[tuple[str, object, str]] = [
                                r"(?:box|unit[- ]cell|cell)|volumen de la caja|volumen de la celda"),
     ("quantity", "box_lengths", r"(?:box|unit[- ]cell|cell) (?:dimensions|lengths|edge lengths|edges|size|vectors)|"
                                 r"dimensiones de la caja|lados de la caja|dimensions of the (?:box|unit cell)"),
-    ("quantity", "mass", r"\(?sum of (?:the |all )?atomic masses\)?|suma de (?:las )?masas at[óo]micas|"
+    ("quantity", "mass", r"\(?sum of (?:the |all )?(?:atomic |element )?masses(?: mdtraj assigns)?\)?|"
+                         r"suma de (?:las )?masas at[óo]micas|(?:a partir|desde) de los elementos de sus [áa]tomos|"
+                         r"masa molecular|from the (?:atoms'? )?elements|"
                          r"molecular (?:weight|mass)|total mass|\bmass\b|\bweight\b|peso molecular|masa(?: total)?"),
     ("quantity", "time_info", r"time ?step (?:\(?ps\)?\s*)?and (?:the )?total (?:simulated |simulation )?time"),
     ("quantity", "timestep", r"time ?step|time between (?:saved |consecutive )?frames|saving interval|"
@@ -104,9 +125,9 @@ LEXICON: list[tuple[str, object, str]] = [
     ("method", "wernet_nilsson", r"(?:the )?wernet[-_ ]nilsson(?: criterion| method| algorithm)?"),
     ("method", "shrake_rupley", r"(?:the )?shrake[-_ ]rupley(?: algorithm| method)?"),
     ("method", "simplified", r"(?:the )?simplified(?: dssp| assignment| classes| version)?|simplificad[oa]"),
-    ("method", "superposition", r"(?:after |with )?(?:least[- ]squares )?(?:superposition|superposing|superimpos\w+|"
-                                r"fitting|alignment|aligning|optimal alignment)|tras superponer|despu[ée]s de superponer"
-                                r"|superposici[óo]n|alineamiento|alinea\w*"),
+    ("method", "superposition", r"(?:after |with )?(?:an? )?(?:optimal |least[- ]squares? )?(?:superposition|superposing|"
+                                r"superimpos\w+|superpose[ds]?|fit(?:ting|ted)?|alignment|aligning|aligned|align)|"
+                                r"tras superponer|despu[ée]s de superponer|superpon\w*|superposici[óo]n|alineamiento|alinea\w*"),
     # reductions over frames
     ("frames", "mean", r"\baverage[ds]?\b|\bmean\b|\bon average\b|\bpromedi\w*|\bmedi[ao]\b|time[- ]averaged"),
     ("frames", "std", r"standard deviation|\bstd\b|desviaci[óo]n (?:est[áa]ndar|t[íi]pica)"),
@@ -121,14 +142,15 @@ LEXICON: list[tuple[str, object, str]] = [
     ("entity", "argmax", r"most (?:solvent[- ])?(?:exposed|accessible)|m[áa]s expuest[oa]|m[áa]s accesible|"
                          r"(?:residue|residuo) with the (?:largest|highest|most)|(?:the )?most flexible"),
     ("entity", "argmin", r"least (?:solvent[- ])?(?:exposed|accessible)|menos expuest[oa]|(?:the )?least flexible"),
-    ("entity", "per_residue", r"(?:per|each|every|by) residue|por residuo|de cada residuo"),
+    ("entity", "per_residue", r"(?:per|each|every|by)[- ]residue|por residuo|de cada residuo"),
+    ("per_frame", None, r"\bper[- ](?:model|frame|snapshot)\b|\bpor (?:modelo|fotograma)\b"),
     # ---- read after the selections
     ("quantity", "n_frames", r"\b(?:frames|models|snapshots|conformers|conformations|fotogramas|modelos|marcos|"
                              r"configuraciones)\b"),
     # DSSP classes (read with dssp)
-    ("dssp", "H", r"\(H\)|\bhelic\w*|\bhelix\b|\bhelices\b|alpha[- ]helical|\bh[ée]lices?\b|\bhelicoidal(?:es)?\b"),
-    ("dssp", "E", r"\(E\)|\bstrands?\b|\bsheets?\b|\bbeta\b|\bextended\b|\bhebras?\b|\bl[áa]minas?\b"),
-    ("dssp", "C", r"\(C\)|\bcoil\b|\bloops?\b|\bbucles?\b|\bovillo\b"),
+    ("dssp", "H", r"\(?['‘’\"]H['‘’\"]\)?|\(H\)|\bhelic\w*|\bhelix\b|\bhelices\b|alpha[- ]helical|\bh[ée]lices?\b|\bhelicoidal(?:es)?\b"),
+    ("dssp", "E", r"\(?['‘’\"]E['‘’\"]\)?|\(E\)|\bstrands?\b|\bsheets?\b|\bbeta\b|\bextended\b|\bhebras?\b|\bl[áa]minas?\b"),
+    ("dssp", "C", r"\(?['‘’\"]C['‘’\"]\)?|\(C\)|\bcoil\b|\bloops?\b|\bbucles?\b|\bovillo\b"),
     # dihedral names
     ("angle_name", "phi", r"\bphi\b|φ"), ("angle_name", "psi", r"\bpsi\b|ψ"),
     ("angle_name", "omega", r"\bomega\b|ω"), ("angle_name", "chi1", r"\bchi\s?1\b|\bchi\b|χ1?"),
@@ -139,6 +161,8 @@ LEXICON: list[tuple[str, object, str]] = [
     ("level", "residues", r"\bresidues?\b|\bamino[- ]acids?\b|\bresiduos?\b|\bamino[áa]cidos?\b|\bions?\b|\biones?\b"),
     ("level", "chains", r"\bchains?\b|\bcadenas?\b|\bsubunits?\b|\bsubunidades\b"),
     ("level", "atoms", r"\batoms?\b|\b[áa]tomos?\b"),
+    ("sorted", None, r"\(?(?:sorted|ordered)(?: alphabetically| list)?\)?|\balphabetical(?:ly)?\b|"
+                     r"(?:en )?orden alfab[ée]tico|ordenad[oa]s?(?: alfab[ée]ticamente)?"),
     ("names", None, r"\blist\b|\bnames?\b|\blista\w*|\bnombres?\b|\benumera\w*|\bunique\b|\bdistinct\b|"
                     r"\bdistint[oa]s\b|\bdiferentes\b"),
     ("filler", None, r"\bfirst(?=[,;]?\s+(?:and\s+)?then\b)|\band then\b|\bthen\b|\bafterwards?\b|\bafter that\b|"
@@ -160,7 +184,9 @@ LEXICON: list[tuple[str, object, str]] = [
 _COMPILED = [(role, value, re.compile(pattern, re.I)) for role, value, pattern in LEXICON]
 _SPLIT = next(n for n, (role, value, _) in enumerate(LEXICON) if (role, value) == ("quantity", "n_frames"))
 _BEFORE, _AFTER = _COMPILED[:_SPLIT], _COMPILED[_SPLIT:]
-SOFT_ROLES = {"which", "reference", "span", "keep", "remain"}  # words whose meaning the plan carries anyway
+SOFT_ROLES = {"which", "reference", "span", "keep", "remain", "per_frame"}
+# "no periodic images": every distance the plans compute is plain Cartesian, so it is accounted for
+# by any plan except hydrogen bonds (MDTraj's finders use periodic images unless told), handled there  # words whose meaning the plan carries anyway
 
 # words that carry no constraint (question words, politeness, verbs of asking) — English and Spanish
 FILLERS = set("""
@@ -183,6 +209,7 @@ valor y o e archivo fichero estructura sistema contiene obtener obtén obten det
 reporta reportar indica indicar dar da mide medir hay, cuánto cuanto cuánta cuanta aproximadamente
 con como cómo
 """.split())
+_CONTRACTIONS = re.compile(r"(?<=\w)['’](?:s|re|ll|ve|d|m)\b", re.I)  # "what's" is "what"; "don't" stays
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?|\d+(?:\.\d+)?", re.UNICODE)
 _REMOVAL_WORDS = re.compile(r"^(?:remove|removing|removed|without|strip|stripping|stripped|delete|deleting|drop|"
                             r"dropping|except|excluding|exclude|minus|no|discard|discarding|quit[ao]\w*|elimin[ao]\w*|"
@@ -233,6 +260,7 @@ class Understanding:
     unaccounted: list[str] = field(default_factory=list)  # phrases and words not accounted for
     problem: str = ""  # why there is no runnable plan, in words
     phrases: list[Phrase] = field(default_factory=list)
+    corrections: dict[str, str] = field(default_factory=dict)  # misspelt word → the word it was read as
 
     @property
     def ok(self) -> bool:
@@ -254,7 +282,7 @@ class Understanding:
 
     def to_dict(self) -> dict:
         return {"ok": self.ok, "plan": self.plan.to_dict() if self.plan else None, "restatement": self.restatement,
-                "unaccounted": self.unaccounted, "problem": self.problem}
+                "unaccounted": self.unaccounted, "problem": self.problem, "corrections": self.corrections}
 
 
 class _Blank:
@@ -286,8 +314,14 @@ def read_phrases(request: str, files: list[str], residues: set[str]) -> tuple[Ta
     """The request's phrases: the lexicon's first part, then :mod:`.slots` (selections,
     frames, cutoffs…), then the rest of the lexicon; and the words nobody read."""
     text = _Blank(request)
-    for name in files:  # file names are not words of the request
+    for name in files:  # file names (or their stems: "load 1tcd") are not words of the request
         text.take(re.compile(rf"(?<![\w.-]){re.escape(name)}(?![\w-])", re.I))
+    for name in files:
+        stem = name.rsplit(".", 1)[0]
+        if re.fullmatch(r"[A-Za-z]{3}\d+", stem):  # "ala3" is also how one writes residue Ala3
+            continue
+        text.take(re.compile(rf"(?<![\w.-]){re.escape(stem)}(?![\w-]|\.\w)", re.I))
+    text.take(_CONTRACTIONS)
     phrases = _take_lexicon(text, _BEFORE)
     facts = read_task(text.text, [], residues)
     text = _Blank(facts.leftover or text.text)
@@ -314,27 +348,74 @@ def read_phrases(request: str, files: list[str], residues: set[str]) -> tuple[Ta
 def understand(request: str, files: list[str] = (), residues: set[str] | None = None, topology=None,
                n_frames: int | None = None) -> Understanding:
     """The plan for ``request`` over ``files`` (the task's files, as in the folder), with
-    ``topology`` (MDTraj) and ``n_frames`` of the main file to check it against. Never raises."""
-    result = Understanding(request)
+    ``topology`` (MDTraj) and ``n_frames`` of the main file to check it against. Never raises.
+
+    A word nobody read that is one or two letters away from a word of the lexicon
+    ("distnace") is read as that word, and the correction is kept with the result."""
     try:
         if topology is not None and residues is None:
             residues = {r.name for r in topology.residues}
-        facts, result.phrases, unknown = read_phrases(request, list(files), residues or set())
-        builder = _Builder(request, list(files), facts, result.phrases, residues or set(), topology, n_frames)
-        plan = builder.build()
-        result.plan = plan
-        result.problem = builder.problem
-        result.unaccounted = unknown + [p.text.strip() for p in result.phrases
-                                        if not p.used and p.role not in SOFT_ROLES] + \
-            [m.text.strip() for m in facts.selections if id(m) not in builder.used_mentions]
-        if plan is not None:
-            from .restate import restate
-
-            result.restatement = restate(plan)
+        result = _understand(request, list(files), residues or set(), topology, n_frames)
+        if result.unaccounted:
+            corrected, corrections = _correct(request, result.unaccounted)
+            if corrections:
+                second = _understand(corrected, list(files), residues or set(), topology, n_frames)
+                second.request, second.corrections = request, corrections
+                if len(second.unaccounted) < len(result.unaccounted):
+                    result = second
+                    if result.restatement:
+                        result.restatement += " (Read " + ", ".join(f"“{w}” as “{c}”" for w, c in corrections.items()) + ".)"
+        return result
     except Exception as exc:  # noqa: BLE001 - the reader never raises: a failure is an answer in words
-        result.plan = None
+        result = Understanding(request)
         result.problem = f"the request could not be read ({type(exc).__name__}: {exc})"
+        return result
+
+
+def _understand(request, files, residues, topology, n_frames) -> Understanding:
+    result = Understanding(request)
+    facts, result.phrases, unknown = read_phrases(request, files, residues)
+    builder = _Builder(request, files, facts, result.phrases, residues, topology, n_frames)
+    plan = builder.build()
+    result.plan = plan
+    result.problem = builder.problem
+    result.unaccounted = unknown + [p.text.strip() for p in result.phrases
+                                    if not p.used and p.role not in SOFT_ROLES] + \
+        [m.text.strip() for m in facts.selections if id(m) not in builder.used_mentions]
+    if plan is not None:
+        from .restate import restate
+
+        result.restatement = restate(plan)
     return result
+
+
+# words of the lexicon a misspelling is matched against (English and Spanish)
+VOCABULARY = sorted(set("""
+distance distances hydrogen hydrogens bond bonds radius gyration residue residues molecule molecules atom atoms
+chain chains frame frames model models water waters protein average mean maximum minimum surface accessible
+solvent secondary structure helix helical helices strand strands sequence angle dihedral contact contacts
+number count remove without within between center centre mass volume trajectory angstrom angstroms nanometers
+nanometres degrees backbone heavy sodium chloride sulfate sulphate ligand ligands first last calculate compute
+oxygen oxygens carbon carbons nitrogen alpha average averaged deviation fluctuation superposition periodic
+distancia residuos átomos moléculas agua aguas proteína promedio radio giro cadena cadenas enlaces hidrógeno
+superficie accesible máximo mínimo primer último fotograma fotogramas secuencia ángulo diedro masa centro
+weight molecular gyration hydrogen
+""".split()))
+
+
+def _correct(request: str, unknown: list[str]) -> tuple[str, dict[str, str]]:
+    import difflib
+
+    corrections = {}
+    for word in unknown:
+        if len(word) < 5 or not word.isalpha():
+            continue
+        close = difflib.get_close_matches(word.lower(), VOCABULARY, n=1, cutoff=0.8)
+        if close and close[0] != word.lower():
+            corrections[word] = close[0]
+    for word, fixed in corrections.items():
+        request = re.sub(rf"\b{re.escape(word)}\b", fixed, request)
+    return request, corrections
 
 
 class _Builder:
@@ -471,9 +552,9 @@ class _Builder:
             return None
         name = q[0]
         self.take("quantity")
-        if name == "n_frames" and not self.has("count"):
-            self.fail("say what to compute about the frames")
-        if name == "n_frames":
+        if name in ("n_frames", "n_bonds") and not self.has("count"):
+            self.fail(f"say what to compute about the {name[2:]}")
+        if name in ("n_frames", "n_bonds"):
             self.take("count")
         return name
 
@@ -535,7 +616,8 @@ class _Builder:
         facts = self.facts
         self.take("method", "mdtraj")
         self.take("method", "defaults")
-        self.take("method", "no_pbc")
+        if quantity != "hbonds":
+            self.take("method", "no_pbc")
         if quantity == "rg":
             args["selection"] = self._selection_atoms(kept)
             if self.take("method", "mass_weighted"):
@@ -623,6 +705,9 @@ class _Builder:
                 self.fail("DSSP of part of the system is not in the catalogue yet")
         elif quantity == "hbonds":
             self.take("count")
+            if self.take("method", "no_pbc"):
+                args["periodic"] = False
+            self.take("method", "pbc")
             if self.take("method", "wernet_nilsson"):
                 args["method"] = "wernet_nilsson"
             else:
@@ -684,7 +769,7 @@ class _Builder:
                     self.use(m)
             if facts.chain_id:
                 args["chain"] = facts.chain_id
-        elif quantity in ("box_volume", "box_lengths", "n_frames", "timestep", "total_time", "time_info"):
+        elif quantity in ("box_volume", "box_lengths", "n_frames", "n_bonds", "timestep", "total_time", "time_info"):
             pass
         else:
             self.fail(f"{quantity} is not in the catalogue")
@@ -759,6 +844,7 @@ class _Builder:
     def _entities(self, kept, removed) -> list[Step]:
         """Counting or listing: select, then reduce over entities."""
         facts = self.facts
+        self.take("method", "no_pbc")
         counting = self.take("count")
         listing = (self.has("names") or self.has("which")) and not counting
         ligand = self.take("ligand")
@@ -814,6 +900,7 @@ class _Builder:
         if listing:
             self.take("names")
             self.take("which")
+            self.take("sorted")
         self.take("remain")
         self.take("keep")
         return [Step("select", {"selection": selection}), Step("reduce_entities", {"level": level, "how": how})]

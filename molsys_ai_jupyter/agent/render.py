@@ -141,10 +141,11 @@ def _compute(plan: Plan, add) -> None:
         add("ss = md.compute_dssp(traj, simplified=True)  # H helix, E strand, C coil; one row per frame")
         add(f"values = (ss == {args['code']!r}).sum(axis=1)  # residues, one count per frame")
     elif name == "hbonds":
+        periodic = "" if args.get("periodic", True) else ", periodic=False"
         if args.get("method") == "wernet_nilsson":
-            add("values = np.array([len(bonds) for bonds in md.wernet_nilsson(traj)])  # one count per frame")
+            add(f"values = np.array([len(bonds) for bonds in md.wernet_nilsson(traj{periodic})])  # one count per frame")
         else:
-            add("values = np.array([len(md.baker_hubbard(frame)) for frame in traj])  # one count per frame")
+            add(f"values = np.array([len(md.baker_hubbard(frame{periodic})) for frame in traj])  # one count per frame")
     elif name == "contacts":
         separation = int(args.get("min_separation", 0))
         add("import itertools")
@@ -183,6 +184,8 @@ def _compute(plan: Plan, add) -> None:
         add("answer = float(sum(traj.topology.atom(i).element.mass for i in atoms))  # daltons")
     elif name == "n_frames":
         add("answer = int(traj.n_frames)")
+    elif name == "n_bonds":
+        add("answer = int(traj.topology.n_bonds)  # the bonds MDTraj's topology holds")
     elif name == "timestep":
         add("answer = float(traj.timestep)  # ps")
     elif name == "total_time":

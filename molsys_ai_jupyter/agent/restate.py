@@ -68,7 +68,8 @@ def _compute(plan: Plan) -> str:
     if name == "dssp":
         return f"the number of residues in {DSSP[args['code']]} by MDTraj's simplified DSSP"
     if name == "hbonds":
-        return f"the number of hydrogen bonds ({args.get('method', 'baker_hubbard')}, MDTraj defaults)"
+        images = "no periodic images" if args.get("periodic") is False else "MDTraj defaults"
+        return f"the number of hydrogen bonds ({args.get('method', 'baker_hubbard')}, {images})"
     if name == "contacts":
         level = "residue pairs" if args.get("level") == "residues" else "atom pairs"
         separation = (f", at least {args['min_separation']} residues apart in sequence"

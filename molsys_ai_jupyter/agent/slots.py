@@ -47,13 +47,17 @@ _ION_RESIDUES = {name for names in MOLECULE_NAMES.values() for name in names if 
 
 _NUMBER = r"(\d+(?:\.\d+)?)"
 _LENGTH_UNIT = r"(Å|Å|A|angstroms?|ångströms?|nm|nanomet(?:er|re)s?)"
-_CUTOFF = re.compile(rf"(?:within|closer than|less than|shorter than|below|under|cutoff(?: of)?|<|<=|≤)\s*"
+_CUTOFF = re.compile(rf"(?:within|closer than|less than|shorter than|below|under|cutoff(?: of)?|<|<=|≤|"
+                     rf"a menos de|dentro de|menor(?:es)? (?:a|que)|por debajo de|m[áa]s cerca de)\s*"
                      rf"{_NUMBER}\s*{_LENGTH_UNIT}(?![\w²^])", re.I)
 _ANSWER_UNIT = re.compile(r"\bin\s+(?:units of\s+)?(Å\^?2|Å²|A\^?2|A²|square angstroms?|nm\^?2|nm²|square nanomet\w+|"
-                          r"Å|Å|angstroms?|ångströms?|nm|nanomet(?:er|re)s?|degrees?|radians?)(?![\w])", re.I)
+                          r"Å|Å|angstroms?|ångströms?|nm|nanomet(?:er|re)s?|degrees?|radians?)(?![\w^²³])", re.I)
 _CHAIN = re.compile(r"\bchain\s+([A-Za-z0-9])\b")
-_FRAME_WORDS = r"(?:frame|model|snapshot|structure|conformation|conformer|one)"
-_FRAME = re.compile(rf"\b(first|initial|last|final)\s+(?:\w+\s+)?{_FRAME_WORDS}\b|\b(frame|model)\s+(\d+)\b", re.I)
+_FRAME_WORDS = r"(?:frame|model|snapshot|structure|conformation|conformer|one|fotograma|modelo|marco|frame)"
+_FIRST = r"first|initial|primer|primero|inicial"
+_LAST = r"last|final|[úu]ltimo"
+_FRAME = re.compile(rf"\b({_FIRST}|{_LAST})\s+(?:\w+\s+)?{_FRAME_WORDS}\b|\b({_FRAME_WORDS})\s+(?:(?:n[úu]mero|number|#)\s*)?"
+                    rf"(\d+)\b|\b{_FRAME_WORDS}\s+({_FIRST}|{_LAST})\b", re.I)
 _FRAME_PAIR = re.compile(rf"\b(first|initial|last|final)\s+(?:and|&|vs\.?|versus)\s+(?:the\s+)?(first|last|final)\s+"
                          rf"{_FRAME_WORDS}s?\b", re.I)  # "the first and the last frame"
 _DIHEDRAL = re.compile(r"\b(phi|psi|omega|chi\s?1|chi)\b|(φ|ψ|ω|χ1?)", re.I)
@@ -74,16 +78,17 @@ _RESIDUE = re.compile(r"\b(?:(?:residue|residuo)\s+(?:number\s+|n[úu]mero\s+)?(
 _SIMPLE = [  # (pattern, selection, kind)
     (re.compile(r"\b(?:[áa]tomos\s+)?(?:CA|Cα|C-alpha|c-alpha|alpha[- ]carbons?|α-carbons?|carbonos?[- ]alfa|"
                 r"carbonos?\s+α|C[- ]alfa)\b(?:\s+atoms?)?"), "name CA", "atoms"),
-    (re.compile(r"\bheavy[- ]atoms?\b|\bnon-hydrogen atoms?\b|\b[áa]tomos\s+pesados\b|"
+    (re.compile(r"\bheavy[- ]atoms?\b|\bnon-hydrogen atoms?\b|\b[áa]tomos?\s+pesados?\b|"
                 r"\b[áa]tomos\s+que\s+no\s+son\s+hidr[óo]geno\b", re.I), "not element H", "atoms"),
-    (re.compile(r"\bhydrogens\b|\bhydrogen atoms?\b|\bhidr[óo]genos\b|\b[áa]tomos\s+de\s+hidr[óo]geno\b",
+    (re.compile(r"(?-i:\bH atoms?\b)|\bhydrogens\b|\bhydrogen atoms?\b|\bhidr[óo]genos\b|\b[áa]tomos\s+de\s+hidr[óo]geno\b",
                 re.I), "element H", "atoms"),
     (re.compile(r"\bbackbone\b(?:\s+atoms?)?|\b(?:[áa]tomos\s+del\s+)?esqueleto(?:\s+pept[íi]dico)?\b|"
                 r"\bcadena\s+principal\b", re.I), "backbone", "atoms"),
     (re.compile(r"\bside[- ]?chains?\b(?:\s+atoms?)?|\bcadenas?\s+laterale?s?\b", re.I), "sidechain", "atoms"),
     (re.compile(r"\ball(?:\s+the)?\s+atoms\b|\bevery atom\b|\bthe whole system\b|\btodos\s+los\s+[áa]tomos\b|"
                 r"\btodo\s+el\s+sistema\b", re.I), "all", "atoms"),
-    (re.compile(r"\bprote(?:in|ína|ina)(?:\s+atoms?)?\b", re.I), "protein", "molecules"),
+    (re.compile(r"\bprote(?:in|ína|ina)(?:\s+atoms?)?\b|\b(?:poly)?peptide\b|\bp[ée]ptido\b|\bprotein\s+dimer\b",
+                re.I), "protein", "molecules"),
     (re.compile(r"\bwaters?\b(?:\s+molecules?)?|\bsolvent\b|\bHOH\b|\bH2O\b|\b(?:mol[ée]culas\s+de\s+)?aguas?\b|"
                 r"\bsolvente\b", re.I), "water", "molecules"),
 ]
@@ -94,6 +99,9 @@ _ELEMENT = re.compile(r"\b(carbon|nitrogen|oxygen|sulfur|sulphur|phosphorus)(?:s
                       r"|\b(carbonos|nitr[óo]genos|ox[íi]genos)\b", re.I)
 _COUNTED = r"(?:how many|number of|count(?: the)?)\s+(?:\w+\s+){0,3}?(?:molecules?|residues?|ions?|waters?)\b"
 _COUNT_MOLECULES = re.compile(_COUNTED + r"(?!\s+(?:oxygens?|hydrogens?|carbons?|nitrogens?|atoms?)\b)", re.I)
+# "protein heavy atoms", "the protein's CA atoms", "heavy atoms of the protein", "átomos pesados de la proteína"
+_NARROWED = re.compile(r"^\s*(?:['’]s\s*)?(?:(?:of|in|from|de|del|en)\s+(?:the\s+|all\s+|la\s+|el\s+|los\s+|las\s+)?)?$",
+                       re.I)
 _JOINED = re.compile(r"^\s*(?:,|and|or|plus|,\s*and|,\s*or)\s*(?:the\s+|all\s+)?$", re.I)  # "X and Y", "X or Y"
 _REMOVAL = re.compile(r"\b(?:remove|removing|removed|without|strip|stripping|stripped|delete|deleting|drop|dropping|"
                       r"except|excluding|exclude|minus|no|discard|discarding|neither|nor|ni|not|non|"
@@ -210,11 +218,13 @@ def read_task(task: str, files: list[str] = (), residues: set[str] | None = None
         for group in (1, 2):
             frames.append((match.start(group), -1 if match.group(group).lower() in ("last", "final") else 0))
     for match in text.take(_FRAME):
-        if match.group(1):
-            frames.append((match.start(), -1 if match.group(1).lower() in ("last", "final") else 0))
+        which = match.group(1) or match.group(4)
+        if which:
+            frames.append((match.start(), -1 if re.fullmatch(_LAST, which, re.I) else 0))
         else:
             number = int(match.group(3))
-            frames.append((match.start(), number - 1 if match.group(2).lower() == "model" else number))
+            model = match.group(2).lower() in ("model", "modelo")  # PDB models are numbered from 1
+            frames.append((match.start(), number - 1 if model else number))
     facts.frames = [f for _, f in sorted(frames)]
     facts.count_molecules = bool(_COUNT_MOLECULES.search(text.text))
 
@@ -306,6 +316,13 @@ def _groups(mentions: list[Mention], task: str) -> list[Mention]:
             if _JOINED.match(between) and last.removed == mention.removed:
                 groups[-1] = Mention(last.start, f"{bracket(last.selection)} or {bracket(mention.selection)}",
                                      last.kind, task[last.start: mention.start + len(mention.text)], last.removed)
+                continue
+            if _NARROWED.match(between) and last.removed == mention.removed:  # "heavy atoms of the protein"
+                kind = "atoms" if "atoms" in (last.kind, mention.kind) else last.kind
+                groups[-1] = Mention(last.start, f"{bracket(last.selection)} and {bracket(mention.selection)}",
+                                     kind, task[last.start: mention.start + len(mention.text)], last.removed)
+                continue
+            if mention.selection == last.selection and last.removed == mention.removed:  # named twice: once
                 continue
         groups.append(Mention(mention.start, mention.selection, mention.kind, mention.text, mention.removed))
     return groups

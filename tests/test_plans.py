@@ -1,0 +1,238 @@
+"""The typed plan and its parts: the plan's checks (plan.py), its code (render.py), its
+sentence (restate.py), the reader that builds it from a request and refuses to guess
+(reader.py), and the agent's plans design end to end on real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import warnings
+from types import SimpleNamespace
+
+import pytest
+
+from molsys_ai_jupyter.agent.agent import Agent
+from molsys_ai_jupyter.agent.plan import Plan, PlanError, Step, check_shape, plan_schema, validate
+from molsys_ai_jupyter.agent.reader import understand
+from molsys_ai_jupyter.agent.render import render
+from molsys_ai_jupyter.agent.restate import restate
+
+md = pytest.importorskip("mdtraj")
+
+
+@pytest.fixture(scope="module")
+def structures(real_settings):
+    return real_settings.structures
+
+
+@pytest.fixture
+def shell():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    ip = InteractiveShell.instance()
+    yield ip
+    InteractiveShell.clear_instance()
+
+
+def _load(structures, name, top=None):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return md.load(str(structures / name), top=str(structures / top) if top else None)
+
+
+def _run(plan: Plan, structures, tmp_path):
+    """Execute the rendered code in a folder holding the plan's files; its ``answer``."""
+    for name in (plan.file, plan.arg("load", "topology")):
+        if name:
+            shutil.copyfile(structures / name, tmp_path / name)
+    namespace: dict = {}
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            exec(compile(render(plan), "plan", "exec"), namespace)
+    finally:
+        os.chdir(cwd)
+    return namespace["answer"]
+
+
+def _plan(*steps) -> Plan:
+    return Plan([Step(op, args) for op, args in steps])
+
+
+class TestPlan:
+    def test_shape_rules(self):
+        ok = _plan(("load", {"file": "a.pdb"}), ("select", {"selection": "water"}),
+                   ("reduce_entities", {"level": "residues", "how": "count"}))
+        check_shape(ok)
+        assert Plan.from_dict(json.loads(json.dumps(ok.to_dict()))).to_dict() == ok.to_dict()
+        bad = [
+            (_plan(("compute", {"quantity": "rg", "selection": "all"})), "starts with a load"),
+            (_plan(("load", {"file": "a.pdb"}), ("compute", {"quantity": "rg"})), "rg needs selection"),
+            (_plan(("load", {"file": "a.pdb"}), ("compute", {"quantity": "mass", "selection": "all"}),
+                   ("reduce_frames", {"how": "mean"})), "no value per frame"),
+            (_plan(("load", {"file": "a.pdb"}), ("reduce_frames", {"how": "mean"}),
+                   ("compute", {"quantity": "rg", "selection": "all"})), "out of order"),
+            (_plan(("load", {"file": "a.pdb"}), ("compute", {"quantity": "rg", "selection": "all"}),
+                   ("convert", {"unit": "degrees"})), "converts to degrees"),
+            (_plan(("load", {"file": "a.pdb"}), ("compute", {"quantity": "sasa_residue", "selection": "all"})),
+             "say how to reduce them"),
+        ]
+        for plan, why in bad:
+            with pytest.raises(PlanError, match=why):
+                check_shape(plan)
+        with pytest.raises(PlanError, match="unknown step"):
+            Plan.from_dict({"steps": [{"op": "load", "file": "a.pdb"}, {"op": "rm -rf"}]})
+
+    def test_validated_against_the_real_topology(self, structures):
+        top = _load(structures, "1vii.pdb").topology
+        plan = _plan(("load", {"file": "1vii.pdb"}), ("compute", {"quantity": "rg", "selection": "resname HOH"}))
+        with pytest.raises(PlanError, match="picks no atom"):
+            validate(plan, top, 1)
+        plan = _plan(("load", {"file": "1vii.pdb"}), ("compute", {"quantity": "dihedral", "angle": "phi",
+                                                                  "residue": 5}))
+        with pytest.raises(PlanError, match="no residue number 5"):  # 1vii is numbered 41-76
+            validate(plan, top, 1)
+        plan = _plan(("load", {"file": "1vii.pdb"}), ("frames", {"pick": "index", "index": 3}),
+                     ("compute", {"quantity": "rg", "selection": "all"}))
+        with pytest.raises(PlanError, match="out of range"):
+            validate(plan, top, 1)
+
+    def test_schema_names_only_the_folder_files(self):
+        schema = plan_schema(["1vii.pdb"])
+        load = next(s for s in schema["properties"]["steps"]["items"]["anyOf"] if s["properties"]["op"]["const"] == "load")
+        assert load["properties"]["file"] == {"enum": ["1vii.pdb"]}
+
+
+class TestRender:
+    """Each rendering against an independent MDTraj computation on a real file."""
+
+    def test_strip_then_mean_rg_in_angstrom(self, structures, tmp_path):
+        plan = _plan(("load", {"file": "traj_chicken_villin_HP35_solvated.h5"}), ("strip", {"selection": "water"}),
+                     ("compute", {"quantity": "rg", "selection": "protein"}), ("reduce_frames", {"how": "mean"}),
+                     ("convert", {"unit": "Å"}))
+        traj = _load(structures, "traj_chicken_villin_HP35_solvated.h5")
+        expected = md.compute_rg(traj.atom_slice(traj.topology.select("protein"))).mean() * 10
+        assert _run(plan, structures, tmp_path) == pytest.approx(expected, rel=1e-6)
+
+    def test_counts_at_each_level(self, structures, tmp_path):
+        traj = _load(structures, "traj_chicken_villin_HP35_solvated.h5")
+        expected = {"atoms": 3699, "residues": 1233, "molecules": 1233, "chains": 1}
+        for level, value in expected.items():
+            plan = _plan(("load", {"file": "traj_chicken_villin_HP35_solvated.h5"}), ("select", {"selection": "water"}),
+                         ("reduce_entities", {"level": level, "how": "count"}))
+            assert _run(plan, structures, tmp_path) == value, level
+        all_molecules = _plan(("load", {"file": "traj_chicken_villin_HP35_solvated.h5"}),
+                              ("select", {"selection": "all"}), ("reduce_entities", {"level": "molecules", "how": "count"}))
+        assert _run(all_molecules, structures, tmp_path) == len(traj.topology.find_molecules())
+
+    def test_rmsf_does_not_depend_on_superposing_in_place(self, structures, tmp_path):
+        plan = _plan(("load", {"file": "1l2y.pdb"}), ("compute", {"quantity": "rmsf", "selection": "name CA"}),
+                     ("reduce_entities", {"level": "atoms", "how": "max"}))
+        traj = _load(structures, "1l2y.pdb").atom_slice(_load(structures, "1l2y.pdb").topology.select("name CA"))
+        traj.superpose(traj, 0)
+        mean = traj.xyz.mean(axis=0)
+        traj.superpose(md.Trajectory(mean[None], traj.topology))  # about the average structure, as md.rmsf does
+        expected = max(((traj.xyz - traj.xyz.mean(axis=0)) ** 2).sum(axis=2).mean(axis=0) ** 0.5)
+        assert _run(plan, structures, tmp_path) == pytest.approx(expected, rel=2e-2)
+
+    def test_contacts_with_sequence_separation(self, structures, tmp_path):
+        import itertools
+
+        import numpy as np
+
+        plan = _plan(("load", {"file": "1vii.pdb"}), ("compute", {"quantity": "contacts", "selection": "name CA",
+                                                                  "cutoff_nm": 0.8, "min_separation": 3}))
+        traj = _load(structures, "1vii.pdb")
+        ca = [a for a in traj.topology.atoms if a.name == "CA"]
+        pairs = [(a.index, b.index) for a, b in itertools.combinations(ca, 2)
+                 if abs(a.residue.index - b.residue.index) >= 3]
+        expected = int((md.compute_distances(traj, np.array(pairs)) < 0.8).sum())
+        assert _run(plan, structures, tmp_path) == expected
+
+    def test_values_enter_as_literals(self):
+        plan = _plan(("load", {"file": "a.pdb"}), ("select", {"selection": "name CA') + __import__('os').system('x"}),
+                     ("reduce_entities", {"level": "atoms", "how": "count"}))
+        code = render(plan)
+        compile(code, "plan", "exec")
+        assert "__import__('os')" not in code.replace(repr(plan.arg("select", "selection")), "")
+
+
+class TestRestate:
+    def test_one_plain_sentence(self):
+        plan = _plan(("load", {"file": "traj_x.h5"}), ("frames", {"pick": "first"}), ("select", {"selection": "water"}),
+                     ("reduce_entities", {"level": "residues", "how": "count"}))
+        assert restate(plan) == "In traj_x.h5: count the water molecules in the first frame."
+        plan = _plan(("load", {"file": "x.h5"}), ("compute", {"quantity": "hbonds", "method": "baker_hubbard"}),
+                     ("reduce_frames", {"how": "max"}))
+        assert restate(plan).endswith("its maximum over all frames.")
+
+
+class TestReader:
+    FILES = ["1tcd.pdb"]
+
+    def test_builds_multi_step_plans(self, structures):
+        traj = _load(structures, "traj_chicken_villin_HP35_solvated.h5")
+        u = understand("Remove the waters first, then give me the average radius of gyration of the protein "
+                       "over all frames of traj_chicken_villin_HP35_solvated.h5, in angstrom",
+                       ["traj_chicken_villin_HP35_solvated.h5"], topology=traj.topology, n_frames=traj.n_frames)
+        assert u.ok, u.message()
+        assert [s.op for s in u.plan.steps] == ["load", "strip", "compute", "reduce_frames", "convert"]
+        assert u.plan.arg("strip", "selection") == "water" and u.plan.arg("reduce_frames", "how") == "mean"
+
+    def test_spanish(self, structures):
+        top = _load(structures, "1tcd.pdb").topology
+        u = understand("¿Cuántas moléculas de agua hay en 1tcd.pdb?", self.FILES, topology=top, n_frames=1)
+        assert u.ok and u.plan.arg("select", "selection") == "water"
+        u = understand("Radio de giro promedio de los carbonos alfa en 1l2y.pdb, en nm", ["1l2y.pdb"],
+                       topology=_load(structures, "1l2y.pdb").topology, n_frames=38)
+        assert u.ok and u.plan.arg("reduce_frames", "how") == "mean" and u.plan.arg("compute", "selection") == "name CA"
+
+    def test_says_what_it_did_not_understand(self, structures):
+        top = _load(structures, "1tcd.pdb").topology
+        u = understand("What is the pKa of His 95 in 1tcd.pdb?", self.FILES, topology=top, n_frames=1)
+        assert not u.ok and u.unaccounted == ["pKa"]
+        assert u.message().startswith("I did not understand “pKa”")
+
+    def test_asks_which_frames_instead_of_guessing(self, structures):
+        traj = _load(structures, "traj_chicken_villin_HP35_solvated.h5")
+        u = understand("radius of gyration of the protein in traj_chicken_villin_HP35_solvated.h5",
+                       ["traj_chicken_villin_HP35_solvated.h5"], topology=traj.topology, n_frames=traj.n_frames)
+        assert not u.ok and "20 frames: say which frame" in u.message()
+
+    def test_neither_nor_and_no_water_in_the_file(self, structures):
+        top = _load(structures, "181l.pdb").topology
+        u = understand("How many atoms are neither water nor protein in 181l.pdb?", ["181l.pdb"], topology=top,
+                       n_frames=1)
+        assert u.ok and u.plan.arg("strip", "selection") == "water or protein"
+
+    @pytest.mark.parametrize("request_text", [
+        "How many ligands are there in 181l.pdb?",  # crashed the old task reader ('ligands' vs r'\bligand\b')
+        "", "   ", "??", "1tcd.pdb 1tcd.pdb", "(((", "residue 99999999999999999999 of 1tcd.pdb",
+        "<script>alert(1)</script> in 1tcd.pdb", "\x00\x01 1tcd.pdb", "frame -3 of 1tcd.pdb rg",
+    ])
+    def test_never_raises(self, structures, request_text):
+        top = _load(structures, "181l.pdb").topology
+        u = understand(request_text, ["181l.pdb"], topology=top, n_frames=1)
+        assert isinstance(u.message(), str)
+        assert u.ok == (request_text.startswith("How many ligands"))
+
+
+class TestPlansDesign:
+    """The agent's default design in a real IPython shell on real files (no model is asked)."""
+
+    def test_answers_with_its_plan_and_abstains_without_a_number(self, shell, real_settings, tmp_path):
+        (tmp_path / "1tcd.pdb").symlink_to(real_settings.structures / "1tcd.pdb")
+        backend = SimpleNamespace(name="unused", model="unused")  # the plans design reads the request itself
+        agent = Agent(backend, design="plans", k=0)
+        result = agent.run("Count the water molecules in 1tcd.pdb", shell, workdir=tmp_path, show=False)
+        assert result.ok and result.final_answer == 165 and result.outcome == "answered"
+        assert result.restatement == "In 1tcd.pdb: count the water molecules."
+        assert shell.user_ns["_molsys_last"].plan["steps"][1] == {"op": "select", "selection": "water"}
+        shell.user_ns.pop("answer")
+        result = agent.run("What is the pKa of His 95 in 1tcd.pdb?", shell, workdir=tmp_path, show=False)
+        assert not result.ok and result.outcome == "not understood" and result.final_answer is None
+        assert result.message.startswith("I did not understand “pKa”") and not result.code
+        assert "answer" not in shell.user_ns and result.unaccounted == ["pKa"]

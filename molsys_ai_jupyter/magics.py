@@ -58,8 +58,7 @@ class MolsysAI(Configurable):
     index_name = Unicode(None, allow_none=True, help="index name").tag(config=True)
     max_answer_tokens = Int(None, allow_none=True, help="longest answer, in tokens").tag(config=True)
     llm_threads = Int(None, allow_none=True, help="CPU threads of the embedded model").tag(config=True)
-    agent_design = Unicode(None, allow_none=True,
-                           help="how %%molsys writes code: recipes (default) or freeform").tag(config=True)
+    agent_design = Unicode(None, allow_none=True, help="how %%molsys writes code: " + DESIGN_HELP).tag(config=True)
     api_url = Unicode(None, allow_none=True,
                       help="the chat API (molsys-ai serve), e.g. https://gpu-node/molsys-ai: %molsys ask "
                            "asks it over HTTP instead of the local assistant").tag(config=True)

@@ -68,3 +68,31 @@ def test_molsys_cells_answer_the_easy_dev_tasks(real_settings, embedded_model, n
         assert last["backend"] == "embedded" and last["task"] == task["task"]
         assert last["ok"] and within(last["final_answer"], task["answer"], task["tolerance"]), \
             (task["id"], last, nb.cells[1 + 2 * number].outputs)
+
+
+def test_a_request_the_catalogue_cannot_serve_gets_no_number(real_settings, embedded_model, no_server, tmp_path):
+    """The default design with the embedded model configured: a request with a word no plan
+    accounts for ("pKa") ends in "I did not understand …" — no code runs and no number is
+    shown — and a request it does understand, in the same kernel, is answered."""
+    folder = tmp_path / "work"
+    folder.mkdir()
+    shutil.copyfile(real_settings.structures / "1tcd.pdb", folder / "1tcd.pdb")
+    report = ("import json\nprint(json.dumps({'ok': _molsys_last.ok, 'outcome': _molsys_last.outcome, "
+              "'final_answer': _molsys_last.final_answer, 'code': _molsys_last.code, "
+              "'answer_set': 'answer' in dir(), "
+              "'backend': get_ipython().find_cell_magic('molsys').__self__.assistant().backend.name}))")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in (
+        "%load_ext molsys_ai_jupyter", "%%molsys --yes\nWhat is the pKa of His 95 in 1tcd.pdb?", report,
+        "%%molsys --yes\nHow many water molecules are in 1tcd.pdb?", report)]
+    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(folder)}}).execute()
+
+    def printed(index):
+        return "".join(o.get("text", "") for o in nb.cells[index].outputs if o.get("output_type") == "stream")
+
+    assert "I did not understand “pKa”" in printed(1)
+    refused = json.loads(printed(2).strip().splitlines()[-1])
+    assert refused == {"ok": False, "outcome": "not understood", "final_answer": None, "code": "",
+                       "answer_set": False, "backend": "embedded"}
+    answered = json.loads(printed(4).strip().splitlines()[-1])
+    assert answered["ok"] and answered["final_answer"] == 165 and answered["outcome"] == "answered"

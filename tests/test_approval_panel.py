@@ -43,8 +43,10 @@ def shell(monkeypatch, tmp_path, folder):
 @pytest.fixture
 def llm(shell):
     def start(replies):
+        """The recipes design: the scripted model's replies drive the panels."""
         fake = FakeLLM(replies).__enter__()
         shell.run_line_magic("config", f"MolsysAI.llm_url = {fake.url!r}")
+        shell.run_line_magic("config", "MolsysAI.agent_design = 'recipes'")
         started.append(fake)
         return fake
 
@@ -300,3 +302,42 @@ def test_real_kernel_click_runs_and_yes_is_synchronous(folder):
     assert "'stream'" in outputs and WIDGET in outputs  # the run's output and the 3D view, in the panel
     assert "answer: 36" in text(4) and any(WIDGET in o.get("data", {}) for o in nb.cells[4].outputs)
     assert text(5).strip() == "36 2"
+
+
+def test_real_kernel_multi_step_plan_through_the_panel(tmp_path, real_settings):
+    """The default plans design in a real kernel: strip, compute, reduce over frames; the
+    panel shows the plan in words before anything runs, and Run runs exactly that plan.
+    The model server has no replies: a plan the model had to guess would fail here."""
+    import mdtraj as md
+
+    name = "traj_chicken_villin_HP35_solvated.h5"
+    (tmp_path / name).symlink_to(real_settings.structures / name)
+    task = f"Remove the waters, then the mean radius of gyration of the protein over all frames of {name}, in Å"
+    with FakeLLM([]) as fake:
+        cells = [
+            f"%load_ext molsys_ai_jupyter\n%config MolsysAI.llm_url = {fake.url!r}",
+            f"%%molsys --no-view\n{task}",
+            "run = get_ipython().magics_manager.registry['MolsysMagics'].notebook_run\n"
+            "print(run.panels[0].run_button.model_id, 'answer' in dir())\nprint(run.panels[0].title.value)",
+            "print(answer)\nprint(_molsys_last.restatement)\n"
+            "print([step['op'] for step in _molsys_last.plan['steps']])",
+        ]
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+        client = NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}})
+        with client.setup_kernel():
+            for index in range(3):
+                client.execute_cell(nb.cells[index], index)
+            first, title = "".join(o.get("text", "") for o in nb.cells[2].outputs).splitlines()
+            model_id, ran_before = first.split()
+            _click_in_kernel(client, model_id)
+            client.execute_cell(nb.cells[3], 3)
+        asked = list(fake.requests)
+    sentence = (f"In {name}: remove the water, then compute the radius of gyration of the protein (no mass weighting), "
+                "averaged over all frames, in Å.")
+    assert ran_before == "False" and sentence in title  # shown before anything ran
+    answer, restatement, ops = "".join(o.get("text", "") for o in nb.cells[3].outputs).splitlines()
+    traj = md.load(str(real_settings.structures / name))
+    expected = md.compute_rg(traj.atom_slice(traj.topology.select("protein"))).mean() * 10.0
+    assert float(answer) == pytest.approx(expected, rel=1e-6)
+    assert restatement == sentence and ops == str(["load", "strip", "compute", "reduce_frames", "convert"])
+    assert not asked

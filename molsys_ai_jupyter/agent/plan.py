@@ -142,19 +142,29 @@ class PlanError(ValueError):
 
 @dataclass
 class Plan:
+    """Steps; or, for a request that asks two things ("how many atoms and how many
+    residues remain?"), ``parts``: one plan per answer, the answer being their list."""
+
     steps: list[Step] = field(default_factory=list)
+    parts: list["Plan"] = field(default_factory=list)
 
     def to_dict(self) -> dict:
+        if self.parts:
+            return {"parts": [p.to_dict() for p in self.parts]}
         return {"steps": [s.to_dict() for s in self.steps]}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Plan":
+        if isinstance(data, dict) and isinstance(data.get("parts"), list) and len(data["parts"]) >= 2:
+            return cls(parts=[cls.from_dict(p) for p in data["parts"]])
         steps = data.get("steps") if isinstance(data, dict) else None
         if not isinstance(steps, list) or not steps:
             raise PlanError("a plan is {'steps': [...]} with at least a load step")
         return cls([Step.from_dict(s) for s in steps])
 
     def step(self, op: str) -> Step | None:
+        if self.parts:
+            return self.parts[0].step(op)
         return next((s for s in self.steps if s.op == op), None)
 
     def arg(self, op: str, name: str, default=None):
@@ -187,6 +197,8 @@ class Plan:
         """What the plan accounts for, as (role, value) pairs: the coverage check ties
         each constraint-bearing phrase of the request to one of these."""
         out: set[tuple[str, object]] = set()
+        for part in self.parts:
+            out |= part.elements()
         for step in self.steps:
             out.add(("op", step.op))
             for name, value in step.args.items():
@@ -213,6 +225,10 @@ def plan_schema(files: list[str]) -> dict:
 
 def check_shape(plan: Plan) -> None:
     """The steps are in catalogue order, each at most once, and fit together."""
+    if plan.parts:
+        for part in plan.parts:
+            check_shape(part)
+        return
     ops = [s.op for s in plan.steps]
     if not ops or ops[0] != "load":
         raise PlanError("a plan starts with a load step")
@@ -260,6 +276,10 @@ def validate(plan: Plan, topology=None, n_frames: int | None = None) -> None:
     """``check_shape`` and the plan against the file: ``topology`` is an MDTraj Topology
     (after the strip or keep step, selections are checked on what is left)."""
     check_shape(plan)
+    if plan.parts:
+        for part in plan.parts:
+            validate(part, topology, n_frames)
+        return
     if topology is None:
         return
     for op in ("strip", "keep", "superpose"):

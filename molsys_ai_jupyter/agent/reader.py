@@ -62,6 +62,7 @@ LEXICON: list[tuple[str, object, str]] = [
                      r"\b(?:answer|respond[ae]?|responde|give it|reply)(?: in| en| with| con)?\b|"
                      r"\(?\bN,\s*CA,\s*C(?:,?\s*(?:and\s+)?O)?(?: atoms)?\)?|\((?:Cl|Na|K|Mg|Ca|Zn)\s*[-+−]?\)|"
                      r"\b(?:other|remaining) (?:params|parameters|settings) (?:at )?defaults?\b"),
+    ("format", None, r"(?:->|→|responde|respond|answer|reply|return|give|as|como|en)?\s*:?\s*\[[^\]\[]{1,80}\]"),
     ("exclude_self", None, r"\(?(?:not counting|excluding|other than|apart from|besides|sin contar|aparte de) (?:the |el )?"
                            r"(?:ligand|ligando|reference|it|itself)(?: itself| mismo)?\)?|\(?(?:the )?(?:ligand|reference) "
                            r"itself (?:excluded|not counted)\)?"),
@@ -184,7 +185,7 @@ LEXICON: list[tuple[str, object, str]] = [
 _COMPILED = [(role, value, re.compile(pattern, re.I)) for role, value, pattern in LEXICON]
 _SPLIT = next(n for n, (role, value, _) in enumerate(LEXICON) if (role, value) == ("quantity", "n_frames"))
 _BEFORE, _AFTER = _COMPILED[:_SPLIT], _COMPILED[_SPLIT:]
-SOFT_ROLES = {"which", "reference", "span", "keep", "remain", "per_frame"}
+SOFT_ROLES = {"which", "reference", "span", "keep", "remain", "per_frame", "format"}
 # "no periodic images": every distance the plans compute is plain Cartesian, so it is accounted for
 # by any plan except hydrogen bonds (MDTraj's finders use periodic images unless told), handled there  # words whose meaning the plan carries anyway
 
@@ -200,7 +201,8 @@ those through to total up us using use value values was we what what's whats whe
 with within would you your yourself entire whole overall together present file files structure
 structures system pdb trajectory topology model contain contains contained containing there's got
 inside result answer approximately saved spanned covered stored elapsed every take load open loaded
-included including incluidos incluidas incluyendo both ambos ambas roughly quantity is are has have please, reported simply just
+included including incluidos incluidas incluyendo both ambos ambas assigned assigns found finds belong belongs
+belonging run check present reported reports there're together roughly quantity is are has have please, reported simply just
 express expressed as units unit exact precise precisely give, own actual actually currently find,
 al algo calcula calcular calculame calcúlame cuál cual cuáles cuales de del dame dime el ella en entre
 es esta este esto está están favor hay la las lo los me mi mis necesito para pero podrías por puedes
@@ -356,6 +358,14 @@ def understand(request: str, files: list[str] = (), residues: set[str] | None = 
         if topology is not None and residues is None:
             residues = {r.name for r in topology.residues}
         result = _understand(request, list(files), residues or set(), topology, n_frames)
+        if not result.ok and (parts := split_compound(request)):
+            answers = [_understand(p, list(files), residues or set(), topology, n_frames) for p in parts]
+            if all(a.ok for a in answers):
+                from .restate import restate
+
+                result = Understanding(request, plan=Plan(parts=[a.plan for a in answers]))
+                result.restatement = restate(result.plan)
+                return result
         if result.unaccounted:
             corrected, corrections = _correct(request, result.unaccounted)
             if corrections:
@@ -370,6 +380,38 @@ def understand(request: str, files: list[str] = (), residues: set[str] | None = 
         result = Understanding(request)
         result.problem = f"the request could not be read ({type(exc).__name__}: {exc})"
         return result
+
+
+# "…? How many atoms and how many residues remain?": a second question word after "and"
+_SECOND_QUESTION = re.compile(r"\s*,?\s+(?:and|y)\s+(?=(?:how many|how much|what|which|the number of|cu[áa]nt[oa]s|"
+                              r"cu[áa]l(?:es)?|qu[ée])\b)", re.I)
+_SENTENCE = re.compile(r"(?<=[.?!])\s+(?=[¿A-Z])")
+
+
+def split_compound(request: str) -> list[str]:
+    """Two questions in one sentence, each with the request's other sentences as its
+    context; [] when the request is not one sentence asking two things."""
+    sentences = _SENTENCE.split(request.strip())
+    for number, sentence in enumerate(sentences):
+        pieces = _SECOND_QUESTION.split(sentence)
+        if len(pieces) != 2:
+            continue
+        first, second = pieces
+        if _CONSTRAINT.search(second) and not _CONSTRAINT.search(first):
+            return []  # "how many waters and how many ions are within 5 Å …": the cutoff may be for both
+        # what comes before the first question ("After removing the waters, how many …") is said of both
+        asked = _QUESTION.search(first)
+        prefix = first[: asked.start()] if asked else ""
+        context = [s for n, s in enumerate(sentences) if n != number]
+        return [" ".join(context[:number] + [first.rstrip(" ,") + "?"] + context[number:]),
+                " ".join(context[:number] + [prefix + second] + context[number:])]
+    return []
+
+
+_QUESTION = re.compile(r"(?:¿\s*)?\b(?:how many|how much|what|which|the number of|cu[áa]nt[oa]s|cu[áa]l(?:es)?|qu[ée])\b",
+                       re.I)
+_CONSTRAINT = re.compile(r"\b(?:within|closer|less than|below|under|a menos de|dentro de|frame|model|fotograma|modelo|"
+                         r"after|without|sin|except|excluding|but)\b", re.I)
 
 
 def _understand(request, files, residues, topology, n_frames) -> Understanding:

@@ -28,6 +28,16 @@ def _select(selection) -> str:
 
 
 def render(plan: Plan) -> str:
+    if plan.parts:  # one block per answer; the answer is their list
+        from .restate import restate
+
+        header = ["import mdtraj as md", "import numpy as np", ""]
+        lines = list(header)
+        for number, part in enumerate(plan.parts, 1):
+            body = render(part).splitlines()[len(header):]
+            lines += [f"# {number}. {restate(part)}", *body, f"answer_{number} = answer", ""]
+        lines.append("answer = [" + ", ".join(f"answer_{n}" for n in range(1, len(plan.parts) + 1)) + "]")
+        return "\n".join(lines) + "\n"
     lines = ["import mdtraj as md", "import numpy as np", ""]
     add = lines.append
     load = plan.step("load").args

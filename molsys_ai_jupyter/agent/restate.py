@@ -106,6 +106,8 @@ def _entities(plan: Plan) -> str:
 
 
 def restate(plan: Plan) -> str:
+    if plan.parts:
+        return "Two answers, as a list: " + " ".join(f"({n}) {restate(p)}" for n, p in enumerate(plan.parts, 1))
     parts = []
     if plan.step("strip"):
         parts.append(f"remove {atoms(plan.arg('strip', 'selection'))}")

@@ -102,7 +102,8 @@ _COUNT_MOLECULES = re.compile(_COUNTED + r"(?!\s+(?:oxygens?|hydrogens?|carbons?
 # "protein heavy atoms", "the protein's CA atoms", "heavy atoms of the protein", "átomos pesados de la proteína"
 _NARROWED = re.compile(r"^\s*(?:['’]s\s*)?(?:(?:of|in|from|de|del|en)\s+(?:the\s+|all\s+|la\s+|el\s+|los\s+|las\s+)?)?$",
                        re.I)
-_JOINED = re.compile(r"^\s*(?:,|and|or|plus|,\s*and|,\s*or)\s*(?:the\s+|all\s+)?$", re.I)  # "X and Y", "X or Y"
+_JOINED = re.compile(r"^\s*(?:,|and|or|plus|,\s*and|,\s*or|y|e|o|u|,\s*y|,\s*o)\s*"
+                     r"(?:the\s+|all\s+|los\s+|las\s+|el\s+|la\s+|todos\s+los\s+|todas\s+las\s+)?$", re.I)  # "X and Y", "X or Y"
 _REMOVAL = re.compile(r"\b(?:remove|removing|removed|without|strip|stripping|stripped|delete|deleting|drop|dropping|"
                       r"except|excluding|exclude|minus|no|discard|discarding|neither|nor|ni|not|non|"
                       r"quit[ao]\w*|elimin[ao]\w*|sin|remuev\w*|remov\w*|borr[ao]\w*|excluy\w*|excluir|"
@@ -249,7 +250,8 @@ def read_task(task: str, files: list[str] = (), residues: set[str] | None = None
         for match in text.take(pattern):
             mentions.append(Mention(match.start(), selection, kind, match.group(0)))
     for common, names in sorted(MOLECULE_NAMES.items(), key=lambda item: -len(item[0])):
-        pattern = re.compile(rf"\b{common}s?\b(?:\s+(?:ions?|molecules?|atoms?))?", re.I)
+        pattern = re.compile(rf"\b(?:(?:iones?|mol[ée]culas?|[áa]tomos?)\s+(?:de\s+)?)?{common}s?\b"
+                             rf"(?:\s+(?:ions?|molecules?|atoms?))?", re.I)
         for match in text.take(pattern):
             mentions.append(Mention(match.start(), _resname(names, residues), "molecules", match.group(0)))
     for common, code in AMINO_ACIDS.items():

@@ -66,10 +66,12 @@ ENV_VARS = {
     "chroma_url": "MOLSYS_AI_CHROMA_URL",
     "agent_design": "MOLSYS_AI_AGENT_DESIGN",
 }
-AGENT_DESIGNS = ("plans", "recipes", "freeform")  # the first is the default
+AGENT_DESIGNS = ("plans", "model-plans", "recipes", "freeform")  # the first is the default
 DEFAULT_AGENT_DESIGN = AGENT_DESIGNS[0]
 DESIGN_HELP = ("plans: the request is read into a typed plan, restated, and run only when every word is "
-               "understood; recipes: the model fills a verified recipe; freeform: the model writes the code")
+               "understood; model-plans: the model writes the typed plan from the reader's hints, run only when "
+               "it covers every phrase; recipes: the model fills a verified recipe; freeform: the model writes "
+               "the code")
 
 
 @dataclass(frozen=True)

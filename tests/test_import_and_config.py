@@ -85,3 +85,19 @@ def test_llm_threads_reach_the_embedded_model(monkeypatch):
     monkeypatch.setenv("MOLSYS_AI_LLM_THREADS", "two")
     with pytest.raises(MolsysAIError, match="setting llm_threads must be a number"):
         load_settings()
+
+
+def test_the_sidebar_knows_the_same_agent_designs():
+    """The sidebar's settings schema and its TypeScript list follow config.AGENT_DESIGNS (the first the default)."""
+    import json
+    import re
+    from pathlib import Path
+
+    from molsys_ai_jupyter.config import AGENT_DESIGNS
+
+    root = Path(__file__).resolve().parents[1] / "labextension"
+    schema = json.loads((root / "schema" / "plugin.json").read_text())["properties"]["agentDesign"]
+    assert tuple(schema["enum"]) == AGENT_DESIGNS and schema["default"] == AGENT_DESIGNS[0]
+    source = (root / "src" / "runSettings.ts").read_text()
+    listed = re.search(r"AGENT_DESIGNS: ReadonlyArray<AgentDesign> = \[([^\]]*)\]", source).group(1)
+    assert tuple(re.findall(r"'([\w-]+)'", listed)) == AGENT_DESIGNS

@@ -236,3 +236,18 @@ class TestPlansDesign:
         assert not result.ok and result.outcome == "not understood" and result.final_answer is None
         assert result.message.startswith("I did not understand “pKa”") and not result.code
         assert "answer" not in shell.user_ns and result.unaccounted == ["pKa"]
+
+
+def test_mass_weighted_rg_is_about_the_centre_of_mass(real_settings, tmp_path):
+    """MDTraj's compute_rg(masses=…) weights the squared distances but measures them from the
+    geometric centre; the rendering measures them from the centre of mass."""
+    import numpy as np
+
+    structures = real_settings.structures
+    plan = _plan(("load", {"file": "1l2y.pdb"}), ("frames", {"pick": "last"}),
+                 ("compute", {"quantity": "rg", "selection": "all", "weights": "mass"}))
+    traj = _load(structures, "1l2y.pdb")[-1]
+    masses = np.array([a.element.mass for a in traj.topology.atoms])
+    com = (traj.xyz[0] * masses[:, None]).sum(axis=0) / masses.sum()
+    expected = np.sqrt((masses * ((traj.xyz[0] - com) ** 2).sum(axis=1)).sum() / masses.sum())
+    assert _run(plan, structures, tmp_path) == pytest.approx(expected, rel=1e-5)

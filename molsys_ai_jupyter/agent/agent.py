@@ -182,7 +182,7 @@ class AgentRun:
     @property
     def max_attempts(self) -> int:
         # a plan is read from the request, not guessed: reading it again gives the same plan
-        return 1 if self.agent.design == "plans" else self.agent.max_repairs + 1
+        return 1 if self.agent.design in ("plans", "model-plans") else self.agent.max_repairs + 1
 
     @contextmanager
     def _clock(self):
@@ -218,7 +218,8 @@ class AgentRun:
                     self._status(f"repairing (attempt {number} of {self.max_attempts})…")
                 attempt = Attempt()
                 self.result.attempts.append(attempt)
-                self._status({"plans": "reading the request…", "recipes": "choosing a recipe…"}.get(
+                self._status({"plans": "reading the request…", "model-plans": "planning…",
+                              "recipes": "choosing a recipe…"}.get(
                     self.agent.design, "writing code…"))
                 try:
                     self.agent._write_code(self.task, self.observation, self.feedback, attempt)
@@ -360,11 +361,12 @@ class Agent:
         self.docs = docs
 
     def _write_code(self, task: str, observation, feedback: str | None, attempt: Attempt) -> None:
-        if self.design == "plans":
+        if self.design in ("plans", "model-plans"):
             from .render import render
             from .task_plan import understand_task
 
-            understanding = understand_task(task, observation)
+            understanding = understand_task(task, observation,
+                                            backend=self.backend if self.design == "model-plans" else None)
             if not understanding.ok:
                 raise NotUnderstood(understanding)
             attempt.plan, attempt.restatement = understanding.plan.to_dict(), understanding.restatement

@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 
 from .plan import Plan, PlanError, Step, check_shape
-from .slots import AMINO_ACIDS, TaskFacts, bracket, read_task
+from .slots import AMINO_ACIDS, ION_RESIDUES, TaskFacts, bracket, read_task
 
 # ---- the lexicon: (role, value, pattern) ----------------------------------------------------------
 # roles: quantity, count (a counting question), level, frames (a reduction over frames),
@@ -34,7 +34,7 @@ _NUM = r"(\d+(?:\.\d+)?)"
 LEXICON: list[tuple[str, object, str]] = [
     # read before the selections: methods and phrases that would otherwise read as atoms
     ("method", "probe", r"(?:with |using )?(?:a )?(?:probe(?: radius)?|sonda)(?: of| de)? (?:0\.14 ?nm|1\.4 ?(?:Å|A|angstroms?))"),
-    ("method", "no_mass", r"(?:with )?no mass[- ]weighting|without mass[- ]weighting|unweighted|not mass[- ]weighted|"
+    ("method", "no_mass", r"\(?non[- ]mass[- ]weighted\)?|\(?not mass[- ]weighted\)?|(?:with )?no mass[- ]weighting|without mass[- ]weighting|unweighted|not mass[- ]weighted|"
                           r"sin pesar por (?:la )?masa|sin ponderar(?: por (?:la )?masa)?"),
     ("method", "mass_weighted", r"mass[- ]weighted|weighted by (?:atomic )?mass(?:es)?|ponderad[oa] por (?:la )?masa"),
     ("method", "no_pbc", r"\(?(?:no|without|ignoring|ignore|not using|don['’]t use|do not use|sin|no uses) "
@@ -233,9 +233,7 @@ _UNITS = [  # (pattern, unit): "in Å", "(nm)", "en Å^2"
 _UNIT = re.compile(r"(?:\bin\s+(?:units\s+of\s+)?|\ben\s+|\(\s*|\bas\s+|,\s*|\bunits?:\s*)?(?<![\w^])(" +
                    "|".join(f"(?:{p})" for p, _ in _UNITS) + r")(?![\w²³^])\s*\)?", re.I)
 
-# ions as residue names (a counted "ion" is one residue)
-IONS = {"CL", "CLA", "NA", "SOD", "K", "POT", "MG", "CA", "CAL", "ZN", "FE", "FE2", "FE3", "CU", "CU1", "MN",
-        "CD", "SO4", "PO4", "NO3", "IOD", "BR", "LI", "CS", "RB", "NI", "CO", "HG", "SR", "BA"}
+IONS = ION_RESIDUES
 WATERS = {"HOH", "WAT", "SOL", "TIP3", "TIP", "TIP4", "T3P", "SPC", "H2O"}
 COUNTS = {"dssp", "hbonds", "contacts", "neighbors"}
 FRAME_QUANTITIES = {"rg", "sasa", "sasa_residue", "rmsd", "distance", "min_distance", "com_distance", "angle",
@@ -263,6 +261,8 @@ class Understanding:
     problem: str = ""  # why there is no runnable plan, in words
     phrases: list[Phrase] = field(default_factory=list)
     corrections: dict[str, str] = field(default_factory=dict)  # misspelt word → the word it was read as
+    facts: TaskFacts | None = None  # the selections, frames, cutoff… the request states
+    unknown: list[str] = field(default_factory=list)  # words no reading knows (a model cannot plan them either)
 
     @property
     def ok(self) -> bool:
@@ -340,7 +340,9 @@ def read_phrases(request: str, files: list[str], residues: set[str]) -> tuple[Ta
         phrases.append(Phrase("unit", unit, match.group(0), match.start()))
     phrases += _take_lexicon(text, _AFTER)
     words = _WORD.findall(text.text)
-    unknown = [w for w in words if w.lower() not in FILLERS and not re.fullmatch(r"\d+(?:\.\d+)?", w)]
+    # a single capital ("O", "A") is an element, chain or atom name, never a filler word
+    unknown = [w for w in words if (w.lower() not in FILLERS or (len(w) == 1 and w.isupper()))
+               and not re.fullmatch(r"\d+(?:\.\d+)?", w)]
     numbers = [w for w in words if re.fullmatch(r"\d+(?:\.\d+)?", w)]
     phrases = [p for p in phrases if p.role != "filler"]
     phrases.sort(key=lambda p: p.start)
@@ -417,6 +419,7 @@ _CONSTRAINT = re.compile(r"\b(?:within|closer|less than|below|under|a menos de|d
 def _understand(request, files, residues, topology, n_frames) -> Understanding:
     result = Understanding(request)
     facts, result.phrases, unknown = read_phrases(request, files, residues)
+    result.facts, result.unknown = facts, list(unknown)
     builder = _Builder(request, files, facts, result.phrases, residues, topology, n_frames)
     plan = builder.build()
     result.plan = plan
@@ -921,10 +924,7 @@ class _Builder:
                     asked = ["molecules"]
                 else:
                     self.fail("count what: " + " or ".join(dict.fromkeys(asked)) + "?")
-            level = asked[0]
-            if level == "molecules" and selection != "all" and groups and groups[0].kind == "molecules" \
-                    and "element" not in selection:
-                level = "residues" if any(w in selection for w in ("water", "resname")) else "molecules"
+            level = asked[0]  # "molecules" are MDTraj's bonded molecules (a water, an ion, a protein chain)
         if level is None:
             if groups and groups[0].kind == "molecules" and "element" not in groups[0].selection:
                 level = "residues" if selection not in ("protein",) else "atoms"

@@ -103,8 +103,11 @@ def _compute(plan: Plan, add) -> None:
     if name == "rg":
         add(f"part = traj.atom_slice({_select(sel)})")
         if args.get("weights") == "mass":
+            # about the centre of mass (md.compute_rg with masses weights, but centres on the geometric centre)
             add("masses = np.array([a.element.mass for a in part.topology.atoms])")
-            add("values = md.compute_rg(part, masses=masses)  # nm, one per frame (mass-weighted)")
+            add("centre = md.compute_center_of_mass(part)[:, None, :]")
+            add("values = np.sqrt((masses * ((part.xyz - centre) ** 2).sum(axis=2)).sum(axis=1) / masses.sum())"
+                "  # nm, one per frame (mass-weighted)")
         else:
             add("values = md.compute_rg(part)  # nm, one per frame (no mass weighting)")
     elif name == "sasa":

@@ -43,7 +43,10 @@ AMINO_ACIDS = {
 ELEMENTS = {"hydrogen": "H", "carbon": "C", "nitrogen": "N", "oxygen": "O", "sulfur": "S", "sulphur": "S",
             "phosphorus": "P", "hidrógeno": "H", "hidrogeno": "H", "carbono": "C", "nitrógeno": "N",
             "nitrogeno": "N", "oxígeno": "O", "oxigeno": "O", "azufre": "S", "fósforo": "P"}
-_ION_RESIDUES = {name for names in MOLECULE_NAMES.values() for name in names if len(name) <= 3}
+# residue names of ions (monatomic and the common polyatomic ones), as PDB and force-field files write them
+ION_RESIDUES = {"CL", "CLA", "NA", "SOD", "K", "POT", "MG", "CA", "CAL", "ZN", "FE", "FE2", "FE3", "CU", "CU1", "MN",
+                "CD", "SO4", "PO4", "NO3", "IOD", "BR", "LI", "CS", "RB", "NI", "CO", "HG", "SR", "BA"}
+_ION_RESIDUES = ION_RESIDUES
 
 _NUMBER = r"(\d+(?:\.\d+)?)"
 _LENGTH_UNIT = r"(Å|Å|A|angstroms?|ångströms?|nm|nanomet(?:er|re)s?)"
@@ -80,6 +83,7 @@ _SIMPLE = [  # (pattern, selection, kind)
                 r"carbonos?\s+α|C[- ]alfa)\b(?:\s+atoms?)?"), "name CA", "atoms"),
     (re.compile(r"\bheavy[- ]atoms?\b|\bnon-hydrogen atoms?\b|\b[áa]tomos?\s+pesados?\b|"
                 r"\b[áa]tomos\s+que\s+no\s+son\s+hidr[óo]geno\b", re.I), "not element H", "atoms"),
+    (re.compile(r"(?-i:\b([CNOSP]) atoms?\b)"), None, "atoms"),  # "O atoms": the element, by its symbol
     (re.compile(r"(?-i:\bH atoms?\b)|\bhydrogens\b|\bhydrogen atoms?\b|\bhidr[óo]genos\b|\b[áa]tomos\s+de\s+hidr[óo]geno\b",
                 re.I), "element H", "atoms"),
     (re.compile(r"\bbackbone\b(?:\s+atoms?)?|\b(?:[áa]tomos\s+del\s+)?esqueleto(?:\s+pept[íi]dico)?\b|"
@@ -108,6 +112,8 @@ _REMOVAL = re.compile(r"\b(?:remove|removing|removed|without|strip|stripping|str
                       r"except|excluding|exclude|minus|no|discard|discarding|neither|nor|ni|not|non|"
                       r"quit[ao]\w*|elimin[ao]\w*|sin|remuev\w*|remov\w*|borr[ao]\w*|excluy\w*|excluir|"
                       r"descart\w*|excepto)\b", re.I)
+_REMOVED_NEXT = re.compile(_REMOVAL.pattern + r"[\s-]+(?:(?:the|all|its|their|any|of|from|las?|los|el|todas?|todos|"
+                           r"sus?|de|del)\s+)*$", re.I)
 _INCLUDED = re.compile(r"^\s*(?:included|too|as well)\b", re.I)  # "waters included": not a selection
 
 
@@ -248,7 +254,7 @@ def read_task(task: str, files: list[str] = (), residues: set[str] | None = None
                                     "molecules", match.group(0)))
     for pattern, selection, kind in _SIMPLE:
         for match in text.take(pattern):
-            mentions.append(Mention(match.start(), selection, kind, match.group(0)))
+            mentions.append(Mention(match.start(), selection or f"element {match.group(1)}", kind, match.group(0)))
     for common, names in sorted(MOLECULE_NAMES.items(), key=lambda item: -len(item[0])):
         pattern = re.compile(rf"\b(?:(?:iones?|mol[ée]culas?|[áa]tomos?)\s+(?:de\s+)?)?{common}s?\b"
                              rf"(?:\s+(?:ions?|molecules?|atoms?))?", re.I)
@@ -264,6 +270,11 @@ def read_task(task: str, files: list[str] = (), residues: set[str] | None = None
             if any(m.selection == selection for m in mentions):  # "sulfate ions (SO4)": one mention
                 continue
             mentions.append(Mention(match.start(), selection, "molecules", match.group(0)))
+    # "ions" without a name: every ion residue of the file (none there: a name that picks nothing)
+    for match in text.take(re.compile(r"\b(?:counter[- ]?)?ions\b|\b(?:contra)?iones\b", re.I)):
+        present = sorted(_ION_RESIDUES & residues) or ["CL"]
+        mentions.append(Mention(match.start(), " or ".join(f"resname {name}" for name in present), "molecules",
+                                match.group(0)))
     ligand = re.search(r"\b(?:the\s+)?(?:ligand|ligando)\b(?!s)", text.text, re.I)
     if ligand:
         ligands = sorted(residues - _ION_RESIDUES - {"HOH", "WAT", "SOL", "TIP3"} - set(AMINO_ACIDS.values()))
@@ -299,8 +310,10 @@ def read_task(task: str, files: list[str] = (), residues: set[str] | None = None
     end = 0
     for mention in mentions:
         before = task[end: mention.start]
-        mention.removed = bool(_REMOVAL.search(before)) or (bool(_JOINED.match(before)) and mention is not mentions[0]
-                                                             and mentions[mentions.index(mention) - 1].removed)
+        # a removal word right before the mention ("without its waters", "non-water"), not anywhere before it
+        # ("the non-mass-weighted Rg of the CA atoms" keeps the CA atoms)
+        mention.removed = bool(_REMOVED_NEXT.search(before)) or (
+            bool(_JOINED.match(before)) and mention is not mentions[0] and mentions[mentions.index(mention) - 1].removed)
         end = mention.start + len(mention.text)
     facts.selections = mentions
     facts.groups = _groups(mentions, task)

@@ -43,8 +43,9 @@ def count_frames(path: Path, topology_path: Path | None = None) -> int | None:
     return _FRAMES[key]
 
 
-def understand_task(task: str, observation: Observation) -> Understanding:
-    """The plan for ``task`` over the files of ``observation``'s folder."""
+def understand_task(task: str, observation: Observation, backend=None) -> Understanding:
+    """The plan for ``task`` over the files of ``observation``'s folder: the reader's, or
+    with ``backend`` the language model's (checked against the reader's reading)."""
     files = files_named(task, observation)
     if not files:
         result = Understanding(task)
@@ -62,4 +63,9 @@ def understand_task(task: str, observation: Observation) -> Understanding:
         return result
     main = folder / (coordinates[0] if coordinates else structures[0])
     n_frames = count_frames(main, folder / structures[0] if coordinates else None)
-    return understand(task, files, topology=found.topology, n_frames=n_frames)
+    understanding = understand(task, files, topology=found.topology, n_frames=n_frames)
+    if backend is None:
+        return understanding
+    from .model_planner import plan_with_model
+
+    return plan_with_model(understanding, files, backend, found.topology, n_frames)

@@ -54,7 +54,7 @@ def suggest(task: str, workdir: str | Path, backend, root_dir: str | Path | None
         "unit": recipe.unit if recipe else "",
         "params": attempt.params,
         "code": shows_its_answer(attempt.code),
-        "plan": agent.describe_plan(attempt),
+        "plan": attempt.restatement or agent.describe_plan(attempt),
         "restatement": attempt.restatement,  # the typed plan in one sentence (plans design)
         "plan_steps": attempt.plan,
         "policy": attempt.policy,  # findings that need the user's explicit consent before running

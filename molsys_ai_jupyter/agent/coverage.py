@@ -1,0 +1,139 @@
+"""Coverage: is every constraint-bearing phrase of a request accounted for by an element
+of a plan? The reader's own plans are built phrase by phrase; a plan from anywhere else
+(the language model's) is checked here against the same phrases before it may run.
+
+Each phrase role has a test on the plan: a quantity phrase needs that quantity, "average"
+a mean over frames, "in Å" the unit Å, a removed selection a strip step that removes it,
+a named selection a selection of the plan that contains it, and so on. Roles that carry
+no constraint of their own ("which", "relative to") are not checked.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .plan import Plan
+
+DISTANCES = {"distance", "min_distance", "com_distance"}
+COUNTED = {"dssp", "hbonds", "contacts", "neighbors", "n_frames", "n_bonds"}
+SOFT = {"which", "reference", "span", "keep", "remain", "per_frame", "format", "filler", "scope", "remove",
+        "sorted", "method"}
+
+
+def _selections(plan: Plan) -> list[str]:
+    out = []
+    for step in plan.steps:
+        for name in ("selection", "selection_2", "selection_3", "around"):
+            if isinstance(step.args.get(name), str):
+                out.append(step.args[name])
+    return out
+
+
+def _covers(plan: Plan, role: str, value) -> bool:
+    compute = plan.step("compute")
+    args = compute.args if compute else {}
+    quantity = plan.quantity
+    if role == "quantity":
+        if value == "distance":
+            return quantity in DISTANCES
+        if value == "angle":
+            return quantity in ("angle", "dihedral")
+        if value == "contacts":
+            return quantity in ("contacts", "neighbors", "hbonds")
+        if value in ("timestep", "total_time"):
+            return quantity in (value, "time_info")
+        if value == "sasa":
+            return quantity in ("sasa", "sasa_residue")
+        if value == "n_frames":
+            return True  # "frames" also qualifies other quantities ("RMSD over the frames")
+        return quantity == value
+    if role == "count":
+        return plan.arg("reduce_entities", "how") == "count" or quantity in COUNTED
+    if role == "level":
+        return value == "atoms" or value in (plan.arg("reduce_entities", "level"), args.get("level")) or \
+            (value == "residues" and quantity in ("dssp", "sasa_residue", "neighbors")) or \
+            (value == "molecules" and plan.arg("reduce_entities", "level") == "residues")
+    if role == "frames":
+        return value in (plan.arg("reduce_frames", "how"), plan.arg("reduce_entities", "how")) or \
+            (value == "min" and quantity == "min_distance")
+    if role == "dssp":
+        return args.get("code") == value
+    if role == "angle_name":
+        return args.get("angle") == value
+    if role == "unit":
+        return plan.unit == value or (quantity == "time_info" and value in ("ps", "ns"))
+    if role == "separation":
+        return int(args.get("min_separation", 0)) == value
+    if role == "time":
+        return plan.arg("frames", "time_ps") == value
+    if role == "ordinal":
+        return plan.arg("frames", "index") == value - 1
+    if role == "frame_base":
+        return plan.step("frames") is not None
+    if role in ("save", "newfile", "reload"):
+        return plan.step("save") is not None
+    if role == "show":
+        return plan.step("show") is not None
+    if role == "entity":
+        how = plan.arg("reduce_entities", "how")
+        return how == value or (value == "per_residue" and quantity == "sasa_residue")
+    if role in ("exclude_self", "one_atom"):
+        return quantity == "neighbors"
+    if role == "ligand":
+        return any("resname" in s for s in _selections(plan))
+    if role == "names":
+        return plan.arg("reduce_entities", "how") == "names"
+    if role == "time_window":
+        return False
+    return False
+
+
+def uncovered(plan: Plan, phrases, facts=None) -> list[str]:
+    """The phrases (and, with ``facts``, the selections the request names) no element of
+    ``plan`` accounts for; [] when the plan covers the request."""
+    if plan.parts:
+        return [text for text in _uncovered_any(plan, phrases, facts)]
+    missing = []
+    for phrase in phrases:
+        if phrase.role in SOFT:
+            continue
+        if phrase.role == "method" and not _method_covered(plan, phrase.value):
+            missing.append(phrase.text.strip())
+        elif phrase.role != "method" and not _covers(plan, phrase.role, phrase.value):
+            missing.append(phrase.text.strip())
+    if facts is not None:
+        selections = _selections(plan)
+        stripped = plan.arg("strip", "selection") or ""
+        compute = plan.step("compute")
+        residue = compute.args.get("residue") if compute else None
+        for mention in facts.selections:
+            pool = [stripped] if mention.removed else selections
+            if any(mention.selection in s for s in pool):
+                continue
+            if residue is not None and re.search(rf"\bresSeq {residue}$", mention.selection):
+                continue  # "the phi of Trp6": the dihedral's residue
+            if plan.quantity == "sequence" and mention.selection == "protein":
+                continue
+            missing.append(mention.text.strip())
+    return missing
+
+
+def _uncovered_any(plan: Plan, phrases, facts) -> list[str]:
+    """A phrase of a two-part request is covered when either part covers it."""
+    per_part = [set(uncovered(part, phrases, facts)) for part in plan.parts]
+    return sorted(set.intersection(*per_part))
+
+
+def _method_covered(plan: Plan, value) -> bool:
+    args = plan.step("compute").args if plan.step("compute") else {}
+    if value == "mass_weighted":
+        return args.get("weights") == "mass"
+    if value == "no_mass":
+        return args.get("weights") != "mass"
+    if value in ("baker_hubbard", "wernet_nilsson"):
+        return args.get("method", "baker_hubbard") == value
+    if value == "pbc":
+        return plan.quantity == "hbonds" and args.get("periodic", True)
+    if value == "no_pbc":
+        return not (plan.quantity == "hbonds" and args.get("periodic", True))
+    return True  # shrake_rupley, simplified, superposition, probe: what the renderings do

@@ -189,6 +189,8 @@ class Plan:
         wanted = self.arg("convert", "unit")
         if wanted:
             return wanted
+        if self.arg("reduce_entities", "how") in ("argmax", "argmin", "names"):
+            return ""  # a residue's label, or names
         if self.step("compute"):
             return QUANTITIES[self.quantity].unit
         return "count" if self.arg("reduce_entities", "how") == "count" else ""
@@ -261,7 +263,7 @@ def check_shape(plan: Plan) -> None:
             raise PlanError(f"{name} has no value per frame to reduce over frames")
         if quantity.shape in ("frame_entity", "entity") and not plan.step("reduce_entities"):
             raise PlanError(f"{name} has one value per residue or atom: say how to reduce them")
-        if quantity.shape == "entity" and how:
+        if quantity.shape == "entity" and (how or plan.step("frames")):
             raise PlanError(f"{name} is computed over all frames at once")
         if how == "each" and quantity.shape == "frame_vector":
             raise PlanError("one vector per frame: pick a frame or average")
@@ -299,8 +301,8 @@ def validate(plan: Plan, topology=None, n_frames: int | None = None) -> None:
                     raise PlanError(f"{compute.args[name]!r} picks {len(picked)} atoms; {plan.quantity} needs one atom "
                                     "for each end")
         residue = compute.args.get("residue")
-        if residue is not None and not any(r.resSeq == residue for r in remaining.residues):
-            raise PlanError(f"there is no residue number {residue} in {plan.file}")
+        if residue is not None:
+            _check_dihedral_residue(remaining, residue, compute.args.get("chain"), compute.args.get("angle"), plan.file)
         if plan.quantity in ("dssp", "dihedral", "sequence") and not any(r.is_protein for r in remaining.residues):
             raise PlanError(f"{plan.quantity} needs protein residues; {plan.file} has none")
         if plan.quantity == "hbonds" and not any(a.element is not None and a.element.symbol == "H"
@@ -308,10 +310,34 @@ def validate(plan: Plan, topology=None, n_frames: int | None = None) -> None:
             raise PlanError(f"hydrogen bonds need hydrogens; {plan.file} has none")
     if plan.step("select") and plan.arg("select", "selection") not in (None, "", "all"):
         _picks(remaining, plan.arg("select", "selection"), "the select step", allow_empty=True)
+    if plan.quantity in ("timestep", "total_time", "time_info") and n_frames is not None and n_frames < 2:
+        raise PlanError(f"{plan.file} has one frame: it has no time step")
     if n_frames is not None and plan.arg("frames", "pick") == "index":
         index = plan.arg("frames", "index", 0)
         if not -n_frames <= index < n_frames:
             raise PlanError(f"frame {index} is out of range: {plan.file} has {n_frames} frame(s), numbered from 0")
+
+
+SIDECHAIN_GAMMA = ("CG", "SG", "OG", "OG1", "CG1")  # the fourth atom of chi1
+
+
+def _check_dihedral_residue(topology, number: int, chain: str | None, angle: str | None, file: str) -> None:
+    """The residue exists once, and has the angle: phi needs a residue before it in the
+    chain, psi and omega one after it, chi1 a side chain with a gamma atom."""
+    found = [r for r in topology.residues if r.resSeq == number
+             and (not chain or (getattr(r.chain, "chain_id", None) or str(r.chain.index)) == chain)]
+    if not found:
+        raise PlanError(f"there is no residue number {number} in {file}")
+    if len(found) > 1:
+        raise PlanError(f"residue number {number} appears {len(found)} times in {file}; name the chain")
+    residue = found[0]
+    neighbours = [r for r in residue.chain.residues if r.is_protein]
+    if angle == "phi" and (not neighbours or neighbours[0] is residue):
+        raise PlanError(f"{residue} is the first residue of its chain: it has no phi")
+    if angle in ("psi", "omega") and (not neighbours or neighbours[-1] is residue):
+        raise PlanError(f"{residue} is the last residue of its chain: it has no {angle}")
+    if angle == "chi1" and not any(a.name in SIDECHAIN_GAMMA for a in residue.atoms):
+        raise PlanError(f"{residue} has no chi1 (no gamma atom)")
 
 
 def _picks(topology, selection: str, where: str, allow_empty: bool = False):

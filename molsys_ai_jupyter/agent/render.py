@@ -51,6 +51,8 @@ def render(plan: Plan) -> str:
     if plan.step("keep"):
         add(f"traj = traj.atom_slice({_select(plan.arg('keep', 'selection'))})  # keep only these atoms")
     pick = plan.arg("frames", "pick")
+    if plan.quantity == "rmsd":  # an RMSD is of a frame against the reference: compute all, then pick
+        pick = None
     if pick == "first":
         add("traj = traj[0]  # the first frame")
     elif pick == "last":
@@ -121,6 +123,13 @@ def _compute(plan: Plan, add) -> None:
         add(f"atoms = {_select(sel)}")
         add(f"values = md.rmsd(traj, traj, {int(args.get('reference_frame', 0))}, atom_indices=atoms)"
             "  # nm, one per frame")
+        frame_pick = plan.arg("frames", "pick")
+        if frame_pick == "index":
+            add(f"values = values[[{int(plan.arg('frames', 'index'))}]]  # frames are numbered from 0")
+        elif frame_pick == "time":
+            add(f"values = values[[int(np.argmin(np.abs(traj.time - {float(plan.arg('frames', 'time_ps'))})))]]")
+        elif frame_pick in ("first", "last"):
+            add(f"values = values[[{0 if frame_pick == 'first' else -1}]]  # the {frame_pick} frame")
     elif name == "rmsf":
         add(f"part = traj.atom_slice({_select(sel)})")
         add(f"reference = part[{int(args.get('reference_frame', 0))}]  # a copy: md.rmsf superposes its target in place")
@@ -166,7 +175,8 @@ def _compute(plan: Plan, add) -> None:
         add("residue_of = [traj.topology.atom(i).residue.index for i in range(traj.n_atoms)]")
         add(f"pairs = [(a, b) for a, b in itertools.combinations(atoms, 2) if abs(residue_of[a] - residue_of[b]) >= "
             f"{separation}]")
-        add(f"close = md.compute_distances(traj, pairs, periodic=False) < {float(args['cutoff_nm'])}  # nm")
+        add(f"close = (md.compute_distances(traj, pairs, periodic=False) < {float(args['cutoff_nm'])} if pairs  # nm")
+        add("         else np.zeros((traj.n_frames, 0), dtype=bool))")
         if args.get("level") == "residues":
             add("values = np.array([len({(residue_of[a], residue_of[b]) for (a, b), c in zip(pairs, row) if c})"
                 " for row in close])  # residue pairs, one count per frame")
@@ -209,7 +219,7 @@ def _compute(plan: Plan, add) -> None:
         add("residues = [r for r in traj.topology.residues if r.is_protein]")
         if args.get("chain"):
             add(f"residues = [r for r in residues if r.chain.chain_id == {args['chain']!r}]")
-        add("answer = ''.join(r.code for r in residues)")
+        add("answer = ''.join(r.code for r in residues if r.code)  # caps (ACE, NME) have no letter")
     else:  # check_shape keeps unknown quantities out
         raise ValueError(f"no rendering for {name!r}")
 

@@ -67,7 +67,7 @@ def _covers(plan: Plan, role: str, value) -> bool:
     if role == "time":
         return plan.arg("frames", "time_ps") == value
     if role == "ordinal":
-        return plan.arg("frames", "index") == value - 1
+        return plan.arg("frames", "index") == max(value - 1, 0)
     if role == "frame_base":
         return plan.step("frames") is not None
     if role in ("save", "newfile", "reload"):
@@ -76,11 +76,14 @@ def _covers(plan: Plan, role: str, value) -> bool:
         return plan.step("show") is not None
     if role == "entity":
         how = plan.arg("reduce_entities", "how")
-        return how == value or (value == "per_residue" and quantity == "sasa_residue")
+        extreme = {"argmax": "max", "argmin": "min"}.get(value)  # "the RMSF of the most flexible atom": its value
+        return how in (value, extreme) or (value == "per_residue" and quantity == "sasa_residue")
     if role in ("exclude_self", "one_atom"):
         return quantity == "neighbors"
     if role == "ligand":
         return any("resname" in s for s in _selections(plan))
+    if role == "which_entity":
+        return plan.arg("reduce_entities", "how") in ("argmax", "argmin", "names")
     if role == "names":
         return plan.arg("reduce_entities", "how") == "names"
     if role == "time_window":

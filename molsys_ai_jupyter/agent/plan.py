@@ -53,8 +53,8 @@ QUANTITIES: dict[str, Quantity] = {
     "rmsd": Quantity("the RMSD after superposition", "frame", "nm", ("selection",), ("reference_frame",)),
     "rmsf": Quantity("the RMSF of each atom after superposition", "entity", "nm", ("selection",),
                      ("reference_frame",)),
-    "distance": Quantity("the distance", "frame", "nm", ("selection", "selection_2"), ()),
-    "min_distance": Quantity("the minimum distance", "frame", "nm", ("selection", "selection_2"), ()),
+    "distance": Quantity("the distance", "frame", "nm", ("selection", "selection_2"), ("periodic",)),
+    "min_distance": Quantity("the minimum distance", "frame", "nm", ("selection", "selection_2"), ("periodic",)),
     "com_distance": Quantity("the distance between the centres of mass", "frame", "nm",
                              ("selection", "selection_2"), ()),
     "angle": Quantity("the angle", "frame", "degrees", ("selection", "selection_2", "selection_3"), ()),
@@ -62,8 +62,8 @@ QUANTITIES: dict[str, Quantity] = {
     "dssp": Quantity("the residues in DSSP class", "frame", "count", ("code",), ()),
     "hbonds": Quantity("the hydrogen bonds", "frame", "count", (), ("method", "periodic")),
     "contacts": Quantity("the pairs closer than", "frame", "count", ("selection", "cutoff_nm"),
-                         ("min_separation", "level")),
-    "neighbors": Quantity("within of", "frame", "count", ("selection", "around", "cutoff_nm"), ("level",)),
+                         ("min_separation", "level", "periodic")),
+    "neighbors": Quantity("within of", "frame", "count", ("selection", "around", "cutoff_nm"), ("level", "periodic")),
     "center": Quantity("the centre of mass", "frame_vector", "nm", ("selection",), ("weights",)),
     "box_volume": Quantity("the box volume", "frame", "nm³", (), ()),
     "box_lengths": Quantity("the box edge lengths", "frame_vector", "nm", (), ()),
@@ -300,6 +300,19 @@ def validate(plan: Plan, topology=None, n_frames: int | None = None) -> None:
                 if plan.quantity in ("distance", "angle") and len(picked) != 1:
                     raise PlanError(f"{compute.args[name]!r} picks {len(picked)} atoms; {plan.quantity} needs one atom "
                                     "for each end")
+        for name in ("cutoff_nm", "time_ps"):
+            value = compute.args.get(name)
+            if value is not None and not (isinstance(value, (int, float)) and 0 < value < 1e6):
+                raise PlanError(f"{name} {value!r} is out of range")
+        if plan.quantity == "rmsf" and len(_picks(remaining, compute.args.get("selection", "all"), "rmsf")) < 3:
+            raise PlanError("an RMSF after superposition needs at least 3 atoms to superpose on")
+        if plan.quantity == "sequence":
+            odd = sorted({f"{r.name}{r.resSeq}" for r in remaining.residues if r.is_protein
+                          and r.name not in STANDARD_RESIDUES and r.name not in CAPS})
+            if odd:
+                raise PlanError("non-standard residues have no agreed one-letter code: " + ", ".join(odd[:6]))
+        for name in ("selection", "selection_2", "selection_3", "around"):
+            _unique_residue(remaining, compute.args.get(name), plan.file)
         residue = compute.args.get("residue")
         if residue is not None:
             _check_dihedral_residue(remaining, residue, compute.args.get("chain"), compute.args.get("angle"), plan.file)
@@ -310,6 +323,9 @@ def validate(plan: Plan, topology=None, n_frames: int | None = None) -> None:
             raise PlanError(f"hydrogen bonds need hydrogens; {plan.file} has none")
     if plan.step("select") and plan.arg("select", "selection") not in (None, "", "all"):
         _picks(remaining, plan.arg("select", "selection"), "the select step", allow_empty=True)
+    if plan.file.lower().endswith(".dcd") and (plan.quantity in ("timestep", "total_time", "time_info")
+                                               or plan.arg("frames", "pick") == "time"):
+        raise PlanError("a DCD file holds no times MDTraj can read: ask by frame number")
     if plan.quantity in ("timestep", "total_time", "time_info") and n_frames is not None and n_frames < 2:
         raise PlanError(f"{plan.file} has one frame: it has no time step")
     if n_frames is not None and plan.arg("frames", "pick") == "index":
@@ -319,6 +335,27 @@ def validate(plan: Plan, topology=None, n_frames: int | None = None) -> None:
 
 
 SIDECHAIN_GAMMA = ("CG", "SG", "OG", "OG1", "CG1")  # the fourth atom of chi1
+STANDARD_RESIDUES = {"ALA", "ARG", "ASN", "ASP", "CYS", "GLN", "GLU", "GLY", "HIS", "ILE", "LEU", "LYS", "MET", "PHE",
+                     "PRO", "SER", "THR", "TRP", "TYR", "VAL"}
+CAPS = {"ACE", "NME", "NH2", "NMA"}
+
+
+def _unique_residue(topology, selection, file: str) -> None:
+    """A selection naming a residue by number ("resSeq 10 and name CA") names one residue:
+    a number that several chains use is ambiguous without the chain."""
+    import re
+
+    if not isinstance(selection, str) or not re.search(r"\bresSeq \d+\b(?! to)", selection):
+        return
+    try:
+        picked = topology.select(selection)
+    except Exception:  # noqa: BLE001 - _picks reports selections MDTraj cannot parse
+        return
+    residues = {topology.atom(i).residue.index for i in picked}
+    if len(residues) > 1 and not re.search(r"\bresSeq \d+ to \d+|\bresname\b(?! \w+ and resSeq)", selection) \
+            and "chainid" not in selection:
+        raise PlanError(f"{selection!r} is {len(residues)} residues in {file} (the number repeats in several chains "
+                        "or molecules): name the chain")
 
 
 def _check_dihedral_residue(topology, number: int, chain: str | None, angle: str | None, file: str) -> None:

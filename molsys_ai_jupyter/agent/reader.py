@@ -52,7 +52,7 @@ LEXICON: list[tuple[str, object, str]] = [
                      r"(?:with |using )?mdtraj'?s? defaults?|(?:with |using )?(?:the )?default (?:parameters|settings|options)|"
                      r"\bdefaults?\b|par[áa]metros por defecto|por defecto|seg[úu]n mdtraj|\bmdtraj'?s?\b|"
                      r"(?:answer|report|give it|return it|reply)? ?as \[[^\]]*\]|\[\s*x\s*,\s*y\s*,\s*z\s*\]|"
-                     r"unique pairs?|each pair once|i ?< ?j|\(?(?:trp-cage|nmr|x-ray|crystal structure)\)?|"
+                     r"(?:every |each )?unique pairs?|each pair once|every pair once|i ?< ?j|\(?(?:trp-cage|nmr|x-ray|crystal structure)\)?|"
                      r"\bcrystal(?:lographic)?(?= waters?\b)|\b(?:villin(?: headpiece)?|headpiece|t4 lysozyme|lysozyme|"
                      r"l99a|rhodopsin|met-enkephalin|enkephalin|pentalanine|tctim|triosephosphate isomerase|"
                      r"trp[- ]cage|md system|md simulation|md trajectory|nmr ensemble|ensemble|simulation|"
@@ -63,6 +63,18 @@ LEXICON: list[tuple[str, object, str]] = [
                      r"\(?\bN,\s*CA,\s*C(?:,?\s*(?:and\s+)?O)?(?: atoms)?\)?|\((?:Cl|Na|K|Mg|Ca|Zn)\s*[-+−]?\)|"
                      r"\b(?:other|remaining) (?:params|parameters|settings) (?:at )?defaults?\b"),
     ("format", None, r"(?:->|→|responde|respond|answer|reply|return|give|as|como|en)?\s*:?\s*\[[^\]\[]{1,80}\]"),
+    ("unsupported", None, r"\b(?:average|mean|median) (?:structure|conformation|coordinates|positions?)\b|"
+                          r"estructura (?:promedio|media)|\bfrom (?:frame|model) \d+ (?:to|until|through)\b|"
+                          r"\bbetween (?:frames?|models?) \d+ and \d+|\b(?:frames?|models?) \d+\s*(?:-|–|to|through)\s*\d+|"
+                          r"\b(?:last|first|final|initial) \d+ (?:frames|models|snapshots|ns|ps)\b|"
+                          r"\bevery \d+(?:st|nd|rd|th)? (?:frames?|models?|snapshots?)\b|\bcada \d+ (?:fotogramas|frames)\b|"
+                          r"\b(?:first|last) and (?:the )?(?:first|last) (?:frames|models)\b|"
+                          r"\b(?:how many|number of|cu[áa]nt[oa]s) (?:\w+ ){0,2}(?:helices|h[ée]lices|strands|sheets|hebras|"
+                          r"l[áa]minas|segments|segmentos)\b|\bboth\b|\bambos\b|\bambas\b|\bmedian\b|\bmediana\b|"
+                          r"\b(?:\d+\s*)?(?:ns|ps|nanosecond|picosecond)s? (?:run|simulation|trajectory|md)\b|"
+                          r"\bincluding (?:the )?(?:reference|residue \d+|itself|ligand)\b"),
+    ("which_entity", None, r"\b(?:which|what|qu[ée]|cu[áa]l)\s+(?:residue|atom|amino acid|residuo|[áa]tomo|"
+                           r"amino[áa]cido)s?\b"),
     ("exclude_self", None, r"\(?(?:not counting|excluding|other than|apart from|besides|sin contar|aparte de) (?:the |el )?"
                            r"(?:ligand|ligando|reference|it|itself)(?: itself| mismo)?\)?|\(?(?:the )?(?:ligand|reference) "
                            r"itself (?:excluded|not counted)\)?"),
@@ -182,7 +194,7 @@ LEXICON: list[tuple[str, object, str]] = [
     ("show", None, r"\bshow\b|\bdisplay\b|\bvisuali[sz]e\b|\bview\b|\bmuestra\b|\bmostrar\b|\bvisualiza\w*"),
     ("remain", None, r"\bremain(?:ing|s)?\b|\bleft\b|\bquedan\b|\brestantes?\b"),
 ]
-_COMPILED = [(role, value, re.compile(pattern, re.I)) for role, value, pattern in LEXICON]
+_COMPILED = [(role, value, re.compile(rf"(?<![\w-])(?:{pattern})", re.I)) for role, value, pattern in LEXICON]
 _SPLIT = next(n for n, (role, value, _) in enumerate(LEXICON) if (role, value) == ("quantity", "n_frames"))
 _BEFORE, _AFTER = _COMPILED[:_SPLIT], _COMPILED[_SPLIT:]
 SOFT_ROLES = {"which", "reference", "span", "keep", "remain", "per_frame", "format"}
@@ -191,17 +203,17 @@ SOFT_ROLES = {"which", "reference", "span", "keep", "remain", "per_frame", "form
 
 # words that carry no constraint (question words, politeness, verbs of asking) — English and Spanish
 FILLERS = set("""
-a about across after all also am an and any anything are as at be been being between both but by can
-calculate calculated calculating compute computed computing could determine did do does doing each
+a about across after all also am an and any anything are as at be been being between  but by can
+calculate calculated calculating compute computed computing could determine did do does doing 
 estimate evaluate exactly find for from get give given go have having hello help here hey hi how i i'd
 i'm if in including into is it it's its just kindly know let look looking me measure much my need
-needed number obtain of on one or our out over please print quick quickly rapid report return say see
+needed number obtain of on  or our out over please print quick quickly rapid report return say see
 should show so some something tell than thank thanks that the their them then there these they this
-those through to total up us using use value values was we what what's whats when where which will
+those through to total up us using use value values was we what what's whats   which will
 with within would you your yourself entire whole overall together present file files structure
 structures system pdb trajectory topology model contain contains contained containing there's got
-inside result answer approximately saved spanned covered stored elapsed every take load open loaded
-included including incluidos incluidas incluyendo both ambos ambas assigned assigns found finds belong belongs
+inside result answer approximately saved spanned covered stored elapsed  take load open loaded
+included including incluidos incluidas incluyendo    assigned assigns found finds belong belongs
 belonging run check present reported reports there're together roughly quantity is are has have please, reported simply just
 express expressed as units unit exact precise precisely give, own actual actually currently find,
 al algo calcula calcular calculame calcúlame cuál cual cuáles cuales de del dame dime el ella en entre
@@ -211,13 +223,16 @@ valor y o e archivo fichero estructura sistema contiene obtener obtén obten det
 reporta reportar indica indicar dar da mide medir hay, cuánto cuanto cuánta cuanta aproximadamente
 con como cómo
 """.split())
+STEM_WORDS = {"protein", "water", "waters", "ligand", "ligands", "peptide", "complex", "system", "structure", "model",
+              "solvent", "ions", "membrane", "dimer", "monomer", "receptor", "protein_ligand", "trajectory", "traj"}
 _CONTRACTIONS = re.compile(r"(?<=\w)['’](?:s|re|ll|ve|d|m)\b", re.I)  # "what's" is "what"; "don't" stays
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?|\d+(?:\.\d+)?", re.UNICODE)
 _REMOVAL_WORDS = re.compile(r"^(?:remove|removing|removed|without|strip|stripping|stripped|delete|deleting|drop|"
                             r"dropping|except|excluding|exclude|minus|no|discard|discarding|quit[ao]\w*|elimin[ao]\w*|"
                             r"sin|remuev\w*|remov\w*|borr[ao]\w*|excluy\w*|excluir|descart\w*|excepto|first|"
                             r"primero|before|antes)$", re.I)
-_TIME = re.compile(rf"\b(?:at|a|en)\s+(?:t\s*=\s*|time\s+|tiempo\s+)?{_NUM}\s*(ps|ns)\b", re.I)
+_TIME = re.compile(rf"\b(?:at|en|a los|al)\s+(?:t\s*=\s*|time\s+|tiempo\s+)?{_NUM}\s*(ps|ns)\b"
+                   rf"(?!\s*(?:run|simulation|trajectory|md|long)\b)", re.I)
 _FRAME_BASE = re.compile(r"\(?\b(0|1)[- ]based\b\)?|\(?counting from (0|1|zero|one)\)?|\(?contando desde (0|1)\)?",
                          re.I)
 _ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\s+(?:frame|model|snapshot)\b", re.I)
@@ -320,8 +335,8 @@ def read_phrases(request: str, files: list[str], residues: set[str]) -> tuple[Ta
         text.take(re.compile(rf"(?<![\w.-]){re.escape(name)}(?![\w-])", re.I))
     for name in files:
         stem = name.rsplit(".", 1)[0]
-        if re.fullmatch(r"[A-Za-z]{3}\d+", stem):  # "ala3" is also how one writes residue Ala3
-            continue
+        if re.fullmatch(r"[A-Za-z]{3}\d+", stem) or stem.lower() in STEM_WORDS:
+            continue  # "ala3" is also residue Ala3; "protein.pdb" does not make "protein" a file name
         text.take(re.compile(rf"(?<![\w.-]){re.escape(stem)}(?![\w-]|\.\w)", re.I))
     text.take(_CONTRACTIONS)
     phrases = _take_lexicon(text, _BEFORE)
@@ -385,6 +400,7 @@ def understand(request: str, files: list[str] = (), residues: set[str] | None = 
 
 
 # "…? How many atoms and how many residues remain?": a second question word after "and"
+_PRONOUN = re.compile(r"\b(?:their|its|them|those|these|it|they|sus?|ellos|ellas|estos|estas|esos|esas)\b", re.I)
 _SECOND_QUESTION = re.compile(r"\s*,?\s+(?:and|y)\s+(?=(?:how many|how much|what|which|the number of|cu[áa]nt[oa]s|"
                               r"cu[áa]l(?:es)?|qu[ée])\b)", re.I)
 _SENTENCE = re.compile(r"(?<=[.?!])\s+(?=[¿A-Z])")
@@ -399,6 +415,8 @@ def split_compound(request: str) -> list[str]:
         if len(pieces) != 2:
             continue
         first, second = pieces
+        if _PRONOUN.search(second):
+            return []  # "… and what is their mass?": "their" needs the first question's answer
         if _CONSTRAINT.search(second) and not _CONSTRAINT.search(first):
             return []  # "how many waters and how many ions are within 5 Å …": the cutoff may be for both
         # what comes before the first question ("After removing the waters, how many …") is said of both
@@ -456,11 +474,35 @@ def _correct(request: str, unknown: list[str]) -> tuple[str, dict[str, str]]:
         if len(word) < 5 or not word.isalpha():
             continue
         close = difflib.get_close_matches(word.lower(), VOCABULARY, n=1, cutoff=0.8)
-        if close and close[0] != word.lower():
+        if not close or close[0] == word.lower():
+            continue
+        # letters swapped ("distnace"), or one letter off in a long word; not another word ("median", "bends")
+        if close[0] in word.lower():  # "inaccessible" is not "accessible"
+            continue
+        swapped = sorted(close[0]) == sorted(word.lower())
+        if swapped or difflib.SequenceMatcher(None, word.lower(), close[0]).ratio() >= 0.9:
             corrections[word] = close[0]
     for word, fixed in corrections.items():
         request = re.sub(rf"\b{re.escape(word)}\b", fixed, request)
     return request, corrections
+
+
+SIMULATION_FORMATS = {".h5", ".xtc", ".dcd", ".trr", ".nc", ".gro", ".inpcrd", ".netcdf"}
+LEVEL_WORDS = [("atoms", r"\b(?:atoms?|[áa]tomos?)\b"), ("molecules", r"\b(?:molecules?|mol[ée]culas?)\b"),
+               ("residues", r"\b(?:residues?|residuos?|ions?|iones?)\b")]
+
+
+def _level_in(text: str) -> str | None:
+    """The level a mention's own words name ("sulfate atoms", "water molecules")."""
+    for level, pattern in LEVEL_WORDS:
+        if re.search(pattern, text, re.I):
+            return level
+    return None
+
+
+ONE_BASED = {"model", "modelo", "conformer", "conformero", "confórmero", "structure", "estructura"}
+_NUMBERED_FRAME = re.compile(r"\b(frame|fotograma|snapshot|marco|model|modelo|conformer|conf[óo]rmero|structure|"
+                             r"estructura)\s+(?:number\s+|n[úu]mero\s+|#\s*)?(\d+)\b", re.I)
 
 
 class _Builder:
@@ -473,6 +515,8 @@ class _Builder:
         self.residues, self.topology, self.n_frames = residues, topology, n_frames
         self.problem = ""
         self.used_mentions: set[int] = set()
+        self._quantity: str | None = None
+        self.chain_used = False
 
     # -- helpers
     def take(self, role: str, value=None) -> list[Phrase]:
@@ -511,6 +555,12 @@ class _Builder:
         kept = [m for m in mentions if not m.removed]
         quantities = list(dict.fromkeys(self.values("quantity")))
         quantity = self._choose_quantity(quantities, kept)
+        self._quantity = quantity
+        if len(set(self.facts.chain_ids)) > 1:
+            self.fail("the request names more than one chain (" + ", ".join(dict.fromkeys(self.facts.chain_ids)) +
+                      "); ask about one")
+        if self.facts.cutoff_angstrom is not None and not 0 < self.facts.cutoff_angstrom < 1e4:
+            self.fail("that cutoff is out of range")
         if quantity == "rmsd" and self.has("reference") and len(self.facts.frames) == 1:
             self._reference_frame = self.facts.frames[0]  # "relative to the first frame": the reference
             self.facts.frames = []
@@ -541,6 +591,12 @@ class _Builder:
             self.take("show")
             steps.append(Step("show", {}))
         steps.sort(key=lambda s: ORDER.index(s.op))
+        if self.facts.cutoff_angstrom is not None and quantity not in ("contacts", "neighbors"):
+            self.fail(f"a distance cutoff ({self.facts.cutoff_angstrom:g} Å) is named, but "
+                      f"{quantity or 'counting'} does not use one here")
+        if self.facts.chain_id and not self.chain_used:
+            self.fail(f"chain {self.facts.chain_id} is named, but {quantity or 'this count'} is not computed per chain "
+                      "here")
         plan = Plan(steps)
         try:
             check_shape(plan)
@@ -561,6 +617,8 @@ class _Builder:
             return Step("load", {"file": coordinates[0], "topology": structures[0]})
         if len(self.files) > 1:
             self.fail(f"the request names {len(self.files)} files; say which one to use")
+        if Path(self.files[0]).suffix.lower() in (".prmtop", ".parm7", ".psf", ".top"):
+            self.fail(f"{self.files[0]} holds a topology without coordinates: name its coordinates file too")
         return Step("load", {"file": self.files[0]})
 
     def _choose_quantity(self, quantities: list[str], kept) -> str | None:
@@ -608,23 +666,65 @@ class _Builder:
         times = self.take("time")
         ordinal = self.take("ordinal")
         base = self.take("frame_base")
+        if len(times) > 1 or (times and frames):
+            self.fail("more than one frame or time is named; ask about one")
+            return None
         if times:
+            if not 0 <= times[0].value < 1e12:
+                self.fail("that time is out of range")
+                return None
             return Step("frames", {"pick": "time", "time_ps": times[0].value})
-        if ordinal:
-            return Step("frames", {"pick": "index", "index": ordinal[0].value - 1})
+        if ordinal:  # "the 10th frame": counting from 1 ("the 0th": from 0)
+            number = ordinal[0].value
+            return Step("frames", {"pick": "index", "index": number - 1 if number > 0 else 0})
+        if self._quantity == "rmsd" and len(frames) == 2:  # "RMSD of model 2 relative to model 1"
+            frames = frames[:1]
         if not frames:
             return None
-        if len(frames) > 1:  # first and last: the RMSD's reference frame and frame, read by _compute
+        if len(frames) > 1:
+            self.fail("more than one frame is named (" + ", ".join(map(str, frames)) + "); say how to combine them")
             return None
         frame = frames[0]
-        if frame == 0:
+        if frame == 0 and not self._numbered():
             return Step("frames", {"pick": "first"})
         if frame == -1:
             return Step("frames", {"pick": "last"})
-        index = frame  # slots reads "frame N" as index N and "model N" as index N - 1
-        if base and base[0].value == 1 and re.search(rf"\b(?:frame|fotograma)\s+{frame}\b", self.request, re.I):
-            index = frame - 1
-        return Step("frames", {"pick": "index", "index": index})
+        numbered = self._numbered()
+        if numbered is None:
+            return Step("frames", {"pick": "first" if frame == 0 else "index", "index": frame})
+        word, number = numbered
+        # PDB models and NMR conformers count from 1, MDTraj's frames from 0, unless the request says
+        one_based = base[0].value == 1 if base else word.lower() in ONE_BASED
+        return Step("frames", {"pick": "index", "index": number - 1 if one_based else number})
+
+    def _numbered(self):
+        """The first "frame N" / "model N" of the request, as (word, N)."""
+        match = _NUMBERED_FRAME.search(self.request)
+        return (match.group(1), int(match.group(2))) if match else None
+
+    def _overlap(self, selection: str, around: str) -> bool:
+        """Do the atoms counted include some of the reference atoms?"""
+        if self.topology is None:
+            return selection == "all"
+        try:
+            return bool(set(self.topology.select(selection)) & set(self.topology.select(around)))
+        except Exception:  # noqa: BLE001 - a selection MDTraj cannot parse is reported by validate
+            return False
+
+    def _periodic(self) -> bool:
+        """What the request says; without a word, plain distances for a crystal's unit cell
+        or a file without a box, and a question for a simulation's box (the two differ a lot
+        for a solvated system)."""
+        if self.take("method", "pbc"):
+            return True
+        if self.take("method", "no_pbc"):
+            return False
+        from pathlib import Path
+
+        if Path(self.files[0]).suffix.lower() in SIMULATION_FORMATS:
+            self.fail("the file has a simulation box: say whether distances use periodic images (minimum image) "
+                      "or not")
+        return False
 
     def _selection_atoms(self, kept) -> str:
         """The atoms the quantity is of: the kept mentions as one selection, with a chain."""
@@ -646,6 +746,7 @@ class _Builder:
         chain = self.facts.chain_id
         if not chain:
             return selection
+        self.chain_used = True
         if self.topology is not None:
             indices = [c.index for c in self.topology.chains if (getattr(c, "chain_id", None) or str(c.index)) == chain]
             if not indices:
@@ -688,7 +789,7 @@ class _Builder:
                 self.fail("SASA of more than one frame: say how to combine them")
         elif quantity == "rmsd":
             self.take("method", "superposition")
-            args["selection"] = self._selection_atoms(kept) if kept else "all"
+            args["selection"] = self._selection_atoms(kept)
             frames = facts.frames
             if len(frames) >= 2:
                 args["reference_frame"] = frames[1]
@@ -698,7 +799,7 @@ class _Builder:
             self.take("reference")
         elif quantity == "rmsf":
             self.take("method", "superposition")
-            args["selection"] = self._selection_atoms(kept) if kept else "all"
+            args["selection"] = self._selection_atoms(kept)
             args["reference_frame"] = 0
         elif quantity in ("distance", "min_distance", "com_distance", "angle"):
             need = 3 if quantity == "angle" else 2
@@ -716,6 +817,8 @@ class _Builder:
             names = ["selection", "selection_2", "selection_3"]
             for name, m in zip(names, mentions):
                 args[name] = self._with_chain(m.selection)
+            if quantity != "com_distance":
+                args["periodic"] = self._periodic()
             if quantity == "distance" and self.topology is not None:
                 sizes = [len(self.topology.select(args[n])) for n in names[:need]]
                 if any(s != 1 for s in sizes):
@@ -737,6 +840,7 @@ class _Builder:
             args["residue"] = residues[0]
             if facts.chain_id:
                 args["chain"] = facts.chain_id
+                self.chain_used = True
         elif quantity == "dssp":
             codes = self.take("dssp")
             self.take("method", "simplified")
@@ -766,10 +870,11 @@ class _Builder:
                 self.fail("contacts need a cutoff distance (closer than … Å)")
                 return None
             args["cutoff_nm"] = facts.cutoff_angstrom / 10.0
-            args["selection"] = self._selection_atoms(kept) if kept else "all"
+            args["selection"] = self._selection_atoms(kept)
             separation = self.take("separation")
             if separation:
                 args["min_separation"] = separation[0].value
+            args["periodic"] = self._periodic()
             levels = self.take("level")
             if any(p.value == "residues" for p in levels):
                 args["level"] = "residues"
@@ -791,29 +896,45 @@ class _Builder:
                 return None
             for m in kept:
                 self.use(m)
+            if facts.chain_id and before:
+                self.fail("a chain with two groups: say which group the chain is of")
+                return None
             args["around"] = self._with_chain(after[0].selection)
-            args["selection"] = self._with_chain(before[0].selection) if before else "all"
-            levels = self.take("level")
-            level = "atoms"
-            if any(p.value in ("residues", "molecules") for p in levels) or facts.count_molecules:
+            args["selection"] = before[0].selection if before else "all"
+            if not self.has("exclude_self") and self._overlap(args["selection"], args["around"]):
+                self.fail(f"say whether {after[0].text.strip()} itself counts (e.g. 'not counting it')")
+                return None
+            if self.has("unsupported"):
+                return None
+            levels = list(dict.fromkeys(p.value for p in self.take("level")))
+            named = _level_in(before[0].text) if before else None  # "protein atoms", "water molecules"
+            if len(levels) > 1:
+                self.fail("count what: " + " or ".join(levels) + "?")
+                return None
+            if levels:
+                level = levels[0]
+            elif named:
+                level = named
+            elif before and before[0].kind == "molecules" and "element" not in before[0].selection:
                 level = "residues"
-            elif before and before[0].kind == "molecules" and not any(p.value == "atoms" for p in levels) \
-                    and "element" not in before[0].selection:
-                level = "residues"
+            else:
+                level = "atoms"
             args["level"] = level
+            args["periodic"] = self._periodic()
         elif quantity == "center":
-            args["selection"] = self._selection_atoms(kept) if kept else "all"
+            args["selection"] = self._selection_atoms(kept)
             text = " ".join(p.text.lower() for p in self.phrases if p.role == "quantity")
             geometric = any(w in text for w in ("geometr", "centroid")) or self.take("method", "no_mass")
             args["weights"] = "none" if geometric else "mass"
         elif quantity == "mass":
-            args["selection"] = self._selection_atoms(kept) if kept else "all"
+            args["selection"] = self._selection_atoms(kept)
         elif quantity == "sequence":
             for m in kept:  # "the protein's sequence"
                 if m.selection == "protein":
                     self.use(m)
             if facts.chain_id:
                 args["chain"] = facts.chain_id
+                self.chain_used = True
         elif quantity in ("box_volume", "box_lengths", "n_frames", "n_bonds", "timestep", "total_time", "time_info"):
             pass
         else:
@@ -837,6 +958,8 @@ class _Builder:
             entity = self.take("entity")
             if entity and entity[0].value in ("argmax", "argmin"):
                 how = entity[0].value
+                if not self.has("which_entity") and not self.has("names"):  # "the RMSF of the most flexible atom"
+                    how = "max" if how == "argmax" else "min"
                 self.take("level")
             elif taken:
                 how = taken[0].value if taken[0].value in ("mean", "max", "min") else "mean"
@@ -849,7 +972,10 @@ class _Builder:
             if value is not None:
                 steps.append(Step("reduce_entities", {"level": "residues", "how": "value", "residue": value}))
             elif entity and entity[0].value in ("argmax", "argmin"):
-                steps.append(Step("reduce_entities", {"level": "residues", "how": entity[0].value}))
+                how = entity[0].value
+                if not self.has("which_entity") and not self.has("names") and self.has("quantity"):
+                    how = "max" if how == "argmax" else "min"  # "the SASA of the most exposed residue": its value
+                steps.append(Step("reduce_entities", {"level": "residues", "how": how}))
             else:
                 self.fail("SASA per residue: say which residue, or ask for the most or least exposed one")
             hows = self.values("frames")
@@ -917,6 +1043,13 @@ class _Builder:
             selection, level = "all", None
         selection = self._with_chain(selection)
         asked = [p.value for p in levels]
+        named = [lv for m in groups if (lv := _level_in(m.text))]  # "sulfate atoms", "water molecules"
+        if not named and not asked and not groups:  # "how many non-water molecules": what is left, by that level
+            named = [lv for m in facts.selections if m.removed and (lv := _level_in(m.text))]
+        if named and not asked:
+            asked = named[:1]
+        elif named and asked and named[0] not in asked and not (named[0] == "residues" and ligand):
+            self.fail(f"count what: {named[0]} or {asked[0]}?")
         if asked:
             if len(set(asked)) > 1:
                 # "water molecules … their oxygen atoms" is read by slots; two levels left means two asks

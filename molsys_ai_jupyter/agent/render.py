@@ -23,6 +23,10 @@ FRAME_REDUCE = {"mean": "values.mean(axis=0)", "min": "values.min(axis=0)", "max
 COUNTS = ("dssp", "hbonds", "contacts", "neighbors")
 
 
+def _periodic(args: dict) -> bool:
+    return bool(args.get("periodic", False))
+
+
 def _select(selection) -> str:
     return f"traj.topology.select({selection!r})"
 
@@ -60,8 +64,12 @@ def render(plan: Plan) -> str:
     elif pick == "index":
         add(f"traj = traj[{int(plan.arg('frames', 'index', 0))}]  # frames are numbered from 0")
     elif pick == "time":
-        add(f"traj = traj[int(np.argmin(np.abs(traj.time - {float(plan.arg('frames', 'time_ps'))})))]"
-            "  # the frame nearest that time (ps)")
+        time_ps = float(plan.arg("frames", "time_ps"))
+        add(f"nearest = int(np.argmin(np.abs(traj.time - {time_ps!r})))  # the frame nearest that time (ps)")
+        add(f"if abs(traj.time[nearest] - {time_ps!r}) > max(traj.timestep, 1e-6):")
+        add(f"    raise ValueError('no frame at {time_ps:g} ps: the frames span ' + str(traj.time[0]) + '-' + "
+            "str(traj.time[-1]) + ' ps')")
+        add("traj = traj[nearest]")
     if plan.step("superpose"):
         reference = int(plan.arg("superpose", "reference_frame", 0))
         add(f"traj.superpose(traj, {reference}, atom_indices={_select(plan.arg('superpose', 'selection', 'all'))})")
@@ -113,8 +121,12 @@ def _compute(plan: Plan, add) -> None:
         else:
             add("values = md.compute_rg(part)  # nm, one per frame (no mass weighting)")
     elif name == "sasa":
-        add(f"part = traj.atom_slice({_select(sel)})")
-        add("values = md.shrake_rupley(part, mode='atom').sum(axis=1)  # nm², one per frame")
+        if sel in ("all", "protein") or plan.step("strip") or plan.step("keep"):
+            add(f"part = traj.atom_slice({_select(sel)})")
+            add("values = md.shrake_rupley(part, mode='atom').sum(axis=1)  # nm², one per frame")
+        else:  # a part (backbone, a residue): its area where it is, with the rest of the system around it
+            add(f"atoms = {_select(sel)}")
+            add("values = md.shrake_rupley(traj, mode='atom')[:, atoms].sum(axis=1)  # nm², one per frame, in place")
     elif name == "sasa_residue":
         add(f"part = traj.atom_slice({_select(sel)})")
         add("values = md.shrake_rupley(part, mode='residue')  # nm², one row per frame, a column per residue")
@@ -137,12 +149,12 @@ def _compute(plan: Plan, add) -> None:
         add("residues = [atom.residue for atom in part.topology.atoms]")
     elif name == "distance":
         add(f"pair = [[{_select(sel)}[0], {_select(args['selection_2'])}[0]]]")
-        add("values = md.compute_distances(traj, pair, periodic=False)[:, 0]  # nm, one per frame")
+        add(f"values = md.compute_distances(traj, pair, periodic={_periodic(args)})[:, 0]  # nm, one per frame")
     elif name == "min_distance":
         add("import itertools")
         add(f"group_1, group_2 = {_select(sel)}, {_select(args['selection_2'])}")
         add("pairs = [(a, b) for a, b in itertools.product(group_1, group_2) if a != b]")
-        add("values = md.compute_distances(traj, pairs, periodic=False).min(axis=1)  # nm, one per frame")
+        add(f"values = md.compute_distances(traj, pairs, periodic={_periodic(args)}).min(axis=1)  # nm, one per frame")
     elif name == "com_distance":
         add(f"centre_1 = md.compute_center_of_mass(traj.atom_slice({_select(sel)}))")
         add(f"centre_2 = md.compute_center_of_mass(traj.atom_slice({_select(args['selection_2'])}))")
@@ -175,21 +187,29 @@ def _compute(plan: Plan, add) -> None:
         add("residue_of = [traj.topology.atom(i).residue.index for i in range(traj.n_atoms)]")
         add(f"pairs = [(a, b) for a, b in itertools.combinations(atoms, 2) if abs(residue_of[a] - residue_of[b]) >= "
             f"{separation}]")
-        add(f"close = (md.compute_distances(traj, pairs, periodic=False) < {float(args['cutoff_nm'])} if pairs  # nm")
+        add(f"close = (md.compute_distances(traj, pairs, periodic={_periodic(args)}) < {float(args['cutoff_nm'])} "
+            "if pairs  # nm")
         add("         else np.zeros((traj.n_frames, 0), dtype=bool))")
         if args.get("level") == "residues":
-            add("values = np.array([len({(residue_of[a], residue_of[b]) for (a, b), c in zip(pairs, row) if c})"
-                " for row in close])  # residue pairs, one count per frame")
+            add("values = np.array([len({(residue_of[a], residue_of[b]) for (a, b), c in zip(pairs, row)"
+                " if c and residue_of[a] != residue_of[b]}) for row in close])  # residue pairs, one count per frame")
         else:
             add("values = close.sum(axis=1)  # atom pairs, one count per frame")
     elif name == "neighbors":
         add(f"around = {_select(args['around'])}")
         add(f"candidates = np.setdiff1d({_select(sel)}, around)  # not the reference itself")
         add(f"near = md.compute_neighbors(traj, {float(args['cutoff_nm'])}, around, haystack_indices=candidates, "
-            "periodic=False)  # nm")
-        if args.get("level") in ("residues", "molecules"):
+            f"periodic={_periodic(args)})  # nm")
+        level = args.get("level", "atoms")
+        if level == "residues":
             add("values = np.array([len({traj.topology.atom(i).residue.index for i in found}) for found in near])"
-                "  # one count per frame")
+                "  # residues, one count per frame")
+        elif level == "molecules":
+            add("molecule_of = {a.index: n for n, molecule in enumerate(traj.topology.find_molecules()) for a in molecule}")
+            add("values = np.array([len({molecule_of[i] for i in found}) for found in near])  # molecules, per frame")
+        elif level == "chains":
+            add("values = np.array([len({traj.topology.atom(i).residue.chain.index for i in found}) for found in near])"
+                "  # chains, one count per frame")
         else:
             add("values = np.array([len(found) for found in near])  # atoms, one count per frame")
     elif name == "center":
@@ -198,10 +218,11 @@ def _compute(plan: Plan, add) -> None:
             add("values = md.compute_center_of_geometry(part)  # nm, [x, y, z] per frame")
         else:
             add("values = md.compute_center_of_mass(part)  # nm, [x, y, z] per frame")
-    elif name == "box_volume":
-        add("values = traj.unitcell_volumes  # nm³, one per frame")
-    elif name == "box_lengths":
-        add("values = traj.unitcell_lengths  # nm, [a, b, c] per frame")
+    elif name in ("box_volume", "box_lengths"):
+        add("if traj.unitcell_vectors is None:")
+        add(f"    raise ValueError({plan.file + ' has no periodic box'!r})")
+        add("values = traj.unitcell_volumes  # nm³, one per frame" if name == "box_volume" else
+            "values = traj.unitcell_lengths  # nm, [a, b, c] per frame")
     elif name == "mass":
         add(f"atoms = {_select(sel)}")
         add("answer = float(sum(traj.topology.atom(i).element.mass for i in atoms))  # daltons")

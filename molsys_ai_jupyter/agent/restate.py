@@ -27,6 +27,12 @@ def atoms(selection: str | None) -> str:
     return NAMED.get(selection, f"the atoms '{selection}'")
 
 
+def _images(args: dict) -> str:
+    if "periodic" not in args:
+        return ""
+    return " (minimum image in the periodic box)" if args["periodic"] else " (no periodic images)"
+
+
 def _frames(plan: Plan) -> str:
     pick = plan.arg("frames", "pick")
     if pick == "first":
@@ -59,7 +65,7 @@ def _compute(plan: Plan) -> str:
     if name in ("distance", "min_distance", "com_distance"):
         what = {"distance": "the distance", "min_distance": "the minimum distance",
                 "com_distance": "the distance between the centres of mass"}[name]
-        return f"{what} between {sel} and {sel2} (no periodic images)"
+        return f"{what} between {sel} and {sel2}{_images(args)}"
     if name == "angle":
         return f"the angle {sel} – {sel2} – {atoms(args.get('selection_3'))} (vertex in the middle)"
     if name == "dihedral":
@@ -74,10 +80,10 @@ def _compute(plan: Plan) -> str:
         level = "residue pairs" if args.get("level") == "residues" else "atom pairs"
         separation = (f", at least {args['min_separation']} residues apart in sequence"
                       if args.get("min_separation") else "")
-        return f"the number of {level} of {sel} closer than {cutoff}{separation}"
+        return f"the number of {level} of {sel} closer than {cutoff}{separation}{_images(args)}"
     if name == "neighbors":
-        level = {"residues": "residues", "molecules": "molecules"}.get(args.get("level"), "atoms")
-        return f"the number of {level} of {sel} within {cutoff} of {atoms(args.get('around'))}"
+        level = args.get("level") or "atoms"
+        return f"the number of {level} of {sel} within {cutoff} of {atoms(args.get('around'))}{_images(args)}"
     if name == "center":
         return f"the {'geometric centre' if args.get('weights') == 'none' else 'centre of mass'} of {sel} ([x, y, z])"
     if name == "mass":

@@ -43,6 +43,9 @@ AMINO_ACIDS = {
 ELEMENTS = {"hydrogen": "H", "carbon": "C", "nitrogen": "N", "oxygen": "O", "sulfur": "S", "sulphur": "S",
             "phosphorus": "P", "hidrógeno": "H", "hidrogeno": "H", "carbono": "C", "nitrógeno": "N",
             "nitrogeno": "N", "oxígeno": "O", "oxigeno": "O", "azufre": "S", "fósforo": "P"}
+# protonation and disulfide variants force fields write for an amino acid
+VARIANTS = {"ASP": ("ASH",), "GLU": ("GLH",), "HIS": ("HID", "HIE", "HIP", "HSD", "HSE", "HSP"),
+            "CYS": ("CYX", "CYM"), "LYS": ("LYN",)}
 # residue names of ions (monatomic and the common polyatomic ones), as PDB and force-field files write them
 ION_RESIDUES = {"CL", "CLA", "NA", "SOD", "K", "POT", "MG", "CA", "CAL", "ZN", "FE", "FE2", "FE3", "CU", "CU1", "MN",
                 "CD", "SO4", "PO4", "NO3", "IOD", "BR", "LI", "CS", "RB", "NI", "CO", "HG", "SR", "BA"}
@@ -55,7 +58,7 @@ _CUTOFF = re.compile(rf"(?:within|closer than|less than|shorter than|below|under
                      rf"{_NUMBER}\s*{_LENGTH_UNIT}(?![\w²^])", re.I)
 _ANSWER_UNIT = re.compile(r"\bin\s+(?:units of\s+)?(Å\^?2|Å²|A\^?2|A²|square angstroms?|nm\^?2|nm²|square nanomet\w+|"
                           r"Å|Å|angstroms?|ångströms?|nm|nanomet(?:er|re)s?|degrees?|radians?)(?![\w^²³])", re.I)
-_CHAIN = re.compile(r"\bchain\s+([A-Za-z0-9])\b")
+_CHAIN = re.compile(r"\b(?:chain|cadena)\s+([A-Za-z0-9])\b")
 _FRAME_WORDS = r"(?:frame|model|snapshot|structure|conformation|conformer|one|fotograma|modelo|marco|frame)"
 _FIRST = r"first|initial|primer|primero|inicial"
 _LAST = r"last|final|[úu]ltimo"
@@ -110,10 +113,13 @@ _JOINED = re.compile(r"^\s*(?:,|and|or|plus|,\s*and|,\s*or|y|e|o|u|,\s*y|,\s*o)\
                      r"(?:the\s+|all\s+|los\s+|las\s+|el\s+|la\s+|todos\s+los\s+|todas\s+las\s+)?$", re.I)  # "X and Y", "X or Y"
 _REMOVAL = re.compile(r"\b(?:remove|removing|removed|without|strip|stripping|stripped|delete|deleting|drop|dropping|"
                       r"except|excluding|exclude|minus|no|discard|discarding|neither|nor|ni|not|non|"
+                      r"take out|takes out|taking out|taken out|get rid of|throw away|throw out|leave out|leaving out|"
                       r"quit[ao]\w*|elimin[ao]\w*|sin|remuev\w*|remov\w*|borr[ao]\w*|excluy\w*|excluir|"
                       r"descart\w*|excepto)\b", re.I)
 _REMOVED_NEXT = re.compile(_REMOVAL.pattern + r"[\s-]+(?:(?:the|all|its|their|any|of|from|las?|los|el|todas?|todos|"
                            r"sus?|de|del)\s+)*$", re.I)
+_INCLUDING = re.compile(r"\b(?:including|incl\.?|inclusive of|incluyendo|incluidos?|incluidas?)\s+"
+                        r"(?:the\s+|all\s+|los\s+|las\s+)?$", re.I)  # "atoms, including hydrogens": all atoms
 _INCLUDED = re.compile(r"^\s*(?:included|too|as well)\b", re.I)  # "waters included": not a selection
 
 
@@ -135,6 +141,7 @@ class TaskFacts:
     cutoff_angstrom: float | None = None
     cutoff_at: int = -1  # where the cutoff phrase is ("within 5 Å of X": X is the reference)
     chain_id: str | None = None
+    chain_ids: list[str] = field(default_factory=list)  # every chain named (more than one: not one selection)
     unit: str | None = None  # the unit the answer should be in: Å, nm, Å², nm², degrees
     dssp_code: str | None = None
     save_as: str | None = None
@@ -210,6 +217,7 @@ def read_task(task: str, files: list[str] = (), residues: set[str] | None = None
     qualifiers = []  # spans that say which atoms, not what to do with them
     for match in text.take(_CHAIN):
         facts.chain_id = match.group(1)
+        facts.chain_ids.append(match.group(1))
         qualifiers.append((match.start(), match.end()))
     for match in _DIHEDRAL.finditer(text.text):
         name = (match.group(1) or match.group(2)).lower().replace(" ", "")
@@ -262,7 +270,9 @@ def read_task(task: str, files: list[str] = (), residues: set[str] | None = None
             mentions.append(Mention(match.start(), _resname(names, residues), "molecules", match.group(0)))
     for common, code in AMINO_ACIDS.items():
         for match in text.take(re.compile(rf"\b{common}s?\b(?:\s+residues?)?", re.I)):
-            mentions.append(Mention(match.start(), f"resname {code}", "molecules", match.group(0)))
+            names = [code] + sorted(n for n in VARIANTS.get(code, ()) if n in residues)  # ASP and ASH, …
+            mentions.append(Mention(match.start(), " or ".join(f"resname {n}" for n in names), "molecules",
+                                    match.group(0)))
     codes = sorted((r for r in residues if len(r) >= 2), key=len, reverse=True)
     for code in codes:  # ligand or ion codes written as in the file: "the HED ligand", "(SO4)"
         for match in text.take(re.compile(rf"(?<![\w-]){re.escape(code)}(?![\w-])(?:\s+(?:ligand|ions?|molecules?))?")):
@@ -306,7 +316,8 @@ def read_task(task: str, files: list[str] = (), residues: set[str] | None = None
     for start, end in qualifiers + [(m.start, m.start + len(m.text)) for m in mentions]:
         leftover = leftover[:start] + " " * (end - start) + leftover[end:]
     facts.leftover = leftover
-    mentions = [m for m in mentions if not _INCLUDED.match(task[m.start + len(m.text):])]
+    mentions = [m for m in mentions if not _INCLUDED.match(task[m.start + len(m.text):])
+                and not _INCLUDING.search(task[max(0, m.start - 30): m.start])]
     end = 0
     for mention in mentions:
         before = task[end: mention.start]

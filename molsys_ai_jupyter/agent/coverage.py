@@ -82,6 +82,8 @@ def _covers(plan: Plan, role: str, value) -> bool:
         return quantity == "neighbors"
     if role == "ligand":
         return any("resname" in s for s in _selections(plan))
+    if role == "context":
+        return args.get("context") == value
     if role == "which_entity":
         return plan.arg("reduce_entities", "how") in ("argmax", "argmin", "names")
     if role == "names":

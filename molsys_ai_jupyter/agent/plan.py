@@ -48,7 +48,8 @@ class Quantity:
 
 QUANTITIES: dict[str, Quantity] = {
     "rg": Quantity("the radius of gyration", "frame", "nm", ("selection",), ("weights",)),
-    "sasa": Quantity("the solvent accessible surface area (Shrake-Rupley)", "frame", "nm²", ("selection",), ()),
+    "sasa": Quantity("the solvent accessible surface area (Shrake-Rupley)", "frame", "nm²", ("selection",),
+                     ("context",)),
     "sasa_residue": Quantity("the SASA of each residue (Shrake-Rupley)", "frame_entity", "nm²", ("selection",), ()),
     "rmsd": Quantity("the RMSD after superposition", "frame", "nm", ("selection",), ("reference_frame",)),
     "rmsf": Quantity("the RMSF of each atom after superposition", "entity", "nm", ("selection",),
@@ -104,7 +105,7 @@ STEP_ARGS: dict[str, dict[str, dict]] = {
                 "reference_frame": {"type": "integer"}, "weights": {"enum": ["mass", "none"]},
                 "angle": {"enum": list(ANGLES)}, "residue": {"type": "integer"}, "chain": {"type": "string"},
                 "code": {"enum": ["H", "E", "C"]}, "method": {"enum": list(HBOND_METHODS)},
-                "periodic": {"type": "boolean"}},
+                "periodic": {"type": "boolean"}, "context": {"enum": ["isolated", "in_place"]}},
     "reduce_frames": {"how": {"enum": list(FRAME_REDUCTIONS)}},
     "reduce_entities": {"level": {"enum": list(LEVELS)}, "how": {"enum": list(ENTITY_REDUCTIONS)},
                         "residue": {"type": "integer"}},
@@ -285,8 +286,10 @@ def validate(plan: Plan, topology=None, n_frames: int | None = None) -> None:
     if topology is None:
         return
     for op in ("strip", "keep", "superpose"):
-        if plan.step(op) and plan.arg(op, "selection"):
-            _picks(topology, plan.arg(op, "selection"), f"the {op} step")
+        if plan.step(op) and plan.arg(op, "selection"):  # removing what is not there changes nothing
+            _picks(topology, plan.arg(op, "selection"), f"the {op} step", allow_empty=op == "strip")
+    if plan.step("select"):
+        _unique_residue(topology, plan.arg("select", "selection"), plan.file)
     remaining = topology
     if plan.step("strip") or plan.step("keep"):
         chosen = (f"not ({plan.arg('strip', 'selection')})" if plan.step("strip") else plan.arg("keep", "selection"))

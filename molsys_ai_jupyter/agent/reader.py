@@ -34,9 +34,10 @@ _NUM = r"(\d+(?:\.\d+)?)"
 LEXICON: list[tuple[str, object, str]] = [
     # read before the selections: methods and phrases that would otherwise read as atoms
     ("method", "probe", r"(?:with |using )?(?:a )?(?:probe(?: radius)?|sonda)(?: of| de)? (?:0\.14 ?nm|1\.4 ?(?:Å|A|angstroms?))"),
-    ("method", "no_mass", r"\(?non[- ]mass[- ]weighted\)?|\(?not mass[- ]weighted\)?|(?:with )?no mass[- ]weighting|without mass[- ]weighting|unweighted|not mass[- ]weighted|"
+    ("method", "no_mass", r"\(?non[- ]mass[- ]weighted\)?|equal[- ]weight(?:ed|s)?|geometric(?=\s+\(?(?:rg|radius))|\(?not mass[- ]weighted\)?|(?:with )?no mass[- ]weighting|without mass[- ]weighting|unweighted|not mass[- ]weighted|"
                           r"sin pesar por (?:la )?masa|sin ponderar(?: por (?:la )?masa)?"),
-    ("method", "mass_weighted", r"mass[- ]weighted|weighted by (?:atomic )?mass(?:es)?|ponderad[oa] por (?:la )?masa"),
+    ("method", "mass_weighted", r"mass[- ]weighted|weighted by (?:the )?(?:atomic )?mass(?:es)?|"
+                                r"ponderad[oa] por (?:la |las )?masas?(?: at[óo]micas)?"),
     ("method", "no_pbc", r"\(?(?:no|without|ignoring|ignore|not using|don['’]t use|do not use|sin|no uses) "
                          r"(?:the )?(?:pbc|periodic(?: images| boundary conditions| boundaries)?|"
                          r"(?:im[áa]genes|condiciones(?: de contorno)?) peri[óo]dicas)\)?|"
@@ -61,7 +62,13 @@ LEXICON: list[tuple[str, object, str]] = [
                      r"\be\.g\.|\bpor ejemplo\b|(?:en|as|como) (?:una )?(?:lista|list)(?= \[)|"
                      r"\b(?:answer|respond[ae]?|responde|give it|reply)(?: in| en| with| con)?\b|"
                      r"\(?\bN,\s*CA,\s*C(?:,?\s*(?:and\s+)?O)?(?: atoms)?\)?|\((?:Cl|Na|K|Mg|Ca|Zn)\s*[-+−]?\)|"
-                     r"\b(?:other|remaining) (?:params|parameters|settings) (?:at )?defaults?\b"),
+                     r"\b(?:other|remaining) (?:params|parameters|settings) (?:at )?defaults?\b|"
+                     r"\((?:groups|bonded fragments)\)|\bbonded fragments\b|\bseparate(?= molecules)|"
+                     r"\b(?:make|makes) up\b|\bforman\b|\babarca\b|\bcomprise[sd]?\b|\bconstitute[sd]?\b|"
+                     r"\bbelong(?:s|ing)? to\b|\bone per chain\b|\(?\buno por cadena\b\)?|"
+                     r"\b(?:its |the |their )?(?:x, y, z|\(x, y, z\)|x/y/z)\b|\bcoordinates\b|\bcoordenadas\b|"
+                     r"\bper[- ]atom\b(?= rmsf)|\bpor [áa]tomo\b|\bfirst[- ]shell\b(?= waters?)|"
+                     r"\b(?:resname|residue name)\b(?=\s+[A-Z0-9]{2,4}\b)|\bname\b(?=\s+[A-Z][A-Z0-9]{0,3}\b)"),
     ("format", None, r"(?:->|→|responde|respond|answer|reply|return|give|as|como|en)?\s*:?\s*\[[^\]\[]{1,80}\]"),
     ("unsupported", None, r"\b(?:average|mean|median) (?:structure|conformation|coordinates|positions?)\b|"
                           r"estructura (?:promedio|media)|\bfrom (?:frame|model) \d+ (?:to|until|through)\b|"
@@ -75,13 +82,20 @@ LEXICON: list[tuple[str, object, str]] = [
                           r"\bincluding (?:the )?(?:reference|residue \d+|itself|ligand)\b"),
     ("which_entity", None, r"\b(?:which|what|qu[ée]|cu[áa]l)\s+(?:residue|atom|amino acid|residuo|[áa]tomo|"
                            r"amino[áa]cido)s?\b"),
+    ("context", "isolated", r"\b(?:alone|isolated|in isolation|by itself|on (?:its|their) own|as (?:a )?separate "
+                            r"(?:molecules?|systems?)|aislad[oa]s?|por s[íi] (?:sol[oa]|mism[oa]))\b"),
+    ("context", "in_place", r"\b(?:in place|in context|in (?:the )?context of (?:the )?(?:whole |full )?(?:protein|"
+                            r"system|complex|structure)|within the (?:whole |full )?(?:protein|complex|structure)|"
+                            r"as part of the (?:protein|complex|system)|en (?:su )?contexto|dentro de la prote[íi]na)\b"),
     ("exclude_self", None, r"\(?(?:not counting|excluding|other than|apart from|besides|sin contar|aparte de) (?:the |el )?"
                            r"(?:ligand|ligando|reference|it|itself)(?: itself| mismo)?\)?|\(?(?:the )?(?:ligand|reference) "
                            r"itself (?:excluded|not counted)\)?"),
     ("one_atom", None, r"(?:have|has|with|having) at least one atom|(?:con|tienen?) al menos un [áa]tomo|"
                        r"any of (?:their|its) atoms"),
     ("separation", 0, r"including (?:sequence )?(?:neighbou?rs|adjacent residues)|incluyendo (?:los )?vecinos"),
-    ("separation", None, r"(?:at least|>=|≥|more than|m[íi]nimo|al menos|por lo menos) (\d+) residues? apart(?: in sequence)?|"
+    ("separation", None, r"(?:separaci[óo]n|separation) (?:en|in) (?:la )?secuencia (?:de )?(?:>=|≥|al menos|de al menos)\s*(\d+)|"
+                         r"(?:con )?(?:al menos|por lo menos) (\d+) residuos de separaci[óo]n(?: en (?:la )?secuencia)?|"
+                         r"(?:at least|>=|≥|more than|m[íi]nimo|al menos|por lo menos) (\d+) residues? apart(?: in sequence)?|"
                          r"\|i ?- ?j\| ?(?:>=|≥|>) ?(\d+)|sequence separation (?:of )?(?:at least |>= ?|≥ ?)?(\d+)|"
                          r"separated by (?:at least )?(\d+) (?:or more )?residues(?: in sequence)?|"
                          r"separad[oa]s (?:por|en) (?:al menos )?(\d+) (?:o m[áa]s )?residuos(?: en (?:la )?secuencia)?|"
@@ -90,7 +104,7 @@ LEXICON: list[tuple[str, object, str]] = [
                         r"compared (?:to|with)|(?:as )?(?:the )?reference(?: frame| structure)?|respecto (?:a|al|de)(?: la| el)?|"
                         r"con respecto (?:a|al)|referencia"),
     ("scope", None, r"\b(?:all|todos los) (?:the )?(?:\d+ )?(?:frames|models|snapshots|fotogramas|modelos)\b"),
-    ("span", None, r"from (?:the )?first (?:frame |model )?to (?:the )?last(?: frame| model)?|"
+    ("span", None, r"\(?first to last(?: frame)?\)?|from (?:the )?first (?:frame |model )?to (?:the )?last(?: frame| model)?|"
                    r"del primer(?:o)? (?:fotograma |frame )?al [úu]ltimo(?: fotograma| frame)?"),
     # quantities, longest phrases first
     ("quantity", "com_distance", r"distance between (?:the )?(?:cent(?:er|re)s? of mass|coms?)|"
@@ -117,21 +131,22 @@ LEXICON: list[tuple[str, object, str]] = [
     ("quantity", "contacts", r"\bcontacts?\b|\bcontactos?\b|\bpairs?\b|\bpares\b"),
     ("quantity", "center", r"cent(?:er|re) of mass|\bcom\b|centro de masas?|"
                            r"cent(?:er|re) of geometry|geometric cent(?:er|re)|centroid|centro geom[ée]trico"),
-    ("quantity", "box_volume", r"(?:box|unit[- ]cell|periodic box|cell) volume|volume of the (?:periodic |simulation )?"
+    ("quantity", "box_volume", r"how big is the (?:periodic |simulation |unit )?(?:box|cell)(?:[?.]? (?:its )?volume)?|(?:box|unit[- ]cell|periodic box|cell) volume|volume of the (?:periodic |simulation )?"
                                r"(?:box|unit[- ]cell|cell)|volumen de la caja|volumen de la celda"),
     ("quantity", "box_lengths", r"(?:box|unit[- ]cell|cell) (?:dimensions|lengths|edge lengths|edges|size|vectors)|"
                                 r"dimensiones de la caja|lados de la caja|dimensions of the (?:box|unit cell)"),
-    ("quantity", "mass", r"\(?sum of (?:the |all )?(?:atomic |element )?masses(?: mdtraj assigns)?\)?|"
+    ("quantity", "mass", r"summed (?:atomic )?masse?s?|\(?sum of (?:the |all )?(?:atomic |element )?masses(?: mdtraj assigns)?\)?|"
                          r"suma de (?:las )?masas at[óo]micas|(?:a partir|desde) de los elementos de sus [áa]tomos|"
                          r"masa molecular|from the (?:atoms'? )?elements|"
                          r"molecular (?:weight|mass)|total mass|\bmass\b|\bweight\b|peso molecular|masa(?: total)?"),
     ("quantity", "time_info", r"time ?step (?:\(?ps\)?\s*)?and (?:the )?total (?:simulated |simulation )?time"),
     ("quantity", "timestep", r"time ?step|time between (?:saved |consecutive )?frames|saving interval|"
                              r"interval between (?:saved )?frames|paso de tiempo|tiempo entre (?:fotogramas|frames)"),
-    ("quantity", "total_time", r"total (?:simulated |simulation )?time|time spanned|simulated time|"
+    ("quantity", "total_time", r"how much (?:simulated )?time does|how long does (?:the trajectory|it) (?:span|last)|"
+                               r"cu[áa]nto tiempo (?:abarca|cubre|dura)|total (?:simulated |simulation )?time|time spanned|simulated time|"
                                r"length of the (?:simulation|trajectory) in (?:time|ps|ns)|duration|"
                                r"tiempo total(?: simulado)?|duraci[óo]n"),
-    ("quantity", "sequence", r"one[- ]letter (?:amino[- ]acid )?(?:sequence|code)|amino[- ]acid sequence|"
+    ("quantity", "sequence", r"(?:one|single)[- ]letter(?: (?:amino[- ]acid )?(?:sequence|codes?))?|amino[- ]acid sequence|"
                              r"\bsequence\b|\bsecuencia\b|c[óo]digo de una letra"),
     # methods
     ("method", "baker_hubbard", r"(?:the )?baker[-_ ]hubbard(?: criterion| method| algorithm)?"),
@@ -176,12 +191,13 @@ LEXICON: list[tuple[str, object, str]] = [
     ("level", "atoms", r"\batoms?\b|\b[áa]tomos?\b"),
     ("sorted", None, r"\(?(?:sorted|ordered)(?: alphabetically| list)?\)?|\balphabetical(?:ly)?\b|"
                      r"(?:en )?orden alfab[ée]tico|ordenad[oa]s?(?: alfab[ée]ticamente)?"),
-    ("names", None, r"\blist\b|\bnames?\b|\blista\w*|\bnombres?\b|\benumera\w*|\bunique\b|\bdistinct\b|"
+    ("names", None, r"\b(?:labels?|identifiers?|ids?|letters?)\b(?= occur| are| present| in|\?|$)|\blist\b|\bnames?\b|\blista\w*|\bnombres?\b|\benumera\w*|\bunique\b|\bdistinct\b|"
                     r"\bdistint[oa]s\b|\bdiferentes\b"),
     ("filler", None, r"\bfirst(?=[,;]?\s+(?:and\s+)?then\b)|\band then\b|\bthen\b|\bafterwards?\b|\bafter that\b|"
                      r"\bluego\b|\bdespu[ée]s\b|\bprimero\b|\by luego\b"),
     ("which", None, r"\bwhich\b|\bwhat\b|\bqu[ée]\b|\bcu[áa]l(?:es)?\b"),
-    ("remove", None, r"\b(?:neither|nor|ni|not|non|remove|removing|removed|without|strip|stripping|stripped|delete|deleting|drop|dropping|"
+    ("remove", None, r"\b(?:other than|apart from|aside from|salvo|take out|taking out|get rid of|throw away|"
+                     r"leave out|no|neither|nor|ni|not|non|remove|removing|removed|without|strip|stripping|stripped|delete|deleting|drop|dropping|"
                      r"discard|discarding|exclude|excluding|get rid of|quit[ao]\w*|elimin[ao]\w*|sin|remuev\w*|"
                      r"remov\w*|borr[ao]\w*|excluy\w*|excluir|descart\w*)\b"),
     ("newfile", None, r"\b[\w-]+\.(?:pdb|h5|gro|xtc|dcd|mol2|cif|nc)\b|\ba new (?:pdb |h5 )?file\b|"
@@ -237,10 +253,10 @@ _FRAME_BASE = re.compile(r"\(?\b(0|1)[- ]based\b\)?|\(?counting from (0|1|zero|o
                          re.I)
 _ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\s+(?:frame|model|snapshot)\b", re.I)
 _UNITS = [  # (pattern, unit): "in Å", "(nm)", "en Å^2"
-    (r"Å\^?2|Å²|A\^?2|A²|square angstroms?|angstroms?\^?2|angstr[öo]ms? cuadrados", "Å²"),
+    (r"Å\^?2|Å²|A\^?2|A²|square angstroms?|angstroms?\^?2|[áa]ngstr[öo]m(?:s|es)? cuadrados", "Å²"),
     (r"nm\^?2|nm²|square nanomet\w+|nan[óo]metros cuadrados", "nm²"),
     (r"Å\^?3|Å³|A\^?3|A³|cubic angstroms?", "Å³"), (r"nm\^?3|nm³|cubic nanomet\w+", "nm³"),
-    (r"Å|Å|angstroms?|ångströms?|angstr[öo]m(?:s|es)?|(?-i:A)", "Å"), (r"nm|nanomet(?:er|re)s?|nan[óo]metros?", "nm"),
+    (r"Å|Å|angstroms?|ångströms?|[áa]ngstr[öo]m(?:s|es)?|(?-i:A)", "Å"), (r"nm|nanomet(?:er|re)s?|nan[óo]metros?", "nm"),
     (r"degrees?|deg|grados?|°", "degrees"), (r"radians?|rad|radianes", "radians"),
     (r"ps|picoseconds?|picosegundos?", "ps"), (r"ns|nanoseconds?|nanosegundos?", "ns"),
     (r"daltons?|(?-i:Da)|g/mol|dalton(?:es)?", "Da"),
@@ -339,7 +355,11 @@ def read_phrases(request: str, files: list[str], residues: set[str]) -> tuple[Ta
             continue  # "ala3" is also residue Ala3; "protein.pdb" does not make "protein" a file name
         text.take(re.compile(rf"(?<![\w.-]){re.escape(stem)}(?![\w-]|\.\w)", re.I))
     text.take(_CONTRACTIONS)
-    phrases = _take_lexicon(text, _BEFORE)
+    # the lexicon does not read inside a selection written between backticks (`resSeq 3 and name CA`)
+    masked = _Blank(re.sub(r"`[^`]*`", lambda m: "`" + "\x01" * (len(m.group(0)) - 2) + "`", text.text))
+    before = masked.text
+    phrases = _take_lexicon(masked, _BEFORE)
+    text.text = "".join(" " if b != " " and a == " " else c for a, b, c in zip(masked.text, before, text.text))
     facts = read_task(text.text, [], residues)
     text = _Blank(facts.leftover or text.text)
     for match in text.take(_TIME):
@@ -356,7 +376,7 @@ def read_phrases(request: str, files: list[str], residues: set[str]) -> tuple[Ta
     phrases += _take_lexicon(text, _AFTER)
     words = _WORD.findall(text.text)
     # a single capital ("O", "A") is an element, chain or atom name, never a filler word
-    unknown = [w for w in words if (w.lower() not in FILLERS or (len(w) == 1 and w.isupper()))
+    unknown = [w for w in words if (w.lower() not in FILLERS or (len(w) == 1 and w.isupper() and w != "I"))
                and not re.fullmatch(r"\d+(?:\.\d+)?", w)]
     numbers = [w for w in words if re.fullmatch(r"\d+(?:\.\d+)?", w)]
     phrases = [p for p in phrases if p.role != "filler"]
@@ -561,6 +581,9 @@ class _Builder:
                       "); ask about one")
         if self.facts.cutoff_angstrom is not None and not 0 < self.facts.cutoff_angstrom < 1e4:
             self.fail("that cutoff is out of range")
+        if quantity == "rmsf" and len(self.facts.frames) == 1:  # "fitting to frame 0": the reference
+            self._reference_frame = self.facts.frames[0]
+            self.facts.frames = []
         if quantity == "rmsd" and self.has("reference") and len(self.facts.frames) == 1:
             self._reference_frame = self.facts.frames[0]  # "relative to the first frame": the reference
             self.facts.frames = []
@@ -702,6 +725,24 @@ class _Builder:
         match = _NUMBERED_FRAME.search(self.request)
         return (match.group(1), int(match.group(2))) if match else None
 
+    def _part_of_something(self, selection: str) -> bool:
+        """Does the selection leave out atoms other than water and ions (after what is removed)?"""
+        if selection in ("all", "protein") or self.topology is None:
+            return False
+        try:
+            chosen = set(self.topology.select(selection))
+            rest = set(self.topology.select("not water and not (" + " or ".join(
+                f"resname {name}" for name in sorted(IONS)) + ")"))
+        except Exception:  # noqa: BLE001 - validate reports selections MDTraj cannot parse
+            return False
+        removed = [m.selection for m in self.facts.selections if m.removed]
+        if removed:
+            try:
+                rest -= set(self.topology.select(" or ".join(f"({r})" for r in removed)))
+            except Exception:  # noqa: BLE001
+                pass
+        return bool(rest - chosen)
+
     def _overlap(self, selection: str, around: str) -> bool:
         """Do the atoms counted include some of the reference atoms?"""
         if self.topology is None:
@@ -787,6 +828,13 @@ class _Builder:
             args["selection"] = self._selection_atoms(kept)
             if facts.frames and len(facts.frames) > 1:
                 self.fail("SASA of more than one frame: say how to combine them")
+            context = self.take("context")
+            if context:
+                args["context"] = context[0].value
+            elif self._part_of_something(args["selection"]):
+                self.fail("the SASA of part of the system: say whether it is measured in place (with the rest "
+                          "around it) or alone")
+                return None
         elif quantity == "rmsd":
             self.take("method", "superposition")
             args["selection"] = self._selection_atoms(kept)
@@ -799,8 +847,9 @@ class _Builder:
             self.take("reference")
         elif quantity == "rmsf":
             self.take("method", "superposition")
+            self.take("reference")
             args["selection"] = self._selection_atoms(kept)
-            args["reference_frame"] = 0
+            args["reference_frame"] = getattr(self, "_reference_frame", 0)
         elif quantity in ("distance", "min_distance", "com_distance", "angle"):
             need = 3 if quantity == "angle" else 2
             groups = [g for g in facts.groups if not g.removed]
@@ -924,7 +973,7 @@ class _Builder:
         elif quantity == "center":
             args["selection"] = self._selection_atoms(kept)
             text = " ".join(p.text.lower() for p in self.phrases if p.role == "quantity")
-            geometric = any(w in text for w in ("geometr", "centroid")) or self.take("method", "no_mass")
+            geometric = bool(re.search(r"geom[ée]tr|centroid", text)) or self.take("method", "no_mass")
             args["weights"] = "none" if geometric else "mass"
         elif quantity == "mass":
             args["selection"] = self._selection_atoms(kept)
@@ -1049,7 +1098,12 @@ class _Builder:
         if named and not asked:
             asked = named[:1]
         elif named and asked and named[0] not in asked and not (named[0] == "residues" and ligand):
-            self.fail(f"count what: {named[0]} or {asked[0]}?")
+            # "residues of the CA atoms" counts residues; "water molecules and chains" asks two things
+            joined = any(re.match(r"^\W*(?:and|y|&|,)\W*$", self.request[min(a, b): max(a, b)], re.I)
+                         for m in groups for p in levels
+                         for a, b in ((m.start + len(m.text), p.start), (p.start + len(p.text), m.start)))
+            if joined:
+                self.fail(f"count what: {named[0]} or {asked[0]}?")
         if asked:
             if len(set(asked)) > 1:
                 # "water molecules … their oxygen atoms" is read by slots; two levels left means two asks

@@ -121,7 +121,7 @@ def _compute(plan: Plan, add) -> None:
         else:
             add("values = md.compute_rg(part)  # nm, one per frame (no mass weighting)")
     elif name == "sasa":
-        if sel in ("all", "protein") or plan.step("strip") or plan.step("keep"):
+        if args.get("context") != "in_place":  # the selection alone (the whole of what is left, or "alone")
             add(f"part = traj.atom_slice({_select(sel)})")
             add("values = md.shrake_rupley(part, mode='atom').sum(axis=1)  # nm², one per frame")
         else:  # a part (backbone, a residue): its area where it is, with the rest of the system around it

@@ -55,7 +55,9 @@ def _compute(plan: Plan) -> str:
     if name == "rg":
         return f"the radius of gyration of {sel} ({'mass-weighted' if args.get('weights') == 'mass' else 'no mass weighting'})"
     if name == "sasa":
-        return f"the solvent accessible surface area (Shrake-Rupley) of {sel}"
+        where = {"isolated": ", alone", "in_place": ", in place (with the rest of the system around it)"}.get(
+            args.get("context"), "")
+        return f"the solvent accessible surface area (Shrake-Rupley) of {sel}{where}"
     if name == "sasa_residue":
         return f"the SASA (Shrake-Rupley) of each residue of {sel}"
     if name == "rmsd":

@@ -58,8 +58,10 @@ _CUTOFF = re.compile(rf"(?:within|closer than|less than|shorter than|below|under
                      rf"{_NUMBER}\s*{_LENGTH_UNIT}(?![\w²^])", re.I)
 _ANSWER_UNIT = re.compile(r"\bin\s+(?:units of\s+)?(Å\^?2|Å²|A\^?2|A²|square angstroms?|nm\^?2|nm²|square nanomet\w+|"
                           r"Å|Å|angstroms?|ångströms?|nm|nanomet(?:er|re)s?|degrees?|radians?)(?![\w^²³])", re.I)
-_CHAIN = re.compile(r"\b(?:chain|cadena)\s+([A-Za-z0-9])\b")
-_FRAME_WORDS = r"(?:frame|model|snapshot|structure|conformation|conformer|one|fotograma|modelo|marco|frame)"
+_CHAIN = re.compile(r"\b(?:chain|cadena)(?:\s+(?:ID|id|identifier|label|letter|identificador))?\s+([A-Za-z0-9])\b"
+                    r"(?!\s*(?:-|–|to)\s*\d)")
+_FRAME_WORDS = (r"(?:frame(?: index)?|model|snapshot|structure|conformation|conformer|one|fotograma|modelo|marco|"
+                r"instant[áa]nea|estructura)")
 _FIRST = r"first|initial|primer|primero|inicial"
 _LAST = r"last|final|[úu]ltimo"
 _FRAME = re.compile(rf"\b({_FIRST}|{_LAST})\s+(?:\w+\s+)?{_FRAME_WORDS}\b|\b({_FRAME_WORDS})\s+(?:(?:n[úu]mero|number|#)\s*)?"
@@ -78,6 +80,14 @@ _DSSP = [(re.compile(r"\bhelic|\bhelix|\bhelices|\balpha\b", re.I), "H"),
 # an atom of a numbered residue: "the backbone N of TYR 1", "atom CA of residue 10", "the CB of Leu 4"
 _RESIDUE_ATOM = re.compile(r"\b(?:backbone\s+|side[- ]chain\s+)?(?:atom\s+)?([A-Z][A-Z0-9]{0,3}'?)(?:\s+atom)?\s+"
                            r"(?:of|in|from)\s+(?:the\s+)?(?:residue\s+)?(?:([A-Za-z]{3})\s*(\d+)|(\d+))\b")
+ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "primera": 0, "segunda": 1, "tercera": 2, "cuarta": 3}
+_CHAIN_BY_POSITION = re.compile(r"\b(?:chain|cadena)\s+(?:index|[íi]ndice)\s+(\d+)\b|"
+                                r"\b(?:the\s+)?(first|second|third|fourth)\s+chain\b(?:\s*\(chain index \d+\))?|"
+                                r"\b(?:la\s+)?(primera|segunda|tercera|cuarta)\s+cadena\b(?:\s*\([íi]ndice \d+\))?",
+                                re.I)
+# a selection written in MDTraj's own language between backticks
+_LITERAL = re.compile(r"`((?=[^`]*\b(?:name|resname|resSeq|resid|index|chainid|element|protein|water|backbone|"
+                      r"sidechain|symbol|mass|is_\w+)\b)[\w\s.'\"<>=!()*+-]{1,120})`")
 _RESIDUE_RANGE = re.compile(r"\b(?:residues|residuos)\s+(\d+)\s*(?:-|–|to|through|thru|a|al|hasta)\s*(\d+)"
                             r"(?:\s*\(inclusive\)|\s+inclusive)?", re.I)
 _RESIDUE = re.compile(r"\b(?:(?:residue|residuo)\s+(?:number\s+|n[úu]mero\s+)?(\d+)|([A-Z][a-z]{2}|[A-Z]{3})\s*-?(\d+))\b")
@@ -93,8 +103,11 @@ _SIMPLE = [  # (pattern, selection, kind)
                 r"\bcadena\s+principal\b", re.I), "backbone", "atoms"),
     (re.compile(r"\bside[- ]?chains?\b(?:\s+atoms?)?|\bcadenas?\s+laterale?s?\b", re.I), "sidechain", "atoms"),
     (re.compile(r"\ball(?:\s+the)?\s+atoms\b|\bevery atom\b|\bthe whole system\b|\btodos\s+los\s+[áa]tomos\b|"
-                r"\btodo\s+el\s+sistema\b", re.I), "all", "atoms"),
-    (re.compile(r"\bprote(?:in|ína|ina)(?:\s+atoms?)?\b|\b(?:poly)?peptide\b|\bp[ée]ptido\b|\bprotein\s+dimer\b",
+                r"\btodo\s+el\s+sistema\b|\beverything(?:\s+(?:left|else|remaining|that\s+remains))?\b|"
+                r"\bthe\s+(?:full|whole|entire|complete)\s+(?:structure|system|file|model)\b|"
+                r"\b(?:el\s+)?sistema\s+completo\b|\btoda\s+la\s+estructura\b|\btodo\s+lo\s+(?:que\s+queda|restante)\b",
+                re.I), "all", "atoms"),
+    (re.compile(r"\bprotein\s+part\b|\b(?:la\s+)?parte\s+proteica\b|\bproteica\b|\bprote(?:in|ína|ina)(?:\s+atoms?)?\b|\b(?:poly)?peptide\b|\bp[ée]ptido\b|\bprotein\s+dimer\b",
                 re.I), "protein", "molecules"),
     (re.compile(r"\bwaters?\b(?:\s+molecules?)?|\bsolvent\b|\bHOH\b|\bH2O\b|\b(?:mol[ée]culas\s+de\s+)?aguas?\b|"
                 r"\bsolvente\b", re.I), "water", "molecules"),
@@ -107,13 +120,14 @@ _ELEMENT = re.compile(r"\b(carbon|nitrogen|oxygen|sulfur|sulphur|phosphorus)(?:s
 _COUNTED = r"(?:how many|number of|count(?: the)?)\s+(?:\w+\s+){0,3}?(?:molecules?|residues?|ions?|waters?)\b"
 _COUNT_MOLECULES = re.compile(_COUNTED + r"(?!\s+(?:oxygens?|hydrogens?|carbons?|nitrogens?|atoms?)\b)", re.I)
 # "protein heavy atoms", "the protein's CA atoms", "heavy atoms of the protein", "átomos pesados de la proteína"
-_NARROWED = re.compile(r"^\s*(?:['’]s\s*)?(?:(?:of|in|from|de|del|en)\s+(?:the\s+|all\s+|la\s+|el\s+|los\s+|las\s+)?)?$",
+_NARROWED = re.compile(r"^\s*(?:['’]s\s*)?(?:(?:of|in|de|del|en)\s+(?:the\s+|all\s+|la\s+|el\s+|los\s+|las\s+)?)?$",
                        re.I)
 _JOINED = re.compile(r"^\s*(?:,|and|or|plus|,\s*and|,\s*or|y|e|o|u|,\s*y|,\s*o)\s*"
                      r"(?:the\s+|all\s+|los\s+|las\s+|el\s+|la\s+|todos\s+los\s+|todas\s+las\s+)?$", re.I)  # "X and Y", "X or Y"
 _REMOVAL = re.compile(r"\b(?:remove|removing|removed|without|strip|stripping|stripped|delete|deleting|drop|dropping|"
                       r"except|excluding|exclude|minus|no|discard|discarding|neither|nor|ni|not|non|"
                       r"take out|takes out|taking out|taken out|get rid of|throw away|throw out|leave out|leaving out|"
+                      r"other than|apart from|aside from|salvo|"
                       r"quit[ao]\w*|elimin[ao]\w*|sin|remuev\w*|remov\w*|borr[ao]\w*|excluy\w*|excluir|"
                       r"descart\w*|excepto)\b", re.I)
 _REMOVED_NEXT = re.compile(_REMOVAL.pattern + r"[\s-]+(?:(?:the|all|its|their|any|of|from|las?|los|el|todas?|todos|"
@@ -244,6 +258,12 @@ def read_task(task: str, files: list[str] = (), residues: set[str] | None = None
     facts.count_molecules = bool(_COUNT_MOLECULES.search(text.text))
 
     mentions: list[Mention] = []
+    for match in text.take(_LITERAL):  # `resSeq 3 and name CA`: an MDTraj selection, as written
+        mentions.append(Mention(match.start(), match.group(1).strip(), "atoms", match.group(0)))
+    for match in text.take(_CHAIN_BY_POSITION):  # "chain index 0", "the first chain", "la primera cadena"
+        number = match.group(1) or match.group(2) or match.group(3)
+        index = int(number) if number.isdigit() else ORDINALS[number.lower()]
+        mentions.append(Mention(match.start(), f"chainid {index}", "atoms", match.group(0)))
     for match in text.take(_RESIDUE_ATOM):
         atom, resname, number = match.group(1), match.group(2), match.group(3) or match.group(4)
         parts = [f"resSeq {number}", f"name {atom}"]

@@ -1,6 +1,8 @@
 """``molsys-ai bench agent``: task success of the agent on a task set (jsonl with
-``task``, ``files``, ``answer``, ``tolerance``). Each task runs as a user would run it:
-in a fresh kernel whose working folder holds copies of the task's files."""
+``task``, ``files``, ``answer``, ``tolerance``; optionally ``copies``, {name in the folder:
+structure file it is a copy of}). Each task runs as a user would run it: in a fresh kernel
+whose working folder holds copies of the task's files. A task whose ``answer`` is null has
+no right number: the agent must not give one."""
 
 from __future__ import annotations
 
@@ -26,8 +28,13 @@ def load_tasks(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+def _source(task: dict, name: str) -> str:
+    return task.get("copies", {}).get(name, name)
+
+
 def _check_files(tasks: list[dict], structures: Path) -> None:
-    missing = sorted({name for task in tasks for name in task.get("files", []) if not (structures / name).is_file()})
+    missing = sorted({_source(task, name) for task in tasks for name in task.get("files", [])
+                      if not (structures / _source(task, name)).is_file()})
     if missing:
         raise MolsysAIError(f"structure files not found in {structures}: {', '.join(missing)}",
                             "pass --structures DIR or --data DIR")
@@ -78,7 +85,7 @@ def run_agent_bench(tasks: list[dict], structures: Path, *, backend, env: dict |
         result, error = None, None
         with tempfile.TemporaryDirectory(prefix="molsys-bench-") as folder:
             for name in task.get("files", []):
-                shutil.copyfile(structures / name, Path(folder) / name)
+                shutil.copyfile(structures / _source(task, name), Path(folder) / name)
             try:
                 # k=0: no documentation search (it does not change the answer, only adds time)
                 result = run_agent(task["task"], folder, env=env, yes=True, max_repairs=max_repairs,

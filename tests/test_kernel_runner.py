@@ -44,7 +44,8 @@ def molsys_ai(*args, env, stdin=""):
 
 def test_run_yes_writes_a_notebook_that_reruns_without_the_assistant(workdir, clean_env):
     with FakeLLM([COUNT_RESIDUES]) as fake:
-        proc = molsys_ai("run", TASK, "--workdir", workdir, "--yes", "--llm-url", fake.url, env=clean_env)
+        proc = molsys_ai("run", TASK, "--workdir", workdir, "--yes", "--llm-url", fake.url, "--design", "recipes",
+                         env=clean_env)
         plans = [r for r in fake.requests if "response_format" in r]
     assert proc.returncode == 0, proc.stderr
     assert len(plans) == 1
@@ -93,7 +94,7 @@ def test_check_export_reruns_the_notebook_in_a_scratch_copy(workdir, clean_env):
     save = json.dumps({"recipe": "strip", "file": "1vii.pdb", "remove": "element H", "save_as": "heavy.pdb"})
     with FakeLLM([save]) as fake:
         proc = molsys_ai("run", "Remove the hydrogens of 1vii.pdb and save it as heavy.pdb", "--workdir", workdir,
-                         "--yes", "--check-export", "--llm-url", fake.url, env=clean_env)
+                         "--yes", "--check-export", "--llm-url", fake.url, "--design", "recipes", env=clean_env)
     assert proc.returncode == 0, proc.stderr
     checked = next(line for line in proc.stdout.splitlines() if line.startswith("checked: "))
     copy = checked.rsplit("(", 1)[1].rstrip(")")
@@ -110,6 +111,7 @@ def test_run_asks_first_and_no_runs_nothing(workdir, clean_env):
     assert proc.returncode == 1, proc.stderr
     shown, _, after = proc.stdout.partition("Run this code? [y/N]")
     assert "md.load('1vii.pdb')" in shown  # the planned code, before the question
+    assert "plan: In 1vii.pdb: count all the residues." in shown  # and the plan in words (the default design)
     assert "not approved" in after and "answer: 36" not in proc.stdout
     assert sorted(p.name for p in workdir.iterdir()) == ["1vii.pdb"]  # no notebook, nothing written
 
@@ -138,12 +140,15 @@ def test_bench_agent_runs_each_task_in_a_fresh_kernel(real_settings, tmp_path, c
     out = tmp_path / "bench.json"
     with FakeLLM(replies) as fake:
         proc = molsys_ai("bench", "agent", "--tasks", tasks, "--json", out, "--limit", "2", "--llm-url", fake.url,
-                         "--structures", real_settings.structures, env=clean_env)
+                         "--structures", real_settings.structures, "--design", "recipes", env=clean_env)
     assert proc.returncode == 0, proc.stderr
     result = json.loads(out.read_text())
     assert {"n", "success_rate", "mean_attempts", "median_seconds", "results", "backend", "model",
             "design", "first_try_rate"} <= set(result)
     assert result["n"] == 2 and result["success_rate"] == 0.5 and result["first_try_rate"] == 0.5
+    # the wrong count is an answer outside the tolerance: reported apart from failures
+    assert (result["wrong_rate"], result["abstain_rate"], result["failure_rate"], result["crash_rate"]) == \
+        (0.5, 0.0, 0.0, 0.0)
     assert result["mean_attempts"] == 1.0 and result["median_seconds"] > 0
     assert (result["backend"], result["model"], result["design"]) == ("openai", "fake-model", "recipes")
     first, second = result["results"]
@@ -156,7 +161,8 @@ def test_bench_agent_runs_each_task_in_a_fresh_kernel(real_settings, tmp_path, c
         ("dev-t02", False, 20, by_id["dev-t02"]["answer"])
     assert "not 38 within" in second["error"]
     progress = proc.stderr.strip().splitlines()
-    assert "1/2 dev-t01: ok" in progress[0] and "2/2 dev-t02: FAIL" in progress[-1]
+    assert "1/2 dev-t01: ok" in progress[0] and "2/2 dev-t02: WRONG" in progress[-1]
+    assert second["outcome"] == "wrong" and first["outcome"] == "right"
 
 
 def test_bench_agent_missing_structure_is_one_line(tmp_path, clean_env):

@@ -251,3 +251,54 @@ def test_mass_weighted_rg_is_about_the_centre_of_mass(real_settings, tmp_path):
     com = (traj.xyz[0] * masses[:, None]).sum(axis=0) / masses.sum()
     expected = np.sqrt((masses * ((traj.xyz[0] - com) ** 2).sum(axis=1)).sum() / masses.sum())
     assert _run(plan, structures, tmp_path) == pytest.approx(expected, rel=1e-5)
+
+
+class TestRedTeam:
+    """benchmarks/agent_redteam.jsonl: requests a red team wrote to draw wrong numbers or crashes
+    out of the reader (each with an independent reference). Every one must now be answered
+    right or refused — never answered wrong, never a crash of the reader."""
+
+    def test_no_wrong_number(self, real_settings, tmp_path):
+        import json
+        from pathlib import Path
+
+        from molsys_ai_jupyter.agent.scoring import within
+        from molsys_ai_jupyter.agent.task_plan import count_frames
+
+        path = Path(__file__).resolve().parents[1] / "benchmarks" / "agent_redteam.jsonl"
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        assert len(rows) >= 40
+        structures = real_settings.structures
+        wrong, answered = [], 0
+        for row in rows:
+            folder = tmp_path / row["id"]
+            folder.mkdir()
+            for name in row["files"]:
+                (folder / name).symlink_to(structures / row.get("copies", {}).get(name, name))
+            main = [f for f in row["files"] if not f.endswith((".xtc", ".dcd"))][0]
+            coordinates = [f for f in row["files"] if f.endswith((".xtc", ".dcd"))]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                top = md.load_topology(str(structures / row.get("copies", {}).get(main, main)))
+            frames = count_frames(folder / (coordinates[0] if coordinates else main),
+                                  folder / main if coordinates else None)
+            u = understand(row["task"], row["files"], topology=top, n_frames=frames)
+            if not u.ok:
+                continue
+            plan = u.plan
+            namespace: dict = {}
+            cwd = os.getcwd()
+            os.chdir(folder)
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    exec(compile(render(plan), row["id"], "exec"), namespace)
+            except Exception:  # noqa: BLE001 - a runtime refusal (no frame at that time, no box) is no answer
+                continue
+            finally:
+                os.chdir(cwd)
+            answered += 1
+            if row["answer"] is None or not within(namespace["answer"], row["answer"], row["tolerance"]):
+                wrong.append((row["id"], u.restatement, namespace["answer"], row["answer"]))
+        assert not wrong, wrong
+        assert answered >= 10  # the fixes did not simply refuse everything

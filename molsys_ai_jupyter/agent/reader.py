@@ -42,8 +42,9 @@ LEXICON: list[tuple[str, object, str]] = [
                          r"(?:the )?(?:pbc|periodic(?: images| boundary conditions| boundaries)?|"
                          r"(?:im[áa]genes|condiciones(?: de contorno)?) peri[óo]dicas)\)?|"
                          r"\(?plain (?:cartesian )?distances?\)?|periodic\s*=\s*false"),
-    ("method", "pbc", r"(?:with|using|under|con) (?:the )?(?:pbc|periodic(?: images| boundary conditions| boundaries)|"
-                      r"condiciones peri[óo]dicas)|periodic\s*=\s*true|minimum[- ]image"),
+    ("method", "pbc", r"(?:with|using|under|con|usa(?:ndo)?) (?:the )?(?:pbc|periodic(?: images| boundary conditions| "
+                      r"boundaries)|condiciones peri[óo]dicas)|periodic\s*=\s*true|\(?(?:the )?minimum[- ]image"
+                      r"(?: convention| pbc)?\)?|\(?imagen m[íi]nima\)?"),
     ("method", "baker_hubbard", r"md\.baker_hubbard(?:\(\))?"),
     ("method", "wernet_nilsson", r"md\.wernet_nilsson(?:\(\))?"),
     ("method", "simplified", r"(?:md\.compute_dssp(?:\(\))?\s*)?(?:with |using )?simplified\s*=\s*true|"
@@ -56,7 +57,7 @@ LEXICON: list[tuple[str, object, str]] = [
                      r"(?:every |each )?unique pairs?|each pair once|every pair once|i ?< ?j|\(?(?:trp-cage|nmr|x-ray|crystal structure)\)?|"
                      r"\bcrystal(?:lographic)?(?= waters?\b)|\b(?:villin(?: headpiece)?|headpiece|t4 lysozyme|lysozyme|"
                      r"l99a|rhodopsin|met-enkephalin|enkephalin|pentalanine|tctim|triosephosphate isomerase|"
-                     r"trp[- ]cage|md system|md simulation|md trajectory|nmr ensemble|ensemble|simulation|"
+                     r"trp[- ]cage|md system|md simulation|md trajectory|nmr ensemble|ensemble|simulation(?! box)|"
                      r"plain|(?:the )?whole file)\b|\((?:N|CA|C|O|CB|CG|CD|OG1?|SG)(?:\s*[-–]\s*(?:N|CA|C|O|CB|CG|CD|"
                      r"OG1?|SG|CG1|CD1|NE|CZ))+\)|\b(?:top|topology|topolog[íi]a)\b\s*=?|\bi\.e\.|\bes decir\b|"
                      r"\be\.g\.|\bpor ejemplo\b|(?:en|as|como) (?:una )?(?:lista|list)(?= \[)|"
@@ -67,6 +68,9 @@ LEXICON: list[tuple[str, object, str]] = [
                      r"\b(?:make|makes) up\b|\bforman\b|\babarca\b|\bcomprise[sd]?\b|\bconstitute[sd]?\b|"
                      r"\bbelong(?:s|ing)? to\b|\bone per chain\b|\(?\buno por cadena\b\)?|"
                      r"\b(?:its |the |their )?(?:x, y, z|\(x, y, z\)|x/y/z)\b|\bcoordinates\b|\bcoordenadas\b|"
+                     r"\b(?:the )?(?:h5|xtc|dcd|trr|gro|mol2|inpcrd|prmtop|pdb)(?: file| traj(?:ectory)?)?\b|"
+                     r"\(?(?:i\.e\.|es decir),?\s+(?:que\s+)?no\s+son\s+hidr[óo]genos?\)?|"
+                     r"\(?population std(?:,? ddof\s*=\s*0)?\)?|\bany atom of\b|\balg[úu]n [áa]tomo (?:de|del)\b|"
                      r"\bper[- ]atom\b(?= rmsf)|\bpor [áa]tomo\b|\bfirst[- ]shell\b(?= waters?)|"
                      r"\b(?:resname|residue name)\b(?=\s+[A-Z0-9]{2,4}\b)|\bname\b(?=\s+[A-Z][A-Z0-9]{0,3}\b)"),
     ("format", None, r"(?:->|→|responde|respond|answer|reply|return|give|as|como|en)?\s*:?\s*\[[^\]\[]{1,80}\]"),
@@ -152,13 +156,13 @@ LEXICON: list[tuple[str, object, str]] = [
     ("method", "baker_hubbard", r"(?:the )?baker[-_ ]hubbard(?: criterion| method| algorithm)?"),
     ("method", "wernet_nilsson", r"(?:the )?wernet[-_ ]nilsson(?: criterion| method| algorithm)?"),
     ("method", "shrake_rupley", r"(?:the )?shrake[-_ ]rupley(?: algorithm| method)?"),
-    ("method", "simplified", r"(?:the )?simplified(?: dssp| assignment| classes| version)?|simplificad[oa]"),
+    ("method", "simplified", r"(?:the )?simplified(?: dssp)?(?: assignment| classes| codes| version)?|simplificad[oa]"),
     ("method", "superposition", r"(?:after |with )?(?:an? )?(?:optimal |least[- ]squares? )?(?:superposition|superposing|"
                                 r"superimpos\w+|superpose[ds]?|fit(?:ting|ted)?|alignment|aligning|aligned|align)|"
                                 r"tras superponer|despu[ée]s de superponer|superpon\w*|superposici[óo]n|alineamiento|alinea\w*"),
     # reductions over frames
     ("frames", "mean", r"\baverage[ds]?\b|\bmean\b|\bon average\b|\bpromedi\w*|\bmedi[ao]\b|time[- ]averaged"),
-    ("frames", "std", r"standard deviation|\bstd\b|desviaci[óo]n (?:est[áa]ndar|t[íi]pica)"),
+    ("frames", "std", r"standard deviation|\bstd(?:\.|\s+dev\.?)?(?!\w)|desviaci[óo]n (?:est[áa]ndar|t[íi]pica)"),
     ("frames", "max", r"\bmaxim(?:um|al)\b|\bmax\b|\blargest\b|\bhighest\b|\bpeak\b|\bm[áa]xim[oa]\b|\bmayor\b"),
     ("frames", "min", r"\bminim(?:um|al)\b|\bmin\b|\bsmallest\b|\blowest\b|\bm[íi]nim[oa]\b|\bmenor\b"),
     ("frames", "each", r"(?:in |for |at )?(?:each|every) (?:frame|model|snapshot)|per[- ]frame|frame[- ]by[- ]frame|"

@@ -107,13 +107,13 @@ _SIMPLE = [  # (pattern, selection, kind)
                 r"\bthe\s+(?:full|whole|entire|complete)\s+(?:structure|system|file|model)\b|"
                 r"\b(?:el\s+)?sistema\s+completo\b|\btoda\s+la\s+estructura\b|\btodo\s+lo\s+(?:que\s+queda|restante)\b",
                 re.I), "all", "atoms"),
-    (re.compile(r"\bprotein\s+part\b|\b(?:la\s+)?parte\s+proteica\b|\bproteica\b|\bprote(?:in|ína|ina)(?:\s+atoms?)?\b|\b(?:poly)?peptide\b|\bp[ée]ptido\b|\bprotein\s+dimer\b",
+    (re.compile(r"\bprotein\s+(?:dimer|monomer|complex)\b|\bprotein\s+part\b|\b(?:la\s+)?parte\s+proteica\b|\bproteica\b|\bprote(?:in|ína|ina)(?:\s+atoms?)?\b|\b(?:poly)?peptide\b|\bp[ée]ptido\b|\bprotein\s+dimer\b",
                 re.I), "protein", "molecules"),
     (re.compile(r"\bwaters?\b(?:\s+molecules?)?|\bsolvent\b|\bHOH\b|\bH2O\b|\b(?:mol[ée]culas\s+de\s+)?aguas?\b|"
                 r"\bsolvente\b", re.I), "water", "molecules"),
 ]
-_THEIR_ELEMENT = re.compile(r"\b(?:their|its|whose)\s+(hydrogen|carbon|nitrogen|oxygen|sulfur|sulphur|phosphorus)s?"
-                            r"(?:\s+atoms?)?\b", re.I)
+_THEIR_ELEMENT = re.compile(r"\b(?:their|its|whose|su|sus|cuyo|cuyos)\s+(hydrogen|carbon|nitrogen|oxygen|sulfur|sulphur|"
+                            r"phosphorus|ox[íi]geno|hidr[óo]geno|carbono|nitr[óo]geno|azufre)s?(?:\s+atoms?)?\b", re.I)
 _ELEMENT = re.compile(r"\b(carbon|nitrogen|oxygen|sulfur|sulphur|phosphorus)(?:s|\s+atoms?)\b"
                       r"|\b[áa]tomos\s+de\s+(carbono|nitr[óo]geno|ox[íi]geno|azufre|f[óo]sforo)\b"
                       r"|\b(carbonos|nitr[óo]genos|ox[íi]genos)\b", re.I)

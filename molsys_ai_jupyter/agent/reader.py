@@ -68,12 +68,14 @@ LEXICON: list[tuple[str, object, str]] = [
                      r"\b(?:make|makes) up\b|\bforman\b|\babarca\b|\bcomprise[sd]?\b|\bconstitute[sd]?\b|"
                      r"\bbelong(?:s|ing)? to\b|\bone per chain\b|\(?\buno por cadena\b\)?|"
                      r"\b(?:its |the |their )?(?:x, y, z|\(x, y, z\)|x/y/z)\b|\bcoordinates\b|\bcoordenadas\b|"
-                     r"\b(?:the )?(?:h5|xtc|dcd|trr|gro|mol2|inpcrd|prmtop|pdb)(?: file| traj(?:ectory)?)?\b|"
+                     r"(?<![.\w-])(?<!new )(?:the )?(?:h5|xtc|dcd|trr|gro|mol2|inpcrd|prmtop|pdb)"
+                     r"(?: file| traj(?:ectory)?)?\b(?!\.)|"
                      r"\(?(?:i\.e\.|es decir),?\s+(?:que\s+)?no\s+son\s+hidr[óo]genos?\)?|"
                      r"\(?population std(?:,? ddof\s*=\s*0)?\)?|\bany atom of\b|\balg[úu]n [áa]tomo (?:de|del)\b|"
                      r"\bper[- ]atom\b(?= rmsf)|\bpor [áa]tomo\b|\bfirst[- ]shell\b(?= waters?)|"
                      r"\b(?:resname|residue name)\b(?=\s+[A-Z0-9]{2,4}\b)|\bname\b(?=\s+[A-Z][A-Z0-9]{0,3}\b)"),
     ("format", None, r"(?:->|→|responde|respond|answer|reply|return|give|as|como|en)?\s*:?\s*\[[^\]\[]{1,80}\]"),
+    ("together", None, r"\b(?:together|in total|combined|altogether|en total|juntos|juntas|sumados|sumadas)\b"),
     ("unsupported", None, r"\b(?:average|mean|median) (?:structure|conformation|coordinates|positions?)\b|"
                           r"estructura (?:promedio|media)|\bfrom (?:frame|model) \d+ (?:to|until|through)\b|"
                           r"\bbetween (?:frames?|models?) \d+ and \d+|\b(?:frames?|models?) \d+\s*(?:-|–|to|through)\s*\d+|"
@@ -516,6 +518,14 @@ LEVEL_WORDS = [("atoms", r"\b(?:atoms?|[áa]tomos?)\b"), ("molecules", r"\b(?:mo
                ("residues", r"\b(?:residues?|residuos?|ions?|iones?)\b")]
 
 
+def _answer_size(plan: Plan) -> int:
+    """How many values a plan's answer has, where fixed (0: one value, or a list of any length)."""
+    if plan.parts:
+        return len(plan.parts)
+    return {"center": 3, "box_lengths": 3, "time_info": 2}.get(plan.quantity, 0) \
+        if plan.arg("reduce_frames", "how") != "each" else 0
+
+
 def _level_in(text: str) -> str | None:
     """The level a mention's own words name ("sulfate atoms", "water molecules")."""
     for level, pattern in LEVEL_WORDS:
@@ -625,6 +635,10 @@ class _Builder:
             self.fail(f"chain {self.facts.chain_id} is named, but {quantity or 'this count'} is not computed per chain "
                       "here")
         plan = Plan(steps)
+        shape = self._asked_shape()
+        if shape and shape != _answer_size(plan):
+            self.fail(f"the answer is asked as a list of {shape} values; this plan gives "
+                      f"{_answer_size(plan) or 'one'}")
         try:
             check_shape(plan)
             if self.topology is not None:
@@ -755,6 +769,14 @@ class _Builder:
             return bool(set(self.topology.select(selection)) & set(self.topology.select(around)))
         except Exception:  # noqa: BLE001 - a selection MDTraj cannot parse is reported by validate
             return False
+
+    def _asked_shape(self) -> int:
+        """How many values an answer format like "[n_atoms, n_residues]" asks for (0: none)."""
+        formats = [p.text for p in self.phrases if p.role == "format"]
+        if not formats:
+            return 0
+        inside = formats[0][formats[0].index("[") + 1: formats[0].rindex("]")]
+        return len([item for item in inside.split(",") if item.strip() and item.strip() != "..."])
 
     def _periodic(self) -> bool:
         """What the request says; without a word, plain distances for a crystal's unit cell
@@ -1088,6 +1110,8 @@ class _Builder:
             if len(groups) > 1:
                 self.fail("the request names several groups (" + ", ".join(g.text.strip() for g in groups) +
                           "); say which to count")
+            if groups[0].joined_by == "and" and not self.take("together"):
+                self.fail(f"count {groups[0].text.strip()} together (one number) or each (a list)?")
             selection = groups[0].selection
             level = None
         elif removed or self.has("remain") or facts.save_as or self.has("save") or self.has("show"):

@@ -144,6 +144,7 @@ class Mention:
     kind: str  # "atoms" (a set of atoms) or "molecules"
     text: str = ""
     removed: bool = False  # named as what to take away: "remove the waters", "without ions"
+    joined_by: str = ""  # a union of mentions: "and" ("the waters and the ions") or "or" ("sodium or chloride")
 
 
 @dataclass
@@ -360,8 +361,10 @@ def _groups(mentions: list[Mention], task: str) -> list[Mention]:
             last = groups[-1]
             between = task[last.start + len(last.text): mention.start]
             if _JOINED.match(between) and last.removed == mention.removed:
+                joiner = "or" if re.search(r"\b(?:or|o|u)\b", between, re.I) else "and"
                 groups[-1] = Mention(last.start, f"{bracket(last.selection)} or {bracket(mention.selection)}",
-                                     last.kind, task[last.start: mention.start + len(mention.text)], last.removed)
+                                     last.kind, task[last.start: mention.start + len(mention.text)], last.removed,
+                                     joined_by=joiner if last.joined_by in ("", joiner) else "and")
                 continue
             if _NARROWED.match(between) and last.removed == mention.removed:  # "heavy atoms of the protein"
                 kind = "atoms" if "atoms" in (last.kind, mention.kind) else last.kind

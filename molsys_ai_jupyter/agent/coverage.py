@@ -16,7 +16,7 @@ from .plan import Plan
 
 DISTANCES = {"distance", "min_distance", "com_distance"}
 COUNTED = {"dssp", "hbonds", "contacts", "neighbors", "n_frames", "n_bonds"}
-SOFT = {"which", "reference", "span", "keep", "remain", "per_frame", "format", "filler", "scope", "remove",
+SOFT = {"which", "reference", "span", "keep", "remain", "per_frame", "format", "filler", "scope", "remove", "together",
         "sorted", "method"}
 
 

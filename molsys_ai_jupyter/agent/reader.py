@@ -219,7 +219,7 @@ LEXICON: list[tuple[str, object, str]] = [
 _COMPILED = [(role, value, re.compile(rf"(?<![\w-])(?:{pattern})", re.I)) for role, value, pattern in LEXICON]
 _SPLIT = next(n for n, (role, value, _) in enumerate(LEXICON) if (role, value) == ("quantity", "n_frames"))
 _BEFORE, _AFTER = _COMPILED[:_SPLIT], _COMPILED[_SPLIT:]
-SOFT_ROLES = {"which", "reference", "span", "keep", "remain", "per_frame", "format"}
+SOFT_ROLES = {"which", "reference", "span", "keep", "remain", "per_frame", "format", "together"}
 # "no periodic images": every distance the plans compute is plain Cartesian, so it is accounted for
 # by any plan except hydrogen bonds (MDTraj's finders use periodic images unless told), handled there  # words whose meaning the plan carries anyway
 
@@ -402,6 +402,10 @@ def understand(request: str, files: list[str] = (), residues: set[str] | None = 
             residues = {r.name for r in topology.residues}
         result = _understand(request, list(files), residues or set(), topology, n_frames)
         if not result.ok and (parts := split_compound(request)):
+            asked = re.search(r"\[([^\]\[]{1,80})\]", request)
+            if asked and len([i for i in asked.group(1).split(",") if i.strip()]) != len(parts):
+                return result  # "[a, b, c]" asked, two questions found: not the same request
+            parts = [re.sub(r"\[[^\]\[]{1,80}\]", " ", p) for p in parts]  # each part gives one of the values
             answers = [_understand(p, list(files), residues or set(), topology, n_frames) for p in parts]
             if all(a.ok for a in answers):
                 from .restate import restate

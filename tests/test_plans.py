@@ -41,14 +41,11 @@ def _load(structures, name, top=None):
         return md.load(str(structures / name), top=str(structures / top) if top else None)
 
 
-def _run(plan: Plan, structures, tmp_path):
-    """Execute the rendered code in a folder holding the plan's files; its ``answer``."""
-    for name in (plan.file, plan.arg("load", "topology")):
-        if name:
-            shutil.copyfile(structures / name, tmp_path / name)
+def _execute(plan: Plan, folder):
+    """The ``answer`` of the plan's rendered code, run in ``folder``."""
     namespace: dict = {}
     cwd = os.getcwd()
-    os.chdir(tmp_path)
+    os.chdir(folder)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -56,6 +53,14 @@ def _run(plan: Plan, structures, tmp_path):
     finally:
         os.chdir(cwd)
     return namespace["answer"]
+
+
+def _run(plan: Plan, structures, tmp_path):
+    """Execute the rendered code in a folder holding the plan's files; its ``answer``."""
+    for name in (plan.file, plan.arg("load", "topology")):
+        if name:
+            shutil.copyfile(structures / name, tmp_path / name)
+    return _execute(plan, tmp_path)
 
 
 def _plan(*steps) -> Plan:
@@ -285,20 +290,12 @@ class TestRedTeam:
             u = understand(row["task"], row["files"], topology=top, n_frames=frames)
             if not u.ok:
                 continue
-            plan = u.plan
-            namespace: dict = {}
-            cwd = os.getcwd()
-            os.chdir(folder)
             try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    exec(compile(render(plan), row["id"], "exec"), namespace)
+                answer = _execute(u.plan, folder)
             except Exception:  # noqa: BLE001 - a runtime refusal (no frame at that time, no box) is no answer
                 continue
-            finally:
-                os.chdir(cwd)
             answered += 1
-            if row["answer"] is None or not within(namespace["answer"], row["answer"], row["tolerance"]):
-                wrong.append((row["id"], u.restatement, namespace["answer"], row["answer"]))
+            if row["answer"] is None or not within(answer, row["answer"], row["tolerance"]):
+                wrong.append((row["id"], u.restatement, answer, row["answer"]))
         assert not wrong, wrong
         assert answered >= 10  # the fixes did not simply refuse everything

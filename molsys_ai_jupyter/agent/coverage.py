@@ -13,11 +13,12 @@ from __future__ import annotations
 import re
 
 from .plan import Plan
+from .reader import SOFT_ROLES
 
 DISTANCES = {"distance", "min_distance", "com_distance"}
 COUNTED = {"dssp", "hbonds", "contacts", "neighbors", "n_frames", "n_bonds"}
-SOFT = {"which", "reference", "span", "keep", "remain", "per_frame", "format", "filler", "scope", "remove", "together",
-        "sorted", "method"}
+# what the reader does not require a plan to use, and the roles any plan satisfies
+SOFT = SOFT_ROLES | {"filler", "scope", "remove", "sorted", "method"}
 
 
 def _selections(plan: Plan) -> list[str]:

@@ -24,7 +24,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .plan import Plan, PlanError, Step, check_shape
+from .observe import TRAJECTORY_ONLY
+from .plan import ORDER, Plan, PlanError, Step, check_shape
 from .slots import AMINO_ACIDS, ION_RESIDUES, TaskFacts, bracket, read_task
 
 # ---- the lexicon: (role, value, pattern) ----------------------------------------------------------
@@ -219,7 +220,7 @@ LEXICON: list[tuple[str, object, str]] = [
 _COMPILED = [(role, value, re.compile(rf"(?<![\w-])(?:{pattern})", re.I)) for role, value, pattern in LEXICON]
 _SPLIT = next(n for n, (role, value, _) in enumerate(LEXICON) if (role, value) == ("quantity", "n_frames"))
 _BEFORE, _AFTER = _COMPILED[:_SPLIT], _COMPILED[_SPLIT:]
-SOFT_ROLES = {"which", "reference", "span", "keep", "remain", "per_frame", "format", "together"}
+SOFT_ROLES = {"which", "reference", "span", "keep", "remain", "per_frame", "format", "together"}  # see coverage.SOFT
 # "no periodic images": every distance the plans compute is plain Cartesian, so it is accounted for
 # by any plan except hydrogen bonds (MDTraj's finders use periodic images unless told), handled there  # words whose meaning the plan carries anyway
 
@@ -656,7 +657,7 @@ class _Builder:
     def _load(self) -> Step:
         from pathlib import Path
 
-        coordinates = [f for f in self.files if Path(f).suffix.lower() in (".xtc", ".dcd", ".trr", ".nc", ".inpcrd")]
+        coordinates = [f for f in self.files if Path(f).suffix.lower() in TRAJECTORY_ONLY]
         structures = [f for f in self.files if f not in coordinates]
         if coordinates and structures:
             return Step("load", {"file": coordinates[0], "topology": structures[0]})
@@ -1189,7 +1190,3 @@ class _Builder:
             self.fail(f"{wanted[0]} is not a unit of {plan.quantity.replace('_', ' ')} (it comes in {raw or 'no unit'})")
             return None
         return Step("convert", {"unit": wanted[0]}) if wanted[0] != raw else None
-
-
-ORDER = ["load", "strip", "keep", "frames", "superpose", "select", "compute", "reduce_entities", "reduce_frames",
-         "convert", "save", "show"]

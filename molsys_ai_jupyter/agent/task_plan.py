@@ -43,6 +43,19 @@ def count_frames(path: Path, topology_path: Path | None = None) -> int | None:
     return _FRAMES[key]
 
 
+def topology_and_frames(folder: Path, files: list[str]):
+    """The topology of the task's structure file (a :class:`~.observe.FileTopology`, None when
+    there is none MDTraj reads) and the number of frames of its main file (the trajectory,
+    when one is named with its topology)."""
+    structures = [f for f in files if Path(f).suffix.lower() not in TRAJECTORY_ONLY]
+    coordinates = [f for f in files if f not in structures]
+    found = read_topology(folder / structures[0]) if structures else None
+    if found is None:
+        return None, None
+    main = folder / (coordinates[0] if coordinates else structures[0])
+    return found, count_frames(main, folder / structures[0] if coordinates else None)
+
+
 def understand_task(task: str, observation: Observation, backend=None) -> Understanding:
     """The plan for ``task`` over the files of ``observation``'s folder: the reader's, or
     with ``backend`` the language model's (checked against the reader's reading)."""
@@ -52,17 +65,13 @@ def understand_task(task: str, observation: Observation, backend=None) -> Unders
         result.problem = ("the request names no molecular file of the working folder (the files are: "
                           f"{', '.join(observation.files) or 'none'})")
         return result
-    folder = Path(observation.workdir)
-    structures = [f for f in files if Path(f).suffix.lower() not in TRAJECTORY_ONLY]
-    coordinates = [f for f in files if f not in structures]
-    found = read_topology(folder / structures[0]) if structures else None
+    found, n_frames = topology_and_frames(Path(observation.workdir), files)
     if found is None:
         result = Understanding(task)
+        only_coordinates = all(Path(f).suffix.lower() in TRAJECTORY_ONLY for f in files)
         result.problem = (f"MDTraj cannot read a topology from {', '.join(files)}"
-                          + ("; name its topology file too" if coordinates and not structures else ""))
+                          + ("; name its topology file too" if only_coordinates else ""))
         return result
-    main = folder / (coordinates[0] if coordinates else structures[0])
-    n_frames = count_frames(main, folder / structures[0] if coordinates else None)
     understanding = understand(task, files, topology=found.topology, n_frames=n_frames)
     if backend is None:
         return understanding

@@ -24,21 +24,12 @@ from pathlib import Path
 
 
 def _topologies(structures: Path):
-    from ..agent.observe import read_topology
-    from ..agent.task_plan import count_frames
-
-    cache: dict[tuple, tuple] = {}
+    """files → (MDTraj topology, frames) of the structure files (both cached by the agent's readers)."""
+    from ..agent.task_plan import topology_and_frames
 
     def facts(files: list[str]):
-        key = tuple(files)
-        if key not in cache:
-            coordinates = [f for f in files if Path(f).suffix.lower() in (".xtc", ".dcd", ".trr", ".nc", ".inpcrd")]
-            structures_ = [f for f in files if f not in coordinates]
-            found = read_topology(structures / structures_[0])
-            main = structures / (coordinates[0] if coordinates else structures_[0])
-            frames = count_frames(main, structures / structures_[0] if coordinates else None)
-            cache[key] = (found.topology if found else None, frames)
-        return cache[key]
+        found, frames = topology_and_frames(structures, files)
+        return (found.topology if found else None), frames
 
     return facts
 

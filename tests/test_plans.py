@@ -299,3 +299,34 @@ class TestRedTeam:
                 wrong.append((row["id"], u.restatement, answer, row["answer"]))
         assert not wrong, wrong
         assert answered >= 10  # the fixes did not simply refuse everything
+
+
+class TestCoverage:
+    def test_the_readers_own_plans_cover_their_requests(self, real_settings):
+        """The explicit check (used for a model's plans) agrees with the reader's phrase-by-phrase
+        bookkeeping on every request of the public dev set it understands."""
+        import json
+
+        from molsys_ai_jupyter.agent.coverage import uncovered
+        from molsys_ai_jupyter.agent.task_plan import topology_and_frames
+
+        rows = [json.loads(line) for line in (real_settings.bench / "dev_agent_tasks.jsonl").read_text().splitlines()
+                if line.strip()]
+        checked = 0
+        for row in rows:
+            found, frames = topology_and_frames(real_settings.structures, row["files"])
+            u = understand(row["task"], row["files"], topology=found.topology, n_frames=frames)
+            if u.ok and not u.plan.parts:
+                checked += 1
+                assert uncovered(u.plan, u.phrases, u.facts) == [], row["task"]
+        assert checked >= 10
+        # a plan that drops the request's removal, unit or cutoff is caught
+        u = understand("Remove the waters from 181l.pdb and give the Rg of the protein in Å", ["181l.pdb"],
+                       topology=_load(real_settings.structures, "181l.pdb").topology, n_frames=1)
+        bare = Plan([Step("load", {"file": "181l.pdb"}), Step("compute", {"quantity": "rg", "selection": "protein"})])
+        assert set(uncovered(bare, u.phrases, u.facts)) >= {"in Å", "waters"}
+        u = understand("How many waters are within 5 Å of the HED ligand in 181l.pdb?", ["181l.pdb"],
+                       topology=_load(real_settings.structures, "181l.pdb").topology, n_frames=1)
+        assert u.ok and uncovered(u.plan, u.phrases, u.facts) == []
+        u.plan.step("compute").args["cutoff_nm"] = 0.35
+        assert "5 Å" in uncovered(u.plan, u.phrases, u.facts)

@@ -108,6 +108,12 @@ def uncovered(plan: Plan, phrases, facts=None) -> list[str]:
         elif phrase.role != "method" and not _covers(plan, phrase.role, phrase.value):
             missing.append(phrase.text.strip())
     if facts is not None:
+        # what the selection reader took itself: the answer's unit ("in Å") and a cutoff ("within 5 Å")
+        if facts.unit and not _covers(plan, "unit", facts.unit):
+            missing.append(f"in {facts.unit}")
+        cutoff = plan.step("compute").args.get("cutoff_nm") if plan.step("compute") else None
+        if facts.cutoff_angstrom is not None and (cutoff is None or abs(cutoff * 10.0 - facts.cutoff_angstrom) > 1e-9):
+            missing.append(f"{facts.cutoff_angstrom:g} Å")
         selections = _selections(plan)
         stripped = plan.arg("strip", "selection") or ""
         compute = plan.step("compute")

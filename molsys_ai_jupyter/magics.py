@@ -27,14 +27,15 @@ from traitlets.config import Configurable
 from .config import AGENT_DESIGNS, DESIGN_HELP, IPYTHON_SECTION, load_settings
 from .errors import MolsysAIError
 
-USAGE = """%%molsys [--yes] [--dry-run] [--design plans|recipes|freeform] [--max-repairs N] [-k N] [--model M]
+USAGE = """%%molsys [--yes] [--dry-run] [--design {designs}] [--max-repairs N] [-k N] [--model M]
         [--no-view] [--no-panel] [--insert]
 TASK IN PLAIN WORDS           turn a task into code, check it, run it in this kernel
                               (notebooks: a Run / Edit / Cancel panel and a 3D view of the structure
                               made; --no-view: no view; --no-panel: ask with a text prompt). --yes runs
                               without asking, but code that needs consent still asks; --design: a typed
-                              plan read from the request (default), a recipe filled by the model, or
-                              code written by the model;
+                              plan read from the request (default), a plan written by the model from
+                              the reader's hints, a recipe filled by the model, or code written by the
+                              model;
                               --model M: a model of the server, for this run;
                               -k N: documentation pages kept as sources (default 3, 0: none)
 %molsys ask QUESTION          answer from the MolSysSuite docs, with citations
@@ -42,7 +43,7 @@ TASK IN PLAIN WORDS           turn a task into code, check it, run it in this ke
 %molsys export FILE           write them as a notebook (.ipynb) that re-runs, a script (.py) or JSON
 %molsys status                which model and index answer, and from where
 %molsys config                the settings in effect (change them with %config MolsysAI.<name> = value)
-%molsys help                  this text"""
+%molsys help                  this text""".replace("{designs}", "|".join(AGENT_DESIGNS))
 
 
 class MolsysAI(Configurable):

@@ -21,7 +21,7 @@ from traitlets.config import Config
 
 from conftest import free_port
 from fake_llm import FakeLLM
-from molsys_ai_jupyter.config import ENV_VARS
+from molsys_ai_jupyter.config import AGENT_DESIGNS, ENV_VARS
 from molsys_ai_jupyter.serverext import sse
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
@@ -325,7 +325,7 @@ async def test_agent_design_comes_with_the_task_and_is_checked(jp_fetch, jp_root
     for design in ("yolo", 1, ""):
         status, error = await refused(jp_fetch("molsys-ai", "agent", "suggest", method="POST", body=json.dumps(
             {"task": "How many residues are in 1vii.pdb?", "design": design})))
-        assert status == 400 and error["message"] == f"design must be 'recipes' or 'freeform', got {design!r}"
+        assert status == 400 and error["message"] == f"design must be one of {', '.join(AGENT_DESIGNS)}, got {design!r}"
         assert "\n" not in error["message"] and "agentDesign" in error["hint"]
 
 

@@ -6,7 +6,7 @@ Routes, under ``<base_url>/molsys-ai/`` (all behind Jupyter's login, token and X
 - ``POST chat`` ``{"message", "notebook"?, "context"?: {"cell", "selection", "error"}, "k"?}``:
   the answer as Server-Sent Events (``token`` … ``answer`` or ``error``, then ``done``);
 - ``POST agent/suggest`` ``{"task", "notebook"?, "variables"?, "design"?}``: the agent's code
-  for the task, not run (``design``: "recipes", the default, or "freeform");
+  for the task, not run (``design``: one of ``config.AGENT_DESIGNS``, the first by default);
 - ``POST policy`` ``{"code", "notebook"?, "variables"?}``: ``{"findings", "needs_consent"}``,
   the execution policy's verdict on code the sidebar is about to run;
 - ``GET`` / ``DELETE history?notebook=PATH``: the chat of a notebook, kept across restarts.

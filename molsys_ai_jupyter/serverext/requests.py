@@ -115,11 +115,11 @@ class ChatRequest:
 
 
 def _design(value) -> str:
-    """``design``: how the agent writes code (absent: recipes)."""
+    """``design``: how the agent writes code (absent: the default design)."""
     if value is None:
         return AGENT_DESIGNS[0]
     if value not in AGENT_DESIGNS:
-        raise BadRequest(f"design must be 'recipes' or 'freeform', got {value!r}",
+        raise BadRequest(f"design must be one of {', '.join(AGENT_DESIGNS)}, got {value!r}",
                          "choose the agent design in the sidebar settings (agentDesign)")
     return value
 

@@ -157,6 +157,35 @@ class TestRender:
         expected = int((md.compute_distances(traj, np.array(pairs)) < 0.8).sum())
         assert _run(plan, structures, tmp_path) == expected
 
+    def test_the_frame_where_a_value_is_largest(self, structures, tmp_path):
+        import numpy as np
+
+        traj = _load(structures, "1l2y.pdb")
+        ca = traj.topology.select("name CA")
+        rmsd = md.rmsd(traj, traj, 0, atom_indices=ca)
+        plan = _plan(("load", {"file": "1l2y.pdb"}), ("superpose", {"selection": "name CA", "reference_frame": 0}),
+                     ("compute", {"quantity": "rmsd", "selection": "name CA", "reference_frame": 0}),
+                     ("reduce_frames", {"how": "argmax", "report": "model"}))
+        assert _run(plan, structures, tmp_path) == int(np.argmax(rmsd)) + 1  # models count from 1
+        rg = md.compute_rg(traj)
+        plan = _plan(("load", {"file": "1l2y.pdb"}), ("compute", {"quantity": "rg", "selection": "all"}),
+                     ("reduce_frames", {"how": "argmin", "report": "frame"}))
+        assert _run(plan, structures, tmp_path) == int(np.argmin(rg))
+        xtc = _load(structures, "md_1u19.xtc", "md_1u19.pdb")
+        expected = float(xtc.time[np.argmax(md.compute_rg(xtc))]) / 1000.0
+        plan = _plan(("load", {"file": "md_1u19.xtc", "topology": "md_1u19.pdb"}),
+                     ("compute", {"quantity": "rg", "selection": "all"}),
+                     ("reduce_frames", {"how": "argmax", "report": "time"}), ("convert", {"unit": "ns"}))
+        assert plan.unit == "ns"
+        assert _run(plan, structures, tmp_path) == pytest.approx(expected)
+        with pytest.raises(PlanError, match="report a frame"):
+            check_shape(_plan(("load", {"file": "a.h5"}), ("compute", {"quantity": "rg", "selection": "all"}),
+                              ("reduce_frames", {"how": "mean", "report": "time"})))
+        with pytest.raises(PlanError, match="no times"):
+            validate(_plan(("load", {"file": "a.dcd", "topology": "a.h5"}),
+                           ("compute", {"quantity": "rg", "selection": "all"}),
+                           ("reduce_frames", {"how": "argmax", "report": "time"})), traj.topology, 38)
+
     def test_values_enter_as_literals(self):
         plan = _plan(("load", {"file": "a.pdb"}), ("select", {"selection": "name CA') + __import__('os').system('x"}),
                      ("reduce_entities", {"level": "atoms", "how": "count"}))
@@ -206,6 +235,43 @@ class TestReader:
         u = understand("radius of gyration of the protein in traj_chicken_villin_HP35_solvated.h5",
                        ["traj_chicken_villin_HP35_solvated.h5"], topology=traj.topology, n_frames=traj.n_frames)
         assert not u.ok and "20 frames: say which frame" in u.message()
+
+    def test_which_model_or_when_the_value_is_largest(self, structures):
+        top = _load(structures, "1l2y.pdb").topology
+        u = understand("which model of 1l2y.pdb has the largest CA RMSD to model 1 after superposition?", ["1l2y.pdb"],
+                       topology=top, n_frames=38)
+        assert u.ok, u.message()
+        assert u.plan.arg("compute", "reference_frame") == 0 and u.plan.step("frames") is None
+        assert u.plan.step("reduce_frames").args == {"how": "argmax", "report": "model"}
+        u = understand("¿qué modelo de 1l2y.pdb tiene el menor radio de giro?", ["1l2y.pdb"], topology=top, n_frames=38)
+        assert u.ok and u.plan.step("reduce_frames").args == {"how": "argmin", "report": "model"}
+        xtc = _load(structures, "md_1u19.xtc", "md_1u19.pdb")
+        u = understand("at what time, in ps, does the radius of gyration of md_1u19.xtc (top md_1u19.pdb) reach "
+                       "its maximum?", ["md_1u19.xtc", "md_1u19.pdb"], topology=xtc.topology, n_frames=xtc.n_frames)
+        assert u.ok and u.plan.step("reduce_frames").args == {"how": "argmax", "report": "time"}
+        assert u.plan.unit == "ps"
+        u = understand("which frame of 1l2y.pdb has the radius of gyration?", ["1l2y.pdb"], topology=top, n_frames=38)
+        assert not u.ok and "largest or the smallest" in u.message()
+
+    def test_atoms_named_with_their_residues(self, structures):
+        top = _load(structures, "1vii.pdb").topology
+        u = understand("distance between the CZ atoms of Phe47 and Phe58 in 1vii.pdb, in Å", ["1vii.pdb"],
+                       topology=top, n_frames=1)
+        assert u.ok, u.message()
+        assert [u.plan.arg("compute", n) for n in ("selection", "selection_2")] == [
+            "resname PHE and resSeq 47 and name CZ", "resname PHE and resSeq 58 and name CZ"]
+        top = _load(structures, "met_enkephalin.pdb").topology
+        u = understand("distance between Tyr1 N and Met5 C in met_enkephalin.pdb, in nm", ["met_enkephalin.pdb"],
+                       topology=top, n_frames=1)
+        assert u.ok and u.plan.arg("compute", "selection_2") == "resname MET and resSeq 5 and name C"
+        u = understand("distance between Tyr1 XX and Met5 C in met_enkephalin.pdb", ["met_enkephalin.pdb"],
+                       topology=top, n_frames=1)
+        assert not u.ok and "XX" in u.unaccounted  # not an atom name of the file: not read as one
+        top = _load(structures, "ala3.pdb").topology
+        u = understand("ala3.pdb: ángulo de enlace N–CA–C de la Ala2, en grados", ["ala3.pdb"], topology=top,
+                       n_frames=1)
+        assert u.ok, u.message()
+        assert u.plan.quantity == "angle" and u.plan.arg("compute", "selection_2") == "resname ALA and resSeq 2 and name CA"
 
     def test_neither_nor_and_no_water_in_the_file(self, structures):
         top = _load(structures, "181l.pdb").topology
@@ -330,3 +396,25 @@ class TestCoverage:
         assert u.ok and uncovered(u.plan, u.phrases, u.facts) == []
         u.plan.step("compute").args["cutoff_nm"] = 0.35
         assert "5 Å" in uncovered(u.plan, u.phrases, u.facts)
+
+    def test_a_model_plan_may_not_add_selections_of_its_own(self, real_settings):
+        """"How many residues" planned as the residues of ``resSeq 1`` (a fine-tuned planner's
+        real mistake on the dev set) is refused: the request names no residue 1."""
+        from molsys_ai_jupyter.agent.coverage import ungrounded
+        from molsys_ai_jupyter.agent.model_planner import plan_with_model
+        from molsys_ai_jupyter.llm.base import ChatResult
+
+        top = _load(real_settings.structures, "1vii.pdb").topology
+        u = understand("How many residues are in 1vii.pdb?", ["1vii.pdb"], topology=top, n_frames=1)
+        assert u.ok and ungrounded(u.plan, u.facts) == []
+        added = Plan([Step("load", {"file": "1vii.pdb"}), Step("select", {"selection": "resSeq 1"}),
+                      Step("reduce_entities", {"level": "residues", "how": "count"})])
+        assert ungrounded(added, u.facts) == ["resSeq 1"]
+
+        class Planner:
+            def complete(self, messages, **kwargs):
+                return ChatResult(text=json.dumps(added.to_dict()), backend="scripted", model="planner")
+
+        result = plan_with_model(u, ["1vii.pdb"], Planner(), top, 1)
+        assert not result.ok and "'resSeq 1', which the request does not name" in result.message()
+

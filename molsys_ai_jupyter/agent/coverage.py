@@ -54,8 +54,12 @@ def _covers(plan: Plan, role: str, value) -> bool:
         return value == "atoms" or value in (plan.arg("reduce_entities", "level"), args.get("level")) or \
             (value == "residues" and quantity in ("dssp", "sasa_residue", "neighbors")) or \
             (value == "molecules" and plan.arg("reduce_entities", "level") == "residues")
+    if role == "which_frame":
+        return plan.arg("reduce_frames", "how") in ("argmax", "argmin") and \
+            plan.arg("reduce_frames", "report", "frame") == value
     if role == "frames":
-        return value in (plan.arg("reduce_frames", "how"), plan.arg("reduce_entities", "how")) or \
+        extreme = {"argmax": "max", "argmin": "min"}.get(plan.arg("reduce_frames", "how"))
+        return value in (plan.arg("reduce_frames", "how"), plan.arg("reduce_entities", "how"), extreme) or \
             (value == "min" and quantity == "min_distance")
     if role == "dssp":
         return args.get("code") == value
@@ -128,6 +132,17 @@ def uncovered(plan: Plan, phrases, facts=None) -> list[str]:
                 continue
             missing.append(mention.text.strip())
     return missing
+
+
+def ungrounded(plan: Plan, facts) -> list[str]:
+    """The plan's selections that no selection of the request is part of: constraints the
+    plan adds on its own ("count the residues" planned as ``resSeq 1``); [] when every
+    selection is grounded in the request (or is all atoms)."""
+    if plan.parts:
+        return [s for part in plan.parts for s in ungrounded(part, facts)]
+    named = [m.selection for m in (facts.selections if facts is not None else [])]
+    return [s for s in dict.fromkeys(_selections(plan))
+            if s not in ("all", "") and not any(n and n in s for n in named)]
 
 
 def _uncovered_any(plan: Plan, phrases, facts) -> list[str]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 
-from .coverage import uncovered
+from .coverage import uncovered, ungrounded
 from .plan import Plan, PlanError, plan_schema, validate
 from .reader import Understanding
 
@@ -90,4 +90,7 @@ def plan_with_model(understanding: Understanding, files: list[str], backend, top
         return result
     result.plan, result.restatement = plan, restate(plan)
     result.unaccounted = uncovered(plan, understanding.phrases, understanding.facts)
+    added = ungrounded(plan, understanding.facts)
+    if added:  # a constraint the request does not state: the model's, not the user's
+        result.problem = f"the model's plan selects {added[0]!r}, which the request does not name"
     return result

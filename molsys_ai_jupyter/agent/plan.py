@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 # ---- the catalogue ---------------------------------------------------------------------------------
 
 LEVELS = ("atoms", "residues", "molecules", "chains")
-FRAME_REDUCTIONS = ("each", "mean", "min", "max", "std", "first", "last")
+FRAME_REDUCTIONS = ("each", "mean", "min", "max", "std", "first", "last", "argmax", "argmin")
+FRAME_REPORTS = ("frame", "model", "time")  # what argmax/argmin over frames answers: index from 0, model from 1, time
 ENTITY_REDUCTIONS = ("count", "names", "sum", "mean", "max", "min", "argmax", "argmin", "value")
 FRAME_PICKS = ("all", "first", "last", "index", "time")
 UNITS = ("nm", "Å", "nm²", "Å²", "nm³", "Å³", "degrees", "radians", "ps", "ns", "count", "Da", "")
@@ -106,7 +107,7 @@ STEP_ARGS: dict[str, dict[str, dict]] = {
                 "angle": {"enum": list(ANGLES)}, "residue": {"type": "integer"}, "chain": {"type": "string"},
                 "code": {"enum": ["H", "E", "C"]}, "method": {"enum": list(HBOND_METHODS)},
                 "periodic": {"type": "boolean"}, "context": {"enum": ["isolated", "in_place"]}},
-    "reduce_frames": {"how": {"enum": list(FRAME_REDUCTIONS)}},
+    "reduce_frames": {"how": {"enum": list(FRAME_REDUCTIONS)}, "report": {"enum": list(FRAME_REPORTS)}},
     "reduce_entities": {"level": {"enum": list(LEVELS)}, "how": {"enum": list(ENTITY_REDUCTIONS)},
                         "residue": {"type": "integer"}},
     "convert": {"unit": {"enum": [u for u in UNITS if u]}},
@@ -192,6 +193,8 @@ class Plan:
             return wanted
         if self.arg("reduce_entities", "how") in ("argmax", "argmin", "names"):
             return ""  # a residue's label, or names
+        if self.arg("reduce_frames", "how") in ("argmax", "argmin"):
+            return "ps" if self.arg("reduce_frames", "report") == "time" else ""  # when, or which frame
         if self.step("compute"):
             return QUANTITIES[self.quantity].unit
         return "count" if self.arg("reduce_entities", "how") == "count" else ""
@@ -268,10 +271,17 @@ def check_shape(plan: Plan) -> None:
             raise PlanError(f"{name} is computed over all frames at once")
         if how == "each" and quantity.shape == "frame_vector":
             raise PlanError("one vector per frame: pick a frame or average")
+        if how in ("argmax", "argmin") and (quantity.shape != "frame" or plan.step("frames")):
+            raise PlanError("which frame has the largest or smallest value: one value per frame, over all frames")
+    if plan.arg("reduce_frames", "report") and plan.arg("reduce_frames", "how") not in ("argmax", "argmin"):
+        raise PlanError("only argmax or argmin over frames report a frame, a model or a time")
     if plan.step("reduce_entities") and compute and QUANTITIES[plan.quantity].shape not in ("frame_entity", "entity"):
         raise PlanError(f"{plan.quantity} has no value per residue or atom to reduce")
     unit = plan.arg("convert", "unit")
-    if unit and compute and unit_factor(QUANTITIES[plan.quantity].unit, unit) is None:
+    if plan.arg("reduce_frames", "how") in ("argmax", "argmin"):
+        if unit and unit_factor(plan.arg("reduce_frames", "report") == "time" and "ps" or "", unit) is None:
+            raise PlanError(f"{unit} is not a unit of a frame's {plan.arg('reduce_frames', 'report', 'frame')}")
+    elif unit and compute and unit_factor(QUANTITIES[plan.quantity].unit, unit) is None:
         raise PlanError(f"{QUANTITIES[plan.quantity].label} is not in a unit that converts to {unit}")
 
 
@@ -326,9 +336,13 @@ def validate(plan: Plan, topology=None, n_frames: int | None = None) -> None:
             raise PlanError(f"hydrogen bonds need hydrogens; {plan.file} has none")
     if plan.step("select") and plan.arg("select", "selection") not in (None, "", "all"):
         _picks(remaining, plan.arg("select", "selection"), "the select step", allow_empty=True)
-    if plan.file.lower().endswith(".dcd") and (plan.quantity in ("timestep", "total_time", "time_info")
-                                               or plan.arg("frames", "pick") == "time"):
-        raise PlanError("a DCD file holds no times MDTraj can read: ask by frame number")
+    timed = plan.quantity in ("timestep", "total_time", "time_info") or plan.arg("frames", "pick") == "time" \
+        or plan.arg("reduce_frames", "report") == "time"
+    suffix = "." + plan.file.lower().rsplit(".", 1)[-1]
+    if timed and suffix not in TIMED_FORMATS:  # MDTraj numbers the frames 0, 1, 2… as "times" there
+        kind = {".dcd": "a DCD file", ".pdb": "a PDB file (its models are not a time series)"}.get(
+            suffix, f"{plan.file}")
+        raise PlanError(f"{kind} holds no times MDTraj can read: ask by frame number")
     if plan.quantity in ("timestep", "total_time", "time_info") and n_frames is not None and n_frames < 2:
         raise PlanError(f"{plan.file} has one frame: it has no time step")
     if n_frames is not None and plan.arg("frames", "pick") == "index":
@@ -337,6 +351,7 @@ def validate(plan: Plan, topology=None, n_frames: int | None = None) -> None:
             raise PlanError(f"frame {index} is out of range: {plan.file} has {n_frames} frame(s), numbered from 0")
 
 
+TIMED_FORMATS = {".h5", ".xtc", ".trr", ".nc", ".netcdf"}  # the formats whose times MDTraj reads
 SIDECHAIN_GAMMA = ("CG", "SG", "OG", "OG1", "CG1")  # the fourth atom of chi1
 STANDARD_RESIDUES = {"ALA", "ARG", "ASN", "ASP", "CYS", "GLN", "GLU", "GLY", "HIS", "ILE", "LEU", "LYS", "MET", "PHE",
                      "PRO", "SER", "THR", "TRP", "TYR", "VAL"}

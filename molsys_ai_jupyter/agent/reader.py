@@ -34,7 +34,8 @@ from .slots import AMINO_ACIDS, ION_RESIDUES, TaskFacts, bracket, read_task
 _NUM = r"(\d+(?:\.\d+)?)"
 LEXICON: list[tuple[str, object, str]] = [
     # read before the selections: methods and phrases that would otherwise read as atoms
-    ("method", "probe", r"(?:with |using )?(?:a )?(?:probe(?: radius)?|sonda)(?: of| de)? (?:0\.14 ?nm|1\.4 ?(?:Å|A|angstroms?))"),
+    ("method", "probe", r"(?:with |using )?(?:a )?(?:probe(?: radius)?|sonda)(?: of| de)? (?:0\.14 ?nm|1\.4 ?(?:Å|A|angstroms?))|"
+                        r"(?:with |using |con )?(?:a |una )?(?:0\.14[- ]?nm|1\.4[- ]?(?:Å|A|angstroms?))[- ](?:probe|sonda)(?: radius)?"),
     ("method", "no_mass", r"\(?non[- ]mass[- ]weighted\)?|equal[- ]weight(?:ed|s)?|geometric(?=\s+\(?(?:rg|radius))|\(?not mass[- ]weighted\)?|(?:with )?no mass[- ]weighting|without mass[- ]weighting|unweighted|not mass[- ]weighted|"
                           r"sin pesar por (?:la )?masa|sin ponderar(?: por (?:la )?masa)?"),
     ("method", "mass_weighted", r"mass[- ]weighted|weighted by (?:the )?(?:atomic )?mass(?:es)?|"
@@ -87,6 +88,12 @@ LEXICON: list[tuple[str, object, str]] = [
                           r"l[áa]minas|segments|segmentos)\b|\bboth\b|\bambos\b|\bambas\b|\bmedian\b|\bmediana\b|"
                           r"\b(?:\d+\s*)?(?:ns|ps|nanosecond|picosecond)s? (?:run|simulation|trajectory|md)\b|"
                           r"\bincluding (?:the )?(?:reference|residue \d+|itself|ligand)\b"),
+    ("which_frame", "model", r"\b(?:which|what|qu[ée]|cu[áa]l)\s+(?:nmr\s+)?(?:model|modelo|conformer|conf[óo]rmero)"
+                             r"(?:\s+number|\s+n[úu]mero)?\b"),
+    ("which_frame", "frame", r"\b(?:which|what|qu[ée]|cu[áa]l|en qu[ée])\s+(?:frame|snapshot|fotograma)(?:\s+index|"
+                             r"\s+number|\s+n[úu]mero)?\b"),
+    ("which_frame", "time", r"\b(?:at\s+)?(?:what|which)\s+(?:simulation\s+)?time\b|\bwhen\s+(?:does|is|do)\b|"
+                            r"\ben\s+qu[ée]\s+(?:tiempo|momento|instante)\b|\bcu[áa]ndo\b"),
     ("which_entity", None, r"\b(?:which|what|qu[ée]|cu[áa]l)\s+(?:residue|atom|amino acid|residuo|[áa]tomo|"
                            r"amino[áa]cido)s?\b"),
     ("context", "isolated", r"\b(?:alone|isolated|in isolation|by itself|on (?:its|their) own|as (?:a )?separate "
@@ -130,7 +137,7 @@ LEXICON: list[tuple[str, object, str]] = [
     ("quantity", "rmsd", r"\brmsd\b|root[- ]mean[- ]squared? deviation|desviaci[óo]n cuadr[áa]tica media"),
     ("quantity", "rmsf", r"\brmsf\b|root[- ]mean[- ]squared? fluctuations?|fluctuaci[óo]n(?:es)?"),
     ("quantity", "dihedral", r"dihedral(?: angle)?|torsion(?: angle)?|[áa]ngulo diedro|diedro|torsi[óo]n"),
-    ("quantity", "angle", r"\bangle\b|[áa]ngulo\b|bond angle"),
+    ("quantity", "angle", r"\bangle\b|[áa]ngulo de enlace|[áa]ngulo\b|bond angle"),
     ("quantity", "distance", r"\bdistance\b|\bdistancia\b|how far apart|how far|separation between"),
     ("quantity", "hbonds", r"hydrogen[- ]bonds?|h[- ]?bonds?|puentes? de hidr[óo]geno|enlaces? de hidr[óo]geno"),
     ("quantity", "n_bonds", r"\b(?:covalent |chemical )?bonds\b|\benlaces(?: covalentes)?\b"),
@@ -162,7 +169,7 @@ LEXICON: list[tuple[str, object, str]] = [
     ("method", "simplified", r"(?:the )?simplified(?: dssp)?(?: assignment| classes| codes| version)?|simplificad[oa]"),
     ("method", "superposition", r"(?:after |with )?(?:an? )?(?:optimal |least[- ]squares? )?(?:superposition|superposing|"
                                 r"superimpos\w+|superpose[ds]?|fit(?:ting|ted)?|alignment|aligning|aligned|align)|"
-                                r"tras superponer|despu[ée]s de superponer|superpon\w*|superposici[óo]n|alineamiento|alinea\w*"),
+                                r"tras superponer|despu[ée]s de superponer|superp[oó]n\w*|superposici[óo]n|alineamiento|alinea\w*"),
     # reductions over frames
     ("frames", "mean", r"\baverage[ds]?\b|\bmean\b|\bon average\b|\bpromedi\w*|\bmedi[ao]\b|time[- ]averaged"),
     ("frames", "std", r"standard deviation|\bstd(?:\.|\s+dev\.?)?(?!\w)|desviaci[óo]n (?:est[áa]ndar|t[íi]pica)"),
@@ -244,7 +251,7 @@ es esta este esto está están favor hay la las lo los me mi mis necesito para p
 que qué quiero se sería si sobre su sus tiene tienen todo todos total tu un una uno unos unas usando
 valor y o e archivo fichero estructura sistema contiene obtener obtén obten determina determinar
 reporta reportar indica indicar dar da mide medir hay, cuánto cuanto cuánta cuanta aproximadamente
-con como cómo
+con como cómo algún alguna algunos según vale valen tengo resultado trayectoria reach reaches reached alcanza alcanzan
 """.split())
 STEM_WORDS = {"protein", "water", "waters", "ligand", "ligands", "peptide", "complex", "system", "structure", "model",
               "solvent", "ions", "membrane", "dimer", "monomer", "receptor", "protein_ligand", "trajectory", "traj"}
@@ -350,7 +357,8 @@ def _take_lexicon(text: _Blank, entries) -> list[Phrase]:
     return phrases
 
 
-def read_phrases(request: str, files: list[str], residues: set[str]) -> tuple[TaskFacts, list[Phrase], list[str]]:
+def read_phrases(request: str, files: list[str], residues: set[str],
+                 atom_names: set[str] | None = None) -> tuple[TaskFacts, list[Phrase], list[str]]:
     """The request's phrases: the lexicon's first part, then :mod:`.slots` (selections,
     frames, cutoffs…), then the rest of the lexicon; and the words nobody read."""
     text = _Blank(request)
@@ -367,7 +375,7 @@ def read_phrases(request: str, files: list[str], residues: set[str]) -> tuple[Ta
     before = masked.text
     phrases = _take_lexicon(masked, _BEFORE)
     text.text = "".join(" " if b != " " and a == " " else c for a, b, c in zip(masked.text, before, text.text))
-    facts = read_task(text.text, [], residues)
+    facts = read_task(text.text, [], residues, atom_names)
     text = _Blank(facts.leftover or text.text)
     for match in text.take(_TIME):
         phrases.append(Phrase("time", float(match.group(1)) * (1000.0 if match.group(2).lower() == "ns" else 1.0),
@@ -467,7 +475,8 @@ _CONSTRAINT = re.compile(r"\b(?:within|closer|less than|below|under|a menos de|d
 
 def _understand(request, files, residues, topology, n_frames) -> Understanding:
     result = Understanding(request)
-    facts, result.phrases, unknown = read_phrases(request, files, residues)
+    atom_names = {atom.name for atom in topology.atoms} if topology is not None else None
+    facts, result.phrases, unknown = read_phrases(request, files, residues, atom_names)
     result.facts, result.unknown = facts, list(unknown)
     builder = _Builder(request, files, facts, result.phrases, residues, topology, n_frames)
     plan = builder.build()
@@ -603,7 +612,7 @@ class _Builder:
         if quantity == "rmsf" and len(self.facts.frames) == 1:  # "fitting to frame 0": the reference
             self._reference_frame = self.facts.frames[0]
             self.facts.frames = []
-        if quantity == "rmsd" and self.has("reference") and len(self.facts.frames) == 1:
+        if quantity == "rmsd" and (self.has("reference") or self.has("which_frame")) and len(self.facts.frames) == 1:
             self._reference_frame = self.facts.frames[0]  # "relative to the first frame": the reference
             self.facts.frames = []
         if self.has("keep") and kept and quantity is None and not self.has("count"):
@@ -897,10 +906,14 @@ class _Builder:
             names = ["selection", "selection_2", "selection_3"]
             for name, m in zip(names, mentions):
                 args[name] = self._with_chain(m.selection)
-            if quantity != "com_distance":
+            if quantity in ("distance", "min_distance"):
                 args["periodic"] = self._periodic()
             if quantity == "distance" and self.topology is not None:
                 sizes = [len(self.topology.select(args[n])) for n in names[:need]]
+                empty = [args[n] for n, size in zip(names, sizes) if size == 0]
+                if empty:
+                    self.fail(f"{empty[0]!r} picks no atom in {self.files[0]}")
+                    return None
                 if any(s != 1 for s in sizes):
                     self.fail("a distance between groups of atoms: say the minimum distance or the distance "
                               "between centres of mass")
@@ -1004,7 +1017,8 @@ class _Builder:
         elif quantity == "center":
             args["selection"] = self._selection_atoms(kept)
             text = " ".join(p.text.lower() for p in self.phrases if p.role == "quantity")
-            geometric = bool(re.search(r"geom[ée]tr|centroid", text)) or self.take("method", "no_mass")
+            unweighted = bool(self.take("method", "no_mass"))  # "(not mass-weighted)" is read either way
+            geometric = bool(re.search(r"geom[ée]tr|centroid", text)) or unweighted
             args["weights"] = "none" if geometric else "mass"
         elif quantity == "mass":
             args["selection"] = self._selection_atoms(kept)
@@ -1066,6 +1080,8 @@ class _Builder:
             elif not frames_step and (self.n_frames or 1) > 1:
                 self.fail(f"{self.files[0]} has {self.n_frames} frames: say which frame, or average over them")
             return steps
+        if self.has("which_frame"):
+            return self._extreme_frame(quantity, frames_step, hows)
         if (self.n_frames or 1) == 1 and not hows:
             self.take("scope")  # "over all frames" of a single-frame file: the one frame
         if quantity not in FRAME_QUANTITIES:
@@ -1077,6 +1093,8 @@ class _Builder:
                 self.fail("a single frame was picked, and a reduction over frames was asked for too")
             return steps
         hows = list(dict.fromkeys(hows))
+        if len(hows) == 2 and "each" in hows:  # "the per-frame RMSD … its maximum": the series, then its maximum
+            hows.remove("each")
         if len(hows) > 1:
             self.fail("several reductions over frames (" + ", ".join(hows) + "); ask for one")
             return steps
@@ -1091,6 +1109,23 @@ class _Builder:
                 self.fail(f"{self.files[0]} has {self.n_frames} frames: say which frame (first, last, "
                           "frame N) or how to combine them (mean, max, min)")
         return steps
+
+    def _extreme_frame(self, quantity: str, frames_step: Step | None, hows: list) -> list[Step]:
+        """"Which model has the largest RMSD", "at what time is the Rg smallest": the frame, as
+        an index, a model number or a time."""
+        reports = list(dict.fromkeys(p.value for p in self.take("which_frame")))
+        extremes = [h for h in dict.fromkeys(hows) if h in ("max", "min")]
+        if len(reports) > 1 or len(extremes) != 1:
+            self.fail("which frame: say whether the largest or the smallest value is wanted" if not extremes
+                      else "ask for one frame: where the value is largest or smallest")
+            return []
+        if quantity not in FRAME_QUANTITIES or frames_step is not None:
+            self.fail("which frame has the largest or smallest value: one value per frame, over all frames")
+            return []
+        self.take("frames")
+        self.take("scope")
+        self.take("per_frame")
+        return [Step("reduce_frames", {"how": "argmax" if extremes[0] == "max" else "argmin", "report": reports[0]})]
 
     def _entities(self, kept, removed) -> list[Step]:
         """Counting or listing: select, then reduce over entities."""
@@ -1180,6 +1215,8 @@ class _Builder:
         from .plan import QUANTITIES, unit_factor
 
         raw = QUANTITIES[plan.quantity].unit if plan.step("compute") else "count"
+        if plan.arg("reduce_frames", "how") in ("argmax", "argmin"):
+            raw = plan.unit  # a time (ps) or a frame number
         wanted = [u for u in asked if u != raw] or asked
         if len(wanted) > 1:
             self.fail("more than one unit: " + ", ".join(wanted))

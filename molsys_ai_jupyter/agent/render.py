@@ -259,6 +259,15 @@ def _reduce(plan: Plan, add) -> None:
         _reduce_entities(plan, add, scale, unit)
         return
     how = plan.arg("reduce_frames", "how") or "first"
+    if how in ("argmax", "argmin"):
+        add(f"best = int(np.{how}(values))  # the frame with the {'largest' if how == 'argmax' else 'smallest'} value")
+        report = plan.arg("reduce_frames", "report", "frame")
+        if report == "time":
+            factor = unit_factor("ps", plan.arg("convert", "unit", "")) or 1.0
+            add(f"answer = float(traj.time[best]){f' * {factor!r}' if factor != 1.0 else ''}  # in {plan.unit}")
+        else:
+            add("answer = best + 1  # models count from 1" if report == "model" else "answer = best  # counting from 0")
+        return
     integer = name in COUNTS and how in ("first", "last", "min", "max")
     if quantity.shape == "frame_vector":
         add(f"answer = [float(x){scale} for x in {FRAME_REDUCE[how]}]{unit}")

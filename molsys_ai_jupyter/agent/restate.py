@@ -44,6 +44,11 @@ def _frames(plan: Plan) -> str:
     if pick == "time":
         return f"in the frame at {plan.arg('frames', 'time_ps'):g} ps"
     how = plan.arg("reduce_frames", "how")
+    if how in ("argmax", "argmin"):
+        extreme = "largest" if how == "argmax" else "smallest"
+        report = {"model": "the model (counting from 1)", "time": "the time",
+                  "frame": "the frame (counting from 0)"}[plan.arg("reduce_frames", "report", "frame")]
+        return f"in every frame, and report {report} where it is {extreme}"
     return FRAMES.get(how, "") if how else ""
 
 

@@ -78,8 +78,29 @@ _DSSP = [(re.compile(r"\bhelic|\bhelix|\bhelices|\balpha\b", re.I), "H"),
          (re.compile(r"\bcoil\b|\bloops?\b", re.I), "C")]
 
 # an atom of a numbered residue: "the backbone N of TYR 1", "atom CA of residue 10", "the CB of Leu 4"
-_RESIDUE_ATOM = re.compile(r"\b(?:backbone\s+|side[- ]chain\s+)?(?:atom\s+)?([A-Z][A-Z0-9]{0,3}'?)(?:\s+atom)?\s+"
-                           r"(?:of|in|from)\s+(?:the\s+)?(?:residue\s+)?(?:([A-Za-z]{3})\s*(\d+)|(\d+))\b")
+_RESIDUE_ATOM = re.compile(r"\b(?:backbone\s+|side[- ]chain\s+)?(?:atom\s+|[áa]tomo\s+)?([A-Z][A-Z0-9]{0,3}'?)(?:\s+atom)?\s+"
+                           r"(?:of|in|from|de|del)\s+(?:the\s+|la\s+|el\s+)?(?:residue\s+|residuo\s+)?"
+                           r"(?:([A-Za-z]{3})\s*(\d+)|(\d+))\b")
+# the same atom of two residues: "the CZ atoms of Phe47 and Phe58"
+_ATOM_OF_TWO = re.compile(r"\b(?:the\s+|los\s+)?([A-Z][A-Z0-9]{0,3}'?)\s+(?:atoms|[áa]tomos)\s+(?:of|in|de)\s+(?:the\s+)?"
+                          r"(?:residues\s+|residuos\s+)?([A-Z][a-z]{2}|[A-Z]{3})\s*-?(\d+)\s+(?:and|y|&)\s+"
+                          r"([A-Z][a-z]{2}|[A-Z]{3})\s*-?(\d+)\b")
+# three atoms of one residue, vertex in the middle: "the N–CA–C angle of Ala2" (the lexicon took "angle")
+_ATOM_TRIPLE = re.compile(r"(?-i:\b([A-Z][A-Z0-9]{0,3})\s*[-–—]\s*([A-Z][A-Z0-9]{0,3})\s*[-–—]\s*([A-Z][A-Z0-9]{0,3}))"
+                          r"(?![-–—\w])\s*(?:\(\w+\)\s*)?(?:bond\s+|de\s+enlace\s+)?(?:of|de|del|in|en|for|at)\s+"
+                          r"(?:the\s+|la\s+|el\s+)?(?:residue\s+|residuo\s+)?([A-Z][a-z]{2}|[A-Z]{3})\s*-?(\d+)\b")
+_ATOMS_NAMED_OF_TWO = re.compile(r"\b(?:los\s+|the\s+)?(?:[áa]tomos|atoms)\s+([A-Z][A-Z0-9]{0,3}'?)\s+(?:de|of|del)\s+(?:la\s+|las\s+|los\s+)?"
+                                 r"(?:residuos\s+|residues\s+)?([A-Z][a-z]{2}|[A-Z]{3})\s*-?(\d+)\s+(?:y|and|&)\s+(?:la\s+)?"
+                                 r"([A-Z][a-z]{2}|[A-Z]{3})\s*-?(\d+)\b")  # "los átomos SD de Met41 y Met53"
+# the same atom of two residues by number: "the CA atoms of residues 25 and 30"
+_ATOM_OF_TWO_NUMBERS = re.compile(r"\b(?:the\s+|los\s+)?([A-Z][A-Z0-9]{0,3}'?)\s+(?:atoms|[áa]tomos)\s+(?:of|in|de)\s+"
+                                  r"(?:the\s+|los\s+)?(?:residues|residuos)\s+(\d+)\s+(?:and|y|&)\s+(\d+)\b")
+# an ion by its symbol and charge: "Cl-", "Na+", "Mg2+"
+_ION_SYMBOL = re.compile(r"(?-i:\b(Cl|Na|K|Mg|Ca|Zn)\s?(?:2?[-+−⁻⁺]|[²]?[⁺⁻]))(?![\w+-])(?:\s+(?:ions?|iones?))?")
+ION_SYMBOLS = {"Cl": "chloride", "Na": "sodium", "K": "potassium", "Mg": "magnesium", "Ca": "calcium", "Zn": "zinc"}
+# an atom written after its residue: "Lys296 NZ", "Tyr1 N" (read only when the file has that atom name)
+_RESIDUE_THEN_ATOM = re.compile(r"(?-i:\b([A-Z][a-z]{2}|[A-Z]{3})\s*-?(\d+)\s+([A-Z][A-Z0-9]{0,3}'?))(?:\s+(?:atom|[áa]tomo))?"
+                                r"(?![\w'])")
 ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "primera": 0, "segunda": 1, "tercera": 2, "cuarta": 3}
 _CHAIN_BY_POSITION = re.compile(r"\b(?:chain|cadena)\s+(?:index|[íi]ndice)\s+(\d+)\b|"
                                 r"\b(?:the\s+)?(first|second|third|fourth)\s+chain\b(?:\s*\(chain index \d+\))?|"
@@ -211,9 +232,11 @@ class _Text:
         return taken
 
 
-def read_task(task: str, files: list[str] = (), residues: set[str] | None = None) -> TaskFacts:
+def read_task(task: str, files: list[str] = (), residues: set[str] | None = None,
+              atom_names: set[str] | None = None) -> TaskFacts:
     """The facts a task states. ``residues``: residue names in the task's file (to choose
-    between CL and CLA, and to recognise ligand codes such as HED)."""
+    between CL and CLA, and to recognise ligand codes such as HED); ``atom_names``: the
+    file's atom names (to read "Lys296 NZ" as an atom of a residue)."""
     residues = set(residues or ())
     facts = TaskFacts()
     for name in files:  # file names are not words of the task
@@ -265,6 +288,39 @@ def read_task(task: str, files: list[str] = (), residues: set[str] | None = None
         number = match.group(1) or match.group(2) or match.group(3)
         index = int(number) if number.isdigit() else ORDINALS[number.lower()]
         mentions.append(Mention(match.start(), f"chainid {index}", "atoms", match.group(0)))
+    amino = set(AMINO_ACIDS.values()) | residues
+
+    def atom_of(resname: str, number: str, atom: str) -> str:
+        parts = [f"resSeq {number}", f"name {atom}"]
+        if resname and resname.upper() in amino:
+            parts.insert(0, f"resname {resname.upper()}")
+        return " and ".join(parts)
+
+    two = [m for pattern in (_ATOM_OF_TWO, _ATOMS_NAMED_OF_TWO)
+           for m in text.take(pattern, lambda m: m.group(2).upper() in amino and m.group(4).upper() in amino)]
+    for match in two:
+        atom, split = match.group(1), match.start(4)
+        mentions.append(Mention(match.start(), atom_of(match.group(2), match.group(3), atom), "atoms",
+                                task[match.start(): match.end(3)]))
+        mentions.append(Mention(split, atom_of(match.group(4), match.group(5), atom), "atoms", task[split: match.end()]))
+    for match in text.take(_ATOM_OF_TWO_NUMBERS):
+        split = match.start(3)
+        mentions.append(Mention(match.start(), atom_of("", match.group(2), match.group(1)), "atoms",
+                                task[match.start(): match.end(2)]))
+        mentions.append(Mention(split, atom_of("", match.group(3), match.group(1)), "atoms", task[split: match.end()]))
+    for match in text.take(_ION_SYMBOL, lambda m: ION_SYMBOLS[m.group(1)] in MOLECULE_NAMES):
+        mentions.append(Mention(match.start(), _resname(MOLECULE_NAMES[ION_SYMBOLS[match.group(1)]], residues),
+                                "molecules", match.group(0)))
+    if atom_names:
+        for match in text.take(_ATOM_TRIPLE, lambda m: m.group(4).upper() in amino and
+                               all(m.group(n) in atom_names for n in (1, 2, 3))):
+            for n in (1, 2, 3):
+                end = match.start(n + 1) if n < 3 else match.end()
+                mentions.append(Mention(match.start(n), atom_of(match.group(4), match.group(5), match.group(n)),
+                                        "atoms", task[match.start(n): end]))
+        for match in text.take(_RESIDUE_THEN_ATOM, lambda m: m.group(1).upper() in amino and m.group(3) in atom_names):
+            mentions.append(Mention(match.start(), atom_of(match.group(1), match.group(2), match.group(3)), "atoms",
+                                    match.group(0)))
     for match in text.take(_RESIDUE_ATOM):
         atom, resname, number = match.group(1), match.group(2), match.group(3) or match.group(4)
         parts = [f"resSeq {number}", f"name {atom}"]

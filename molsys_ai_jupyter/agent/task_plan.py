@@ -56,6 +56,20 @@ def topology_and_frames(folder: Path, files: list[str]):
     return found, count_frames(main, folder / structures[0] if coordinates else None)
 
 
+TOPOLOGY_FORMATS = (".pdb", ".h5", ".gro", ".prmtop", ".parm7", ".psf", ".mol2", ".cif")
+
+
+def companion_topology(files: list[str], folder_files) -> list[str]:
+    """A trajectory named alone ("md_1u19.xtc") takes its topology from the one structure
+    file of the folder with the same name ("md_1u19.pdb"); the restatement shows it. []
+    when a structure is named already, or when none or several files would do."""
+    if len(files) != 1 or Path(files[0]).suffix.lower() not in TRAJECTORY_ONLY:
+        return []
+    stem = Path(files[0]).stem
+    found = [f for f in folder_files if Path(f).stem == stem and Path(f).suffix.lower() in TOPOLOGY_FORMATS]
+    return found if len(found) == 1 else []
+
+
 def understand_task(task: str, observation: Observation, backend=None) -> Understanding:
     """The plan for ``task`` over the files of ``observation``'s folder: the reader's, or
     with ``backend`` the language model's (checked against the reader's reading)."""
@@ -65,6 +79,7 @@ def understand_task(task: str, observation: Observation, backend=None) -> Unders
         result.problem = ("the request names no molecular file of the working folder (the files are: "
                           f"{', '.join(observation.files) or 'none'})")
         return result
+    files = files + companion_topology(files, observation.files)
     found, n_frames = topology_and_frames(Path(observation.workdir), files)
     if found is None:
         result = Understanding(task)

@@ -373,7 +373,7 @@ class TestCoverage:
         bookkeeping on every request of the public dev set it understands."""
         import json
 
-        from molsys_ai_jupyter.agent.coverage import uncovered
+        from molsys_ai_jupyter.agent.coverage import uncovered, ungrounded
         from molsys_ai_jupyter.agent.task_plan import topology_and_frames
 
         rows = [json.loads(line) for line in (real_settings.bench / "dev_agent_tasks.jsonl").read_text().splitlines()
@@ -385,6 +385,7 @@ class TestCoverage:
             if u.ok and not u.plan.parts:
                 checked += 1
                 assert uncovered(u.plan, u.phrases, u.facts) == [], row["task"]
+                assert ungrounded(u.plan, u.facts, u.phrases) == [], row["task"]
         assert checked >= 10
         # a plan that drops the request's removal, unit or cutoff is caught
         u = understand("Remove the waters from 181l.pdb and give the Rg of the protein in Å", ["181l.pdb"],
@@ -417,4 +418,14 @@ class TestCoverage:
 
         result = plan_with_model(u, ["1vii.pdb"], Planner(), top, 1)
         assert not result.ok and "'resSeq 1', which the request does not name" in result.message()
+        # "how many methionines" counted as atoms (its real mistake on blind set C: 272 for 8)
+        top = _load(real_settings.structures, "md_1u19.pdb").topology
+        u = understand("¿cuántas metioninas tiene md_1u19.pdb?", ["md_1u19.pdb"], topology=top, n_frames=1)
+        assert u.ok and ungrounded(u.plan, u.facts, u.phrases) == []
+        atoms = Plan([Step("load", {"file": "md_1u19.pdb"}), Step("select", {"selection": "resname MET"}),
+                      Step("reduce_entities", {"level": "atoms", "how": "count"})])
+        assert ungrounded(atoms, u.facts, u.phrases) == ["counting atoms"]
+        u = understand("How many atoms do the methionines of md_1u19.pdb have?", ["md_1u19.pdb"], topology=top,
+                       n_frames=1)
+        assert ungrounded(atoms, u.facts, u.phrases) == []  # asked for: not added
 

@@ -134,15 +134,36 @@ def uncovered(plan: Plan, phrases, facts=None) -> list[str]:
     return missing
 
 
-def ungrounded(plan: Plan, facts) -> list[str]:
-    """The plan's selections that no selection of the request is part of: constraints the
-    plan adds on its own ("count the residues" planned as ``resSeq 1``); [] when every
-    selection is grounded in the request (or is all atoms)."""
+_CHAIN_TERMS = re.compile(r"\bchainid \d+\b|\bor\b|\band\b|[()]")
+
+
+def ungrounded(plan: Plan, facts, phrases=()) -> list[str]:
+    """What the plan adds that the request does not say: a selection no selection of the
+    request is part of ("count the residues" planned as ``resSeq 1``), or a counting level
+    the request neither names nor implies ("how many methionines" counted as atoms). []
+    when the plan adds nothing."""
+    if facts is None:  # a two-part request is checked part by part where it was read
+        return []
     if plan.parts:
-        return [s for part in plan.parts for s in ungrounded(part, facts)]
-    named = [m.selection for m in (facts.selections if facts is not None else [])]
-    return [s for s in dict.fromkeys(_selections(plan))
-            if s not in ("all", "") and not any(n and n in s for n in named)]
+        return [s for part in plan.parts for s in ungrounded(part, facts, phrases)]
+    mentions = facts.selections
+
+    def grounded(selection: str) -> bool:
+        if any(m.selection and m.selection in selection for m in mentions):
+            return True
+        # "chain B" becomes the chain indices the reader looked up
+        return bool(facts.chain_ids) and not _CHAIN_TERMS.sub("", selection).strip()
+
+    added = [s for s in dict.fromkeys(_selections(plan)) if s not in ("all", "") and not grounded(s)]
+    level = plan.arg("reduce_entities", "level")
+    if plan.step("select") and level and not any(p.role == "level" for p in phrases):
+        counted = plan.arg("select", "selection") or ""
+        kinds = {"atoms" if re.search(r"\b(?:atoms?|[áa]tomos?)\b", m.text, re.I) else m.kind
+                 for m in mentions if m.selection and m.selection in counted}
+        natural = {"atoms": {"atoms"}, "molecules": {"residues", "molecules"}}
+        if kinds and not any(level in natural.get(kind, ()) for kind in kinds):
+            added.append(f"counting {level}")
+    return added
 
 
 def _uncovered_any(plan: Plan, phrases, facts) -> list[str]:

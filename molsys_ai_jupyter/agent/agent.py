@@ -362,7 +362,7 @@ class Agent:
 
     def _write_code(self, task: str, observation, feedback: str | None, attempt: Attempt) -> None:
         if self.design in ("plans", "model-plans"):
-            from .render import render
+            from .render import code_for
             from .task_plan import understand_task
 
             understanding = understand_task(task, observation,
@@ -371,7 +371,7 @@ class Agent:
                 raise NotUnderstood(understanding)
             attempt.plan, attempt.restatement = understanding.plan.to_dict(), understanding.restatement
             attempt.summary = understanding.restatement
-            attempt.code = render(understanding.plan)
+            attempt.code = code_for(understanding.plan, observation.engine)
             return
         if self.design == "freeform":
             user = f"Files: {', '.join(observation.files)}\nTask: {task}"

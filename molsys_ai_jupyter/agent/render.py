@@ -31,6 +31,17 @@ def _select(selection) -> str:
     return f"traj.topology.select({selection!r})"
 
 
+def code_for(plan: Plan, engine: str = "mdtraj") -> str:
+    """The plan's cell for the kernel's ``engine``: molsysmt code where molsysmt is importable
+    and :mod:`.render_molsysmt` renders the plan, MDTraj code otherwise."""
+    if engine == "molsysmt":
+        from .render_molsysmt import render_molsysmt, unsupported
+
+        if unsupported(plan) is None:
+            return render_molsysmt(plan)
+    return render(plan)
+
+
 def render(plan: Plan) -> str:
     if plan.parts:  # one block per answer; the answer is their list
         from .restate import restate

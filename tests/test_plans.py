@@ -428,4 +428,11 @@ class TestCoverage:
         u = understand("How many atoms do the methionines of md_1u19.pdb have?", ["md_1u19.pdb"], topology=top,
                        n_frames=1)
         assert ungrounded(atoms, u.facts, u.phrases) == []  # asked for: not added
+        top = _load(real_settings.structures, "traj_chicken_villin_HP35_solvated.h5").topology
+        u = understand("How many chloride ions are in traj_chicken_villin_HP35_solvated.h5?",
+                       ["traj_chicken_villin_HP35_solvated.h5"], topology=top, n_frames=20)
+        ions = Plan([Step("load", {"file": "traj_chicken_villin_HP35_solvated.h5"}),
+                     Step("select", {"selection": "resname CL"}), Step("reduce_entities", {"level": "atoms", "how": "count"})])
+        assert ungrounded(ions, u.facts, u.phrases) == ["counting atoms"]
+        assert ungrounded(ions, u.facts, u.phrases, top) == []  # one atom per ion: the same count
 

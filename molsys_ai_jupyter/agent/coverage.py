@@ -134,13 +134,27 @@ def uncovered(plan: Plan, phrases, facts=None) -> list[str]:
     return missing
 
 
+def _one_atom_residues(topology, selection: str) -> bool:
+    """Is every residue the selection picks a single atom (so atoms, residues and molecules
+    count alike)?"""
+    if topology is None:
+        return False
+    try:
+        picked = topology.select(selection)
+    except Exception:  # noqa: BLE001 - validate reports selections MDTraj cannot parse
+        return False
+    residues = {topology.atom(int(i)).residue for i in picked}
+    return bool(residues) and all(r.n_atoms == 1 for r in residues)
+
+
 _CHAIN_TERMS = re.compile(r"\bchainid \d+\b|\bor\b|\band\b|[()]")
 
 
-def ungrounded(plan: Plan, facts, phrases=()) -> list[str]:
+def ungrounded(plan: Plan, facts, phrases=(), topology=None) -> list[str]:
     """What the plan adds that the request does not say: a selection no selection of the
     request is part of ("count the residues" planned as ``resSeq 1``), or a counting level
-    the request neither names nor implies ("how many methionines" counted as atoms). []
+    the request neither names nor implies ("how many methionines" counted as atoms; with
+    ``topology``, counting the atoms of one-atom residues such as Cl⁻ is the same count). []
     when the plan adds nothing."""
     if facts is None:  # a two-part request is checked part by part where it was read
         return []
@@ -161,7 +175,8 @@ def ungrounded(plan: Plan, facts, phrases=()) -> list[str]:
         kinds = {"atoms" if re.search(r"\b(?:atoms?|[áa]tomos?)\b", m.text, re.I) else m.kind
                  for m in mentions if m.selection and m.selection in counted}
         natural = {"atoms": {"atoms"}, "molecules": {"residues", "molecules"}}
-        if kinds and not any(level in natural.get(kind, ()) for kind in kinds):
+        if kinds and not any(level in natural.get(kind, ()) for kind in kinds) and \
+                not _one_atom_residues(topology, counted):
             added.append(f"counting {level}")
     return added
 

@@ -90,7 +90,7 @@ def plan_with_model(understanding: Understanding, files: list[str], backend, top
         return result
     result.plan, result.restatement = plan, restate(plan)
     result.unaccounted = uncovered(plan, understanding.phrases, understanding.facts)
-    added = ungrounded(plan, understanding.facts, understanding.phrases)
+    added = ungrounded(plan, understanding.facts, understanding.phrases, topology)
     if added:  # a constraint the request does not state: the model's, not the user's
         result.problem = (f"the model's plan adds {added[0]!r}, which the request does not say" if
                           added[0].startswith("counting ") else

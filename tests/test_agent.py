@@ -134,7 +134,7 @@ def test_status_lines_follow_the_run(shell, folder):
     with FakeLLM([reply]) as fake:
         result = _agent(fake, on_status=lines.append).run("How many residues are in 1vii.pdb?", shell,
                                                           workdir=folder, show=False)
-    assert result.ok and lines[:4] == ["choosing a recipe…", "recipe count_residues (file='1vii.pdb')",
+    assert result.ok and lines[:4] == ["choosing a recipe…", "plan: In 1vii.pdb: count all the residues.",
                                        "checking…", "running…"]
     assert len(lines) == 5 and re.fullmatch(r"done in \d+\.\d s", lines[4])
 

@@ -75,7 +75,7 @@ def test_the_panel_waits_and_run_runs_the_code(shell, llm):
     assert any(WIDGET in o.data for o in cell.outputs) and nb_run.box is not None
     assert "answer" not in shell.user_ns and "_molsys_last" not in shell.user_ns
     panel = nb_run.panels[0]
-    assert "count_residues" in panel.title.value and "md.load('1vii.pdb')" in panel.attempt.code
+    assert "count all the residues" in panel.title.value and "md.load('1vii.pdb')" in panel.attempt.code
     assert 'class="highlight"' in panel.code_view.value and "load" in panel.code_view.value
     assert panel.findings.value == "" and _shown(panel.run_button) and not _shown(panel.consent_button)
     panel.run_button.click()
@@ -246,7 +246,7 @@ def test_status_is_one_updating_display(shell, llm):
     texts = [o.data["text/plain"] for o in cell.outputs if "choosing a recipe…" in o.data.get("text/plain", "")]
     # the first display and its updates (IPython's capture keeps each update as an output)
     assert texts[0] == "choosing a recipe…" and texts[-1].splitlines()[-1].startswith("done in ")
-    assert texts[-1].splitlines()[:4] == ["choosing a recipe…", "recipe count_residues (file='1vii.pdb')",
+    assert texts[-1].splitlines()[:4] == ["choosing a recipe…", "plan: In 1vii.pdb: count all the residues.",
                                           "checking…", "running…"]
 
 

@@ -129,7 +129,7 @@ def test_the_flagship_request_shows_chain_a_without_waters(tmp_path):
     params = {"file": str(STRUCTURES / "1tcd.pdb"), **stated_params(recipe, facts, topology)}
     namespace: dict = {}
     exec(compile(recipe.render(params), "show", "exec"), namespace)  # noqa: S102 - our own recipe
-    shown = namespace["shown"].topology
+    shown = namespace["traj"].topology  # what the plan kept, and shows
     assert {c.chain_id for c in shown.chains} == {"A"}
     assert not any(r.is_water for r in shown.residues) and shown.n_atoms > 1000
 

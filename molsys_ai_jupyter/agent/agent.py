@@ -387,10 +387,13 @@ class Agent:
         chosen = plan(task, observation, self.backend, feedback)
         attempt.recipe, attempt.params = chosen.recipe, chosen.params
         attempt.prompt, attempt.reply = chosen.messages, chosen.raw
-        recipe = CATALOGUE[chosen.recipe]
-        attempt.summary = recipe.summary
-        engine = observation.engine if recipe.molsysmt else "mdtraj"
-        attempt.code = recipe.render(chosen.params, engine=engine)
+        from .render import code_for
+        from .restate import restate
+
+        recipe_plan = CATALOGUE[chosen.recipe].to_plan(chosen.params)  # a recipe is a plan template
+        attempt.plan, attempt.restatement = recipe_plan.to_dict(), restate(recipe_plan)
+        attempt.summary = attempt.restatement
+        attempt.code = code_for(recipe_plan, observation.engine)
 
     @staticmethod
     def describe_plan(attempt: Attempt) -> str:

@@ -3,7 +3,7 @@
 The same plan, the same ``answer``; selections stay in MDTraj's language and reach
 molsysmt with ``syntax='MDTraj'``. Only the steps whose molsysmt call and output are
 documented in the MolSysSuite docs are rendered here: loading one file, removing or
-extracting atoms, counting atoms, residues (molsysmt's groups), molecules and chains,
+extracting atoms, saving the result, counting atoms, residues (molsysmt's groups), molecules and chains,
 the number of structures, the total mass, the box volume, the radius of gyration without
 mass weighting, and showing the result. :func:`unsupported` names what is left out, and
 those plans stay MDTraj code (:func:`.render.code_for`). Every call is checked against the
@@ -35,8 +35,8 @@ def unsupported(plan: Plan) -> str | None:
         return reasons[0] if reasons else None
     if plan.arg("load", "topology"):
         return "a trajectory with a separate topology file"
-    if plan.step("save") or plan.step("superpose"):
-        return "saving or superposing"
+    if plan.step("superpose"):
+        return "superposing"
     if plan.step("select"):
         how = plan.arg("reduce_entities", "how")
         return None if how == "count" and plan.arg("reduce_entities", "level") in ELEMENTS else f"listing ({how})"
@@ -75,6 +75,8 @@ def render_molsysmt(plan: Plan) -> str:
     if plan.step("keep"):
         add(f"molecular_system = msm.extract(molecular_system, selection={plan.arg('keep', 'selection')!r}, "
             "syntax='MDTraj')  # keep only these atoms")
+    if plan.step("save"):
+        add(f"msm.convert(molecular_system, to_form={plan.arg('save', 'path')!r})  # save")
     if plan.step("select"):
         element, attribute = ELEMENTS[plan.arg("reduce_entities", "level")]
         add(f"answer = int(msm.get(molecular_system, element={element!r}, selection={plan.arg('select', 'selection')!r}, "

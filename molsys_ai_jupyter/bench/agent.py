@@ -92,6 +92,9 @@ def run_agent_bench(tasks: list[dict], structures: Path, *, backend, env: dict |
                                    design=design, timeout_s=timeout_s, k=0)
             except KernelError as exc:  # this task's kernel died or hung: the others still run
                 error = str(exc)
+            except MolsysAIError as exc:  # the request itself refused in one line (an empty cell): no number
+                result = {"ok": False, "outcome": "not understood", "attempts": [], "final_answer": None,
+                          "message": exc.message, "timings": {}, "restatement": ""}
         rows.append(_row(task, result, error, time.perf_counter() - task_started))
         if progress:
             progress(number, len(tasks), rows[-1])

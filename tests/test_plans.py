@@ -253,6 +253,44 @@ class TestReader:
         u = understand("which frame of 1l2y.pdb has the radius of gyration?", ["1l2y.pdb"], topology=top, n_frames=38)
         assert not u.ok and "largest or the smallest" in u.message()
 
+    def test_what_red_team_b_drew_out_is_refused(self, structures, tmp_path):
+        """Each of these gave a wrong number before (benchmarks/agent_redteam_b.jsonl)."""
+        l2y = _load(structures, "1l2y.pdb").topology
+        for request in ("radius of gyration of model 0 of 1l2y.pdb",  # was model 38
+                        "RMSD of model 5 relative to model 0 of 1l2y.pdb after superposition"):
+            u = understand(request, ["1l2y.pdb"], topology=l2y, n_frames=38)
+            assert not u.ok and "no model 0" in u.message(), request
+        u = understand("Which structure of 1l2y.pdb has the largest radius of gyration?", ["1l2y.pdb"], topology=l2y,
+                       n_frames=38)  # was the value, not the structure
+        assert u.ok and u.plan.step("reduce_frames").args == {"how": "argmax", "report": "model"}
+        tcd = _load(structures, "1tcd.pdb").topology  # residues 10-20 exist in chains A and B
+        u = understand("radius of gyration of residues 10 to 20 of 1tcd.pdb", ["1tcd.pdb"], topology=tcd, n_frames=1)
+        assert not u.ok and "appear more than once" in u.message()
+        u = understand("radius of gyration of residues 10 to 20 of chain A of 1tcd.pdb", ["1tcd.pdb"], topology=tcd,
+                       n_frames=1)
+        assert u.ok, u.message()
+        villin = _load(structures, "traj_chicken_villin_HP35_solvated.h5")  # waters reuse numbers 41-76
+        u = understand("how many atoms are in residues 41 to 50 of traj_chicken_villin_HP35_solvated.h5",
+                       ["traj_chicken_villin_HP35_solvated.h5"], topology=villin.topology, n_frames=20)
+        assert not u.ok and "appear more than once" in u.message()
+        u = understand("which model of traj_chicken_villin_HP35_solvated.h5 has the largest radius of gyration?",
+                       ["traj_chicken_villin_HP35_solvated.h5"], topology=villin.topology, n_frames=20)
+        assert not u.ok and "frames, not models" in u.message()  # was the frame index + 1
+        u = understand("radius of gyration of model 3 of traj_chicken_villin_HP35_solvated.h5",
+                       ["traj_chicken_villin_HP35_solvated.h5"], topology=villin.topology, n_frames=20)
+        assert not u.ok and "frames, not models" in u.message()
+        u = understand("rg of md_1u19.xtc at 100 ps", ["md_1u19.xtc"], topology=None, n_frames=51)
+        assert not u.ok and "name its topology file" in u.message()  # rendered md.load without it before
+        # a time between saved frames, and a tie for the largest value, stop the code instead of answering
+        between = _plan(("load", {"file": "md_1u19.xtc", "topology": "md_1u19.pdb"}),
+                        ("frames", {"pick": "time", "time_ps": 110.0}), ("compute", {"quantity": "rg", "selection": "all"}))
+        with pytest.raises(ValueError, match="no saved frame at 110 ps"):
+            _run(between, structures, tmp_path)
+        constant = _plan(("load", {"file": "traj_pentalanine.h5"}), ("compute", {"quantity": "box_volume"}),
+                         ("reduce_frames", {"how": "argmax", "report": "frame"}))
+        with pytest.raises(ValueError, match="frames share that value"):
+            _run(constant, structures, tmp_path)
+
     def test_atoms_named_with_their_residues(self, structures):
         top = _load(structures, "1vii.pdb").topology
         u = understand("distance between the CZ atoms of Phe47 and Phe58 in 1vii.pdb, in Å", ["1vii.pdb"],

@@ -363,13 +363,23 @@ def _unique_residue(topology, selection, file: str) -> None:
     a number that several chains use is ambiguous without the chain."""
     import re
 
-    if not isinstance(selection, str) or not re.search(r"\bresSeq \d+\b(?! to)", selection):
+    if not isinstance(selection, str) or not re.search(r"\bresSeq \d+\b", selection):
         return
     try:
         picked = topology.select(selection)
     except Exception:  # noqa: BLE001 - _picks reports selections MDTraj cannot parse
         return
     residues = {topology.atom(i).residue.index for i in picked}
+    if re.search(r"\bresSeq \d+ to \d+", selection):  # a range: each number it covers must be one residue
+        numbers: dict[int, set] = {}
+        for i in picked:
+            residue = topology.atom(int(i)).residue
+            numbers.setdefault(residue.resSeq, set()).add(residue.index)
+        repeated = sorted(n for n, found in numbers.items() if len(found) > 1)
+        if repeated:
+            raise PlanError(f"{selection!r}: residue numbers {repeated[0]}… appear more than once in {file} (other "
+                            "chains, a second molecule or waters reuse them): name the chain or the residues")
+        return
     if len(residues) > 1 and not re.search(r"\bresSeq \d+ to \d+|\bresname\b(?! \w+ and resSeq)", selection) \
             and "chainid" not in selection:
         raise PlanError(f"{selection!r} is {len(residues)} residues in {file} (the number repeats in several chains "

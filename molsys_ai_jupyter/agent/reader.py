@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from .observe import TRAJECTORY_ONLY
 from .plan import ORDER, Plan, PlanError, Step, check_shape
-from .slots import AMINO_ACIDS, ION_RESIDUES, TaskFacts, bracket, read_task
+from .slots import AMINO_ACIDS, ION_RESIDUES, ONE_BASED_WORDS, TaskFacts, bracket, read_task
 
 # ---- the lexicon: (role, value, pattern) ----------------------------------------------------------
 # roles: quantity, count (a counting question), level, frames (a reduction over frames),
@@ -88,9 +88,11 @@ LEXICON: list[tuple[str, object, str]] = [
                           r"l[áa]minas|segments|segmentos)\b|\bboth\b|\bambos\b|\bambas\b|\bmedian\b|\bmediana\b|"
                           r"\b(?:\d+\s*)?(?:ns|ps|nanosecond|picosecond)s? (?:run|simulation|trajectory|md)\b|"
                           r"\bincluding (?:the )?(?:reference|residue \d+|itself|ligand)\b"),
-    ("which_frame", "model", r"\b(?:which|what|qu[ée]|cu[áa]l)\s+(?:nmr\s+)?(?:model|modelo|conformer|conf[óo]rmero)"
+    ("which_frame", "model", r"\b(?:which|what|qu[ée]|cu[áa]l)\s+(?:nmr\s+)?(?:model|modelo|conformer|conf[óo]rmero|"
+                             r"structure|estructura)"
                              r"(?:\s+number|\s+n[úu]mero)?\b"),
-    ("which_frame", "frame", r"\b(?:which|what|qu[ée]|cu[áa]l|en qu[ée])\s+(?:frame|snapshot|fotograma)(?:\s+index|"
+    ("which_frame", "frame", r"\b(?:which|what|qu[ée]|cu[áa]l|en qu[ée])\s+(?:frame|snapshot|fotograma|conformation|"
+                             r"conformaci[óo]n)(?:\s+index|"
                              r"\s+number|\s+n[úu]mero)?\b"),
     ("which_frame", "time", r"\b(?:at\s+)?(?:what|which)\s+(?:simulation\s+)?time\b|\bwhen\s+(?:does|is|do)\b|"
                             r"\ben\s+qu[ée]\s+(?:tiempo|momento|instante)\b|\bcu[áa]ndo\b"),
@@ -548,7 +550,7 @@ def _level_in(text: str) -> str | None:
     return None
 
 
-ONE_BASED = {"model", "modelo", "conformer", "conformero", "confórmero", "structure", "estructura"}
+ONE_BASED = ONE_BASED_WORDS
 _NUMBERED_FRAME = re.compile(r"\b(frame|fotograma|snapshot|marco|model|modelo|conformer|conf[óo]rmero|structure|"
                              r"estructura)\s+(?:number\s+|n[úu]mero\s+|#\s*)?(\d+)\b", re.I)
 
@@ -604,6 +606,8 @@ class _Builder:
         quantities = list(dict.fromkeys(self.values("quantity")))
         quantity = self._choose_quantity(quantities, kept)
         self._quantity = quantity
+        if self.facts.problem:
+            self.fail(self.facts.problem)
         if len(set(self.facts.chain_ids)) > 1:
             self.fail("the request names more than one chain (" + ", ".join(dict.fromkeys(self.facts.chain_ids)) +
                       "); ask about one")
@@ -670,6 +674,8 @@ class _Builder:
         structures = [f for f in self.files if f not in coordinates]
         if coordinates and structures:
             return Step("load", {"file": coordinates[0], "topology": structures[0]})
+        if coordinates and not structures:
+            self.fail(f"{coordinates[0]} holds coordinates only: name its topology file too")
         if len(self.files) > 1:
             self.fail(f"the request names {len(self.files)} files; say which one to use")
         if Path(self.files[0]).suffix.lower() in (".prmtop", ".parm7", ".psf", ".top"):
@@ -750,7 +756,20 @@ class _Builder:
         word, number = numbered
         # PDB models and NMR conformers count from 1, MDTraj's frames from 0, unless the request says
         one_based = base[0].value == 1 if base else word.lower() in ONE_BASED
+        if one_based and word.lower() in ONE_BASED and not self._ensemble():
+            self.fail(f"{self.files[0]} is a trajectory: it has frames, not {word.lower()}s; ask for frame N "
+                      "(counting from 0)")
+            return None
+        if one_based and number == 0:
+            self.fail(f"there is no {word.lower()} 0: {word.lower()}s are numbered from 1")
+            return None
         return Step("frames", {"pick": "index", "index": number - 1 if one_based else number})
+
+    def _ensemble(self) -> bool:
+        """Is the main file a set of models (an NMR ensemble in a PDB or mmCIF file), not a trajectory?"""
+        from pathlib import Path
+
+        return Path(self.files[0]).suffix.lower() in (".pdb", ".cif", ".ent")
 
     def _numbered(self):
         """The first "frame N" / "model N" of the request, as (word, N)."""
@@ -1121,6 +1140,9 @@ class _Builder:
             return []
         if quantity not in FRAME_QUANTITIES or frames_step is not None:
             self.fail("which frame has the largest or smallest value: one value per frame, over all frames")
+            return []
+        if reports[0] == "model" and not self._ensemble():
+            self.fail(f"{self.files[0]} is a trajectory: it has frames, not models; ask which frame")
             return []
         self.take("frames")
         self.take("scope")

@@ -77,9 +77,10 @@ def render(plan: Plan) -> str:
     elif pick == "time":
         time_ps = float(plan.arg("frames", "time_ps"))
         add(f"nearest = int(np.argmin(np.abs(traj.time - {time_ps!r})))  # the frame nearest that time (ps)")
-        add(f"if abs(traj.time[nearest] - {time_ps!r}) > max(traj.timestep, 1e-6):")
-        add(f"    raise ValueError('no frame at {time_ps:g} ps: the frames span ' + str(traj.time[0]) + '-' + "
-            "str(traj.time[-1]) + ' ps')")
+        add(f"if abs(traj.time[nearest] - {time_ps!r}) > 1e-3 * max(traj.timestep, 1e-3):  # a saved frame, not a "
+            "nearby one")
+        add(f"    raise ValueError(f'no saved frame at {time_ps:g} ps: frames are saved every {{traj.timestep:g}} ps "
+            "from {traj.time[0]:g} to {traj.time[-1]:g} ps')")
         add("traj = traj[nearest]")
     if plan.step("superpose"):
         reference = int(plan.arg("superpose", "reference_frame", 0))
@@ -272,6 +273,9 @@ def _reduce(plan: Plan, add) -> None:
     how = plan.arg("reduce_frames", "how") or "first"
     if how in ("argmax", "argmin"):
         add(f"best = int(np.{how}(values))  # the frame with the {'largest' if how == 'argmax' else 'smallest'} value")
+        add("ties = np.flatnonzero(np.isclose(values, values[best], rtol=1e-6, atol=1e-9))")
+        add("if len(ties) > 1:")
+        add("    raise ValueError(f'{len(ties)} frames share that value (frames {list(ties[:5])}…): no single frame')")
         report = plan.arg("reduce_frames", "report", "frame")
         if report == "time":
             factor = unit_factor("ps", plan.arg("convert", "unit", "")) or 1.0

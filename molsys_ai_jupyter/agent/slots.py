@@ -62,6 +62,7 @@ _CHAIN = re.compile(r"\b(?:chain|cadena)(?:\s+(?:ID|id|identifier|label|letter|i
                     r"(?!\s*(?:-|–|to)\s*\d)")
 _FRAME_WORDS = (r"(?:frame(?: index)?|model|snapshot|structure|conformation|conformer|one|fotograma|modelo|marco|"
                 r"instant[áa]nea|estructura)")
+ONE_BASED_WORDS = {"model", "modelo", "conformer", "conformero", "confórmero", "structure", "estructura"}
 _FIRST = r"first|initial|primer|primero|inicial"
 _LAST = r"last|final|[úu]ltimo"
 _FRAME = re.compile(rf"\b({_FIRST}|{_LAST})\s+(?:\w+\s+)?{_FRAME_WORDS}\b|\b({_FRAME_WORDS})\s+(?:(?:n[úu]mero|number|#)\s*)?"
@@ -187,6 +188,7 @@ class TaskFacts:
     residue_numbers: list[int] = field(default_factory=list)  # residues named by number, in order
     geometric: bool = False  # "geometric center", "centroid": no mass weighting
     leftover: str = ""  # the task with every phrase read here blanked out (same length as the task)
+    problem: str = ""  # a frame the task names that cannot exist ("model 0": models count from 1)
 
     def to_dict(self) -> dict:
         return {"selections": [m.selection for m in self.selections], "groups": [m.selection for m in self.groups],
@@ -276,7 +278,11 @@ def read_task(task: str, files: list[str] = (), residues: set[str] | None = None
             frames.append((match.start(), -1 if re.fullmatch(_LAST, which, re.I) else 0))
         else:
             number = int(match.group(3))
-            model = match.group(2).lower() in ("model", "modelo")  # PDB models are numbered from 1
+            word = match.group(2).lower()
+            model = word in ONE_BASED_WORDS  # PDB models (NMR conformers, structures) are numbered from 1
+            if model and number == 0:
+                facts.problem = f"there is no {word} 0: {word}s are numbered from 1"
+                continue
             frames.append((match.start(), number - 1 if model else number))
     facts.frames = [f for _, f in sorted(frames)]
     facts.count_molecules = bool(_COUNT_MOLECULES.search(text.text))

@@ -290,6 +290,13 @@ class TestReader:
                          ("reduce_frames", {"how": "argmax", "report": "frame"}))
         with pytest.raises(ValueError, match="frames share that value"):
             _run(constant, structures, tmp_path)
+        xtc = _load(structures, "md_1u19.xtc", "md_1u19.pdb")
+        u = understand("At what time does the radius of gyration of md_1u19.xtc (top md_1u19.pdb) peak? Answer in "
+                       "frames.", ["md_1u19.xtc", "md_1u19.pdb"], topology=xtc.topology, n_frames=xtc.n_frames)
+        assert not u.ok and "time and frame were asked" in u.message()  # was the time, 100.0
+        spanned = _plan(("load", {"file": "traj_chicken_villin_HP35_solvated.h5"}), ("compute", {"quantity": "total_time"}))
+        with pytest.raises(ValueError, match="first saved frame is at 100 ps"):  # 1900 or 2000 ps: asked, not guessed
+            _run(spanned, structures, tmp_path)
 
     def test_atoms_named_with_their_residues(self, structures):
         top = _load(structures, "1vii.pdb").topology

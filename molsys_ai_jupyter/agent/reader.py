@@ -34,6 +34,8 @@ from .slots import AMINO_ACIDS, ION_RESIDUES, ONE_BASED_WORDS, TaskFacts, bracke
 _NUM = r"(\d+(?:\.\d+)?)"
 LEXICON: list[tuple[str, object, str]] = [
     # read before the selections: methods and phrases that would otherwise read as atoms
+    ("which_frame", "frame", r"\b(?:answer|give it|report it|respond|responde)\s+(?:in|as|en|como)\s+(?:a\s+|un\s+)?"
+                             r"(?:frames?|fotogramas?)(?:\s+(?:index|number|[íi]ndice))?\b"),
     ("method", "probe", r"(?:with |using )?(?:a )?(?:probe(?: radius)?|sonda)(?: of| de)? (?:0\.14 ?nm|1\.4 ?(?:Å|A|angstroms?))|"
                         r"(?:with |using |con )?(?:a |una )?(?:0\.14[- ]?nm|1\.4[- ]?(?:Å|A|angstroms?))[- ](?:probe|sonda)(?: radius)?"),
     ("method", "no_mass", r"\(?non[- ]mass[- ]weighted\)?|equal[- ]weight(?:ed|s)?|geometric(?=\s+\(?(?:rg|radius))|\(?not mass[- ]weighted\)?|(?:with )?no mass[- ]weighting|without mass[- ]weighting|unweighted|not mass[- ]weighted|"
@@ -1134,7 +1136,11 @@ class _Builder:
         an index, a model number or a time."""
         reports = list(dict.fromkeys(p.value for p in self.take("which_frame")))
         extremes = [h for h in dict.fromkeys(hows) if h in ("max", "min")]
-        if len(reports) > 1 or len(extremes) != 1:
+        if len(reports) > 1:
+            self.fail("which frame: say whether you want its number, its model number or its time ("
+                      + " and ".join(reports) + " were asked)")
+            return []
+        if len(extremes) != 1:
             self.fail("which frame: say whether the largest or the smallest value is wanted" if not extremes
                       else "ask for one frame: where the value is largest or smallest")
             return []

@@ -244,10 +244,14 @@ def _compute(plan: Plan, add) -> None:
         add("answer = int(traj.topology.n_bonds)  # the bonds MDTraj's topology holds")
     elif name == "timestep":
         add("answer = float(traj.timestep)  # ps")
-    elif name == "total_time":
-        add("answer = float(traj.time[-1] - traj.time[0])  # ps")
-    elif name == "time_info":
-        add("answer = [float(traj.timestep), float(traj.time[-1] - traj.time[0]) / 1000.0]  # [ps, ns]")
+    elif name in ("total_time", "time_info"):
+        add("if traj.time[0] > 0:  # the run began before its first saved frame: two answers differ")
+        add("    raise ValueError(f'the first saved frame is at {traj.time[0]:g} ps: the run lasted at least "
+            "{traj.time[-1]:g} ps, its saved frames span {traj.time[-1] - traj.time[0]:g} ps; say which one')")
+        if name == "total_time":
+            add("answer = float(traj.time[-1] - traj.time[0])  # ps")
+        else:
+            add("answer = [float(traj.timestep), float(traj.time[-1] - traj.time[0]) / 1000.0]  # [ps, ns]")
     elif name == "sequence":
         add("residues = [r for r in traj.topology.residues if r.is_protein]")
         if args.get("chain"):

@@ -297,6 +297,11 @@ class TestReader:
         spanned = _plan(("load", {"file": "traj_chicken_villin_HP35_solvated.h5"}), ("compute", {"quantity": "total_time"}))
         with pytest.raises(ValueError, match="first saved frame is at 100 ps"):  # 1900 or 2000 ps: asked, not guessed
             _run(spanned, structures, tmp_path)
+        top = villin.topology
+        u = understand("What is the time spanned by the saved frames of traj_chicken_villin_HP35_solvated.h5, in ps?",
+                       ["traj_chicken_villin_HP35_solvated.h5"], topology=top, n_frames=20)
+        assert u.ok and u.plan.arg("compute", "span") == "saved_frames"  # asked as the frames' span: one answer
+        assert _run(u.plan, structures, tmp_path) == pytest.approx(1900.0)
 
     def test_atoms_named_with_their_residues(self, structures):
         top = _load(structures, "1vii.pdb").topology

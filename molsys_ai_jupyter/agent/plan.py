@@ -73,8 +73,8 @@ QUANTITIES: dict[str, Quantity] = {
     "n_frames": Quantity("the number of frames", "static", "count", (), ()),
     "n_bonds": Quantity("the number of bonds in the topology", "static", "count", (), ()),
     "timestep": Quantity("the time between saved frames", "static", "ps", (), ()),
-    "total_time": Quantity("the time spanned from the first to the last frame", "static", "ps", (), ()),
-    "time_info": Quantity("the time step (ps) and the total time (ns)", "static", "", (), ()),
+    "total_time": Quantity("the time spanned from the first to the last frame", "static", "ps", (), ("span",)),
+    "time_info": Quantity("the time step (ps) and the total time (ns)", "static", "", (), ("span",)),
     "sequence": Quantity("the one-letter sequence", "static", "", (), ("chain",)),
 }
 
@@ -106,7 +106,8 @@ STEP_ARGS: dict[str, dict[str, dict]] = {
                 "reference_frame": {"type": "integer"}, "weights": {"enum": ["mass", "none"]},
                 "angle": {"enum": list(ANGLES)}, "residue": {"type": "integer"}, "chain": {"type": "string"},
                 "code": {"enum": ["H", "E", "C"]}, "method": {"enum": list(HBOND_METHODS)},
-                "periodic": {"type": "boolean"}, "context": {"enum": ["isolated", "in_place"]}},
+                "periodic": {"type": "boolean"}, "context": {"enum": ["isolated", "in_place"]},
+                "span": {"enum": ["saved_frames"]}},  # a total time asked as the span of the saved frames
     "reduce_frames": {"how": {"enum": list(FRAME_REDUCTIONS)}, "report": {"enum": list(FRAME_REPORTS)}},
     "reduce_entities": {"level": {"enum": list(LEVELS)}, "how": {"enum": list(ENTITY_REDUCTIONS)},
                         "residue": {"type": "integer"}},

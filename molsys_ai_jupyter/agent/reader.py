@@ -531,6 +531,8 @@ def _correct(request: str, unknown: list[str]) -> tuple[str, dict[str, str]]:
     return request, corrections
 
 
+_FRAMES_SPAN = re.compile(r"\b(?:spann?(?:ed|s)?|covere?d?|covers|abarca\w*|cubre\w*)\b|first to (?:the )?last|"
+                          r"del primer\w* (?:fotograma |frame )?al [úu]ltimo", re.I)
 SIMULATION_FORMATS = {".h5", ".xtc", ".dcd", ".trr", ".nc", ".gro", ".inpcrd", ".netcdf"}
 LEVEL_WORDS = [("atoms", r"\b(?:atoms?|[áa]tomos?)\b"), ("molecules", r"\b(?:molecules?|mol[ée]culas?)\b"),
                ("residues", r"\b(?:residues?|residuos?|ions?|iones?)\b")]
@@ -1050,7 +1052,10 @@ class _Builder:
             if facts.chain_id:
                 args["chain"] = facts.chain_id
                 self.chain_used = True
-        elif quantity in ("box_volume", "box_lengths", "n_frames", "n_bonds", "timestep", "total_time", "time_info"):
+        elif quantity in ("total_time", "time_info"):
+            if _FRAMES_SPAN.search(self.request):  # "the time the frames cover": first to last saved frame
+                args["span"] = "saved_frames"
+        elif quantity in ("box_volume", "box_lengths", "n_frames", "n_bonds", "timestep"):
             pass
         else:
             self.fail(f"{quantity} is not in the catalogue")

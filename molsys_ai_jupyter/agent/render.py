@@ -245,9 +245,10 @@ def _compute(plan: Plan, add) -> None:
     elif name == "timestep":
         add("answer = float(traj.timestep)  # ps")
     elif name in ("total_time", "time_info"):
-        add("if traj.time[0] > 0:  # the run began before its first saved frame: two answers differ")
-        add("    raise ValueError(f'the first saved frame is at {traj.time[0]:g} ps: the run lasted at least "
-            "{traj.time[-1]:g} ps, its saved frames span {traj.time[-1] - traj.time[0]:g} ps; say which one')")
+        if args.get("span") != "saved_frames":  # "the total simulated time": from 0 or from the first frame?
+            add("if traj.time[0] > 0:  # the run began before its first saved frame: two answers differ")
+            add("    raise ValueError(f'the first saved frame is at {traj.time[0]:g} ps: the run lasted at least "
+                "{traj.time[-1]:g} ps, its saved frames span {traj.time[-1] - traj.time[0]:g} ps; say which one')")
         if name == "total_time":
             add("answer = float(traj.time[-1] - traj.time[0])  # ps")
         else:

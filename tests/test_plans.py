@@ -451,7 +451,7 @@ class TestCoverage:
     def test_a_model_plan_may_not_add_selections_of_its_own(self, real_settings):
         """"How many residues" planned as the residues of ``resSeq 1`` (a fine-tuned planner's
         real mistake on the dev set) is refused: the request names no residue 1."""
-        from molsys_ai_jupyter.agent.coverage import ungrounded
+        from molsys_ai_jupyter.agent.coverage import uncovered, ungrounded
         from molsys_ai_jupyter.agent.model_planner import plan_with_model
         from molsys_ai_jupyter.llm.base import ChatResult
 
@@ -468,6 +468,24 @@ class TestCoverage:
 
         result = plan_with_model(u, ["1vii.pdb"], Planner(), top, 1)
         assert not result.ok and "'resSeq 1', which the request does not name" in result.message()
+        # one value where the request asks for two ("first vs last → [first, last]", blind A's ba70), and a
+        # two-question request (blind A's ba57: the reader's two plans stand, the model is not asked)
+        xtc = _load(real_settings.structures, "md_1u19.xtc", "md_1u19.pdb")
+        u = understand("md_1u19.xtc: box volume in the first frame vs the last frame, nm^3 -> [first, last]",
+                       ["md_1u19.xtc", "md_1u19.pdb"], topology=xtc.topology, n_frames=xtc.n_frames)
+        last = Plan([Step("load", {"file": "md_1u19.xtc", "topology": "md_1u19.pdb"}), Step("frames", {"pick": "last"}),
+                     Step("compute", {"quantity": "box_volume"})])
+        assert {"-> [first, last]", "frame 0"} <= set(uncovered(last, u.phrases, u.facts))
+        u = understand("Quita las aguas y los iones sulfato de 1sux.pdb. ¿Cuántos átomos y cuántos residuos quedan? "
+                       "Responde [n_atomos, n_residuos].", ["1sux.pdb"],
+                       topology=_load(real_settings.structures, "1sux.pdb").topology, n_frames=1)
+        assert u.ok and len(u.plan.parts) == 2
+
+        class Unused:
+            def complete(self, messages, **kwargs):
+                raise AssertionError("the model is not asked")
+
+        assert plan_with_model(u, ["1sux.pdb"], Unused(), None, 1) is u
         # "how many methionines" counted as atoms (its real mistake on blind set C: 272 for 8)
         top = _load(real_settings.structures, "md_1u19.pdb").topology
         u = understand("¿cuántas metioninas tiene md_1u19.pdb?", ["md_1u19.pdb"], topology=top, n_frames=1)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from .plan import Plan
-from .reader import SOFT_ROLES
+from .reader import SOFT_ROLES, answer_size, asked_shape
 
 DISTANCES = {"distance", "min_distance", "com_distance"}
 COUNTED = {"dssp", "hbonds", "contacts", "neighbors", "n_frames", "n_bonds"}
@@ -59,6 +59,8 @@ def _covers(plan: Plan, role: str, value) -> bool:
             plan.arg("reduce_frames", "report", "frame") == value
     if role == "frames":
         extreme = {"argmax": "max", "argmin": "min"}.get(plan.arg("reduce_frames", "how"))
+        if value == "each" and plan.step("reduce_frames"):  # "the per-frame RMSD … its maximum": the series, reduced
+            return True
         return value in (plan.arg("reduce_frames", "how"), plan.arg("reduce_entities", "how"), extreme) or \
             (value == "min" and quantity == "min_distance")
     if role == "dssp":
@@ -111,7 +113,12 @@ def uncovered(plan: Plan, phrases, facts=None) -> list[str]:
             missing.append(phrase.text.strip())
         elif phrase.role != "method" and not _covers(plan, phrase.role, phrase.value):
             missing.append(phrase.text.strip())
+    shape = asked_shape(phrases)
+    if shape and shape != answer_size(plan):  # "→ [first, last]" asks for two values
+        missing.append(next(p.text.strip() for p in phrases if p.role == "format"))
     if facts is not None:
+        if not any(p.role == "frame_base" for p in phrases):  # "(1-based)" shifts the numbers the slots read
+            missing += _frames_uncovered(plan, facts.frames)
         # what the selection reader took itself: the answer's unit ("in Å") and a cutoff ("within 5 Å")
         if facts.unit and not _covers(plan, "unit", facts.unit):
             missing.append(f"in {facts.unit}")
@@ -179,6 +186,16 @@ def ungrounded(plan: Plan, facts, phrases=(), topology=None) -> list[str]:
                 not _one_atom_residues(topology, counted):
             added.append(f"counting {level}")
     return added
+
+
+def _frames_uncovered(plan: Plan, frames: list[int]) -> list[str]:
+    """The frames the request names ("the first frame", "model 5") that the plan neither
+    picks nor uses as its reference."""
+    picked = {"first": 0, "last": -1}.get(plan.arg("frames", "pick"), plan.arg("frames", "index"))
+    compute = plan.step("compute")
+    used = {picked, compute.args.get("reference_frame") if compute else None,
+            plan.arg("superpose", "reference_frame")}
+    return [f"frame {frame}" for frame in frames if frame not in used]
 
 
 def _uncovered_any(plan: Plan, phrases, facts) -> list[str]:

@@ -76,6 +76,8 @@ def plan_with_model(understanding: Understanding, files: list[str], backend, top
 
     result = Understanding(understanding.request, phrases=understanding.phrases, facts=understanding.facts,
                            corrections=understanding.corrections)
+    if understanding.facts is None:  # two questions the reader answered part by part: its plans stand
+        return understanding
     if understanding.unknown:
         result.unaccounted, result.plan = list(understanding.unaccounted), understanding.plan
         result.restatement = understanding.restatement

@@ -546,6 +546,20 @@ def _answer_size(plan: Plan) -> int:
         if plan.arg("reduce_frames", "how") != "each" else 0
 
 
+def asked_shape(phrases) -> int:
+    """How many values an answer format like "[n_atoms, n_residues]" asks for (0: none)."""
+    formats = [p.text for p in phrases if p.role == "format"]
+    if not formats:
+        return 0
+    inside = formats[0][formats[0].index("[") + 1: formats[0].rindex("]")]
+    return len([item for item in inside.split(",") if item.strip() and item.strip() != "..."])
+
+
+def answer_size(plan: Plan) -> int:
+    """How many values a plan's answer has, where fixed (0: one value, or a list of any length)."""
+    return _answer_size(plan)
+
+
 def _level_in(text: str) -> str | None:
     """The level a mention's own words name ("sulfate atoms", "water molecules")."""
     for level, pattern in LEVEL_WORDS:
@@ -808,12 +822,7 @@ class _Builder:
             return False
 
     def _asked_shape(self) -> int:
-        """How many values an answer format like "[n_atoms, n_residues]" asks for (0: none)."""
-        formats = [p.text for p in self.phrases if p.role == "format"]
-        if not formats:
-            return 0
-        inside = formats[0][formats[0].index("[") + 1: formats[0].rindex("]")]
-        return len([item for item in inside.split(",") if item.strip() and item.strip() != "..."])
+        return asked_shape(self.phrases)
 
     def _periodic(self) -> bool:
         """What the request says; without a word, plain distances for a crystal's unit cell

@@ -303,6 +303,17 @@ class TestReader:
         assert u.ok and u.plan.arg("compute", "span") == "saved_frames"  # asked as the frames' span: one answer
         assert _run(u.plan, structures, tmp_path) == pytest.approx(1900.0)
 
+    def test_hetero_groups_are_not_only_ligands(self, structures, tmp_path):
+        """Blind D's one wrong answer: "hetero groups other than water" was read as the ligands
+        (BNZ, HED) and left out the chloride ions."""
+        top = _load(structures, "181l.pdb").topology
+        u = understand("Give me the residue names of all hetero groups in 181l.pdb other than water, as an "
+                       "alphabetical list", ["181l.pdb"], topology=top, n_frames=1)
+        assert u.ok, u.message()
+        assert sorted(_run(u.plan, structures, tmp_path)) == ["BNZ", "CL", "HED"]
+        u = understand("how many hetero atoms are in 181l.pdb?", ["181l.pdb"], topology=top, n_frames=1)
+        assert not u.ok and "hetero atoms" in u.unaccounted  # HETATM records, or atoms other than C and H?
+
     def test_atoms_named_with_their_residues(self, structures):
         top = _load(structures, "1vii.pdb").topology
         u = understand("distance between the CZ atoms of Phe47 and Phe58 in 1vii.pdb, in Å", ["1vii.pdb"],

@@ -89,6 +89,8 @@ def _covers(plan: Plan, role: str, value) -> bool:
         return quantity == "neighbors"
     if role == "ligand":
         return any("resname" in s for s in _selections(plan))
+    if role == "hetero":
+        return any("not protein" in s for s in _selections(plan))
     if role == "context":
         return args.get("context") == value
     if role == "which_entity":

@@ -80,7 +80,8 @@ LEXICON: list[tuple[str, object, str]] = [
                      r"\b(?:resname|residue name)\b(?=\s+[A-Z0-9]{2,4}\b)|\bname\b(?=\s+[A-Z][A-Z0-9]{0,3}\b)"),
     ("format", None, r"(?:->|→|responde|respond|answer|reply|return|give|as|como|en)?\s*:?\s*\[[^\]\[]{1,80}\]"),
     ("together", None, r"\b(?:together|in total|combined|altogether|en total|juntos|juntas|sumados|sumadas)\b"),
-    ("unsupported", None, r"\b(?:average|mean|median) (?:structure|conformation|coordinates|positions?)\b|"
+    ("unsupported", None, r"\bhetero[- ]?atoms?\b|\bhetero[áa]tomos\b|\bhetatms?\b|"  # HETATM records or non-C/H atoms?
+                          r"\b(?:average|mean|median) (?:structure|conformation|coordinates|positions?)\b|"
                           r"estructura (?:promedio|media)|\bfrom (?:frame|model) \d+ (?:to|until|through)\b|"
                           r"\bbetween (?:frames?|models?) \d+ and \d+|\b(?:frames?|models?) \d+\s*(?:-|–|to|through)\s*\d+|"
                           r"\b(?:last|first|final|initial) \d+ (?:frames|models|snapshots|ns|ps)\b|"
@@ -220,7 +221,9 @@ LEXICON: list[tuple[str, object, str]] = [
                      r"remov\w*|borr[ao]\w*|excluy\w*|excluir|descart\w*)\b"),
     ("newfile", None, r"\b[\w-]+\.(?:pdb|h5|gro|xtc|dcd|mol2|cif|nc)\b|\ba new (?:pdb |h5 )?file\b|"
                       r"\bnew (?:pdb |h5 )?file\b|\bun (?:nuevo )?archivo(?: nuevo| pdb)?\b"),
-    ("ligand", None, r"\bligands?\b|\bligandos?\b|\bhetero ?(?:groups|residues|atoms)|\bhetero[áa]tomos\b"),
+    ("ligand", None, r"\bligands?\b|\bligandos?\b"),
+    # hetero groups (the PDB's HETATM residues): ligands, ions and waters alike, not only ligands
+    ("hetero", None, r"\bhetero[- ]?(?:groups?|residues?|molecules?|compounds?)\b|\bgrupos? hetero\w*\b"),
     ("keep", None, r"\bkeep(?:ing)? only\b|\bonly\b|\bextract\w*\b|\bisolat\w+\b|\bsolo\b|\bs[óo]lo\b|"
                    r"\bqued[áa]ndo(?:te|me|nos)? (?:solo )?con\b|\bextra[eé]\w*"),
     ("save", None, r"\bsav(?:e|ing)\b|\bwrit(?:e|ing)\b|\bexport\w*|\bguard\w+|\bescrib\w+|\bexporta\w*"),
@@ -1176,9 +1179,12 @@ class _Builder:
         counting = self.take("count")
         listing = (self.has("names") or self.has("which")) and not counting
         ligand = self.take("ligand")
+        hetero = self.take("hetero")
         levels = self.take("level")
         groups = [g for g in facts.groups if not g.removed]
-        if ligand:
+        if hetero and not ligand and not groups:
+            selection, level = "not protein", "residues"  # what is removed ("other than water") is stripped first
+        elif ligand:
             names = sorted(self.residues - IONS - WATERS - set(AMINO_ACIDS.values())
                            - {"ACE", "NME", "NH2", "HID", "HIE", "HIP", "CYX", "ASH", "GLH", "LYN"})
             if not names:

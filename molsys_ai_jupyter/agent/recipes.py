@@ -220,7 +220,7 @@ CATALOGUE: dict[str, Recipe] = {r.name: r for r in [
             "unit": LENGTH_UNIT},
            words="rmsd root mean square deviation superposition fit aligned deviation relative reference"),
     Recipe("time_info", "time step between saved frames (ps) and total time spanned (ns)", "[ps, ns]",
-           lambda v: [Step("compute", {"quantity": "time_info"})],
+           lambda v: [Step("compute", {"quantity": "time_info", "span": "saved_frames"})],  # as its summary says
            words="time step timestep simulated duration ps ns spanned length saved frames"),
     Recipe("secondary_structure_count", "number of residues in a secondary-structure class by DSSP "
            "(H helix, E strand, C coil)", "count", _frame_quantity("dssp", "code"),

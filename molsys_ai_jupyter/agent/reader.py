@@ -541,7 +541,7 @@ LEVEL_WORDS = [("atoms", r"\b(?:atoms?|[áa]tomos?)\b"), ("molecules", r"\b(?:mo
                ("residues", r"\b(?:residues?|residuos?|ions?|iones?)\b")]
 
 
-def _answer_size(plan: Plan) -> int:
+def answer_size(plan: Plan) -> int:
     """How many values a plan's answer has, where fixed (0: one value, or a list of any length)."""
     if plan.parts:
         return len(plan.parts)
@@ -558,11 +558,6 @@ def asked_shape(phrases) -> int:
     return len([item for item in inside.split(",") if item.strip() and item.strip() != "..."])
 
 
-def answer_size(plan: Plan) -> int:
-    """How many values a plan's answer has, where fixed (0: one value, or a list of any length)."""
-    return _answer_size(plan)
-
-
 def _level_in(text: str) -> str | None:
     """The level a mention's own words name ("sulfate atoms", "water molecules")."""
     for level, pattern in LEVEL_WORDS:
@@ -571,7 +566,6 @@ def _level_in(text: str) -> str | None:
     return None
 
 
-ONE_BASED = ONE_BASED_WORDS
 _NUMBERED_FRAME = re.compile(r"\b(frame|fotograma|snapshot|marco|model|modelo|conformer|conf[óo]rmero|structure|"
                              r"estructura)\s+(?:number\s+|n[úu]mero\s+|#\s*)?(\d+)\b", re.I)
 
@@ -675,9 +669,9 @@ class _Builder:
                       "here")
         plan = Plan(steps)
         shape = self._asked_shape()
-        if shape and shape != _answer_size(plan):
+        if shape and shape != answer_size(plan):
             self.fail(f"the answer is asked as a list of {shape} values; this plan gives "
-                      f"{_answer_size(plan) or 'one'}")
+                      f"{answer_size(plan) or 'one'}")
         try:
             check_shape(plan)
             if self.topology is not None:
@@ -776,8 +770,8 @@ class _Builder:
             return Step("frames", {"pick": "first" if frame == 0 else "index", "index": frame})
         word, number = numbered
         # PDB models and NMR conformers count from 1, MDTraj's frames from 0, unless the request says
-        one_based = base[0].value == 1 if base else word.lower() in ONE_BASED
-        if one_based and word.lower() in ONE_BASED and not self._ensemble():
+        one_based = base[0].value == 1 if base else word.lower() in ONE_BASED_WORDS
+        if one_based and word.lower() in ONE_BASED_WORDS and not self._ensemble():
             self.fail(f"{self.files[0]} is a trajectory: it has frames, not {word.lower()}s; ask for frame N "
                       "(counting from 0)")
             return None

@@ -136,14 +136,10 @@ def _frame_quantity(quantity: str, *names: str, raw: str = "", **fixed) -> Calla
     return steps
 
 
-def _distance(v: dict) -> list[Step]:
-    return [Step("compute", {"quantity": "distance", "selection": v["selection_1"], "selection_2": v["selection_2"],
-                             "periodic": False}), *_frame(v), *_unit(v, "nm")]
-
-
-def _min_distance(v: dict) -> list[Step]:
-    return [Step("compute", {"quantity": "min_distance", "selection": v["selection_1"],
-                             "selection_2": v["selection_2"], "periodic": False}), *_frame(v), *_unit(v, "nm")]
+def _between(quantity: str) -> Callable[[dict], list[Step]]:
+    """A distance between two selections (no periodic images) in one frame, in the asked unit."""
+    return lambda v: [Step("compute", {"quantity": quantity, "selection": v["selection_1"],
+                                       "selection_2": v["selection_2"], "periodic": False}), *_frame(v), *_unit(v, "nm")]
 
 
 def _sasa(v: dict) -> list[Step]:
@@ -196,7 +192,7 @@ CATALOGUE: dict[str, Recipe] = {r.name: r for r in [
            lambda v: [Step("compute", {"quantity": "sequence", **({"chain": v["chain_id"]} if v["chain_id"] else {})})],
            {"chain_id": Param("str", "", "chain identifier such as 'A' (empty: all chains)")},
            words="sequence one-letter fasta amino acid code primary print letters"),
-    Recipe("distance", "distance between two atoms (Å or nm)", "Å", _distance,
+    Recipe("distance", "distance between two atoms (Å or nm)", "Å", _between("distance"),
            {"selection_1": Param("selection", "", "first atom"), "selection_2": Param("selection", "", "second atom"),
             "frame": FRAME, "unit": LENGTH_UNIT},
            words="distance far apart separation length between atoms end-to-end"),
@@ -237,7 +233,7 @@ CATALOGUE: dict[str, Recipe] = {r.name: r for r in [
             "frame": FRAME},
            words="pairs closer contacts contact map unique pair"),
     Recipe("min_distance", "minimum (closest) distance between two groups of atoms, e.g. a ligand and the protein "
-           "(Å or nm)", "Å", _min_distance,
+           "(Å or nm)", "Å", _between("min_distance"),
            {"selection_1": Param("selection", "", "first group"), "selection_2": Param("selection", "", "second group"),
             "frame": FRAME, "unit": LENGTH_UNIT},
            words="minimum min closest shortest nearest smallest distance between contact groups"),

@@ -7,7 +7,7 @@ the plan does.
 
 >>> from .plan import Plan, Step
 >>> print(render(Plan([Step("load", {"file": "1vii.pdb"}), Step("compute", {"quantity": "rg", "selection": "name CA"}),
-...                    Step("frames", {"pick": "first"})])).splitlines()[2])
+...                    Step("frames", {"pick": "first"})])).splitlines()[3])
 traj = md.load('1vii.pdb')
 """
 
@@ -42,18 +42,25 @@ def code_for(plan: Plan, engine: str = "mdtraj") -> str:
     return render(plan)
 
 
-def render(plan: Plan) -> str:
-    if plan.parts:  # one block per answer; the answer is their list
-        from .restate import restate
+def join_parts(plan: Plan, header: list[str], render_part) -> str:
+    """One block per part of a two-answer plan, under one ``header``; the answer is their list."""
+    from .restate import restate
 
-        header = ["import mdtraj as md", "import numpy as np", ""]
-        lines = list(header)
-        for number, part in enumerate(plan.parts, 1):
-            body = render(part).splitlines()[len(header):]
-            lines += [f"# {number}. {restate(part)}", *body, f"answer_{number} = answer", ""]
-        lines.append("answer = [" + ", ".join(f"answer_{n}" for n in range(1, len(plan.parts) + 1)) + "]")
-        return "\n".join(lines) + "\n"
-    lines = ["import mdtraj as md", "import numpy as np", ""]
+    lines = list(header)
+    for number, part in enumerate(plan.parts, 1):
+        body = render_part(part).splitlines()[len(header):]
+        lines += [f"# {number}. {restate(part)}", *body, f"answer_{number} = answer", ""]
+    lines.append("answer = [" + ", ".join(f"answer_{n}" for n in range(1, len(plan.parts) + 1)) + "]")
+    return "\n".join(lines) + "\n"
+
+
+MDTRAJ_HEADER = ["import mdtraj as md", "import numpy as np", ""]
+
+
+def render(plan: Plan) -> str:
+    if plan.parts:
+        return join_parts(plan, MDTRAJ_HEADER, render)
+    lines = list(MDTRAJ_HEADER)
     add = lines.append
     load = plan.step("load").args
     if load.get("topology"):

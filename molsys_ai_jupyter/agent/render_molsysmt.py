@@ -18,14 +18,13 @@ answer = int(msm.get(molecular_system, element='molecule', selection='water', sy
 from __future__ import annotations
 
 from .plan import Plan, unit_factor
+from .render import FRAME_REDUCE, join_parts
 
 # plan level → molsysmt element and its counting attribute
 ELEMENTS = {"atoms": ("atom", "n_atoms"), "residues": ("group", "n_groups"), "molecules": ("molecule", "n_molecules"),
             "chains": ("chain", "n_chains")}
 QUANTITIES = {"n_frames", "mass", "box_volume", "rg"}  # those of the compute step rendered here
-FRAME_PICKS = {"first": "values[0]", "last": "values[-1]"}
-FRAME_REDUCE = {"mean": "values.mean()", "min": "values.min()", "max": "values.max()", "std": "values.std()",
-                "first": "values[0]", "last": "values[-1]"}
+MOLSYSMT_HEADER = ["import molsysmt as msm", "import pyunitwizard as puw", ""]
 
 
 def unsupported(plan: Plan) -> str | None:
@@ -60,13 +59,8 @@ def render_molsysmt(plan: Plan) -> str:
     if reason:
         raise ValueError(f"no molsysmt rendering for {reason}")
     if plan.parts:
-        header = ["import molsysmt as msm", "import pyunitwizard as puw", ""]
-        lines = list(header)
-        for number, part in enumerate(plan.parts, 1):
-            lines += [*render_molsysmt(part).splitlines()[len(header):], f"answer_{number} = answer", ""]
-        lines.append("answer = [" + ", ".join(f"answer_{n}" for n in range(1, len(plan.parts) + 1)) + "]")
-        return "\n".join(lines) + "\n"
-    lines = ["import molsysmt as msm", "import pyunitwizard as puw", ""]
+        return join_parts(plan, MOLSYSMT_HEADER, render_molsysmt)
+    lines = list(MOLSYSMT_HEADER)
     add = lines.append
     add(f"molecular_system = msm.convert({plan.file!r}, to_form='molsysmt.MolSys')")
     if plan.step("strip"):
@@ -110,7 +104,7 @@ def _compute(plan: Plan, add) -> None:
         add("values = puw.get_value(rg, to_unit='nm')  # one per structure")
         unit = "nm"
     pick = plan.arg("frames", "pick")
-    reduction = FRAME_PICKS[pick] if pick else FRAME_REDUCE[plan.arg("reduce_frames", "how") or "first"]
+    reduction = FRAME_REDUCE[pick or plan.arg("reduce_frames", "how") or "first"]  # pick: first or last
     factor = unit_factor("nm³" if unit == "nm**3" else "nm", wanted or "") or 1.0
     scale = f" * {factor!r}" if factor != 1.0 else ""
     add(f"answer = float({reduction}){scale}  # in {plan.unit}")

@@ -110,7 +110,7 @@ STEP_ARGS: dict[str, dict[str, dict]] = {
                 "span": {"enum": ["saved_frames"]}},  # a total time asked as the span of the saved frames
     "reduce_frames": {"how": {"enum": list(FRAME_REDUCTIONS)}, "report": {"enum": list(FRAME_REPORTS)}},
     "reduce_entities": {"level": {"enum": list(LEVELS)}, "how": {"enum": list(ENTITY_REDUCTIONS)},
-                        "residue": {"type": "integer"}},
+                        "residue": {"type": "integer"}, "report": {"enum": ["label", "number"]}},
     "convert": {"unit": {"enum": [u for u in UNITS if u]}},
     "save": {"path": {"type": "string"}},
     "show": {},

@@ -89,8 +89,31 @@ def files_named(task: str, observation: Observation) -> list[str]:
                                                             lowered)]
         readable = [f for f in by_stem if Path(f).suffix.lower() in MDTRAJ_READABLE]
         named = (readable or by_stem)[:1]
-        return named
-    return sorted(named, key=lambda f: lowered.index(f.lower()))
+    named += [f for f in _by_kind(lowered, observation.files) if f not in named]
+    return sorted(named, key=lambda f: _first_mention(lowered, f))
+
+
+def _first_mention(lowered: str, name: str) -> int:
+    for word in (name.lower(), Path(name).stem.lower()):
+        if word in lowered:
+            return lowered.index(word)
+    return len(lowered)
+
+
+def _by_kind(lowered: str, files: list[str]) -> list[str]:
+    """"md_1u19 trajectory (xtc …)", "the villin h5 trajectory": a file named by a word of its
+    name and its kind, when exactly one file of that kind has that word in its name."""
+    found = []
+    for suffix in {Path(f).suffix.lower() for f in files if Path(f).suffix}:
+        if not re.search(rf"(?<![\w.-]){re.escape(suffix[1:])}(?![\w-])", lowered):
+            continue
+        of_kind = [f for f in files if Path(f).suffix.lower() == suffix]
+        words = set(re.findall(r"[a-z][a-z0-9]{4,}", lowered)) | set(re.findall(r"[\w]+", lowered))
+        hits = [f for f in of_kind if any(w in re.split(r"[^a-z0-9]+", Path(f).stem.lower()) or w == Path(f).stem.lower()
+                                          for w in words if len(w) >= 5 or w == Path(f).stem.lower())]
+        if len(hits) == 1 and hits[0].lower() not in lowered:
+            found.append(hits[0])
+    return found
 
 
 def schema_for(recipes: list[Recipe], files: list[str]) -> dict:

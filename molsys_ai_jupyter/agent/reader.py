@@ -26,13 +26,16 @@ from dataclasses import dataclass, field
 
 from .observe import TRAJECTORY_ONLY
 from .plan import ORDER, Plan, PlanError, Step, check_shape
-from .slots import AMINO_ACIDS, ION_RESIDUES, ONE_BASED_WORDS, TaskFacts, bracket, read_task
+from .slots import AMINO_ACIDS, ION_RESIDUES, ONE_BASED_WORDS, WATER_RESIDUES, TaskFacts, bracket, ligand_residues, read_task
 
 # ---- the lexicon: (role, value, pattern) ----------------------------------------------------------
 # roles: quantity, count (a counting question), level, frames (a reduction over frames),
 # entity (a reduction over residues/atoms), method, separation, keep, save, show, unit, time, names
 _NUM = r"(\d+(?:\.\d+)?)"
 LEXICON: list[tuple[str, object, str]] = [
+    ("entity_report", "number", r"(?:answer|respond|reply|give it|report it)\s+(?:with|as|by)\s+(?:its|the|their)\s+"
+                                r"residue numbers?(?: only)?|(?:give|report) (?:just |only )?(?:its|the) residue number|"
+                                r"responde con (?:su|el) n[úu]mero de residuo"),
     # read before the selections: methods and phrases that would otherwise read as atoms
     ("which_frame", "frame", r"\b(?:answer|give it|report it|respond|responde)\s+(?:in|as|en|como)\s+(?:a\s+|un\s+)?"
                              r"(?:frames?|fotogramas?)(?:\s+(?:index|number|[íi]ndice))?\b"),
@@ -78,8 +81,19 @@ LEXICON: list[tuple[str, object, str]] = [
                      r"\(?population std(?:,? ddof\s*=\s*0)?\)?|\bany atom of\b|\balg[úu]n [áa]tomo (?:de|del)\b|"
                      r"\bper[- ]atom\b(?= rmsf)|\bpor [áa]tomo\b|\bfirst[- ]shell\b(?= waters?)|"
                      r"\b(?:resname|residue name)\b(?=\s+[A-Z0-9]{2,4}\b)|\bname\b(?=\s+[A-Z][A-Z0-9]{0,3}\b)"),
+    ("filler", None, r"\(?\b(?:absolute|absolut[ao])(?= (?:sasa|area|[áa]rea|solvent|surface|per[- ]residue))|"
+                     r"\b(?:residue|atom) mode\b|mode\s*=\s*['‘’\"](?:residue|atom)['‘’\"]|\bin absolute terms\b"),
     ("format", None, r"(?:->|→|responde|respond|answer|reply|return|give|as|como|en)?\s*:?\s*\[[^\]\[]{1,80}\]"),
+    # "Answer like GLY11", "e.g. ALA57", "responde como TYR1": the shape of a residue label, not a residue
+    ("filler", None, r"\(?(?:(?:answer|respond|reply|give it|responde|respuesta|format(?:ted)?)\s+)?(?:like|as|in the form|"
+                     r"como|e\.g\.|eg|for example|por ejemplo)[:,]?\s+(?:e\.g\.\s+)?['‘’\"]?(?:[A-Z]{3}\d+|XXX\d+)['‘’\"]?\)?|"
+                     r"\b(?:RESNAME|NAME)\s*\+\s*(?:number|resSeq|resid|n[úu]mero)\b"),
     ("together", None, r"\b(?:together|in total|combined|altogether|en total|juntos|juntas|sumados|sumadas)\b"),
+    # RMSF is a fluctuation about the mean positions by definition: saying so names the quantity
+    ("quantity", "rmsf", r"\(?(?:(?:the )?(?:rmsf|fluctuations?|fluctuates?|fluctuaci[óo]n(?:es)?)\s+)?(?:around|about|"
+                         r"respecto (?:a|de)|alrededor de) (?:the |its |their |la |las |su |sus )?(?:mean|average|"
+                         r"media|medias|promedio)(?: ca| cα)? (?:structure|conformation|positions?|coordinates|"
+                         r"posici[óo]n(?:es)?|estructura)(?: medias?| promedio)?\)?"),
     ("unsupported", None, r"\bhetero[- ]?atoms?\b|\bhetero[áa]tomos\b|\bhetatms?\b|"  # HETATM records or non-C/H atoms?
                           r"\b(?:average|mean|median) (?:structure|conformation|coordinates|positions?)\b|"
                           r"estructura (?:promedio|media)|\bfrom (?:frame|model) \d+ (?:to|until|through)\b|"
@@ -187,7 +201,8 @@ LEXICON: list[tuple[str, object, str]] = [
                     r"(?:la |el |los )?(?:trayectoria|simulaci[óo]n|fotogramas|frames|modelos|conjunto)"),
     # reductions over entities
     ("entity", "argmax", r"most (?:solvent[- ])?(?:exposed|accessible)|m[áa]s expuest[oa]|m[áa]s accesible|"
-                         r"(?:residue|residuo) with the (?:largest|highest|most)|(?:the )?most flexible"),
+                         r"(?:residue|residuo) with the (?:largest|highest|most)|(?:the )?most flexible|fluctuates the most|"
+                         r"moves the most|m[áa]s flexible|fluct[úu]a m[áa]s"),
     ("entity", "argmin", r"least (?:solvent[- ])?(?:exposed|accessible)|menos expuest[oa]|(?:the )?least flexible"),
     ("entity", "per_residue", r"(?:per|each|every|by)[- ]residue|por residuo|de cada residuo"),
     ("per_frame", None, r"\bper[- ](?:model|frame|snapshot)\b|\bpor (?:modelo|fotograma)\b"),
@@ -195,8 +210,12 @@ LEXICON: list[tuple[str, object, str]] = [
     ("quantity", "n_frames", r"\b(?:frames|models|snapshots|conformers|conformations|fotogramas|modelos|marcos|"
                              r"configuraciones)\b"),
     # DSSP classes (read with dssp)
-    ("dssp", "H", r"\(?['‘’\"]H['‘’\"]\)?|\(H\)|\bhelic\w*|\bhelix\b|\bhelices\b|alpha[- ]helical|\bh[ée]lices?\b|\bhelicoidal(?:es)?\b"),
-    ("dssp", "E", r"\(?['‘’\"]E['‘’\"]\)?|\(E\)|\bstrands?\b|\bsheets?\b|\bbeta\b|\bextended\b|\bhebras?\b|\bl[áa]minas?\b"),
+    ("filler", None, r"\(?(?:simplified,? )?(?:3|three)[- ]state(?: dssp)?(?: \(?H\s*/\s*E\s*/\s*C\)?)?\)?|"
+                     r"\(?(?:H\s*/\s*E\s*/\s*C|H,\s*E(?:,)?\s*(?:and|or|y|o)?\s*C)\)?|\bde (?:3|tres) estados\b"),
+    ("dssp", "H", r"(?:\(?(?:dssp )?(?:code|class|c[óo]digo|clase|letter|letra) )['‘’\"]?H\b['‘’\"]?\)?|"
+                  r"\(?['‘’\"]H['‘’\"]\)?|\(H\)|\bhelic\w*|\bhelix\b|\bhelices\b|alpha[- ]helical|\bh[ée]lices?\b|\bhelicoidal(?:es)?\b"),
+    ("dssp", "E", r"(?:\(?(?:dssp )?(?:code|class|c[óo]digo|clase|letter|letra) )['‘’\"]?E\b['‘’\"]?\)?|"
+                  r"\(?['‘’\"]E['‘’\"]\)?|\(E\)|\bstrands?\b|\bsheets?\b|\bbeta\b|\bextended\b|\bhebras?\b|\bl[áa]minas?\b"),
     ("dssp", "C", r"\(?['‘’\"]C['‘’\"]\)?|\(C\)|\bcoil\b|\bloops?\b|\bbucles?\b|\bovillo\b"),
     # dihedral names
     ("angle_name", "phi", r"\bphi\b|φ"), ("angle_name", "psi", r"\bpsi\b|ψ"),
@@ -244,7 +263,7 @@ a about across after all also am an and any anything are as at be been being bet
 calculate calculated calculating compute computed computing could determine did do does doing 
 estimate evaluate exactly find for from get give given go have having hello help here hey hi how i i'd
 i'm if in including into is it it's its just kindly know let look looking me measure much my need
-needed number obtain of on  or our out over please print quick quickly rapid report return say see
+needed number obtain of on onto or our out over please print quick quickly rapid report return say see
 should show so some something tell than thank thanks that the their them then there these they this
 those through to total up us using use value values was we what what's whats   which will
 with within would you your yourself entire whole overall together present file files structure
@@ -270,6 +289,7 @@ _REMOVAL_WORDS = re.compile(r"^(?:remove|removing|removed|without|strip|strippin
                             r"primero|before|antes)$", re.I)
 _TIME = re.compile(rf"\b(?:at|en|a los|al)\s+(?:t\s*=\s*|time\s+|tiempo\s+)?{_NUM}\s*(ps|ns)\b"
                    rf"(?!\s*(?:run|simulation|trajectory|md|long)\b)", re.I)
+_DSSP_LETTER = re.compile(r"(?<![\w'’])\(?([HEC])\)?(?![\w'’])")
 _FRAME_BASE = re.compile(r"\(?\b(0|1)[- ]based\b\)?|\(?counting from (0|1|zero|one)\)?|\(?contando desde (0|1)\)?",
                          re.I)
 _ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\s+(?:frame|model|snapshot)\b", re.I)
@@ -286,7 +306,7 @@ _UNIT = re.compile(r"(?:\bin\s+(?:units\s+of\s+)?|\ben\s+|\(\s*|\bas\s+|,\s*|\bu
                    "|".join(f"(?:{p})" for p, _ in _UNITS) + r")(?![\w²³^])\s*\)?", re.I)
 
 IONS = ION_RESIDUES
-WATERS = {"HOH", "WAT", "SOL", "TIP3", "TIP", "TIP4", "T3P", "SPC", "H2O"}
+WATERS = WATER_RESIDUES
 COUNTS = {"dssp", "hbonds", "contacts", "neighbors"}
 FRAME_QUANTITIES = {"rg", "sasa", "sasa_residue", "rmsd", "distance", "min_distance", "com_distance", "angle",
                     "dihedral", "dssp", "hbonds", "contacts", "neighbors", "center", "box_volume", "box_lengths"}
@@ -396,6 +416,9 @@ def read_phrases(request: str, files: list[str], residues: set[str],
         unit = next(u for p, u in _UNITS if re.fullmatch(p, match.group(1), re.I))
         phrases.append(Phrase("unit", unit, match.group(0), match.start()))
     phrases += _take_lexicon(text, _AFTER)
+    if any(p.role == "quantity" and p.value == "dssp" for p in phrases):  # "assigned H", "(H in simplified DSSP)"
+        for match in text.take(_DSSP_LETTER):
+            phrases.append(Phrase("dssp", match.group(1), match.group(0), match.start()))
     words = _WORD.findall(text.text)
     # a single capital ("O", "A") is an element, chain or atom name, never a filler word
     unknown = [w for w in words if (w.lower() not in FILLERS or (len(w) == 1 and w.isupper() and w != "I"))
@@ -699,7 +722,7 @@ class _Builder:
 
     def _choose_quantity(self, quantities: list[str], kept) -> str | None:
         """The one quantity the phrases ask for; None for counting or listing entities."""
-        q = list(quantities)
+        q = list(dict.fromkeys(quantities))
         # "minimum distance" is read as one phrase; a plain "distance" next to a specific one is the same ask
         if "distance" in q and ({"min_distance", "com_distance"} & set(q)):
             q.remove("distance")
@@ -714,6 +737,16 @@ class _Builder:
         if "timestep" in q and "total_time" in q:
             q = [x for x in q if x not in ("timestep", "total_time")] + ["time_info"]
         exposure = [p for p in self.phrases if p.role == "entity" and p.value in ("argmax", "argmin")]
+        extremes = [p for p in self.phrases if p.role == "frames" and p.value in ("max", "min") and not p.used]
+        if self.has("which_entity") and not exposure and extremes and {"sasa", "sasa_residue", "rmsf"} & set(q):
+            # "which residue has the largest SASA": the extreme is over residues, not over frames
+            extremes[0].role, extremes[0].value = "entity", "arg" + extremes[0].value
+            exposure = [extremes[0]]
+            q = list(dict.fromkeys("sasa_residue" if x == "sasa" else x for x in q))
+        if exposure and (self.n_frames or 1) <= 1:  # "the most exposed, i.e. the largest SASA": one extreme
+            for p in extremes:
+                if not p.role == "entity" and "arg" + p.value == exposure[0].value:
+                    p.role, p.value = "entity", exposure[0].value
         if exposure and not q:  # "the most exposed residue": SASA; "the most flexible": RMSF
             q = ["rmsf"] if "flexib" in exposure[0].text.lower() else ["sasa_residue"]
         if self.has("dssp") and not q:
@@ -1079,20 +1112,23 @@ class _Builder:
             steps.append(Step("reduce_frames", {"how": "last" if frame == -1 else "first"}))
             return steps
         if quantity == "rmsf":
+            if (self.n_frames or 1) < 2:
+                self.fail(f"RMSF is a fluctuation over frames, and {self.files[0]} has one frame")
             how = "mean"
             taken = self.take("frames")
-            entity = self.take("entity")
+            entity = sorted(self.take("entity"), key=lambda p: p.value not in ("argmax", "argmin"))
             if entity and entity[0].value in ("argmax", "argmin"):
                 how = entity[0].value
                 if not self.has("which_entity") and not self.has("names"):  # "the RMSF of the most flexible atom"
                     how = "max" if how == "argmax" else "min"
+                self.take("which_entity")
                 self.take("level")
             elif taken:
                 how = taken[0].value if taken[0].value in ("mean", "max", "min") else "mean"
             self.take("scope")
-            return [Step("reduce_entities", {"level": "atoms", "how": how})]
+            return [Step("reduce_entities", {"level": "atoms", "how": how, **self._entity_report(how)})]
         if quantity == "sasa_residue":
-            entity = self.take("entity")
+            entity = sorted(self.take("entity"), key=lambda p: p.value not in ("argmax", "argmin"))
             self.take("level", "residues")
             value = getattr(self, "_entity_value", None)
             if value is not None:
@@ -1101,7 +1137,8 @@ class _Builder:
                 how = entity[0].value
                 if not self.has("which_entity") and not self.has("names") and self.has("quantity"):
                     how = "max" if how == "argmax" else "min"  # "the SASA of the most exposed residue": its value
-                steps.append(Step("reduce_entities", {"level": "residues", "how": how}))
+                self.take("which_entity")
+                steps.append(Step("reduce_entities", {"level": "residues", "how": how, **self._entity_report(how)}))
             else:
                 self.fail("SASA per residue: say which residue, or ask for the most or least exposed one")
             hows = self.values("frames")
@@ -1142,6 +1179,12 @@ class _Builder:
                           "frame N) or how to combine them (mean, max, min)")
         return steps
 
+    def _entity_report(self, how: str) -> dict:
+        """"answer with its residue number": the number, not the label, of the residue found."""
+        if how in ("argmax", "argmin") and self.take("entity_report", "number"):
+            return {"report": "number"}
+        return {}
+
     def _extreme_frame(self, quantity: str, frames_step: Step | None, hows: list) -> list[Step]:
         """"Which model has the largest RMSD", "at what time is the Rg smallest": the frame, as
         an index, a model number or a time."""
@@ -1179,8 +1222,7 @@ class _Builder:
         if hetero and not ligand and not groups:
             selection, level = "not protein", "residues"  # what is removed ("other than water") is stripped first
         elif ligand:
-            names = sorted(self.residues - IONS - WATERS - set(AMINO_ACIDS.values())
-                           - {"ACE", "NME", "NH2", "HID", "HIE", "HIP", "CYX", "ASH", "GLH", "LYN"})
+            names = ligand_residues(self.residues)
             if not names:
                 self.fail(f"{self.files[0]} has no ligand residues (non-protein, non-water, non-ion)")
                 return []

@@ -316,7 +316,10 @@ def _reduce_entities(plan: Plan, add, scale: str, unit: str) -> None:
     if how in ("argmax", "argmin"):
         pick = "argmax" if how == "argmax" else "argmin"
         add(f"top = residues[int(np.{pick}(per_entity))]")
-        add("answer = f'{top.name}{top.resSeq}'")
+        if plan.arg("reduce_entities", "report") == "number":
+            add("answer = int(top.resSeq)")
+        else:
+            add("answer = f'{top.name}{top.resSeq}'")
     elif how == "value":
         residue = int(plan.arg("reduce_entities", "residue"))
         add(f"rows = [n for n, r in enumerate(residues) if r.resSeq == {residue}]")

@@ -115,6 +115,8 @@ def _entities(plan: Plan) -> str:
             "sum": "the sum over them", "mean": "the mean over them", "max": "the largest of them",
             "min": "the smallest of them", "count": "how many there are",
             "value": f"the value of residue {plan.arg('reduce_entities', 'residue')}"}
+    if how in ("argmax", "argmin") and plan.arg("reduce_entities", "report") == "number":
+        return what[how] + " (its residue number)"
     return what.get(how, how or "")
 
 

@@ -50,6 +50,14 @@ VARIANTS = {"ASP": ("ASH",), "GLU": ("GLH",), "HIS": ("HID", "HIE", "HIP", "HSD"
 ION_RESIDUES = {"CL", "CLA", "NA", "SOD", "K", "POT", "MG", "CA", "CAL", "ZN", "FE", "FE2", "FE3", "CU", "CU1", "MN",
                 "CD", "SO4", "PO4", "NO3", "IOD", "BR", "LI", "CS", "RB", "NI", "CO", "HG", "SR", "BA"}
 _ION_RESIDUES = ION_RESIDUES
+WATER_RESIDUES = {"HOH", "WAT", "SOL", "TIP3", "TIP", "TIP4", "T3P", "SPC", "H2O"}
+# caps and protonation variants of amino acids are protein, not ligands
+NOT_LIGANDS = {"ACE", "NME", "NH2", "HID", "HIE", "HIP", "CYX", "ASH", "GLH", "LYN"}
+
+
+def ligand_residues(residues: set[str]) -> list[str]:
+    """The file's ligand residue names: neither amino acid (nor cap) nor water nor ion."""
+    return sorted(residues - _ION_RESIDUES - WATER_RESIDUES - set(AMINO_ACIDS.values()) - NOT_LIGANDS)
 
 _NUMBER = r"(\d+(?:\.\d+)?)"
 _LENGTH_UNIT = r"(Å|Å|A|angstroms?|ångströms?|nm|nanomet(?:er|re)s?)"
@@ -370,9 +378,15 @@ def read_task(task: str, files: list[str] = (), residues: set[str] | None = None
                                 match.group(0)))
     ligand = re.search(r"\b(?:the\s+)?(?:ligand|ligando)\b(?!s)", text.text, re.I)
     if ligand:
-        ligands = sorted(residues - _ION_RESIDUES - {"HOH", "WAT", "SOL", "TIP3"} - set(AMINO_ACIDS.values()))
+        ligands = ligand_residues(residues)
         if len(ligands) == 1:
             mentions.append(Mention(ligand.start(), _resname(ligands, residues), "molecules", ligand.group(0)))
+    # "remove the waters, ions and ligands": every ligand residue of the file, as what is removed
+    for match in text.take(re.compile(r"\b(?:the\s+)?(?:ligands|ligandos)\b", re.I),
+                           accept=lambda m: bool(_REMOVAL.search(task[max(0, m.start() - 60): m.start()]))):
+        if ligand_residues(residues):
+            mentions.append(Mention(match.start(), " or ".join(f"resname {n}" for n in ligand_residues(residues)),
+                                    "molecules", match.group(0)))
     mentions.sort(key=lambda m: m.start)
 
     # "water molecules … their oxygen": the element narrows the mention before it

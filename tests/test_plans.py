@@ -224,6 +224,61 @@ class TestReader:
                        topology=_load(structures, "1l2y.pdb").topology, n_frames=38)
         assert u.ok and u.plan.arg("reduce_frames", "how") == "mean" and u.plan.arg("compute", "selection") == "name CA"
 
+    def test_a_range_of_frames_is_sliced_and_reduced(self, structures, tmp_path):
+        traj = _load(structures, "traj_pentalanine.h5")
+        u = understand("mean Rg of all atoms over the last 1000 frames of traj_pentalanine.h5, in nm",
+                       ["traj_pentalanine.h5"], topology=traj.topology, n_frames=traj.n_frames)
+        assert u.ok, u.message()
+        assert (u.plan.arg("frames", "pick"), u.plan.arg("frames", "start"), u.plan.arg("frames", "stop")) == \
+            ("range", 4000, 5000)
+        assert "over frames 4000 to 4999" in u.restatement
+        assert _run(u.plan, structures, tmp_path) == pytest.approx(float(md.compute_rg(traj[-1000:]).mean()), rel=1e-6)
+
+    def test_models_of_a_range_count_from_one_and_what_is_left_out_is_checked(self, structures, tmp_path):
+        traj = _load(structures, "1l2y.pdb")
+        ask = "mean CA RMSD to model 1 over models {} of 1l2y.pdb after superposition ({}), in Å"
+        u = understand(ask.format("2–38", "leave model 1 out"), ["1l2y.pdb"], topology=traj.topology, n_frames=38)
+        assert u.ok, u.message()
+        ca = traj.topology.select("name CA")
+        expected = float(md.rmsd(traj, traj, 0, atom_indices=ca)[1:].mean()) * 10
+        assert _run(u.plan, structures, tmp_path) == pytest.approx(expected, rel=1e-5)
+        held = understand(ask.format("1–38", "leave model 1 out"), ["1l2y.pdb"], topology=traj.topology, n_frames=38)
+        assert not held.ok and "the range holds it" in held.message()
+        beyond = understand(ask.format("2–40", "all of them"), ["1l2y.pdb"], topology=traj.topology, n_frames=38)
+        assert not beyond.ok and "are not in 1l2y.pdb" in beyond.message()
+
+    def test_a_count_stated_in_passing_must_be_the_files(self, structures):
+        top = _load(structures, "1l2y.pdb").topology
+        ask = "radius of gyration of the CA atoms averaged over all {} models of 1l2y.pdb, in nm"
+        assert understand(ask.format(38), ["1l2y.pdb"], topology=top, n_frames=38).ok
+        wrong = understand(ask.format(40), ["1l2y.pdb"], topology=top, n_frames=38)
+        assert not wrong.ok and "the number 40" in wrong.unaccounted
+
+    def test_which_residue_has_the_largest_value(self, structures, tmp_path):
+        traj = _load(structures, "met_enkephalin.pdb")
+        u = understand("¿qué residuo de met_enkephalin.pdb tiene la mayor SASA? responde como TYR1",
+                       ["met_enkephalin.pdb"], topology=traj.topology, n_frames=1)
+        assert u.ok, u.message()
+        per_residue = md.shrake_rupley(traj, mode="residue")[0]
+        top = list(traj.topology.residues)[int(per_residue.argmax())]
+        assert _run(u.plan, structures, tmp_path) == f"{top.name}{top.resSeq}"
+        number = understand("Which residue of met_enkephalin.pdb has the largest per-residue SASA? Answer with its "
+                            "residue number.", ["met_enkephalin.pdb"], topology=traj.topology, n_frames=1)
+        assert number.ok and _run(number.plan, structures, tmp_path) == top.resSeq
+
+    def test_rmsf_needs_frames(self, structures):
+        top = _load(structures, "1vii.pdb").topology
+        u = understand("RMSF of the CA atoms of 1vii.pdb about their mean positions, largest, in Å", ["1vii.pdb"],
+                       topology=top, n_frames=1)
+        assert not u.ok and "has one frame" in u.message()
+
+    def test_removed_ligands_are_every_ligand_residue(self, structures):
+        top = _load(structures, "181l.pdb").topology
+        u = understand("Remove waters, ions and ligands from 181l.pdb and count the atoms left", ["181l.pdb"],
+                       topology=top, n_frames=1)
+        assert u.ok, u.message()
+        assert "resname BNZ" in u.plan.arg("strip", "selection") and "resname HED" in u.plan.arg("strip", "selection")
+
     def test_says_what_it_did_not_understand(self, structures):
         top = _load(structures, "1tcd.pdb").topology
         u = understand("What is the pKa of His 95 in 1tcd.pdb?", self.FILES, topology=top, n_frames=1)

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 
-from .plan import Plan
+from .plan import RANGE_PICKS, Plan
 from .reader import SOFT_ROLES, answer_size, asked_shape
+from .slots import ONE_BASED_WORDS
 
 DISTANCES = {"distance", "min_distance", "com_distance"}
 COUNTED = {"dssp", "hbonds", "contacts", "neighbors", "n_frames", "n_bonds"}
@@ -75,6 +76,13 @@ def _covers(plan: Plan, role: str, value) -> bool:
         return plan.arg("frames", "time_ps") == value
     if role == "ordinal":
         return plan.arg("frames", "index") == max(value - 1, 0)
+    if role == "frame_range":
+        return plan.arg("frames", "pick") in RANGE_PICKS
+    if role == "exclude_frame":  # "leave model 1 itself out": a range that does not hold it
+        word, number = value[1]
+        index = int(number) - (1 if word.lower().rstrip("s") in ONE_BASED_WORDS else 0)
+        start, stop = plan.arg("frames", "start", 0), plan.arg("frames", "stop")
+        return plan.arg("frames", "pick") == "range" and start >= 0 and not start <= index < (stop or index + 1)
     if role == "frame_base":
         return plan.step("frames") is not None
     if role in ("save", "newfile", "reload"):

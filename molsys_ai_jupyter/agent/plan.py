@@ -28,7 +28,8 @@ LEVELS = ("atoms", "residues", "molecules", "chains")
 FRAME_REDUCTIONS = ("each", "mean", "min", "max", "std", "first", "last", "argmax", "argmin")
 FRAME_REPORTS = ("frame", "model", "time")  # what argmax/argmin over frames answers: index from 0, model from 1, time
 ENTITY_REDUCTIONS = ("count", "names", "sum", "mean", "max", "min", "argmax", "argmin", "value")
-FRAME_PICKS = ("all", "first", "last", "index", "time")
+FRAME_PICKS = ("all", "first", "last", "index", "time", "range", "after_time")
+RANGE_PICKS = ("range", "after_time")  # several frames: a slice from 0 (stop excluded), or the frames after a time
 UNITS = ("nm", "Å", "nm²", "Å²", "nm³", "Å³", "degrees", "radians", "ps", "ns", "count", "Da", "")
 ANGLES = ("phi", "psi", "omega", "chi1")
 HBOND_METHODS = ("baker_hubbard", "wernet_nilsson")
@@ -96,7 +97,8 @@ STEP_ARGS: dict[str, dict[str, dict]] = {
     "load": {"file": {"type": "string"}, "topology": {"type": "string"}},
     "strip": {"selection": {"type": "string"}},
     "keep": {"selection": {"type": "string"}},
-    "frames": {"pick": {"enum": list(FRAME_PICKS)}, "index": {"type": "integer"}, "time_ps": {"type": "number"}},
+    "frames": {"pick": {"enum": list(FRAME_PICKS)}, "index": {"type": "integer"}, "time_ps": {"type": "number"},
+               "start": {"type": "integer"}, "stop": {"type": ["integer", "null"]}, "inclusive": {"type": "boolean"}},
     "superpose": {"selection": {"type": "string"}, "reference_frame": {"type": "integer"}},
     "select": {"selection": {"type": "string"}},
     "compute": {"quantity": {"enum": sorted(QUANTITIES)}, "selection": {"type": "string"},
@@ -268,11 +270,11 @@ def check_shape(plan: Plan) -> None:
             raise PlanError(f"{name} has no value per frame to reduce over frames")
         if quantity.shape in ("frame_entity", "entity") and not plan.step("reduce_entities"):
             raise PlanError(f"{name} has one value per residue or atom: say how to reduce them")
-        if quantity.shape == "entity" and (how or plan.step("frames")):
+        if quantity.shape == "entity" and (how or (plan.step("frames") and plan.arg("frames", "pick") not in RANGE_PICKS)):
             raise PlanError(f"{name} is computed over all frames at once")
         if how == "each" and quantity.shape == "frame_vector":
             raise PlanError("one vector per frame: pick a frame or average")
-        if how in ("argmax", "argmin") and (quantity.shape != "frame" or plan.step("frames")):
+        if how in ("argmax", "argmin") and (quantity.shape != "frame" or plan.step("frames")):  # (a range too)
             raise PlanError("which frame has the largest or smallest value: one value per frame, over all frames")
     if plan.arg("reduce_frames", "report") and plan.arg("reduce_frames", "how") not in ("argmax", "argmin"):
         raise PlanError("only argmax or argmin over frames report a frame, a model or a time")
@@ -346,6 +348,17 @@ def validate(plan: Plan, topology=None, n_frames: int | None = None) -> None:
         raise PlanError(f"{kind} holds no times MDTraj can read: ask by frame number")
     if plan.quantity in ("timestep", "total_time", "time_info") and n_frames is not None and n_frames < 2:
         raise PlanError(f"{plan.file} has one frame: it has no time step")
+    if plan.arg("frames", "pick") in RANGE_PICKS and plan.step("compute") and \
+            QUANTITIES[plan.quantity].shape not in ("frame", "frame_entity", "entity"):
+        raise PlanError(f"{QUANTITIES[plan.quantity].label} is not taken over a range of frames")
+    if plan.arg("frames", "pick") == "after_time" and suffix not in TIMED_FORMATS:
+        raise PlanError(f"{plan.file} holds no times MDTraj can read: ask by frame number")
+    if n_frames is not None and plan.arg("frames", "pick") == "range":
+        start, stop = plan.arg("frames", "start", 0), plan.arg("frames", "stop")
+        stop = n_frames if stop is None else stop
+        start = start + n_frames if start < 0 else start
+        if not 0 <= start < stop <= n_frames:
+            raise PlanError(f"frames {start} to {stop - 1} are out of range: {plan.file} has {n_frames} frame(s)")
     if n_frames is not None and plan.arg("frames", "pick") == "index":
         index = plan.arg("frames", "index", 0)
         if not -n_frames <= index < n_frames:

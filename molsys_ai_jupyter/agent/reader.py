@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 
 from .observe import TRAJECTORY_ONLY
-from .plan import ORDER, Plan, PlanError, Step, check_shape
+from .plan import ORDER, RANGE_PICKS, Plan, PlanError, Step, check_shape
 from .slots import AMINO_ACIDS, ION_RESIDUES, ONE_BASED_WORDS, WATER_RESIDUES, TaskFacts, bracket, ligand_residues, read_task
 
 # ---- the lexicon: (role, value, pattern) ----------------------------------------------------------
@@ -94,11 +94,24 @@ LEXICON: list[tuple[str, object, str]] = [
                          r"respecto (?:a|de)|alrededor de) (?:the |its |their |la |las |su |sus )?(?:mean|average|"
                          r"media|medias|promedio)(?: ca| cα)? (?:structure|conformation|positions?|coordinates|"
                          r"posici[óo]n(?:es)?|estructura)(?: medias?| promedio)?\)?"),
+    # a range of frames: "the last 1000 frames", "models 2–38", "frames with time > 40000 ps"
+    ("exclude_frame", None, r"\(?(?:leav(?:e|ing)|excluding|exclude|without|except|sin contar|excepto) (?:the )?"
+                            r"(model|frame|modelo|fotograma) (\d+)(?: itself| mismo)?(?: out)?\)?"),
+    ("filler", None, r"\beach of(?= (?:the )?(?:models|frames|modelos|fotogramas) \d)|\bcada uno de(?= los)|\ball[- ]atom\b"),
+    ("frame_range", "last", r"\b(?:the |los |las )?(?:last|final|[úu]ltim[oa]s) (\d+) (?:frames|models|snapshots|"
+                            r"fotogramas|modelos)\b"),
+    ("frame_range", "first", r"\b(?:the |los |las )?(?:first|initial|primer[oa]s) (\d+) (?:frames|models|snapshots|"
+                             r"fotogramas|modelos)\b"),
+    ("frame_range", "span", r"\b(?:from |between |de |desde |entre )?(?:the )?(?:los |las )?(frames?|models?|fotogramas?|"
+                            r"modelos?) (\d+)\s*(?:-|–|—|to|through|until|and|a|al|hasta|y)\s*(?:(?:frame|model|"
+                            r"fotograma|modelo) )?(\d+)\b(?:\s*\(?inclusive\)?)?"),
+    ("frame_range", "after", r"\(?(?:i\.e\.,? |es decir,? )?(?:(?:the |los )?(?:frames?|fotogramas?|snapshots?) "
+                             r"(?:with|con|where|whose|de|at) )?(?:simulation )?(?:time|tiempo|t)\s*(>=|≥|>)\s*"
+                             r"(\d+(?:\.\d+)?)\s*(ps|ns)\b\)?"),
     ("unsupported", None, r"\bhetero[- ]?atoms?\b|\bhetero[áa]tomos\b|\bhetatms?\b|"  # HETATM records or non-C/H atoms?
                           r"\b(?:average|mean|median) (?:structure|conformation|coordinates|positions?)\b|"
                           r"estructura (?:promedio|media)|\bfrom (?:frame|model) \d+ (?:to|until|through)\b|"
-                          r"\bbetween (?:frames?|models?) \d+ and \d+|\b(?:frames?|models?) \d+\s*(?:-|–|to|through)\s*\d+|"
-                          r"\b(?:last|first|final|initial) \d+ (?:frames|models|snapshots|ns|ps)\b|"
+                          r"\b(?:last|first|final|initial) \d+ (?:ns|ps)\b|"
                           r"\bevery \d+(?:st|nd|rd|th)? (?:frames?|models?|snapshots?)\b|\bcada \d+ (?:fotogramas|frames)\b|"
                           r"\b(?:first|last) and (?:the )?(?:first|last) (?:frames|models)\b|"
                           r"\b(?:how many|number of|cu[áa]nt[oa]s) (?:\w+ ){0,2}(?:helices|h[ée]lices|strands|sheets|hebras|"
@@ -136,7 +149,7 @@ LEXICON: list[tuple[str, object, str]] = [
     ("reference", None, r"relative to(?: the)?|with respect to(?: the)?|respect to|against|\bvs\.?|\bversus\b|"
                         r"compared (?:to|with)|(?:as )?(?:the )?reference(?: frame| structure)?|respecto (?:a|al|de)(?: la| el)?|"
                         r"con respecto (?:a|al)|referencia"),
-    ("scope", None, r"\b(?:all|todos los) (?:the )?(?:\d+ )?(?:frames|models|snapshots|fotogramas|modelos)\b"),
+    ("scope", None, r"\b(?:all|todos los) (?:the )?\s*(?:frames|models|snapshots|fotogramas|modelos)\b"),
     ("span", None, r"\(?first to last(?: frame)?\)?|from (?:the )?first (?:frame |model )?to (?:the )?last(?: frame| model)?|"
                    r"del primer(?:o)? (?:fotograma |frame )?al [úu]ltimo(?: fotograma| frame)?"),
     # quantities, longest phrases first
@@ -153,7 +166,7 @@ LEXICON: list[tuple[str, object, str]] = [
                          r"solvent[- ]exposed (?:surface )?area|solvent[- ]exposed surface|surface area|\bsasa\b|"
                          r"superficie accesible(?: al solvente)?|[áa]rea (?:superficial )?accesible(?: al solvente)?|"
                          r"[áa]rea superficial"),
-    ("quantity", "rmsd", r"\brmsd\b|root[- ]mean[- ]squared? deviation|desviaci[óo]n cuadr[áa]tica media"),
+    ("quantity", "rmsd", r"\brmsds?\b|root[- ]mean[- ]squared? deviation|desviaci[óo]n cuadr[áa]tica media"),
     ("quantity", "rmsf", r"\brmsf\b|root[- ]mean[- ]squared? fluctuations?|fluctuaci[óo]n(?:es)?"),
     ("quantity", "dihedral", r"dihedral(?: angle)?|torsion(?: angle)?|[áa]ngulo diedro|diedro|torsi[óo]n"),
     ("quantity", "angle", r"\bangle\b|[áa]ngulo de enlace|[áa]ngulo\b|bond angle"),
@@ -196,7 +209,7 @@ LEXICON: list[tuple[str, object, str]] = [
     ("frames", "min", r"\bminim(?:um|al)\b|\bmin\b|\bsmallest\b|\blowest\b|\bm[íi]nim[oa]\b|\bmenor\b"),
     ("frames", "each", r"(?:in |for |at )?(?:each|every) (?:frame|model|snapshot)|per[- ]frame|frame[- ]by[- ]frame|"
                        r"en cada (?:fotograma|frame|modelo)|por (?:fotograma|frame)"),
-    ("scope", None, r"(?:over|across|throughout|along|during|for|in) (?:all )?(?:the )?(?:(?:\d+ )?(?:frames|models|"
+    ("scope", None, r"(?:over|across|throughout|along|during|for|in) (?:all )?(?:the )?(?:\s*(?:frames|models|"
                     r"snapshots)|trajectory|simulation|ensemble|run|time)|(?:en|a lo largo de|sobre|durante) (?:todos )?"
                     r"(?:la |el |los )?(?:trayectoria|simulaci[óo]n|fotogramas|frames|modelos|conjunto)"),
     # reductions over entities
@@ -378,17 +391,37 @@ def _take_lexicon(text: _Blank, entries) -> list[Phrase]:
         for match in text.take(pattern):
             if role == "separation" and value is None:
                 value_here = int(next(g for g in match.groups() if g))
+            elif role in ("frame_range", "exclude_frame"):
+                value_here = (value, tuple(g for g in match.groups() if g))
             else:
                 value_here = value
             phrases.append(Phrase(role, value_here, match.group(0), match.start()))
     return phrases
 
 
+_COUNT_STATED = re.compile(r"(?<![\w.-])(\d+)(?=\s+(?:(?:total|stored|saved|nmr|pdb|md|deposited)\s+)?"
+                           r"(frames|models|snapshots|structures|conformers|fotogramas|modelos|estructuras|"
+                           r"atoms|[áa]tomos|residues|residuos|chains|cadenas)\b)", re.I)
+_COUNT_KIND = {"frames": "frames", "models": "frames", "snapshots": "frames", "structures": "frames",
+               "conformers": "frames", "fotogramas": "frames", "modelos": "frames", "estructuras": "frames",
+               "atoms": "atoms", "átomos": "atoms", "atomos": "atoms", "residues": "residues", "residuos": "residues",
+               "chains": "chains", "cadenas": "chains"}
+
+
 def read_phrases(request: str, files: list[str], residues: set[str],
-                 atom_names: set[str] | None = None) -> tuple[TaskFacts, list[Phrase], list[str]]:
+                 atom_names: set[str] | None = None, counts: dict[str, int] | None = None
+                 ) -> tuple[TaskFacts, list[Phrase], list[str]]:
     """The request's phrases: the lexicon's first part, then :mod:`.slots` (selections,
-    frames, cutoffs…), then the rest of the lexicon; and the words nobody read."""
+    frames, cutoffs…), then the rest of the lexicon; and the words nobody read.
+
+    ``counts`` are the file's true numbers of frames, atoms, residues and chains: a number
+    the request states in passing ("all 38 models") is read when it is the true one, and
+    left unread (so the request is not understood) when it is not."""
     text = _Blank(request)
+    for match in list(_COUNT_STATED.finditer(text.text)):
+        kind = _COUNT_KIND.get(match.group(2).lower())
+        if counts and counts.get(kind) == int(match.group(1)):
+            text.text = text.text[: match.start(1)] + " " * len(match.group(1)) + text.text[match.end(1):]
     for name in files:  # file names (or their stems: "load 1tcd") are not words of the request
         text.take(re.compile(rf"(?<![\w.-]){re.escape(name)}(?![\w-])", re.I))
     for name in files:
@@ -506,7 +539,10 @@ _CONSTRAINT = re.compile(r"\b(?:within|closer|less than|below|under|a menos de|d
 def _understand(request, files, residues, topology, n_frames) -> Understanding:
     result = Understanding(request)
     atom_names = {atom.name for atom in topology.atoms} if topology is not None else None
-    facts, result.phrases, unknown = read_phrases(request, files, residues, atom_names)
+    counts = {"frames": n_frames or 1}
+    if topology is not None:
+        counts.update(atoms=topology.n_atoms, residues=topology.n_residues, chains=topology.n_chains)
+    facts, result.phrases, unknown = read_phrases(request, files, residues, atom_names, counts)
     result.facts, result.unknown = facts, list(unknown)
     builder = _Builder(request, files, facts, result.phrases, residues, topology, n_frames)
     plan = builder.build()
@@ -633,6 +669,7 @@ class _Builder:
             self.fail("no molecular file of the working folder is named in the request")
             return None
         steps = [self._load()]
+        self.facts.frames = list(dict.fromkeys(self.facts.frames))  # "onto model 1 … the RMSD to model 1": one frame
         mentions = [m for m in self.facts.selections]
         removed = [m for m in mentions if m.removed]
         if removed:
@@ -772,9 +809,22 @@ class _Builder:
 
     def _frames(self) -> Step | None:
         frames = list(self.facts.frames)
+        ranges = self.take("frame_range")
         times = self.take("time")
         ordinal = self.take("ordinal")
         base = self.take("frame_base")
+        if ranges:
+            if len(ranges) > 1 or times or ordinal or (frames and self._quantity not in ("rmsd", "rmsf")):
+                self.fail("more than one frame or range of frames is named; ask about one")
+                return None
+            step = self._frame_range(*ranges[0].value, base[0].value if base else None)
+            for excluded in self.take("exclude_frame") if step else ():  # "leave model 1 itself out"
+                word, number = excluded.value[1]
+                index = int(number) - (1 if word.lower().rstrip("s") in ONE_BASED_WORDS else 0)
+                start, stop = step.args.get("start", 0), step.args.get("stop")
+                if step.args["pick"] != "range" or start < 0 or start <= index < (stop or index + 1):
+                    self.fail(f"{word} {number} is to be left out, and the range holds it")
+            return step
         if len(times) > 1 or (times and frames):
             self.fail("more than one frame or time is named; ask about one")
             return None
@@ -812,6 +862,33 @@ class _Builder:
             self.fail(f"there is no {word.lower()} 0: {word.lower()}s are numbered from 1")
             return None
         return Step("frames", {"pick": "index", "index": number - 1 if one_based else number})
+
+    def _frame_range(self, kind: str, numbers: tuple, base: int | None) -> Step | None:
+        """The frames of "the last 1000 frames", "models 2–38", "time > 40000 ps" (a slice, from 0)."""
+        n = self.n_frames
+        if kind == "after":
+            op, value, unit = numbers
+            return Step("frames", {"pick": "after_time", "time_ps": float(value) * (1000.0 if unit == "ns" else 1.0),
+                                   "inclusive": op != ">"})
+        if kind in ("first", "last"):
+            count = int(numbers[0])
+            if count < 1 or (n is not None and count > n):
+                self.fail(f"{self.files[0]} has {n} frames, not {count}")
+                return None
+            start = (n - count if n is not None else -count) if kind == "last" else 0
+            return Step("frames", {"pick": "range", "start": start, "stop": (n if kind == "last" else count)
+                                   if n is not None or kind == "first" else None})
+        word, first, last = numbers[0].lower().rstrip("s"), int(numbers[1]), int(numbers[2])
+        one_based = base == 1 if base is not None else word in ONE_BASED_WORDS
+        if word in ONE_BASED_WORDS and not self._ensemble():
+            self.fail(f"{self.files[0]} is a trajectory: it has frames, not {word}s; ask for frames (counting from 0)")
+            return None
+        start, stop = (first - 1, last) if one_based else (first, last + 1)
+        if start < 0 or stop <= start or (n is not None and stop > n):
+            self.fail(f"{word}s {first} to {last} are not in {self.files[0]} ({n} frames, numbered from "
+                      f"{1 if one_based else 0})")
+            return None
+        return Step("frames", {"pick": "range", "start": start, "stop": stop})
 
     def _ensemble(self) -> bool:
         """Is the main file a set of models (an NMR ensemble in a PDB or mmCIF file), not a trajectory?"""
@@ -1157,7 +1234,7 @@ class _Builder:
             if hows:
                 self.fail(f"{quantity} has one value, not one per frame")
             return steps
-        if frames_step is not None:
+        if frames_step is not None and frames_step.args.get("pick") not in RANGE_PICKS:
             if hows:
                 self.fail("a single frame was picked, and a reduction over frames was asked for too")
             return steps
@@ -1171,8 +1248,8 @@ class _Builder:
             self.take("frames")
             self.take("scope")
             steps.append(Step("reduce_frames", {"how": hows[0]}))
-        elif (self.n_frames or 1) > 1:
-            if self.has("scope"):
+        elif (self.n_frames or 1) > 1 or frames_step is not None:
+            if self.has("scope") or frames_step is not None:
                 self.fail("over all frames: say how to combine them (mean, max, min, each)")
             else:
                 self.fail(f"{self.files[0]} has {self.n_frames} frames: say which frame (first, last, "

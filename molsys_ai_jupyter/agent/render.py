@@ -13,7 +13,7 @@ traj = md.load('1vii.pdb')
 
 from __future__ import annotations
 
-from .plan import QUANTITIES, Plan, unit_factor
+from .plan import QUANTITIES, RANGE_PICKS, Plan, unit_factor
 
 # which atom of MDTraj's dihedral quartet belongs to the residue the angle is named after
 # (phi: C(i-1) N(i) CA(i) C(i); psi: N(i) CA(i) C(i) N(i+1); omega: CA(i) C(i) N(i+1) CA(i+1); chi1: within i)
@@ -57,6 +57,20 @@ def join_parts(plan: Plan, header: list[str], render_part) -> str:
 MDTRAJ_HEADER = ["import mdtraj as md", "import numpy as np", ""]
 
 
+def _frame_slice(plan: Plan) -> str:
+    """The index of the frames of a range: a slice, or a mask of the times after a time."""
+    if plan.arg("frames", "pick") == "after_time":
+        return f"traj.time {'>=' if plan.arg('frames', 'inclusive') else '>'} {float(plan.arg('frames', 'time_ps'))!r}"
+    start, stop = plan.arg("frames", "start", 0), plan.arg("frames", "stop")
+    return f"{start}:{'' if stop is None else stop}"
+
+
+def _range_comment(plan: Plan) -> str:
+    if plan.arg("frames", "pick") == "after_time":
+        return "the frames saved after that time (ps)"
+    return "the frames of the range, counted from 0, the end excluded"
+
+
 def render(plan: Plan) -> str:
     if plan.parts:
         return join_parts(plan, MDTRAJ_HEADER, render)
@@ -73,8 +87,9 @@ def render(plan: Plan) -> str:
     if plan.step("keep"):
         add(f"traj = traj.atom_slice({_select(plan.arg('keep', 'selection'))})  # keep only these atoms")
     pick = plan.arg("frames", "pick")
-    if plan.quantity == "rmsd":  # an RMSD is of a frame against the reference: compute all, then pick
-        pick = None
+    if plan.quantity == "rmsd" or (plan.quantity == "rmsf" and pick in RANGE_PICKS) or \
+            (pick in RANGE_PICKS and plan.step("superpose")):
+        pick = None  # against a reference frame: compute (or superpose) on all frames, then pick
     if pick == "first":
         add("traj = traj[0]  # the first frame")
     elif pick == "last":
@@ -89,9 +104,13 @@ def render(plan: Plan) -> str:
         add(f"    raise ValueError(f'no saved frame at {time_ps:g} ps: frames are saved every {{traj.timestep:g}} ps "
             "from {traj.time[0]:g} to {traj.time[-1]:g} ps')")
         add("traj = traj[nearest]")
+    elif pick in RANGE_PICKS:
+        add(f"traj = traj[{_frame_slice(plan)}]  # {_range_comment(plan)}")
     if plan.step("superpose"):
         reference = int(plan.arg("superpose", "reference_frame", 0))
         add(f"traj.superpose(traj, {reference}, atom_indices={_select(plan.arg('superpose', 'selection', 'all'))})")
+        if plan.arg("frames", "pick") in RANGE_PICKS and plan.quantity not in ("rmsd", "rmsf"):
+            add(f"traj = traj[{_frame_slice(plan)}]  # {_range_comment(plan)}")
     if plan.step("save"):
         add(f"traj.save({plan.arg('save', 'path')!r})")
     if plan.step("select"):
@@ -161,9 +180,13 @@ def _compute(plan: Plan, add) -> None:
             add(f"values = values[[int(np.argmin(np.abs(traj.time - {float(plan.arg('frames', 'time_ps'))})))]]")
         elif frame_pick in ("first", "last"):
             add(f"values = values[[{0 if frame_pick == 'first' else -1}]]  # the {frame_pick} frame")
+        elif frame_pick in RANGE_PICKS:
+            add(f"values = values[{_frame_slice(plan)}]  # {_range_comment(plan)}")
     elif name == "rmsf":
         add(f"part = traj.atom_slice({_select(sel)})")
         add(f"reference = part[{int(args.get('reference_frame', 0))}]  # a copy: md.rmsf superposes its target in place")
+        if plan.arg("frames", "pick") in RANGE_PICKS:
+            add(f"part = part[{_frame_slice(plan).replace('traj.', 'part.')}]  # {_range_comment(plan)}")
         add("values = md.rmsf(part, reference, 0)  # nm, one per atom")
         add("residues = [atom.residue for atom in part.topology.atoms]")
     elif name == "distance":

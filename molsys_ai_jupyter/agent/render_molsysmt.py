@@ -46,8 +46,8 @@ def unsupported(plan: Plan) -> str | None:
         return f"{name or 'this step'}"
     if name == "rg" and plan.arg("compute", "weights") == "mass":
         return "a mass-weighted radius of gyration"
-    if plan.arg("frames", "pick") in ("index", "time"):
-        return "a frame picked by number or time"
+    if plan.arg("frames", "pick") in ("index", "time", "range", "after_time"):
+        return "frames picked by number or time"
     if plan.arg("reduce_frames", "how") in ("each", "argmax", "argmin"):
         return "a value per frame"
     return None

@@ -20,6 +20,12 @@ FRAMES = {"each": "in every frame", "mean": "averaged over all frames", "min": "
 DSSP = {"H": "helix (H)", "E": "strand (E)", "C": "coil (C)"}
 
 
+def _over(plan: Plan) -> str:
+    """How the values of a range of frames are combined: ", averaged", ", its maximum"…"""
+    how = plan.arg("reduce_frames", "how")
+    return ", " + FRAMES[how].replace(" over all frames", "").replace("all frames", "them") if how in FRAMES else ""
+
+
 def atoms(selection: str | None) -> str:
     """A selection in words where it has a common name, else quoted as written."""
     if not selection:
@@ -43,6 +49,14 @@ def _frames(plan: Plan) -> str:
         return f"in frame {plan.arg('frames', 'index')} (counting from 0)"
     if pick == "time":
         return f"in the frame at {plan.arg('frames', 'time_ps'):g} ps"
+    if pick == "after_time":
+        sign = "from" if plan.arg("frames", "inclusive") else "after"
+        return f"over the frames {sign} {plan.arg('frames', 'time_ps'):g} ps" + _over(plan)
+    if pick == "range":
+        start, stop = plan.arg("frames", "start", 0), plan.arg("frames", "stop")
+        if stop is None:
+            return f"over the last {-start} frames" + _over(plan)
+        return f"over frames {start} to {stop - 1} (counting from 0)" + _over(plan)
     how = plan.arg("reduce_frames", "how")
     if how in ("argmax", "argmin"):
         extreme = "largest" if how == "argmax" else "smallest"

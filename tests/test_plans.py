@@ -279,6 +279,37 @@ class TestReader:
         assert u.ok, u.message()
         assert "resname BNZ" in u.plan.arg("strip", "selection") and "resname HED" in u.plan.arg("strip", "selection")
 
+    def test_residues_of_one_chain_near_the_other(self, structures, tmp_path):
+        traj = _load(structures, "1tcd.pdb")
+        ask = "how many residues of {}chain A have at least one heavy atom within 4 Å of any heavy atom of {}chain B? " \
+              "no periodic images"
+        u = understand(ask.format("protein ", "protein "), ["1tcd.pdb"], topology=traj.topology, n_frames=1)
+        assert u.ok, u.message()
+        top = traj.topology
+        a, b = top.select("chainid 0 and protein and not element H"), top.select("chainid 1 and protein and not element H")
+        near = md.compute_neighbors(traj, 0.4, b, haystack_indices=a, periodic=False)[0]
+        assert _run(u.plan, structures, tmp_path) == len({top.atom(i).residue.index for i in near})
+        # chain A of the file holds waters too: which residues are meant is not said
+        bare = understand(ask.format("", ""), ["1tcd.pdb"], topology=top, n_frames=1)
+        assert not bare.ok and "holds waters or other groups besides the protein" in bare.message()
+
+    def test_lists_the_residues_near_a_ligand(self, structures, tmp_path):
+        traj = _load(structures, "181l.pdb")
+        top = traj.topology
+        near = md.compute_neighbors(traj, 0.45, top.select("resname BNZ"), haystack_indices=top.select("protein"),
+                                    periodic=False)[0]
+        residues = sorted({top.atom(i).residue.index for i in near})
+        u = understand("which protein residues have any atom within 4.5 Å of the benzene ligand (BNZ)? no periodic "
+                       "images", ["181l.pdb"], topology=top, n_frames=1)
+        assert u.ok, u.message()
+        assert _run(u.plan, structures, tmp_path) == [f"{top.residue(k).name}{top.residue(k).resSeq}" for k in residues]
+        numbers = understand("list the residue numbers of the protein residues within 4.5 Å of BNZ in 181l.pdb, no "
+                             "periodic images", ["181l.pdb"], topology=top, n_frames=1)
+        assert numbers.ok and _run(numbers.plan, structures, tmp_path) == [top.residue(k).resSeq for k in residues]
+        counted = understand("how many protein residues are within 4.5 Å of BNZ in 181l.pdb? no periodic images",
+                             ["181l.pdb"], topology=top, n_frames=1)
+        assert counted.ok and _run(counted.plan, structures, tmp_path) == len(residues)
+
     def test_says_what_it_did_not_understand(self, structures):
         top = _load(structures, "1tcd.pdb").topology
         u = understand("What is the pKa of His 95 in 1tcd.pdb?", self.FILES, topology=top, n_frames=1)

@@ -71,6 +71,8 @@ QUANTITIES: dict[str, Quantity] = {
     "box_volume": Quantity("the box volume", "frame", "nm³", (), ()),
     "box_lengths": Quantity("the box edge lengths", "frame_vector", "nm", (), ()),
     "mass": Quantity("the total mass", "static", "Da", ("selection",), ()),
+    "neighbor_residues": Quantity("the residues within of", "static", "", ("selection", "around", "cutoff_nm"),
+                                  ("periodic", "report")),
     "n_frames": Quantity("the number of frames", "static", "count", (), ()),
     "n_bonds": Quantity("the number of bonds in the topology", "static", "count", (), ()),
     "timestep": Quantity("the time between saved frames", "static", "ps", (), ()),
@@ -109,7 +111,8 @@ STEP_ARGS: dict[str, dict[str, dict]] = {
                 "angle": {"enum": list(ANGLES)}, "residue": {"type": "integer"}, "chain": {"type": "string"},
                 "code": {"enum": ["H", "E", "C"]}, "method": {"enum": list(HBOND_METHODS)},
                 "periodic": {"type": "boolean"}, "context": {"enum": ["isolated", "in_place"]},
-                "span": {"enum": ["saved_frames"]}},  # a total time asked as the span of the saved frames
+                "span": {"enum": ["saved_frames"]},  # a total time asked as the span of the saved frames
+                "report": {"enum": ["labels", "numbers"]}},  # residues listed by name and number, or by number  # a total time asked as the span of the saved frames
     "reduce_frames": {"how": {"enum": list(FRAME_REDUCTIONS)}, "report": {"enum": list(FRAME_REPORTS)}},
     "reduce_entities": {"level": {"enum": list(LEVELS)}, "how": {"enum": list(ENTITY_REDUCTIONS)},
                         "residue": {"type": "integer"}, "report": {"enum": ["label", "number"]}},

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from .observe import TRAJECTORY_ONLY
 from .plan import ORDER, RANGE_PICKS, Plan, PlanError, Step, check_shape
-from .slots import AMINO_ACIDS, ION_RESIDUES, ONE_BASED_WORDS, WATER_RESIDUES, TaskFacts, bracket, ligand_residues, read_task
+from .slots import AMINO_ACIDS, ION_RESIDUES, ONE_BASED_WORDS, WATER_RESIDUES, TaskFacts, bracket, group_mentions, ligand_residues, read_task
 
 # ---- the lexicon: (role, value, pattern) ----------------------------------------------------------
 # roles: quantity, count (a counting question), level, frames (a reduction over frames),
@@ -34,8 +34,9 @@ from .slots import AMINO_ACIDS, ION_RESIDUES, ONE_BASED_WORDS, WATER_RESIDUES, T
 _NUM = r"(\d+(?:\.\d+)?)"
 LEXICON: list[tuple[str, object, str]] = [
     ("entity_report", "number", r"(?:answer|respond|reply|give it|report it)\s+(?:with|as|by)\s+(?:its|the|their)\s+"
-                                r"residue numbers?(?: only)?|(?:give|report) (?:just |only )?(?:its|the) residue number|"
-                                r"responde con (?:su|el) n[úu]mero de residuo"),
+                                r"residue numbers?(?: only)?|(?:give|report|list) (?:just |only )?(?:its|the|their) "
+                                r"residue numbers?|responde con (?:su|el) n[úu]mero de residuo|\bresidue numbers\b|"
+                                r"\bn[úu]meros de residuo\b"),
     # read before the selections: methods and phrases that would otherwise read as atoms
     ("which_frame", "frame", r"\b(?:answer|give it|report it|respond|responde)\s+(?:in|as|en|como)\s+(?:a\s+|un\s+)?"
                              r"(?:frames?|fotogramas?)(?:\s+(?:index|number|[íi]ndice))?\b"),
@@ -45,7 +46,12 @@ LEXICON: list[tuple[str, object, str]] = [
                           r"sin pesar por (?:la )?masa|sin ponderar(?: por (?:la )?masa)?"),
     ("method", "mass_weighted", r"mass[- ]weighted|weighted by (?:the )?(?:atomic )?mass(?:es)?|"
                                 r"ponderad[oa] por (?:la |las )?masas?(?: at[óo]micas)?"),
-    ("method", "no_pbc", r"\(?(?:no|without|ignoring|ignore|not using|don['’]t use|do not use|sin|no uses) "
+    ("filler", None, r"\(?(?:use |using )?(?:the )?(?:deposited )?coordinates (?:as deposited|as they are|as given|as in "
+                     r"the file)\)?|\(?(?:use |using )?the deposited coordinates(?: as they are)?\)?|\bas deposited\b|"
+                     r"\(?deposited coordinates(?: only)?\)?"),
+    ("method", "no_pbc", r"\(?no (?:crystal|symmetry)(?:/| or |, )periodic images\)?|\(?no (?:crystal|symmetry) (?:mates|images)"
+                         r"(?:(?:,| or) (?:periodic )?images)?\)?|"
+                         r"\(?(?:no|without|ignoring|ignore|not using|don['’]t use|do not use|sin|no uses) "
                          r"(?:the )?(?:pbc|periodic(?: images| boundary conditions| boundaries)?|"
                          r"(?:im[áa]genes|condiciones(?: de contorno)?) peri[óo]dicas)\)?|"
                          r"\(?plain (?:cartesian )?distances?\)?|periodic\s*=\s*false"),
@@ -83,7 +89,8 @@ LEXICON: list[tuple[str, object, str]] = [
                      r"\b(?:resname|residue name)\b(?=\s+[A-Z0-9]{2,4}\b)|\bname\b(?=\s+[A-Z][A-Z0-9]{0,3}\b)"),
     ("filler", None, r"\(?\b(?:absolute|absolut[ao])(?= (?:sasa|area|[áa]rea|solvent|surface|per[- ]residue))|"
                      r"\b(?:residue|atom) mode\b|mode\s*=\s*['‘’\"](?:residue|atom)['‘’\"]|\bin absolute terms\b"),
-    ("format", None, r"(?:->|→|responde|respond|answer|reply|return|give|as|como|en)?\s*:?\s*\[[^\]\[]{1,80}\]"),
+    ("format", None, r"(?:(?:give |as |in )?(?:a |the )?(?:python )?list like|(?:->|→|responde|respond|answer|reply|return|"
+                     r"give|as|como|en))?\s*:?\s*\[[^\]\[]{1,80}\]"),
     # "Answer like GLY11", "e.g. ALA57", "responde como TYR1": the shape of a residue label, not a residue
     ("filler", None, r"\(?(?:(?:answer|respond|reply|give it|responde|respuesta|format(?:ted)?)\s+)?(?:like|as|in the form|"
                      r"como|e\.g\.|eg|for example|por ejemplo)[:,]?\s+(?:e\.g\.\s+)?['‘’\"]?(?:[A-Z]{3}\d+|XXX\d+)['‘’\"]?\)?|"
@@ -98,6 +105,8 @@ LEXICON: list[tuple[str, object, str]] = [
     ("exclude_frame", None, r"\(?(?:leav(?:e|ing)|excluding|exclude|without|except|sin contar|excepto) (?:the )?"
                             r"(model|frame|modelo|fotograma) (\d+)(?: itself| mismo)?(?: out)?\)?"),
     ("filler", None, r"\beach of(?= (?:the )?(?:models|frames|modelos|fotogramas) \d)|\bcada uno de(?= los)|\ball[- ]atom\b"),
+    ("filler", None, r"\b(?:ligand|inhibitor|inhibidor|cofactor|substrate|sustrato|drug|f[áa]rmaco)\b(?=\s*\(\s*[A-Z0-9]{2,4}\s*\))|"
+                     r"\b(?:the |el |la )?(?:ligand|inhibitor|inhibidor|cofactor|substrate|ligando)(?=\s+(?-i:[A-Z0-9]{2,4})\b)"),
     ("frame_range", "last", r"\b(?:the |los |las )?(?:last|final|[úu]ltim[oa]s) (\d+) (?:frames|models|snapshots|"
                             r"fotogramas|modelos)\b"),
     ("frame_range", "first", r"\b(?:the |los |las )?(?:first|initial|primer[oa]s) (\d+) (?:frames|models|snapshots|"
@@ -136,7 +145,9 @@ LEXICON: list[tuple[str, object, str]] = [
     ("exclude_self", None, r"\(?(?:not counting|excluding|other than|apart from|besides|sin contar|aparte de) (?:the |el )?"
                            r"(?:ligand|ligando|reference|it|itself)(?: itself| mismo)?\)?|\(?(?:the )?(?:ligand|reference) "
                            r"itself (?:excluded|not counted)\)?"),
-    ("one_atom", None, r"(?:have|has|with|having) at least one atom|(?:con|tienen?) al menos un [áa]tomo|"
+    ("one_atom", None, r"(?:have|has|with|having) (?:at least one|any|an?) atom\b|(?:con|tienen?) (?:al menos un|alg[úu]n) "
+                       r"[áa]tomo\b(?! pesado)|(?:have|has|with|having|tienen?|con) (?:at least one|any|an?|al menos un|"
+                       r"alg[úu]n)(?= (?:heavy|non-hydrogen) atoms?\b| [áa]tomos? pesados?)|"
                        r"any of (?:their|its) atoms"),
     ("separation", 0, r"including (?:sequence )?(?:neighbou?rs|adjacent residues)|incluyendo (?:los )?vecinos"),
     ("separation", None, r"(?:separaci[óo]n|separation) (?:en|in) (?:la )?secuencia (?:de )?(?:>=|≥|al menos|de al menos)\s*(\d+)|"
@@ -240,7 +251,8 @@ LEXICON: list[tuple[str, object, str]] = [
     ("level", "residues", r"\bresidues?\b|\bamino[- ]acids?\b|\bresiduos?\b|\bamino[áa]cidos?\b|\bions?\b|\biones?\b"),
     ("level", "chains", r"\bchains?\b|\bcadenas?\b|\bsubunits?\b|\bsubunidades\b"),
     ("level", "atoms", r"\batoms?\b|\b[áa]tomos?\b"),
-    ("sorted", None, r"\(?(?:sorted|ordered)(?: alphabetically| list)?\)?|\balphabetical(?:ly)?\b|"
+    ("sorted", None, r"\(?(?:sorted|ordered)(?: alphabetically| list| ascending| in ascending order)?\)?|"
+                     r"\bin ascending order\b|\bascending\b|\borden ascendente\b|\balphabetical(?:ly)?\b|"
                      r"(?:en )?orden alfab[ée]tico|ordenad[oa]s?(?: alfab[ée]ticamente)?"),
     ("names", None, r"\b(?:labels?|identifiers?|ids?|letters?)\b(?= occur| are| present| in|\?|$)|\blist\b|\bnames?\b|\blista\w*|\bnombres?\b|\benumera\w*|\bunique\b|\bdistinct\b|"
                     r"\bdistint[oa]s\b|\bdiferentes\b"),
@@ -248,7 +260,7 @@ LEXICON: list[tuple[str, object, str]] = [
                      r"\bluego\b|\bdespu[ée]s\b|\bprimero\b|\by luego\b"),
     ("which", None, r"\bwhich\b|\bwhat\b|\bqu[ée]\b|\bcu[áa]l(?:es)?\b"),
     ("remove", None, r"\b(?:other than|apart from|aside from|salvo|take out|taking out|get rid of|throw away|"
-                     r"leave out|no|neither|nor|ni|not|non|remove|removing|removed|without|strip|stripping|stripped|delete|deleting|drop|dropping|"
+                     r"leave out|no|neither|nor|ni|not|non|ignoring|ignore|disregarding|disregard|remove|removing|removed|without|strip|stripping|stripped|delete|deleting|drop|dropping|"
                      r"discard|discarding|exclude|excluding|get rid of|quit[ao]\w*|elimin[ao]\w*|sin|remuev\w*|"
                      r"remov\w*|borr[ao]\w*|excluy\w*|excluir|descart\w*)\b"),
     ("newfile", None, r"\b[\w-]+\.(?:pdb|h5|gro|xtc|dcd|mol2|cif|nc)\b|\ba new (?:pdb |h5 )?file\b|"
@@ -297,7 +309,8 @@ STEM_WORDS = {"protein", "water", "waters", "ligand", "ligands", "peptide", "com
 _CONTRACTIONS = re.compile(r"(?<=\w)['’](?:s|re|ll|ve|d|m)\b", re.I)  # "what's" is "what"; "don't" stays
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?|\d+(?:\.\d+)?", re.UNICODE)
 _REMOVAL_WORDS = re.compile(r"^(?:remove|removing|removed|without|strip|stripping|stripped|delete|deleting|drop|"
-                            r"dropping|except|excluding|exclude|minus|no|discard|discarding|quit[ao]\w*|elimin[ao]\w*|"
+                            r"dropping|except|excluding|exclude|minus|no|discard|discarding|ignoring|ignore|"
+                            r"disregarding|disregard|quit[ao]\w*|elimin[ao]\w*|"
                             r"sin|remuev\w*|remov\w*|borr[ao]\w*|excluy\w*|excluir|descart\w*|excepto|first|"
                             r"primero|before|antes)$", re.I)
 _TIME = re.compile(rf"\b(?:at|en|a los|al)\s+(?:t\s*=\s*|time\s+|tiempo\s+)?{_NUM}\s*(ps|ns)\b"
@@ -614,7 +627,24 @@ def asked_shape(phrases) -> int:
     if not formats:
         return 0
     inside = formats[0][formats[0].index("[") + 1: formats[0].rindex("]")]
-    return len([item for item in inside.split(",") if item.strip() and item.strip() != "..."])
+    items = [item.strip() for item in inside.split(",") if item.strip()]
+    if any(item in ("...", "…") for item in items):
+        return 0  # "['ALA99', 'LEU84', ...]": a list of any length
+    return len(items)
+
+
+def _narrowed(groups: list) -> list:
+    """"protein residues … any heavy atom": a class of atoms (heavy atoms, an element) named
+    beside a group narrows it: one group, the atoms of that class in it."""
+    if len(groups) == 2:
+        classes = [g for g in groups if g.kind == "atoms" and re.fullmatch(r"(?:not )?element \w+", g.selection)]
+        if len(classes) == 1:
+            other = next(g for g in groups if g is not classes[0])
+            from dataclasses import replace
+
+            return [replace(other, selection=f"{bracket(other.selection)} and {bracket(classes[0].selection)}",
+                            kind="atoms")]
+    return groups
 
 
 def _level_in(text: str) -> str | None:
@@ -683,7 +713,7 @@ class _Builder:
         self._quantity = quantity
         if self.facts.problem:
             self.fail(self.facts.problem)
-        if len(set(self.facts.chain_ids)) > 1:
+        if len(set(self.facts.chain_ids)) > 1 and not self._two_sided_chains(quantity):
             self.fail("the request names more than one chain (" + ", ".join(dict.fromkeys(self.facts.chain_ids)) +
                       "); ask about one")
         if self.facts.cutoff_angstrom is not None and not 0 < self.facts.cutoff_angstrom < 1e4:
@@ -962,6 +992,31 @@ class _Builder:
         self.take("keep")
         return self._with_chain(selection)
 
+    def _two_sided_chains(self, quantity: str | None) -> bool:
+        """"residues of chain A within 4 Å of chain B": two chains, one on each side of the cutoff."""
+        facts = self.facts
+        return quantity == "neighbors" and len(set(facts.chain_ids)) == 2 and len(facts.chain_ids) == 2 and \
+            facts.cutoff_at >= 0 and facts.chain_at[0] < facts.cutoff_at < facts.chain_at[1]
+
+    def _chain_selection(self, chain: str) -> str | None:
+        indices = [c.index for c in self.topology.chains if (getattr(c, "chain_id", None) or str(c.index)) == chain] \
+            if self.topology is not None else []
+        if not indices:
+            self.fail(f"there is no chain {chain} in {self.files[0]}")
+            return None
+        return " or ".join(f"chainid {i}" for i in indices)
+
+    def _holds_more_than_protein(self, selection: str) -> bool:
+        """Does the selection, after what the request removes, pick residues other than protein?"""
+        if self.topology is None:
+            return False
+        removed = " or ".join(bracket(m.selection) for m in self.facts.selections if m.removed)
+        try:
+            picked = self.topology.select(f"({selection}) and not ({removed})" if removed else selection)
+        except Exception:  # noqa: BLE001 - an unparsable selection is reported by the plan's checks
+            return False
+        return any(not self.topology.atom(int(i)).residue.is_protein for i in picked)
+
     def _with_chain(self, selection: str) -> str:
         chain = self.facts.chain_id
         if not chain:
@@ -1120,19 +1175,35 @@ class _Builder:
             args["cutoff_nm"] = facts.cutoff_angstrom / 10.0
             self.take("exclude_self")
             self.take("one_atom")
-            groups = [g for g in facts.groups if not g.removed]
-            after = [g for g in groups if g.start > facts.cutoff_at]
-            before = [g for g in groups if g.start < facts.cutoff_at]
-            if len(after) != 1 or len(before) > 1:
+            # each side of the cutoff on its own: "protein … within 4 Å of protein chain B" names two groups
+            mentions = [m for m in facts.selections if not m.removed]
+            after = _narrowed(group_mentions([m for m in mentions if m.start > facts.cutoff_at], self.request))
+            before = _narrowed(group_mentions([m for m in mentions if m.start < facts.cutoff_at], self.request))
+            two_chains = self._two_sided_chains(quantity)
+            if (len(after) != 1 and not two_chains) or len(after) > 1 or len(before) > 1:
                 self.fail("within a cutoff of what? name one group after the distance")
                 return None
             for m in kept:
                 self.use(m)
-            if facts.chain_id and before:
+            if two_chains:
+                chains = [self._chain_selection(c) for c in facts.chain_ids[:2]]
+                if None in chains:
+                    return None
+                sides = [bracket(m.selection) + " and " if m else "" for m in (before[:1] or [None], after[:1] or [None])
+                         for m in m]
+                args["selection"], args["around"] = (f"{sides[0]}({chains[0]})", f"{sides[1]}({chains[1]})")
+                self.chain_used = True
+                for side, chain in zip((args["selection"], args["around"]), facts.chain_ids):
+                    if self._holds_more_than_protein(side):
+                        self.fail(f"chain {chain} of {self.files[0]} holds waters or other groups besides the protein: "
+                                  f"say 'protein chain {chain}' or remove them first")
+                        return None
+            elif facts.chain_id and before:
                 self.fail("a chain with two groups: say which group the chain is of")
                 return None
-            args["around"] = self._with_chain(after[0].selection)
-            args["selection"] = before[0].selection if before else "all"
+            else:
+                args["around"] = self._with_chain(after[0].selection)
+                args["selection"] = before[0].selection if before else "all"
             if not self.has("exclude_self") and self._overlap(args["selection"], args["around"]):
                 self.fail(f"say whether {after[0].text.strip()} itself counts (e.g. 'not counting it')")
                 return None
@@ -1153,6 +1224,19 @@ class _Builder:
                 level = "atoms"
             args["level"] = level
             args["periodic"] = self._periodic()
+            if level == "residues" and not self.has("count") and \
+                    (self.has("names") or self.has("which_entity") or self.has("entity_report") or self.has("which")):
+                # "which protein residues are within 4 Å of X", "list the residue numbers …": the residues themselves
+                if (self.n_frames or 1) > 1 and not self.facts.frames:
+                    self.fail(f"{self.files[0]} has {self.n_frames} frames: say in which frame to list the residues")
+                    return None
+                del args["level"]
+                args["quantity"] = "neighbor_residues"
+                args["report"] = "numbers" if self.take("entity_report", "number") else "labels"
+                self.take("names")
+                self.take("which_entity")
+                self.take("which")
+                self.take("sorted")
         elif quantity == "center":
             args["selection"] = self._selection_atoms(kept)
             text = " ".join(p.text.lower() for p in self.phrases if p.role == "quantity")

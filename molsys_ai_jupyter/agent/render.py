@@ -254,6 +254,17 @@ def _compute(plan: Plan, add) -> None:
                 "  # chains, one count per frame")
         else:
             add("values = np.array([len(found) for found in near])  # atoms, one count per frame")
+    elif name == "neighbor_residues":
+        add(f"around = {_select(args['around'])}")
+        add(f"candidates = np.setdiff1d({_select(sel)}, around)  # not the reference itself")
+        add(f"near = md.compute_neighbors(traj[0], {float(args['cutoff_nm'])}, around, haystack_indices=candidates, "
+            f"periodic={_periodic(args)})[0]  # nm")
+        add("found = [traj.topology.residue(k) for k in sorted({traj.topology.atom(i).residue.index for i in near})]"
+            "  # in file order")
+        if args.get("report") == "numbers":
+            add("answer = [int(r.resSeq) for r in found]")
+        else:
+            add("answer = [f'{r.name}{r.resSeq}' for r in found]")
     elif name == "center":
         add(f"part = traj.atom_slice({_select(sel)})")
         if args.get("weights") == "none":

@@ -155,7 +155,8 @@ _NARROWED = re.compile(r"^\s*(?:['’]s\s*)?(?:(?:of|in|de|del|en)\s+(?:the\s+|a
 _JOINED = re.compile(r"^\s*(?:,|and|or|plus|,\s*and|,\s*or|y|e|o|u|,\s*y|,\s*o)\s*"
                      r"(?:the\s+|all\s+|los\s+|las\s+|el\s+|la\s+|todos\s+los\s+|todas\s+las\s+)?$", re.I)  # "X and Y", "X or Y"
 _REMOVAL = re.compile(r"\b(?:remove|removing|removed|without|strip|stripping|stripped|delete|deleting|drop|dropping|"
-                      r"except|excluding|exclude|minus|no|discard|discarding|neither|nor|ni|not|non|"
+                      r"except|excluding|exclude|minus|no|discard|discarding|neither|nor|ni|not|non|ignoring|ignore|"
+                      r"disregarding|disregard|"
                       r"take out|takes out|taking out|taken out|get rid of|throw away|throw out|leave out|leaving out|"
                       r"other than|apart from|aside from|salvo|"
                       r"quit[ao]\w*|elimin[ao]\w*|sin|remuev\w*|remov\w*|borr[ao]\w*|excluy\w*|excluir|"
@@ -187,6 +188,7 @@ class TaskFacts:
     cutoff_at: int = -1  # where the cutoff phrase is ("within 5 Å of X": X is the reference)
     chain_id: str | None = None
     chain_ids: list[str] = field(default_factory=list)  # every chain named (more than one: not one selection)
+    chain_at: list[int] = field(default_factory=list)  # where each is named
     unit: str | None = None  # the unit the answer should be in: Å, nm, Å², nm², degrees
     dssp_code: str | None = None
     save_as: str | None = None
@@ -266,6 +268,7 @@ def read_task(task: str, files: list[str] = (), residues: set[str] | None = None
     for match in text.take(_CHAIN):
         facts.chain_id = match.group(1)
         facts.chain_ids.append(match.group(1))
+        facts.chain_at.append(match.start())
         qualifiers.append((match.start(), match.end()))
     for match in _DIHEDRAL.finditer(text.text):
         name = (match.group(1) or match.group(2)).lower().replace(" ", "")
@@ -366,7 +369,7 @@ def read_task(task: str, files: list[str] = (), residues: set[str] | None = None
                                     match.group(0)))
     codes = sorted((r for r in residues if len(r) >= 2), key=len, reverse=True)
     for code in codes:  # ligand or ion codes written as in the file: "the HED ligand", "(SO4)"
-        for match in text.take(re.compile(rf"(?<![\w-]){re.escape(code)}(?![\w-])(?:\s+(?:ligand|ions?|molecules?))?")):
+        for match in text.take(re.compile(rf"(?<![\w-]){re.escape(code)}(?![\w-])(?:\s+(?:ligand|ions?|molecules?|inhibitor|inhibidor|cofactor|substrate|sustrato))?")):
             selection = _resname([code], residues)
             if any(m.selection == selection for m in mentions):  # "sulfate ions (SO4)": one mention
                 continue
@@ -424,12 +427,12 @@ def read_task(task: str, files: list[str] = (), residues: set[str] | None = None
             bool(_JOINED.match(before)) and mention is not mentions[0] and mentions[mentions.index(mention) - 1].removed)
         end = mention.start + len(mention.text)
     facts.selections = mentions
-    facts.groups = _groups(mentions, task)
+    facts.groups = group_mentions(mentions, task)
     facts.residue_numbers = [int(n) for m in mentions for n in re.findall(r"resSeq (\d+)", m.selection)]
     return facts
 
 
-def _groups(mentions: list[Mention], task: str) -> list[Mention]:
+def group_mentions(mentions: list[Mention], task: str) -> list[Mention]:
     """Mentions joined by "and"/"or" ("sodium or chloride ions") as one union each."""
     groups: list[Mention] = []
     for mention in mentions:

@@ -310,6 +310,42 @@ class TestReader:
                              ["181l.pdb"], topology=top, n_frames=1)
         assert counted.ok and _run(counted.plan, structures, tmp_path) == len(residues)
 
+    def test_parts_defined_by_position(self, structures, tmp_path):
+        traj = _load(structures, "barnase_barstar.pdb")
+        top = traj.topology
+        ask = ("barnase_barstar.pdb: barnase = the first 110 residues ({}), barstar = the last 89 residues. How many "
+               "barnase residues have a heavy atom within 4.5 Å of any barstar heavy atom? No periodic images.")
+        u = understand(ask.format("Ala1–Arg110"), ["barnase_barstar.pdb"], topology=top, n_frames=1)
+        assert u.ok, u.message()
+        assert "barnase: the first 110 residues, ALA1–ARG110" in u.restatement
+        one, other = top.select("resid 0 to 109 and not element H"), top.select("resid 110 to 198 and not element H")
+        near = md.compute_neighbors(traj, 0.45, other, haystack_indices=one, periodic=False)[0]
+        assert _run(u.plan, structures, tmp_path) == len({top.atom(i).residue.index for i in near})
+        # what the request says of the part is checked against the file
+        wrong = understand(ask.format("Ala1–Gly110"), ["barnase_barstar.pdb"], topology=top, n_frames=1)
+        assert not wrong.ok and "not Ala1–Gly110" in wrong.message()
+        beyond = understand("Rg of the first 300 residues of barnase_barstar.pdb, in nm", ["barnase_barstar.pdb"],
+                            topology=top, n_frames=1)
+        assert not beyond.ok and "199 residues" in beyond.message()
+        waters = understand("Rg of the last 10 residues of 1tcd.pdb, in nm", ["1tcd.pdb"],
+                            topology=_load(structures, "1tcd.pdb").topology, n_frames=1)
+        assert not waters.ok and "not all protein" in waters.message()
+
+    def test_hydrogen_bonds_between_two_groups(self, structures, tmp_path):
+        traj = _load(structures, "barnase_barstar.pdb")
+        top = traj.topology
+        u = understand("How many Baker-Hubbard H-bonds connect barnase (first 110 residues) and barstar (last 89 "
+                       "residues) in barnase_barstar.pdb? No periodic images.", ["barnase_barstar.pdb"], topology=top,
+                       n_frames=1)
+        assert u.ok, u.message()
+        one, other = set(top.select("resid 0 to 109")), set(top.select("resid 110 to 198"))
+        expected = sum(1 for d, _, a in md.baker_hubbard(traj, periodic=False)
+                       if (d in one and a in other) or (d in other and a in one))
+        assert _run(u.plan, structures, tmp_path) == expected
+        part = understand("How many Baker-Hubbard hydrogen bonds of the first 110 residues of barnase_barstar.pdb? "
+                          "No periodic images.", ["barnase_barstar.pdb"], topology=top, n_frames=1)
+        assert not part.ok and "say between which two groups, or within which one" in part.message()
+
     def test_says_what_it_did_not_understand(self, structures):
         top = _load(structures, "1tcd.pdb").topology
         u = understand("What is the pKa of His 95 in 1tcd.pdb?", self.FILES, topology=top, n_frames=1)

@@ -63,7 +63,9 @@ QUANTITIES: dict[str, Quantity] = {
     "angle": Quantity("the angle", "frame", "degrees", ("selection", "selection_2", "selection_3"), ()),
     "dihedral": Quantity("the dihedral angle", "frame", "degrees", ("angle", "residue"), ("chain",)),
     "dssp": Quantity("the residues in DSSP class", "frame", "count", ("code",), ()),
-    "hbonds": Quantity("the hydrogen bonds", "frame", "count", (), ("method", "periodic")),
+    # with selection_2: the bonds between two groups (donor in one, acceptor in the other); with only a
+    # selection: the bonds within it (donor and acceptor both in it)
+    "hbonds": Quantity("the hydrogen bonds", "frame", "count", (), ("method", "periodic", "selection", "selection_2")),
     "contacts": Quantity("the pairs closer than", "frame", "count", ("selection", "cutoff_nm"),
                          ("min_separation", "level", "periodic")),
     "neighbors": Quantity("within of", "frame", "count", ("selection", "around", "cutoff_nm"), ("level", "periodic")),

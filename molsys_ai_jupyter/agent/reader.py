@@ -107,6 +107,14 @@ LEXICON: list[tuple[str, object, str]] = [
     ("filler", None, r"\beach of(?= (?:the )?(?:models|frames|modelos|fotogramas) \d)|\bcada uno de(?= los)|\ball[- ]atom\b"),
     ("filler", None, r"\b(?:ligand|inhibitor|inhibidor|cofactor|substrate|sustrato|drug|f[áa]rmaco)\b(?=\s*\(\s*[A-Z0-9]{2,4}\s*\))|"
                      r"\b(?:the |el |la )?(?:ligand|inhibitor|inhibidor|cofactor|substrate|ligando)(?=\s+(?-i:[A-Z0-9]{2,4})\b)"),
+    ("filler", None, r"\(?(?:(?:has|holds|with) )?(?:both (?:proteins|parts|molecules)|everything|all) in (?:one|a single|"
+                     r"the same) chain(?: [A-Z]\b)?\)?|\b(?:of |in )?(?:the |a )?(?:single|one) chain\b|"
+                     r"\(?(?:each|both) numbered from 1\)?"),
+    # "H-bonds that connect X and Y", "cross the interface": between two groups (read by hydrogen bonds only)
+    ("hbond_between", None, r"\b(?:connect(?:s|ing)?|bridg(?:e|es|ing)|que conectan|conectan)\b(?=.{0,80}"
+                            r"\b(?:and|y|with|con)\b)|\b(?:cross(?:es|ing)?|across) the interface\b|\(?donor in one "
+                            r"(?:protein|group|part), acceptor in the other\)?"),
+    ("hbond_within", None, r"\bintra[- ]?(?:protein|molecular|chain)\w*\b|\bintraprotei\w*|\bwithin the (?:protein|peptide|chain)\b"),
     ("frame_range", "last", r"\b(?:the |los |las )?(?:last|final|[úu]ltim[oa]s) (\d+) (?:frames|models|snapshots|"
                             r"fotogramas|modelos)\b"),
     ("frame_range", "first", r"\b(?:the |los |las )?(?:first|initial|primer[oa]s) (\d+) (?:frames|models|snapshots|"
@@ -164,7 +172,7 @@ LEXICON: list[tuple[str, object, str]] = [
     ("span", None, r"\(?first to last(?: frame)?\)?|from (?:the )?first (?:frame |model )?to (?:the )?last(?: frame| model)?|"
                    r"del primer(?:o)? (?:fotograma |frame )?al [úu]ltimo(?: fotograma| frame)?"),
     # quantities, longest phrases first
-    ("quantity", "com_distance", r"distance between (?:the )?(?:cent(?:er|re)s? of mass|coms?)|"
+    ("quantity", "com_distance", r"distance between (?:the )?(?:(?:mass[- ]weighted|mass[- ]weighed) )?(?:cent(?:er|re)s? of mass|coms?)|"
                                  r"(?:cent(?:er|re)[- ]of[- ]mass|com)[- ]to[- ](?:cent(?:er|re)[- ]of[- ]mass|com) "
                                  r"distance|distancia entre (?:los )?centros de masa"),
     ("quantity", "min_distance", r"(?:minimum|min\.?|closest|shortest|smallest|nearest)(?: heavy[- ]atom| atom)? "
@@ -485,33 +493,51 @@ def understand(request: str, files: list[str] = (), residues: set[str] | None = 
     try:
         if topology is not None and residues is None:
             residues = {r.name for r in topology.residues}
-        result = _understand(request, list(files), residues or set(), topology, n_frames)
-        if not result.ok and (parts := split_compound(request)):
-            asked = re.search(r"\[([^\]\[]{1,80})\]", request)
-            if asked and len([i for i in asked.group(1).split(",") if i.strip()]) != len(parts):
-                return result  # "[a, b, c]" asked, two questions found: not the same request
-            parts = [re.sub(r"\[[^\]\[]{1,80}\]", " ", p) for p in parts]  # each part gives one of the values
-            answers = [_understand(p, list(files), residues or set(), topology, n_frames) for p in parts]
-            if all(a.ok for a in answers):
-                from .restate import restate
+        from .parts import define_parts
 
-                result = Understanding(request, plan=Plan(parts=[a.plan for a in answers]))
-                result.restatement = restate(result.plan)
-                return result
-        if result.unaccounted:
-            corrected, corrections = _correct(request, result.unaccounted)
-            if corrections:
-                second = _understand(corrected, list(files), residues or set(), topology, n_frames)
-                second.request, second.corrections = request, corrections
-                if len(second.unaccounted) < len(result.unaccounted):
-                    result = second
-                    if result.restatement:
-                        result.restatement += " (Read " + ", ".join(f"“{w}” as “{c}”" for w, c in corrections.items()) + ".)"
+        parts = define_parts(request, topology)  # "barnase = the first 110 residues": a selection by position
+        if parts.problem:
+            result = Understanding(request)
+            result.problem = parts.problem
+            return result
+        result = _understand_parts(parts.request, files, residues, topology, n_frames)
+        result.request = request
+        if result.restatement:
+            result.restatement = result.restatement[:-1] + parts.note() + "." if result.restatement.endswith(".") \
+                else result.restatement + parts.note()
         return result
     except Exception as exc:  # noqa: BLE001 - the reader never raises: a failure is an answer in words
         result = Understanding(request)
         result.problem = f"the request could not be read ({type(exc).__name__}: {exc})"
         return result
+
+
+def _understand_parts(request: str, files, residues, topology, n_frames) -> Understanding:
+    """The plan for the request (with any parts already written as selections), a
+    two-question request split, a misspelt word corrected."""
+    result = _understand(request, list(files), residues or set(), topology, n_frames)
+    if not result.ok and (parts := split_compound(request)):
+        asked = re.search(r"\[([^\]\[]{1,80})\]", request)
+        if asked and len([i for i in asked.group(1).split(",") if i.strip()]) != len(parts):
+            return result  # "[a, b, c]" asked, two questions found: not the same request
+        parts = [re.sub(r"\[[^\]\[]{1,80}\]", " ", p) for p in parts]  # each part gives one of the values
+        answers = [_understand(p, list(files), residues or set(), topology, n_frames) for p in parts]
+        if all(a.ok for a in answers):
+            from .restate import restate
+
+            result = Understanding(request, plan=Plan(parts=[a.plan for a in answers]))
+            result.restatement = restate(result.plan)
+            return result
+    if result.unaccounted:
+        corrected, corrections = _correct(request, result.unaccounted)
+        if corrections:
+            second = _understand(corrected, list(files), residues or set(), topology, n_frames)
+            second.request, second.corrections = request, corrections
+            if len(second.unaccounted) < len(result.unaccounted):
+                result = second
+                if result.restatement:
+                    result.restatement += " (Read " + ", ".join(f"“{w}” as “{c}”" for w, c in corrections.items()) + ".)"
+    return result
 
 
 # "…? How many atoms and how many residues remain?": a second question word after "and"
@@ -1149,8 +1175,21 @@ class _Builder:
             else:
                 self.take("method", "baker_hubbard")
                 args["method"] = "baker_hubbard"
-            if kept:
-                self.fail("hydrogen bonds of part of the system are not in the catalogue yet")
+            groups = _narrowed(group_mentions(list(kept), self.request))
+            between = self.has("hbond_between") or re.search(r"\b(?:between|entre)\b", self.request, re.I)
+            if len(groups) == 1 and groups[0].joined_by and len(kept) >= 2 and between:
+                groups = _narrowed(list(kept))  # "between X and Y": two groups, not their union
+            if len(groups) == 2 and between:  # "between barnase and barstar", "connect X and Y"
+                self.take("hbond_between")
+                for m in kept:
+                    self.use(m)
+                args["selection"], args["selection_2"] = groups[0].selection, groups[1].selection
+            elif len(groups) == 1 and self.take("hbond_within"):  # "intra-protein", "within the protein"
+                for m in kept:
+                    self.use(m)
+                args["selection"] = groups[0].selection
+            elif kept:
+                self.fail("hydrogen bonds of part of the system: say between which two groups, or within which one")
         elif quantity == "contacts":
             self.take("count")
             if facts.cutoff_angstrom is None:

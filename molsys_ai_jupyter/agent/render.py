@@ -219,9 +219,19 @@ def _compute(plan: Plan, add) -> None:
     elif name == "hbonds":
         periodic = "" if args.get("periodic", True) else ", periodic=False"
         if args.get("method") == "wernet_nilsson":
-            add(f"values = np.array([len(bonds) for bonds in md.wernet_nilsson(traj{periodic})])  # one count per frame")
+            add(f"found = md.wernet_nilsson(traj{periodic})  # [donor, hydrogen, acceptor] per bond, per frame")
         else:
-            add(f"values = np.array([len(md.baker_hubbard(frame{periodic})) for frame in traj])  # one count per frame")
+            add(f"found = [md.baker_hubbard(frame{periodic}) for frame in traj]  # [donor, hydrogen, acceptor] per bond")
+        if args.get("selection_2"):
+            add(f"one, other = set({_select(sel)}), set({_select(args['selection_2'])})")
+            add("values = np.array([sum(1 for d, h, a in bonds if (d in one and a in other) or (d in other and a in one))"
+                " for bonds in found])  # between the two groups, one count per frame")
+        elif args.get("selection"):
+            add(f"group = set({_select(sel)})")
+            add("values = np.array([sum(1 for d, h, a in bonds if d in group and a in group) for bonds in found])"
+                "  # within the group, one count per frame")
+        else:
+            add("values = np.array([len(bonds) for bonds in found])  # one count per frame")
     elif name == "contacts":
         separation = int(args.get("min_separation", 0))
         add("import itertools")

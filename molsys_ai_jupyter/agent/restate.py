@@ -96,7 +96,9 @@ def _compute(plan: Plan) -> str:
         return f"the number of residues in {DSSP[args['code']]} by MDTraj's simplified DSSP"
     if name == "hbonds":
         images = "no periodic images" if args.get("periodic") is False else "MDTraj defaults"
-        return f"the number of hydrogen bonds ({args.get('method', 'baker_hubbard')}, {images})"
+        where = f" between {sel} and {sel2} (donor in one, acceptor in the other)" if args.get("selection_2") else \
+            f" within {sel} (donor and acceptor both in it)" if args.get("selection") else ""
+        return f"the number of hydrogen bonds{where} ({args.get('method', 'baker_hubbard')}, {images})"
     if name == "contacts":
         level = "residue pairs" if args.get("level") == "residues" else "atom pairs"
         separation = (f", at least {args['min_separation']} residues apart in sequence"

@@ -439,6 +439,13 @@ def group_mentions(mentions: list[Mention], task: str) -> list[Mention]:
         if groups:
             last = groups[-1]
             between = task[last.start + len(last.text): mention.start]
+            atom_class = [m for m in (last, mention) if m.kind == "atoms" and
+                          re.fullmatch(r"(?:not )?element \w+", m.selection)]
+            if between.strip() == "," and len(atom_class) == 1 and last.removed == mention.removed:
+                # "the first 110 residues, heavy atoms": a class of atoms after a comma narrows, it does not add
+                groups[-1] = Mention(last.start, f"{bracket(last.selection)} and {bracket(mention.selection)}", "atoms",
+                                     task[last.start: mention.start + len(mention.text)], last.removed)
+                continue
             if _JOINED.match(between) and last.removed == mention.removed:
                 joiner = "or" if re.search(r"\b(?:or|o|u)\b", between, re.I) else "and"
                 groups[-1] = Mention(last.start, f"{bracket(last.selection)} or {bracket(mention.selection)}",

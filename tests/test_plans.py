@@ -10,6 +10,7 @@ import shutil
 import warnings
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from molsys_ai_jupyter.agent.agent import Agent
@@ -345,6 +346,24 @@ class TestReader:
         part = understand("How many Baker-Hubbard hydrogen bonds of the first 110 residues of barnase_barstar.pdb? "
                           "No periodic images.", ["barnase_barstar.pdb"], topology=top, n_frames=1)
         assert not part.ok and "say between which two groups, or within which one" in part.message()
+
+    def test_two_angles_asked_as_a_list(self, structures, tmp_path):
+        traj = _load(structures, "ala3.pdb")
+        u = understand("ala3.pdb: backbone phi and psi of the middle alanine (Ala2), degrees, as [phi, psi]",
+                       ["ala3.pdb"], topology=traj.topology, n_frames=1)
+        assert u.ok, u.message()
+        phi = float(np.degrees(md.compute_phi(traj)[1][0][0]))
+        psi = float(np.degrees(md.compute_psi(traj)[1][0][1]))
+        assert _run(u.plan, structures, tmp_path) == pytest.approx([phi, psi], rel=1e-5)
+        one = understand("ala3.pdb: backbone phi of Ala2, degrees, as [phi, psi]", ["ala3.pdb"], topology=traj.topology,
+                         n_frames=1)
+        assert not one.ok and "asked as a list of 2 values" in one.message()
+
+    def test_a_pair_of_models_is_not_a_range(self, structures):
+        top = _load(structures, "1l2y.pdb").topology
+        u = understand("CA RMSD between model 1 and model 38 of 1l2y.pdb after superposition, in Å", ["1l2y.pdb"],
+                       topology=top, n_frames=38)
+        assert u.plan is not None and u.plan.arg("frames", "pick") != "range"
 
     def test_says_what_it_did_not_understand(self, structures):
         top = _load(structures, "1tcd.pdb").topology

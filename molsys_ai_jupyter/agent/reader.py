@@ -66,7 +66,7 @@ LEXICON: list[tuple[str, object, str]] = [
     ("filler", None, r"according to(?: mdtraj'?s?)?(?: the)?|(?:as )?(?:reported |computed |counted )?by mdtraj|"
                      r"(?:with |using )?mdtraj'?s? defaults?|(?:with |using )?(?:the )?default (?:parameters|settings|options)|"
                      r"\bdefaults?\b|par[áa]metros por defecto|por defecto|seg[úu]n mdtraj|\bmdtraj'?s?\b|"
-                     r"(?:answer|report|give it|return it|reply)? ?as \[[^\]]*\]|\[\s*x\s*,\s*y\s*,\s*z\s*\]|"
+                     r"\[\s*x\s*,\s*y\s*,\s*z\s*\]|"
                      r"(?:every |each )?unique pairs?|each pair once|every pair once|i ?< ?j|\(?(?:trp-cage|nmr|x-ray|crystal structure)\)?|"
                      r"\bcrystal(?:lographic)?(?= waters?\b)|\b(?:villin(?: headpiece)?|headpiece|t4 lysozyme|lysozyme|"
                      r"l99a|rhodopsin|met-enkephalin|enkephalin|pentalanine|tctim|triosephosphate isomerase|"
@@ -97,7 +97,8 @@ LEXICON: list[tuple[str, object, str]] = [
                      r"\b(?:RESNAME|NAME)\s*\+\s*(?:number|resSeq|resid|n[úu]mero)\b"),
     ("together", None, r"\b(?:together|in total|combined|altogether|en total|juntos|juntas|sumados|sumadas)\b"),
     # RMSF is a fluctuation about the mean positions by definition: saying so names the quantity
-    ("quantity", "rmsf", r"\(?(?:(?:the )?(?:rmsf|fluctuations?|fluctuates?|fluctuaci[óo]n(?:es)?)\s+)?(?:around|about|"
+    ("quantity", "rmsf", r"(?:respecto (?:a|de)|alrededor de) (?:la |su |sus )?posici[óo]n(?:es)? (?:medias?|promedio)|"
+                         r"\(?(?:(?:the )?(?:rmsf|fluctuations?|fluctuates?|fluctuaci[óo]n(?:es)?)\s+)?(?:around|about|"
                          r"respecto (?:a|de)|alrededor de) (?:the |its |their |la |las |su |sus )?(?:mean|average|"
                          r"media|medias|promedio)(?: ca| cα)? (?:structure|conformation|positions?|coordinates|"
                          r"posici[óo]n(?:es)?|estructura)(?: medias?| promedio)?\)?"),
@@ -115,13 +116,22 @@ LEXICON: list[tuple[str, object, str]] = [
                             r"\b(?:and|y|with|con)\b)|\b(?:cross(?:es|ing)?|across) the interface\b|\(?donor in one "
                             r"(?:protein|group|part), acceptor in the other\)?"),
     ("hbond_within", None, r"\bintra[- ]?(?:protein|molecular|chain)\w*\b|\bintraprotei\w*|\bwithin the (?:protein|peptide|chain)\b"),
+    ("filler", None, r"\(?(?:in the range|range|between|entre) -180 (?:to|and|y|a) \+?180(?: degrees| grados)?\)?|"
+                     r"\(?sum over all (?:the )?atoms(?: present)?(?:,? (?:H|hydrogens?) included)?\)?|"
+                     r"\bend[- ]to[- ]end(?= distance\s*\()|\bany atoms?\b(?=\s*[,)])|\bquick one\b|"
+                     r"\(?(?:the )?middle (?:alanine|residue|ala)(?= \((?:Ala|residue |residuo )?\d+\))|"
+                     r"\(?(?:(?:ACE/NME|ACE and NME) )?caps included\)?|\(?incl(?:\.|uding)? (?:the )?(?:ACE/NME )?caps\)?|"
+                     r"\(?comparing\b"),
     ("frame_range", "last", r"\b(?:the |los |las )?(?:last|final|[úu]ltim[oa]s) (\d+) (?:frames|models|snapshots|"
                             r"fotogramas|modelos)\b"),
     ("frame_range", "first", r"\b(?:the |los |las )?(?:first|initial|primer[oa]s) (\d+) (?:frames|models|snapshots|"
                              r"fotogramas|modelos)\b"),
-    ("frame_range", "span", r"\b(?:from |between |de |desde |entre )?(?:the )?(?:los |las )?(frames?|models?|fotogramas?|"
-                            r"modelos?) (\d+)\s*(?:-|–|—|to|through|until|and|a|al|hasta|y)\s*(?:(?:frame|model|"
-                            r"fotograma|modelo) )?(\d+)\b(?:\s*\(?inclusive\)?)?"),
+    # "between model 1 and model 38" is a pair of frames, not a range: "and" joins a range only after a plural
+    ("frame_range", "span", r"\b(?:from |de |desde )?(?:the )?(?:los |las )?(frames?|models?|fotogramas?|"
+                            r"modelos?) (\d+)\s*(?:-|–|—|to|through|until|a|al|hasta)\s*(?:(?:frame|model|"
+                            r"fotograma|modelo) )?(\d+)\b(?:\s*\(?inclusive\)?)?|"
+                            r"\b(?:between|entre) (?:the |los |las )?(frames|models|fotogramas|modelos) (\d+) (?:and|y) "
+                            r"(\d+)\b(?:\s*\(?inclusive\)?)?"),
     ("frame_range", "after", r"\(?(?:i\.e\.,? |es decir,? )?(?:(?:the |los )?(?:frames?|fotogramas?|snapshots?) "
                              r"(?:with|con|where|whose|de|at) )?(?:simulation )?(?:time|tiempo|t)\s*(>=|≥|>)\s*"
                              r"(\d+(?:\.\d+)?)\s*(ps|ns)\b\)?"),
@@ -200,13 +210,13 @@ LEXICON: list[tuple[str, object, str]] = [
                                r"(?:box|unit[- ]cell|cell)|volumen de la caja|volumen de la celda"),
     ("quantity", "box_lengths", r"(?:box|unit[- ]cell|cell) (?:dimensions|lengths|edge lengths|edges|size|vectors)|"
                                 r"dimensiones de la caja|lados de la caja|dimensions of the (?:box|unit cell)"),
-    ("quantity", "mass", r"summed (?:atomic )?masse?s?|\(?sum of (?:the |all )?(?:atomic |element )?masses(?: mdtraj assigns)?\)?|"
+    ("quantity", "mass", r"summed (?:atomic )?masse?s?|\(?sum of (?:the |all )?(?:standard )?(?:atomic |element )?masses(?: mdtraj assigns)?(?: of all (?:the )?atoms(?: in the file)?)?\)?|"
                          r"suma de (?:las )?masas at[óo]micas|(?:a partir|desde) de los elementos de sus [áa]tomos|"
                          r"masa molecular|from the (?:atoms'? )?elements|"
                          r"molecular (?:weight|mass)|total mass|\bmass\b|\bweight\b|peso molecular|masa(?: total)?"),
     ("quantity", "time_info", r"time ?step (?:\(?ps\)?\s*)?and (?:the )?total (?:simulated |simulation )?time"),
     ("quantity", "timestep", r"time ?step|time between (?:saved |consecutive )?frames|saving interval|"
-                             r"interval between (?:saved )?frames|paso de tiempo|tiempo entre (?:fotogramas|frames)"),
+                             r"(?:time )?interval between (?:saved |consecutive )?frames|(?:time )?spacing between (?:saved )?frames|paso de tiempo|tiempo entre (?:fotogramas|frames)"),
     ("quantity", "total_time", r"how much (?:simulated )?time does|how long does (?:the trajectory|it) (?:span|last)|"
                                r"cu[áa]nto tiempo (?:abarca|cubre|dura)|total (?:simulated |simulation )?time|time spanned|simulated time|"
                                r"length of the (?:simulation|trajectory) in (?:time|ps|ns)|duration|"
@@ -296,7 +306,7 @@ a about across after all also am an and any anything are as at be been being bet
 calculate calculated calculating compute computed computing could determine did do does doing 
 estimate evaluate exactly find for from get give given go have having hello help here hey hi how i i'd
 i'm if in including into is it it's its just kindly know let look looking me measure much my need
-needed number obtain of on onto or our out over please print quick quickly rapid report return say see
+needed number obtain of on onto among or our out over please print quick quickly rapid report return say see
 should show so some something tell than thank thanks that the their them then there these they this
 those through to total up us using use value values was we what what's whats   which will
 with within would you your yourself entire whole overall together present file files structure
@@ -310,7 +320,7 @@ es esta este esto está están favor hay la las lo los me mi mis necesito para p
 que qué quiero se sería si sobre su sus tiene tienen todo todos total tu un una uno unos unas usando
 valor y o e archivo fichero estructura sistema contiene obtener obtén obten determina determinar
 reporta reportar indica indicar dar da mide medir hay, cuánto cuanto cuánta cuanta aproximadamente
-con como cómo algún alguna algunos según vale valen tengo resultado trayectoria reach reaches reached alcanza alcanzan
+con como cómo algún alguna algunos según vale valen tengo resultado trayectoria cada reach reaches reached alcanza alcanzan
 """.split())
 STEM_WORDS = {"protein", "water", "waters", "ligand", "ligands", "peptide", "complex", "system", "structure", "model",
               "solvent", "ions", "membrane", "dimer", "monomer", "receptor", "protein_ligand", "trajectory", "traj"}
@@ -321,10 +331,11 @@ _REMOVAL_WORDS = re.compile(r"^(?:remove|removing|removed|without|strip|strippin
                             r"disregarding|disregard|quit[ao]\w*|elimin[ao]\w*|"
                             r"sin|remuev\w*|remov\w*|borr[ao]\w*|excluy\w*|excluir|descart\w*|excepto|first|"
                             r"primero|before|antes)$", re.I)
-_TIME = re.compile(rf"\b(?:at|en|a los|al)\s+(?:t\s*=\s*|time\s+|tiempo\s+)?{_NUM}\s*(ps|ns)\b"
+_TIME = re.compile(rf"\b(?:(?:on |in |for )?the (?:frame|snapshot|structure) (?:saved )?)?(?:at|en|a los|al)\s+(?:t\s*=\s*|time\s+|tiempo\s+)?{_NUM}\s*(ps|ns)\b"
                    rf"(?!\s*(?:run|simulation|trajectory|md|long)\b)", re.I)
 _DSSP_LETTER = re.compile(r"(?<![\w'’])\(?([HEC])\)?(?![\w'’])")
-_FRAME_BASE = re.compile(r"\(?\b(0|1)[- ]based\b\)?|\(?counting from (0|1|zero|one)\)?|\(?contando desde (0|1)\)?",
+_FRAME_BASE = re.compile(r"\(?\b(0|1)[- ]based\b\)?|\(?counting from (0|1|zero|one)\)?|"
+                         r"\(?(?:models? |frames? )?numbered from (0|1)(?: as in the (?:pdb )?file)?\)?|\(?contando desde (0|1)\)?",
                          re.I)
 _ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\s+(?:frame|model|snapshot)\b", re.I)
 _UNITS = [  # (pattern, unit): "in Å", "(nm)", "en Å^2"
@@ -500,7 +511,8 @@ def understand(request: str, files: list[str] = (), residues: set[str] | None = 
             result = Understanding(request)
             result.problem = parts.problem
             return result
-        result = _understand_parts(parts.request, files, residues, topology, n_frames)
+        text = parts.request.replace("Cα", "CA").replace("Cβ", "CB")  # the atom names, as files write them
+        result = _understand_parts(text, files, residues, topology, n_frames)
         result.request = request
         if result.restatement:
             result.restatement = result.restatement[:-1] + parts.note() + "." if result.restatement.endswith(".") \
@@ -784,6 +796,16 @@ class _Builder:
             self.fail(f"chain {self.facts.chain_id} is named, but {quantity or 'this count'} is not computed per chain "
                       "here")
         plan = Plan(steps)
+        angles = getattr(self, "_angles", [])
+        if len(angles) > 1:  # "phi and psi of Ala2, as [phi, psi]": the same plan for each angle, in that order
+            import copy
+
+            parts = []
+            for angle in angles:
+                part = copy.deepcopy(plan)
+                part.step("compute").args["angle"] = angle
+                parts.append(part)
+            plan = Plan(parts=parts)
         shape = self._asked_shape()
         if shape and shape != answer_size(plan):
             self.fail(f"the answer is asked as a list of {shape} values; this plan gives "
@@ -1144,6 +1166,7 @@ class _Builder:
                 self.fail("which dihedral: phi, psi, omega or chi1?")
                 return None
             args["angle"] = names[0].value
+            self._angles = list(dict.fromkeys(n.value for n in names))  # "phi and psi": one answer for each
             residues = facts.residue_numbers
             if len(residues) != 1:
                 self.fail("a dihedral of one residue: name it by number")

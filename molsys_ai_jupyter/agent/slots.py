@@ -124,7 +124,8 @@ _RESIDUE = re.compile(r"\b(?:(?:residue|residuo)\s+(?:number\s+|n[úu]mero\s+)?(
 _SIMPLE = [  # (pattern, selection, kind)
     (re.compile(r"\b(?:[áa]tomos\s+)?(?:CA|Cα|C-alpha|c-alpha|alpha[- ]carbons?|α-carbons?|carbonos?[- ]alfa|"
                 r"carbonos?\s+α|C[- ]alfa)\b(?:\s+atoms?)?"), "name CA", "atoms"),
-    (re.compile(r"\bheavy[- ]atoms?\b|\bnon-hydrogen atoms?\b|\b[áa]tomos?\s+pesados?\b|"
+    (re.compile(r"\bheavy[- ]atoms?\b|\bnon-hydrogen atoms?\b|\b[áa]tomos?\s+pesados?\b|\beverything except hydrogens?\b|"
+                r"\ball (?:atoms )?but (?:the )?hydrogens\b|\btodo excepto (?:los )?hidr[óo]genos\b|"
                 r"\b[áa]tomos\s+que\s+no\s+son\s+hidr[óo]geno\b", re.I), "not element H", "atoms"),
     (re.compile(r"(?-i:\b([CNOSP]) atoms?\b)"), None, "atoms"),  # "O atoms": the element, by its symbol
     (re.compile(r"(?-i:\bH atoms?\b)|\bhydrogens\b|\bhydrogen atoms?\b|\bhidr[óo]genos\b|\b[áa]tomos\s+de\s+hidr[óo]geno\b",
@@ -156,7 +157,7 @@ _JOINED = re.compile(r"^\s*(?:,|and|or|plus|,\s*and|,\s*or|y|e|o|u|,\s*y|,\s*o)\
                      r"(?:the\s+|all\s+|los\s+|las\s+|el\s+|la\s+|todos\s+los\s+|todas\s+las\s+)?$", re.I)  # "X and Y", "X or Y"
 _REMOVAL = re.compile(r"\b(?:remove|removing|removed|without|strip|stripping|stripped|delete|deleting|drop|dropping|"
                       r"except|excluding|exclude|minus|no|discard|discarding|neither|nor|ni|not|non|ignoring|ignore|"
-                      r"disregarding|disregard|"
+                      r"disregarding|disregard|not counting|without counting|sin contar|"
                       r"take out|takes out|taking out|taken out|get rid of|throw away|throw out|leave out|leaving out|"
                       r"other than|apart from|aside from|salvo|"
                       r"quit[ao]\w*|elimin[ao]\w*|sin|remuev\w*|remov\w*|borr[ao]\w*|excluy\w*|excluir|"

@@ -365,6 +365,27 @@ class TestReader:
                        topology=top, n_frames=38)
         assert u.plan is not None and u.plan.arg("frames", "pick") != "range"
 
+    def test_density_and_the_largest_distance(self, structures, tmp_path):
+        water = _load(structures, "spc216.gro")
+        u = understand("density of the water box in spc216.gro in kg/m^3", ["spc216.gro"], topology=water.topology,
+                       n_frames=1)
+        assert u.ok, u.message()
+        grams = sum(a.element.mass for a in water.topology.atoms) / 6.02214076e23
+        assert _run(u.plan, structures, tmp_path) == pytest.approx(grams / (water.unitcell_volumes[0] * 1e-21) * 1000,
+                                                                   rel=1e-6)
+        caffeine = _load(structures, "caffeine.mol2")
+        u = understand("caffeine.mol2: largest distance between any two heavy (non-hydrogen) atoms, Å.",
+                       ["caffeine.mol2"], topology=caffeine.topology, n_frames=1)
+        assert u.ok, u.message()
+        xyz = caffeine.xyz[0, caffeine.topology.select("not element H")]
+        expected = max(np.linalg.norm(a - b) for a in xyz for b in xyz) * 10
+        assert _run(u.plan, structures, tmp_path) == pytest.approx(expected, rel=1e-5)
+        no_box = understand("density of 1vii.pdb in g/cm3", ["1vii.pdb"], topology=_load(structures, "1vii.pdb").topology,
+                            n_frames=1)
+        assert no_box.ok  # the cell says so when it runs: the file has no periodic box
+        with pytest.raises(ValueError, match="no periodic box"):
+            _run(no_box.plan, structures, tmp_path)
+
     def test_says_what_it_did_not_understand(self, structures):
         top = _load(structures, "1tcd.pdb").topology
         u = understand("What is the pKa of His 95 in 1tcd.pdb?", self.FILES, topology=top, n_frames=1)

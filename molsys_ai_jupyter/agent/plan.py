@@ -30,7 +30,7 @@ FRAME_REPORTS = ("frame", "model", "time")  # what argmax/argmin over frames ans
 ENTITY_REDUCTIONS = ("count", "names", "sum", "mean", "max", "min", "argmax", "argmin", "value")
 FRAME_PICKS = ("all", "first", "last", "index", "time", "range", "after_time")
 RANGE_PICKS = ("range", "after_time")  # several frames: a slice from 0 (stop excluded), or the frames after a time
-UNITS = ("nm", "Å", "nm²", "Å²", "nm³", "Å³", "degrees", "radians", "ps", "ns", "count", "Da", "")
+UNITS = ("nm", "Å", "nm²", "Å²", "nm³", "Å³", "degrees", "radians", "ps", "ns", "count", "Da", "g/cm³", "kg/m³", "")
 ANGLES = ("phi", "psi", "omega", "chi1")
 HBOND_METHODS = ("baker_hubbard", "wernet_nilsson")
 
@@ -72,6 +72,8 @@ QUANTITIES: dict[str, Quantity] = {
     "center": Quantity("the centre of mass", "frame_vector", "nm", ("selection",), ("weights",)),
     "box_volume": Quantity("the box volume", "frame", "nm³", (), ()),
     "box_lengths": Quantity("the box edge lengths", "frame_vector", "nm", (), ()),
+    "density": Quantity("the mass density (total mass over the box volume)", "frame", "g/cm³", ("selection",), ()),
+    "max_distance": Quantity("the largest distance between any two atoms", "frame", "nm", ("selection",), ()),
     "mass": Quantity("the total mass", "static", "Da", ("selection",), ()),
     "neighbor_residues": Quantity("the residues within of", "static", "", ("selection", "around", "cutoff_nm"),
                                   ("periodic", "report")),
@@ -85,7 +87,7 @@ QUANTITIES: dict[str, Quantity] = {
 
 UNIT_FACTORS = {  # from the raw unit to the asked one
     ("nm", "Å"): 10.0, ("nm²", "Å²"): 100.0, ("nm³", "Å³"): 1000.0, ("ps", "ns"): 0.001,
-    ("degrees", "radians"): 0.017453292519943295,
+    ("degrees", "radians"): 0.017453292519943295, ("g/cm³", "kg/m³"): 1000.0,
 }
 
 

@@ -122,6 +122,12 @@ LEXICON: list[tuple[str, object, str]] = [
                      r"\(?(?:the )?middle (?:alanine|residue|ala)(?= \((?:Ala|residue |residuo )?\d+\))|"
                      r"\(?(?:(?:ACE/NME|ACE and NME) )?caps included\)?|\(?incl(?:\.|uding)? (?:the )?(?:ACE/NME )?caps\)?|"
                      r"\(?comparing\b"),
+    # what a mass density is: said in passing, it names nothing else to compute
+    ("filler", None, r"\(?(?:the )?total mass of all (?:the )?atoms divided by the (?:box|cell) volume\)?|"
+                     r"(?:use|using) (?:the )?(?:standard )?(?:atomic |element )?masses(?: of the elements)?"
+                     r"(?: and the box(?: volume)?(?: stored)?(?: in the file)?)?|"
+                     r"usa(?:ndo)? las masas de los elementos(?:\s+de(?:\s+mdtraj)?)?\s*(?:y el volumen de la caja)?|"
+                     r"\(non-hydrogen\)"),
     ("frame_range", "last", r"\b(?:the |los |las )?(?:last|final|[úu]ltim[oa]s) (\d+) (?:frames|models|snapshots|"
                             r"fotogramas|modelos)\b"),
     ("frame_range", "first", r"\b(?:the |los |las )?(?:first|initial|primer[oa]s) (\d+) (?:frames|models|snapshots|"
@@ -182,6 +188,8 @@ LEXICON: list[tuple[str, object, str]] = [
     ("span", None, r"\(?first to last(?: frame)?\)?|from (?:the )?first (?:frame |model )?to (?:the )?last(?: frame| model)?|"
                    r"del primer(?:o)? (?:fotograma |frame )?al [úu]ltimo(?: fotograma| frame)?"),
     # quantities, longest phrases first
+    ("quantity", "max_distance", r"(?:largest|maximum|greatest|longest|max(?:imal)?) (?:interatomic |pairwise )?"
+                                 r"distance between any two\b|distancia m[áa]xima entre (?:dos|cualquier par de)\b"),
     ("quantity", "com_distance", r"distance between (?:the )?(?:(?:mass[- ]weighted|mass[- ]weighed) )?(?:cent(?:er|re)s? of mass|coms?)|"
                                  r"(?:cent(?:er|re)[- ]of[- ]mass|com)[- ]to[- ](?:cent(?:er|re)[- ]of[- ]mass|com) "
                                  r"distance|distancia entre (?:los )?centros de masa"),
@@ -210,6 +218,8 @@ LEXICON: list[tuple[str, object, str]] = [
                                r"(?:box|unit[- ]cell|cell)|volumen de la caja|volumen de la celda"),
     ("quantity", "box_lengths", r"(?:box|unit[- ]cell|cell) (?:dimensions|lengths|edge lengths|edges|size|vectors)|"
                                 r"dimensiones de la caja|lados de la caja|dimensions of the (?:box|unit cell)"),
+    ("quantity", "density", r"(?:mass )?density of the (?:(?:spc|spc/e|tip3p|water|simulation|periodic|solvent|"
+                            r"simulated) )*(?:box|system)|densidad(?: tiene)? (?:de )?la caja(?: de agua)?|(?:mass )?density|densidad"),
     ("quantity", "mass", r"summed (?:atomic )?masse?s?|\(?sum of (?:the |all )?(?:standard )?(?:atomic |element )?masses(?: mdtraj assigns)?(?: of all (?:the )?atoms(?: in the file)?)?\)?|"
                          r"suma de (?:las )?masas at[óo]micas|(?:a partir|desde) de los elementos de sus [áa]tomos|"
                          r"masa molecular|from the (?:atoms'? )?elements|"
@@ -346,6 +356,8 @@ _UNITS = [  # (pattern, unit): "in Å", "(nm)", "en Å^2"
     (r"degrees?|deg|grados?|°", "degrees"), (r"radians?|rad|radianes", "radians"),
     (r"ps|picoseconds?|picosegundos?", "ps"), (r"ns|nanoseconds?|nanosegundos?", "ns"),
     (r"daltons?|(?-i:Da)|g/mol|dalton(?:es)?", "Da"),
+    (r"g\s*/\s*cm(?:\^?3|³)|g\s*cm(?:\^?-3|⁻³)|gramos? por cent[íi]metro c[úu]bico", "g/cm³"),
+    (r"kg\s*/\s*m(?:\^?3|³)|kg\s*m(?:\^?-3|⁻³)", "kg/m³"),
 ]
 _UNIT = re.compile(r"(?:\bin\s+(?:units\s+of\s+)?|\ben\s+|\(\s*|\bas\s+|,\s*|\bunits?:\s*)?(?<![\w^])(" +
                    "|".join(f"(?:{p})" for p, _ in _UNITS) + r")(?![\w²³^])\s*\)?", re.I)
@@ -353,7 +365,7 @@ _UNIT = re.compile(r"(?:\bin\s+(?:units\s+of\s+)?|\ben\s+|\(\s*|\bas\s+|,\s*|\bu
 IONS = ION_RESIDUES
 WATERS = WATER_RESIDUES
 COUNTS = {"dssp", "hbonds", "contacts", "neighbors"}
-FRAME_QUANTITIES = {"rg", "sasa", "sasa_residue", "rmsd", "distance", "min_distance", "com_distance", "angle",
+FRAME_QUANTITIES = {"density", "max_distance", "rg", "sasa", "sasa_residue", "rmsd", "distance", "min_distance", "com_distance", "angle",
                     "dihedral", "dssp", "hbonds", "contacts", "neighbors", "center", "box_volume", "box_lengths"}
 
 
@@ -1317,6 +1329,13 @@ class _Builder:
         elif quantity in ("total_time", "time_info"):
             if _FRAMES_SPAN.search(self.request):  # "the time the frames cover": first to last saved frame
                 args["span"] = "saved_frames"
+        elif quantity == "density":
+            args["selection"] = self._selection_atoms(kept)
+        elif quantity == "max_distance":
+            args["selection"] = self._selection_atoms(kept)
+            if self._periodic():
+                self.fail("the largest distance between two atoms is computed without periodic images")
+                return None
         elif quantity in ("box_volume", "box_lengths", "n_frames", "n_bonds", "timestep"):
             pass
         else:

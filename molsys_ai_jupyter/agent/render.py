@@ -286,6 +286,17 @@ def _compute(plan: Plan, add) -> None:
         add(f"    raise ValueError({plan.file + ' has no periodic box'!r})")
         add("values = traj.unitcell_volumes  # nm³, one per frame" if name == "box_volume" else
             "values = traj.unitcell_lengths  # nm, [a, b, c] per frame")
+    elif name == "density":
+        add("if traj.unitcell_vectors is None:")
+        add(f"    raise ValueError({plan.file + ' has no periodic box'!r})")
+        add(f"grams = sum(traj.topology.atom(i).element.mass for i in {_select(sel)}) / 6.02214076e23  # g")
+        add("values = grams / (traj.unitcell_volumes * 1e-21)  # g/cm³, one per frame (1 nm³ = 1e-21 cm³)")
+    elif name == "max_distance":
+        add(f"atoms = {_select(sel)}")
+        add("if len(atoms) > 5000:")
+        add("    raise ValueError(f'{len(atoms)} atoms: too many pairs for the largest distance; select fewer')")
+        add("values = np.array([np.sqrt(((xyz[:, None, :] - xyz[None, :, :]) ** 2).sum(axis=2)).max()"
+            " for xyz in traj.xyz[:, atoms]])  # nm, the largest of all pairs, one per frame")
     elif name == "mass":
         add(f"atoms = {_select(sel)}")
         add("answer = float(sum(traj.topology.atom(i).element.mass for i in atoms))  # daltons")

@@ -104,6 +104,10 @@ def _compute(plan: Plan) -> str:
         separation = (f", at least {args['min_separation']} residues apart in sequence"
                       if args.get("min_separation") else "")
         return f"the number of {level} of {sel} closer than {cutoff}{separation}{_images(args)}"
+    if name == "density":
+        return f"the mass density of {sel} (its total mass over the box volume)"
+    if name == "max_distance":
+        return f"the largest distance between any two of {sel} (no periodic images)"
     if name == "neighbor_residues":
         listed = "the residue numbers" if args.get("report") == "numbers" else "the names and numbers"
         return (f"{listed} of the residues of {sel} with an atom within {cutoff} of {atoms(args.get('around'))}"

@@ -124,7 +124,7 @@ _RESIDUE = re.compile(r"\b(?:(?:residue|residuo)\s+(?:number\s+|n[úu]mero\s+)?(
 _SIMPLE = [  # (pattern, selection, kind)
     (re.compile(r"\b(?:[áa]tomos\s+)?(?:CA|Cα|C-alpha|c-alpha|alpha[- ]carbons?|α-carbons?|carbonos?[- ]alfa|"
                 r"carbonos?\s+α|C[- ]alfa)\b(?:\s+atoms?)?"), "name CA", "atoms"),
-    (re.compile(r"\bheavy[- ]atoms?\b|\bnon-hydrogen atoms?\b|\b[áa]tomos?\s+pesados?\b|\beverything except hydrogens?\b|"
+    (re.compile(r"\bheavy(?:[- ]|\s+)atoms?\b|\bnon-hydrogen atoms?\b|\b[áa]tomos?\s+pesados?\b|\beverything except hydrogens?\b|"
                 r"\ball (?:atoms )?but (?:the )?hydrogens\b|\btodo excepto (?:los )?hidr[óo]genos\b|"
                 r"\b[áa]tomos\s+que\s+no\s+son\s+hidr[óo]geno\b", re.I), "not element H", "atoms"),
     (re.compile(r"(?-i:\b([CNOSP]) atoms?\b)"), None, "atoms"),  # "O atoms": the element, by its symbol

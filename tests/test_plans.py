@@ -386,6 +386,16 @@ class TestReader:
         with pytest.raises(ValueError, match="no periodic box"):
             _run(no_box.plan, structures, tmp_path)
 
+    def test_molsysmt_files_are_read_without_molsysmt(self, structures, tmp_path):
+        from molsys_ai_jupyter.agent.observe import read_topology
+
+        found = read_topology(structures / "barnase_barstar.h5msm")
+        u = understand("How many atoms are in barnase_barstar.h5msm?", ["barnase_barstar.h5msm"],
+                       topology=found.topology, n_frames=1)
+        assert u.ok, u.message()
+        assert "load_h5msm('barnase_barstar.h5msm')" in render(u.plan)
+        assert _run(u.plan, structures, tmp_path) == 3159
+
     def test_says_what_it_did_not_understand(self, structures):
         top = _load(structures, "1tcd.pdb").topology
         u = understand("What is the pKa of His 95 in 1tcd.pdb?", self.FILES, topology=top, n_frames=1)

@@ -26,6 +26,10 @@ class TestCheckPolicy:
             ("ip = get_ipython()\nip.system('ls')", "ipython"),
             ("get_ipython().run_cell_magic('bash', '', 'ls')", "shell"),
             ("rm -f 1vii.pdb", "ipython"),  # automagic: a one-line cell runs %rm
+            # of this package, generated cells may import the h5msm reader and nothing else
+            ("from molsys_ai_jupyter.config import load_settings", "module"),
+            ("import molsys_ai_jupyter", "module"),
+            ("from molsys_ai_jupyter.h5msm import load_h5msm\nload_h5msm('/etc/passwd')", "read_outside"),
             ("reset -f", "ipython"),
             ("run payload.py", "ipython"),
             ("%cd ..", "ipython"),
@@ -122,6 +126,7 @@ class TestCheckPolicy:
             "try:\n    answer = 1\nexcept (OSError, FileNotFoundError) as err:\n    answer = str(err)",
             "import mdtraj as md\nimport numpy as np\nt2 = md.load('1vii.pdb')\n"
             "answer = float(np.mean(md.compute_rg(t2)))",
+            "from molsys_ai_jupyter.h5msm import load_h5msm\nanswer = load_h5msm('1vii.pdb').n_atoms",
         ],
     )
     def test_ordinary_analysis_code_runs_without_asking(self, code, tmp_path):

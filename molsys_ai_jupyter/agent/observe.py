@@ -79,7 +79,12 @@ def read_topology(path: str | Path) -> FileTopology | None:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                topology = md.load_topology(str(path))
+                if path.suffix.lower() == ".h5msm":  # molsysmt's own format, read without molsysmt
+                    from ..h5msm import load_h5msm_topology
+
+                    topology = load_h5msm_topology(path)
+                else:
+                    topology = md.load_topology(str(path))
         except Exception:  # an unreadable or exotic file: no facts from it, not an error here
             _TOPOLOGIES[key] = None
         else:

@@ -47,7 +47,7 @@ from .code_facts import (aliases_of, bound_names, call_name, handle_names, is_wr
 from .policy_rules import (BUILTIN_TYPES, DENIED_NAMES, DENIED_PARTS, DENIED_STATEMENTS, FILE_MODE, FORM_NAME,
                            GLOBAL_SETTERS, IN_PLACE, INSTALL, IPYTHON_NAMES, KIND_LABELS, KIND_NOUNS, NAMED_DANGERS,
                            NETWORK_KEYWORDS, NETWORK_PARTS, PATH_KEYWORDS, PURE_METHODS, READ_MODE, READERS,
-                           SAFE_BUILTINS, SAFE_MODULES, URL)
+                           SAFE_BUILTINS, SAFE_MODULES, SAFE_OWN_MODULES, URL)
 
 __all__ = ["Finding", "KIND_LABELS", "KIND_NOUNS", "check_policy", "describe", "explain", "ipython_source"]
 
@@ -164,6 +164,9 @@ class _Checker(ast.NodeVisitor):
 
     def _module(self, dotted: str, node: ast.AST) -> None:
         parts = dotted.split(".")
+        if any(dotted == own or dotted.startswith(own + ".") for own in SAFE_OWN_MODULES) and \
+                not any(p.startswith("_") for p in parts):
+            return  # molsys_ai_jupyter.h5msm.load_h5msm: a reader of this package, nothing else of it
         if parts[0] not in SAFE_MODULES:
             kind = "network" if parts[0] in {"urllib", "urllib3", "requests", "http", "httpx", "socket"} else "module"
             self.add(kind, node, f"imports {dotted.lstrip('.')}, which is not one of the analysis libraries")

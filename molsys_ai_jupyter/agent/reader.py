@@ -298,7 +298,9 @@ LEXICON: list[tuple[str, object, str]] = [
     ("hetero", None, r"\bhetero[- ]?(?:groups?|residues?|molecules?|compounds?)\b|\bgrupos? hetero\w*\b"),
     ("keep", None, r"\bkeep(?:ing)? only\b|\bonly\b|\bextract\w*\b|\bisolat\w+\b|\bsolo\b|\bs[óo]lo\b|"
                    r"\bqued[áa]ndo(?:te|me|nos)? (?:solo )?con\b|\bextra[eé]\w*"),
-    ("save", None, r"\bsav(?:e|ing)\b|\bwrit(?:e|ing)\b|\bexport\w*|\bguard\w+|\bescrib\w+|\bexporta\w*"),
+    # the verbs, not their participles: "la caja guardada en el archivo" is the box stored there
+    ("save", None, r"\bsav(?:e|ing)\b|\bwrit(?:e|ing)\b|\bexport(?:ing)?\b|\bgu[áa]rd(?:a|ar|e|ando|[áa]ndol[oa]|al[oa])\b|"
+                   r"\bescrib(?:e|ir|iendo|[íi]el[oa])\b|\bexporta(?:r|ndo|l[oa])?\b"),
     ("reload", None, r"\breload\w*|\b(?:load|read|open) (?:it|the (?:new|saved|written) file|that file)(?: back| again| in)?|\bvuelve a cargar\w*|\brecarg\w+"),
     ("show", None, r"\bshow\b|\bdisplay\b|\bvisuali[sz]e\b|\bview\b|\bmuestra\b|\bmostrar\b|\bvisualiza\w*"),
     ("remain", None, r"\bremain(?:ing|s)?\b|\bleft\b|\bquedan\b|\brestantes?\b"),
@@ -328,7 +330,7 @@ express expressed as units unit exact precise precisely give, own actual actuall
 al algo calcula calcular calculame calcúlame cuál cual cuáles cuales de del dame dime el ella en entre
 es esta este esto está están favor hay la las lo los me mi mis necesito para pero podrías por puedes
 que qué quiero se sería si sobre su sus tiene tienen todo todos total tu un una uno unos unas usando
-valor y o e archivo fichero estructura sistema contiene obtener obtén obten determina determinar
+valor y o e archivo fichero estructura sistema contiene obtener obtén obten determina determinar guardado guardada guardados guardadas almacenado almacenada
 reporta reportar indica indicar dar da mide medir hay, cuánto cuanto cuánta cuanta aproximadamente
 con como cómo algún alguna algunos según vale valen tengo resultado trayectoria cada reach reaches reached alcanza alcanzan
 """.split())

@@ -79,6 +79,9 @@ def render(plan: Plan) -> str:
     load = plan.step("load").args
     if load.get("topology"):
         add(f"traj = md.load({load['file']!r}, top={load['topology']!r})")
+    elif load["file"].lower().endswith(".h5msm"):  # molsysmt's own format: read here without molsysmt
+        add("from molsys_ai_jupyter.h5msm import load_h5msm")
+        add(f"traj = load_h5msm({load['file']!r})")
     else:
         add(f"traj = md.load({load['file']!r})")
     if plan.step("strip"):

@@ -80,7 +80,8 @@ _FRAME_PAIR = re.compile(rf"\b(first|initial|last|final)\s+(?:and|&|vs\.?|versus
 _DIHEDRAL = re.compile(r"\b(phi|psi|omega|chi\s?1|chi)\b|(φ|ψ|ω|χ1?)", re.I)
 _DIHEDRAL_NAMES = {"φ": "phi", "ψ": "psi", "ω": "omega", "χ": "chi1", "χ1": "chi1", "chi": "chi1"}
 _GEOMETRIC = re.compile(r"\bgeometric\b|\bcentroid\b|\bcent(?:er|re) of geometry\b|\bunweighted\b", re.I)
-_SAVE = re.compile(r"\b(save|saving|write|writing|export)\b", re.I)
+_SAVE = re.compile(r"\b(save|saving|write|writing|export|exporting|gu[áa]rd(?:a|ar|e|ando|[áa]ndol[oa]|al[oa])|"
+                   r"escrib(?:e|ir|iendo|[íi]el[oa])|exporta(?:r|ndo|l[oa])?)\b", re.I)
 _NEW_FILE = re.compile(r"\b([\w-]+\.(?:pdb|h5|gro|xtc|dcd|mol2|cif|nc))\b", re.I)
 _DSSP = [(re.compile(r"\bhelic|\bhelix|\bhelices|\balpha\b", re.I), "H"),
          (re.compile(r"\bstrands?\b|\bsheets?\b|\bbeta\b|\bextended\b", re.I), "E"),

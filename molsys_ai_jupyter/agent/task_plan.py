@@ -32,6 +32,10 @@ def count_frames(path: Path, topology_path: Path | None = None) -> int | None:
                 if path.suffix.lower() in (".h5", ".xtc", ".dcd", ".trr", ".nc"):
                     with md.open(str(path)) as handle:
                         _FRAMES[key] = len(handle)
+                elif path.suffix.lower() == ".h5msm":
+                    from ..h5msm import count_structures
+
+                    _FRAMES[key] = count_structures(path)
                 elif path.suffix.lower() == ".pdb":
                     models = sum(1 for line in path.open(errors="replace") if line.startswith("MODEL"))
                     _FRAMES[key] = max(models, 1)

@@ -69,8 +69,9 @@ LEXICON: list[tuple[str, object, str]] = [
                      r"\[\s*x\s*,\s*y\s*,\s*z\s*\]|"
                      r"(?:every |each )?unique pairs?|each pair once|every pair once|i ?< ?j|\(?(?:trp-cage|nmr|x-ray|crystal structure)\)?|"
                      r"\bcrystal(?:lographic)?(?= waters?\b)|\b(?:villin(?: headpiece)?|headpiece|t4 lysozyme|lysozyme|"
-                     r"l99a|rhodopsin|met-enkephalin|enkephalin|pentalanine|tctim|triosephosphate isomerase|"
+                     r"l99a|rhodopsin|rodopsina|villina|met-enkephalin|enkephalin|pentalanine|solvated|solvatad[oa]|tctim|triosephosphate isomerase|"
                      r"trp[- ]cage|md system|md simulation|md trajectory|nmr ensemble|ensemble|simulation(?! box)|"
+                     r"(?:en )?la simulaci[óo]n(?: de)?(?! de la caja)|"
                      r"plain|(?:the )?whole file)\b|\((?:N|CA|C|O|CB|CG|CD|OG1?|SG)(?:\s*[-–]\s*(?:N|CA|C|O|CB|CG|CD|"
                      r"OG1?|SG|CG1|CD1|NE|CZ))+\)|\b(?:top|topology|topolog[íi]a)\b\s*=?|\bi\.e\.|\bes decir\b|"
                      r"\be\.g\.|\bpor ejemplo\b|(?:en|as|como) (?:una )?(?:lista|list)(?= \[)|"
@@ -81,7 +82,7 @@ LEXICON: list[tuple[str, object, str]] = [
                      r"\b(?:make|makes) up\b|\bforman\b|\babarca\b|\bcomprise[sd]?\b|\bconstitute[sd]?\b|"
                      r"\bbelong(?:s|ing)? to\b|\bone per chain\b|\(?\buno por cadena\b\)?|"
                      r"\b(?:its |the |their )?(?:x, y, z|\(x, y, z\)|x/y/z)\b|\bcoordinates\b|\bcoordenadas\b|"
-                     r"(?<![.\w-])(?<!new )(?:the )?(?:h5|xtc|dcd|trr|gro|mol2|inpcrd|prmtop|pdb)"
+                     r"(?<![.\w-])(?<!new )(?:the )?\.?(?:h5|xtc|dcd|trr|gro|mol2|inpcrd|prmtop|pdb)"
                      r"(?: file| traj(?:ectory)?)?\b(?!\.)|"
                      r"\(?(?:i\.e\.|es decir),?\s+(?:que\s+)?no\s+son\s+hidr[óo]genos?\)?|"
                      r"\(?population std(?:,? ddof\s*=\s*0)?\)?|\bany atom of\b|\balg[úu]n [áa]tomo (?:de|del)\b|"
@@ -542,7 +543,10 @@ def _understand_parts(request: str, files, residues, topology, n_frames) -> Unde
     """The plan for the request (with any parts already written as selections), a
     two-question request split, a misspelt word corrected."""
     result = _understand(request, list(files), residues or set(), topology, n_frames)
-    if not result.ok and (parts := split_compound(request)):
+    parts = split_compound(request) if not result.ok else []
+    if not parts and not result.ok and result.facts is not None and not result.facts.selections:
+        parts = split_quantities(request, result.phrases)  # only of the whole system: "mass and Rg of X" is not split
+    if parts:
         asked = re.search(r"\[([^\]\[]{1,80})\]", request)
         if asked and len([i for i in asked.group(1).split(",") if i.strip()]) != len(parts):
             return result  # "[a, b, c]" asked, two questions found: not the same request
@@ -593,6 +597,24 @@ def split_compound(request: str) -> list[str]:
         return [" ".join(context[:number] + [first.rstrip(" ,") + "?"] + context[number:]),
                 " ".join(context[:number] + [prefix + second] + context[number:])]
     return []
+
+
+def split_quantities(request: str, phrases: list[Phrase]) -> list[str]:
+    """"number of frames and total simulated time": two quantities joined by "and", each
+    with what comes before the first (the file, "In X:"); [] when they are not so joined."""
+    quantities = [p for p in phrases if p.role == "quantity"]
+    asks = [p for p in phrases if p.role in ("quantity", "count", "which")]
+    if len(quantities) != 2 or not asks:
+        return []
+    first, second = sorted(quantities, key=lambda p: p.start)
+    joins = list(re.finditer(r"\s*,?\s+(?:and|y)\s+", request[first.start + len(first.text): second.start]))
+    if len(joins) != 1:
+        return []
+    cut = first.start + len(first.text) + joins[0].start()
+    start = min(p.start for p in asks)
+    opener = re.search(r"(?:¿\s*)?\b(?:what(?:'s| is| are)?|which|give me|tell me|dame|dime)\s+(?:the\s+)?$", request[:start], re.I)
+    prefix = request[: opener.start() if opener else start]
+    return [request[:cut].rstrip(" ,") + "?", prefix + request[cut + len(joins[0].group(0)):]]
 
 
 _QUESTION = re.compile(r"(?:¿\s*)?\b(?:how many|how much|what|which|the number of|cu[áa]nt[oa]s|cu[áa]l(?:es)?|qu[ée])\b",
@@ -810,6 +832,16 @@ class _Builder:
             self.fail(f"chain {self.facts.chain_id} is named, but {quantity or 'this count'} is not computed per chain "
                       "here")
         plan = Plan(steps)
+        each = getattr(self, "_each", [])
+        if len(each) > 1 and plan.step("select"):  # "count the sulfates and the waters, as [a, b]"
+            import copy
+
+            parts = []
+            for selection in each:
+                part = copy.deepcopy(plan)
+                part.step("select").args["selection"] = selection
+                parts.append(part)
+            plan = Plan(parts=parts)
         angles = getattr(self, "_angles", [])
         if len(angles) > 1:  # "phi and psi of Ala2, as [phi, psi]": the same plan for each angle, in that order
             import copy
@@ -1478,7 +1510,11 @@ class _Builder:
             if len(groups) > 1:
                 self.fail("the request names several groups (" + ", ".join(g.text.strip() for g in groups) +
                           "); say which to count")
-            if groups[0].joined_by == "and" and not self.take("together"):
+            members = [m for m in self.facts.selections if not m.removed and
+                       groups[0].start <= m.start < groups[0].start + len(groups[0].text)]
+            if groups[0].joined_by == "and" and not self.has("together") and 1 < len(members) == self._asked_shape():
+                self._each = [m.selection for m in members]  # "[n_sulfate, n_water]": each counted on its own
+            elif groups[0].joined_by == "and" and not self.take("together"):
                 self.fail(f"count {groups[0].text.strip()} together (one number) or each (a list)?")
             selection = groups[0].selection
             level = None

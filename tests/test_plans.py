@@ -396,6 +396,31 @@ class TestReader:
         assert "load_h5msm('barnase_barstar.h5msm')" in render(u.plan)
         assert _run(u.plan, structures, tmp_path) == 3159
 
+    def test_what_is_said_in_passing_about_the_box_or_defaults(self, structures, tmp_path):
+        traj = _load(structures, "5zmz.pdb")
+        for ask in ("5zmz.pdb has a monoclinic cell in its CRYST1 record. What is the unit-cell volume, in nm³?",
+                    "unit cell volume of 5zmz.pdb (it's monoclinic, beta != 90) in cubic angstroms"):
+            u = understand(ask, ["5zmz.pdb"], topology=traj.topology, n_frames=1)
+            assert u.ok, u.message()
+            scale = 1000 if "angstroms" in ask else 1
+            assert _run(u.plan, structures, tmp_path) == pytest.approx(float(traj.unitcell_volumes[0]) * scale, rel=1e-6)
+
+    def test_the_time_of_a_frame(self, structures, tmp_path):
+        traj = _load(structures, "traj_pentalanine.h5")
+        u = understand("traj_pentalanine.h5: what's the time step between frames (ps) and the time of the last frame "
+                       "in ns? [dt_ps, t_last_ns]", ["traj_pentalanine.h5"], topology=traj.topology, n_frames=traj.n_frames)
+        assert u.ok, u.message()
+        assert _run(u.plan, structures, tmp_path) == pytest.approx([float(traj.timestep), float(traj.time[-1]) / 1000])
+        pdb = understand("time of the last frame of 1l2y.pdb in ps", ["1l2y.pdb"],
+                         topology=_load(structures, "1l2y.pdb").topology, n_frames=38)
+        assert not pdb.ok and "holds no times" in pdb.message()
+
+    def test_a_reference_frame_the_file_does_not_have(self, structures):
+        top = _load(structures, "1vii.pdb").topology
+        u = understand("CA RMSD between model 1 and model 5 of 1vii.pdb after superposition, in Å", ["1vii.pdb"],
+                       topology=top, n_frames=1)
+        assert not u.ok and "out of range" in u.message()
+
     def test_says_what_it_did_not_understand(self, structures):
         top = _load(structures, "1tcd.pdb").topology
         u = understand("What is the pKa of His 95 in 1tcd.pdb?", self.FILES, topology=top, n_frames=1)

@@ -30,7 +30,7 @@ FRAME_REPORTS = ("frame", "model", "time")  # what argmax/argmin over frames ans
 ENTITY_REDUCTIONS = ("count", "names", "sum", "mean", "max", "min", "argmax", "argmin", "value")
 FRAME_PICKS = ("all", "first", "last", "index", "time", "range", "after_time")
 RANGE_PICKS = ("range", "after_time")  # several frames: a slice from 0 (stop excluded), or the frames after a time
-UNITS = ("nm", "Å", "nm²", "Å²", "nm³", "Å³", "degrees", "radians", "ps", "ns", "count", "Da", "g/cm³", "kg/m³", "")
+UNITS = ("nm", "Å", "nm²", "Å²", "nm³", "Å³", "degrees", "radians", "ps", "ns", "count", "Da", "kDa", "g/cm³", "kg/m³", "")
 ANGLES = ("phi", "psi", "omega", "chi1")
 HBOND_METHODS = ("baker_hubbard", "wernet_nilsson")
 
@@ -80,6 +80,7 @@ QUANTITIES: dict[str, Quantity] = {
     "n_frames": Quantity("the number of frames", "static", "count", (), ()),
     "n_bonds": Quantity("the number of bonds in the topology", "static", "count", (), ()),
     "timestep": Quantity("the time between saved frames", "static", "ps", (), ()),
+    "time": Quantity("the simulation time", "frame", "ps", (), ()),  # of a frame: with a frames step
     "total_time": Quantity("the time spanned from the first to the last frame", "static", "ps", (), ("span",)),
     "time_info": Quantity("the time step (ps) and the total time (ns)", "static", "", (), ("span",)),
     "sequence": Quantity("the one-letter sequence", "static", "", (), ("chain",)),
@@ -87,7 +88,7 @@ QUANTITIES: dict[str, Quantity] = {
 
 UNIT_FACTORS = {  # from the raw unit to the asked one
     ("nm", "Å"): 10.0, ("nm²", "Å²"): 100.0, ("nm³", "Å³"): 1000.0, ("ps", "ns"): 0.001,
-    ("degrees", "radians"): 0.017453292519943295, ("g/cm³", "kg/m³"): 1000.0,
+    ("degrees", "radians"): 0.017453292519943295, ("g/cm³", "kg/m³"): 1000.0, ("Da", "kDa"): 0.001,
 }
 
 
@@ -346,7 +347,7 @@ def validate(plan: Plan, topology=None, n_frames: int | None = None) -> None:
             raise PlanError(f"hydrogen bonds need hydrogens; {plan.file} has none")
     if plan.step("select") and plan.arg("select", "selection") not in (None, "", "all"):
         _picks(remaining, plan.arg("select", "selection"), "the select step", allow_empty=True)
-    timed = plan.quantity in ("timestep", "total_time", "time_info") or plan.arg("frames", "pick") == "time" \
+    timed = plan.quantity in ("timestep", "total_time", "time_info", "time") or plan.arg("frames", "pick") == "time" \
         or plan.arg("reduce_frames", "report") == "time"
     suffix = "." + plan.file.lower().rsplit(".", 1)[-1]
     if timed and suffix not in TIMED_FORMATS:  # MDTraj numbers the frames 0, 1, 2… as "times" there
@@ -366,6 +367,11 @@ def validate(plan: Plan, topology=None, n_frames: int | None = None) -> None:
         start = start + n_frames if start < 0 else start
         if not 0 <= start < stop <= n_frames:
             raise PlanError(f"frames {start} to {stop - 1} are out of range: {plan.file} has {n_frames} frame(s)")
+    for step, name in (("compute", "reference_frame"), ("superpose", "reference_frame")):
+        reference = plan.arg(step, name)
+        if n_frames is not None and reference is not None and not -n_frames <= int(reference) < n_frames:
+            raise PlanError(f"the reference frame {reference} is out of range: {plan.file} has {n_frames} frame(s), "
+                            "numbered from 0")
     if n_frames is not None and plan.arg("frames", "pick") == "index":
         index = plan.arg("frames", "index", 0)
         if not -n_frames <= index < n_frames:

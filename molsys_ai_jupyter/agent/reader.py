@@ -129,6 +129,20 @@ LEXICON: list[tuple[str, object, str]] = [
                      r"(?: and the box(?: volume)?(?: stored)?(?: in the file)?)?|"
                      r"usa(?:ndo)? las masas de los elementos(?:\s+de(?:\s+mdtraj)?)?\s*(?:y el volumen de la caja)?|"
                      r"\(non-hydrogen\)"),
+    # what the box is, said in passing: its volume is computed from the box vectors, whatever their shape
+    ("filler", None, r"\(?(?:careful,? )?(?:it'?s |it is |the (?:box|cell) is |which is |has |es (?:una? )?)?(?:a |an )?"
+                     r"(?:monoclinic|hexagonal|triclinic|orthorhombic|cubic(?= (?:cell|box|unit cell|lattice))|tetragonal|rhombohedral|"
+                     r"truncated[- ]octahedr(?:on|al)|rhombic[- ]dodecahedr(?:on|al)|octaedro truncado|monocl[íi]nic[oa])"
+                     r"(?: (?:cell|box|unit cell|lattice|celda|caja))?(?:,? (?:triclinic representation|in its CRYST1 "
+                     r"record))?\)?|\(?(?:alpha|beta|gamma)\s*(?:=|!=|≠)\s*\d+(?:\.\d+)?(?:\s*(?:deg|degrees|°))?\)?|"
+                     r"\bin its CRYST1 record\b|\bfrom (?:its|the) CRYST1 record\b"),
+    # MDTraj's defaults, spelt out: they change nothing
+    ("filler", None, r"\(?(?:with |using )?(?:the )?(?:default )?(?:n_sphere_points\s*=\s*960|960 (?:sphere )?points(?: per atom)?)"
+                     r"(?:,? (?:and )?(?:the )?(?:default|mdtraj'?s?) (?:atomic )?radii)?\)?|\(?(?:default|mdtraj'?s?) "
+                     r"(?:atomic |vdw |van der waals )?radii\)?|\(?(?:mdtraj'?s? )?simplified (?:H/E/C |3-state )?code\)?|"
+                     r"\bcode\b(?=\s*['‘’\"]?[HEC]\b)|\(?(?:from|in) (?:its|the) bond (?:block|table|records?)\)?|"
+                     r"\(?as modell?ed in (?:the|its) ATOM records\)?|\(?(?:the )?matching(?= \.?(?:h5|pdb|gro|prmtop)\b)|"
+                     r"\(non-H\)|\(non-hydrogen\)"),
     ("frame_range", "last", r"\b(?:the |los |las )?(?:last|final|[úu]ltim[oa]s) (\d+) (?:frames|models|snapshots|"
                             r"fotogramas|modelos)\b"),
     ("frame_range", "first", r"\b(?:the |los |las )?(?:first|initial|primer[oa]s) (\d+) (?:frames|models|snapshots|"
@@ -225,6 +239,10 @@ LEXICON: list[tuple[str, object, str]] = [
                          r"suma de (?:las )?masas at[óo]micas|(?:a partir|desde) de los elementos de sus [áa]tomos|"
                          r"masa molecular|from the (?:atoms'? )?elements|"
                          r"molecular (?:weight|mass)|total mass|\bmass\b|\bweight\b|peso molecular|masa(?: total)?"),
+    # "the time of the last frame": the frame is read as any other frame
+    ("quantity", "time", r"\b(?:simulation |simulated )?time (?:of|at)(?= (?:the )?(?:last|final|first|initial|\d+(?:st|nd|rd|th))"
+                         r" (?:saved )?(?:frame|snapshot)| (?:frame|snapshot) \d)|\btiempo del?(?= (?:[úu]ltimo|primer) "
+                         r"(?:frame|fotograma))"),
     ("quantity", "time_info", r"time ?step (?:\(?ps\)?\s*)?and (?:the )?total (?:simulated |simulation )?time"),
     ("quantity", "timestep", r"time ?step|time between (?:saved |consecutive )?frames|saving interval|"
                              r"(?:time )?interval between (?:saved |consecutive )?frames|(?:time )?spacing between (?:saved )?frames|paso de tiempo|tiempo entre (?:fotogramas|frames)"),
@@ -358,7 +376,7 @@ _UNITS = [  # (pattern, unit): "in Å", "(nm)", "en Å^2"
     (r"Å|Å|angstroms?|ångströms?|[áa]ngstr[öo]m(?:s|es)?|(?-i:A)", "Å"), (r"nm|nanomet(?:er|re)s?|nan[óo]metros?", "nm"),
     (r"degrees?|deg|grados?|°", "degrees"), (r"radians?|rad|radianes", "radians"),
     (r"ps|picoseconds?|picosegundos?", "ps"), (r"ns|nanoseconds?|nanosegundos?", "ns"),
-    (r"daltons?|(?-i:Da)|g/mol|dalton(?:es)?", "Da"),
+    (r"daltons?|(?-i:Da)|g/mol|dalton(?:es)?", "Da"), (r"(?-i:kDa)|kilodaltons?|kg/mol", "kDa"),
     (r"g\s*/\s*cm(?:\^?3|³)|g\s*cm(?:\^?-3|⁻³)|gramos? por cent[íi]metro c[úu]bico", "g/cm³"),
     (r"kg\s*/\s*m(?:\^?3|³)|kg\s*m(?:\^?-3|⁻³)", "kg/m³"),
 ]
@@ -368,7 +386,7 @@ _UNIT = re.compile(r"(?:\bin\s+(?:units\s+of\s+)?|\ben\s+|\(\s*|\bas\s+|,\s*|\bu
 IONS = ION_RESIDUES
 WATERS = WATER_RESIDUES
 COUNTS = {"dssp", "hbonds", "contacts", "neighbors"}
-FRAME_QUANTITIES = {"density", "max_distance", "rg", "sasa", "sasa_residue", "rmsd", "distance", "min_distance", "com_distance", "angle",
+FRAME_QUANTITIES = {"time", "density", "max_distance", "rg", "sasa", "sasa_residue", "rmsd", "distance", "min_distance", "com_distance", "angle",
                     "dihedral", "dssp", "hbonds", "contacts", "neighbors", "center", "box_volume", "box_lengths"}
 
 
@@ -603,6 +621,8 @@ def split_quantities(request: str, phrases: list[Phrase]) -> list[str]:
     """"number of frames and total simulated time": two quantities joined by "and", each
     with what comes before the first (the file, "In X:"); [] when they are not so joined."""
     quantities = [p for p in phrases if p.role == "quantity"]
+    if len(quantities) > 2:  # "the time step between frames and …": frames qualify, they are not asked
+        quantities = [p for p in quantities if p.value != "n_frames"]
     asks = [p for p in phrases if p.role in ("quantity", "count", "which")]
     if len(quantities) != 2 or not asks:
         return []
@@ -1370,7 +1390,7 @@ class _Builder:
             if self._periodic():
                 self.fail("the largest distance between two atoms is computed without periodic images")
                 return None
-        elif quantity in ("box_volume", "box_lengths", "n_frames", "n_bonds", "timestep"):
+        elif quantity in ("box_volume", "box_lengths", "n_frames", "n_bonds", "timestep", "time"):
             pass
         else:
             self.fail(f"{quantity} is not in the catalogue")

@@ -307,6 +307,8 @@ def _compute(plan: Plan, add) -> None:
         add("answer = int(traj.n_frames)")
     elif name == "n_bonds":
         add("answer = int(traj.topology.n_bonds)  # the bonds MDTraj's topology holds")
+    elif name == "time":
+        add("values = np.asarray(traj.time, dtype=float)  # ps, one per frame")
     elif name == "timestep":
         add("answer = float(traj.timestep)  # ps")
     elif name in ("total_time", "time_info"):

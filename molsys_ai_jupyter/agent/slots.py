@@ -96,7 +96,7 @@ _ATOM_OF_TWO = re.compile(r"\b(?:the\s+|los\s+)?([A-Z][A-Z0-9]{0,3}'?)\s+(?:atom
                           r"(?:residues\s+|residuos\s+)?([A-Z][a-z]{2}|[A-Z]{3})\s*-?(\d+)\s+(?:and|y|&)\s+"
                           r"([A-Z][a-z]{2}|[A-Z]{3})\s*-?(\d+)\b")
 # three atoms of one residue, vertex in the middle: "the N–CA–C angle of Ala2" (the lexicon took "angle")
-_ATOM_TRIPLE = re.compile(r"(?-i:\b([A-Z][A-Z0-9]{0,3})\s*[-–—]\s*([A-Z][A-Z0-9]{0,3})\s*[-–—]\s*([A-Z][A-Z0-9]{0,3}))"
+_ATOM_TRIPLE = re.compile(r"(?-i:(?:\b(?:backbone|side[- ]chain)\s+)?\b([A-Z][A-Z0-9]{0,3})\s*[-–—]\s*([A-Z][A-Z0-9]{0,3})\s*[-–—]\s*([A-Z][A-Z0-9]{0,3}))"
                           r"(?![-–—\w])\s*(?:\(\w+\)\s*)?(?:bond\s+|de\s+enlace\s+)?(?:of|de|del|in|en|for|at)\s+"
                           r"(?:the\s+|la\s+|el\s+)?(?:residue\s+|residuo\s+)?([A-Z][a-z]{2}|[A-Z]{3})\s*-?(\d+)\b")
 _ATOMS_NAMED_OF_TWO = re.compile(r"\b(?:los\s+|the\s+)?(?:[áa]tomos|atoms)\s+([A-Z][A-Z0-9]{0,3}'?)\s+(?:de|of|del)\s+(?:la\s+|las\s+|los\s+)?"

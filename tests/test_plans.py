@@ -421,6 +421,36 @@ class TestReader:
                        topology=top, n_frames=1)
         assert not u.ok and "out of range" in u.message()
 
+    def test_the_fraction_of_frames_where_a_value_passes_a_test(self, structures, tmp_path):
+        traj = _load(structures, "traj_pentalanine.h5")
+        psi = np.degrees(md.compute_psi(traj)[1][:, 2])  # ALA4's psi (the third of ACE-ALA5-NME's psi angles)
+        u = understand("In traj_pentalanine.h5, in what percentage of the 5000 frames is the psi dihedral of ALA4 greater "
+                       "than +90°?", ["traj_pentalanine.h5"], topology=traj.topology, n_frames=traj.n_frames)
+        assert u.ok, u.message()
+        assert _run(u.plan, structures, tmp_path) == pytest.approx(float(np.mean(psi > 90)) * 100)
+        top = traj.topology
+        pair = [[top.select("resSeq 2 and name O")[0], top.select("resSeq 6 and name H")[0]]]
+        near = float(np.mean(md.compute_distances(traj, pair, periodic=False)[:, 0] < 0.25))
+        u = understand("In traj_pentalanine.h5, in what fraction of frames is the distance between the O of ALA2 and "
+                       "the H of ALA6 shorter than 2.5 Å (direct distance, no minimum image)?", ["traj_pentalanine.h5"],
+                       topology=top, n_frames=traj.n_frames)
+        assert u.ok, u.message()
+        assert "(no periodic images)" in u.restatement
+        assert _run(u.plan, structures, tmp_path) == pytest.approx(near)
+        two = understand("in what fraction of frames of traj_pentalanine.h5 is psi of ALA4 greater than 0° and smaller "
+                         "than 50°?", ["traj_pentalanine.h5"], topology=top, n_frames=traj.n_frames)
+        assert not two.ok and "several conditions" in two.message()
+
+    @pytest.mark.parametrize("said, periodic", [("don't apply PBC", False), ("no minimum image", False),
+                                                ("not taking periodic images into account", False),
+                                                ("taking periodic images into account", True),
+                                                ("minimum image convention", True)])
+    def test_periodic_images_and_their_negations(self, structures, said, periodic):
+        traj = _load(structures, "traj_pentalanine.h5")
+        u = understand(f"distance between the O of ALA2 and the H of ALA6 in the last frame of traj_pentalanine.h5, "
+                       f"{said}, in nm", ["traj_pentalanine.h5"], topology=traj.topology, n_frames=traj.n_frames)
+        assert u.ok and u.plan.arg("compute", "periodic") is periodic
+
     def test_says_what_it_did_not_understand(self, structures):
         top = _load(structures, "1tcd.pdb").topology
         u = understand("What is the pKa of His 95 in 1tcd.pdb?", self.FILES, topology=top, n_frames=1)

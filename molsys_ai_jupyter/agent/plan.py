@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 # ---- the catalogue ---------------------------------------------------------------------------------
 
 LEVELS = ("atoms", "residues", "molecules", "chains")
-FRAME_REDUCTIONS = ("each", "mean", "min", "max", "std", "first", "last", "argmax", "argmin")
+FRAME_REDUCTIONS = ("each", "mean", "min", "max", "std", "first", "last", "argmax", "argmin", "fraction")
 FRAME_REPORTS = ("frame", "model", "time")  # what argmax/argmin over frames answers: index from 0, model from 1, time
 ENTITY_REDUCTIONS = ("count", "names", "sum", "mean", "max", "min", "argmax", "argmin", "value")
 FRAME_PICKS = ("all", "first", "last", "index", "time", "range", "after_time")
@@ -62,7 +62,8 @@ QUANTITIES: dict[str, Quantity] = {
                              ("selection", "selection_2"), ()),
     "angle": Quantity("the angle", "frame", "degrees", ("selection", "selection_2", "selection_3"), ()),
     "dihedral": Quantity("the dihedral angle", "frame", "degrees", ("angle", "residue"), ("chain",)),
-    "dssp": Quantity("the residues in DSSP class", "frame", "count", ("code",), ()),
+    # with a selection: assigned on the whole system (DSSP needs the neighbours), counted over the selection's residues
+    "dssp": Quantity("the residues in DSSP class", "frame", "count", ("code",), ("selection",)),
     # with selection_2: the bonds between two groups (donor in one, acceptor in the other); with only a
     # selection: the bonds within it (donor and acceptor both in it)
     "hbonds": Quantity("the hydrogen bonds", "frame", "count", (), ("method", "periodic", "selection", "selection_2")),
@@ -83,7 +84,7 @@ QUANTITIES: dict[str, Quantity] = {
     "time": Quantity("the simulation time", "frame", "ps", (), ()),  # of a frame: with a frames step
     "total_time": Quantity("the time spanned from the first to the last frame", "static", "ps", (), ("span",)),
     "time_info": Quantity("the time step (ps) and the total time (ns)", "static", "", (), ("span",)),
-    "sequence": Quantity("the one-letter sequence", "static", "", (), ("chain",)),
+    "sequence": Quantity("the one-letter sequence", "static", "", (), ("chain", "selection")),
 }
 
 UNIT_FACTORS = {  # from the raw unit to the asked one
@@ -118,7 +119,9 @@ STEP_ARGS: dict[str, dict[str, dict]] = {
                 "periodic": {"type": "boolean"}, "context": {"enum": ["isolated", "in_place"]},
                 "span": {"enum": ["saved_frames"]},  # a total time asked as the span of the saved frames
                 "report": {"enum": ["labels", "numbers"]}},  # residues listed by name and number, or by number  # a total time asked as the span of the saved frames
-    "reduce_frames": {"how": {"enum": list(FRAME_REDUCTIONS)}, "report": {"enum": list(FRAME_REPORTS)}},
+    # fraction: of the frames whose value is above and/or below a threshold (in the quantity's raw unit)
+    "reduce_frames": {"how": {"enum": list(FRAME_REDUCTIONS)}, "report": {"enum": list(FRAME_REPORTS)},
+                      "above": {"type": "number"}, "below": {"type": "number"}, "percent": {"type": "boolean"}},
     "reduce_entities": {"level": {"enum": list(LEVELS)}, "how": {"enum": list(ENTITY_REDUCTIONS)},
                         "residue": {"type": "integer"}, "report": {"enum": ["label", "number"]}},
     "convert": {"unit": {"enum": [u for u in UNITS if u]}},
@@ -206,6 +209,8 @@ class Plan:
             return ""  # a residue's label, or names
         if self.arg("reduce_frames", "how") in ("argmax", "argmin"):
             return "ps" if self.arg("reduce_frames", "report") == "time" else ""  # when, or which frame
+        if self.arg("reduce_frames", "how") == "fraction":
+            return "%" if self.arg("reduce_frames", "percent") else ""
         if self.step("compute"):
             return QUANTITIES[self.quantity].unit
         return "count" if self.arg("reduce_entities", "how") == "count" else ""
@@ -284,6 +289,13 @@ def check_shape(plan: Plan) -> None:
             raise PlanError("one vector per frame: pick a frame or average")
         if how in ("argmax", "argmin") and (quantity.shape != "frame" or plan.step("frames")):  # (a range too)
             raise PlanError("which frame has the largest or smallest value: one value per frame, over all frames")
+    if plan.arg("reduce_frames", "how") == "fraction":
+        if plan.arg("reduce_frames", "above") is None and plan.arg("reduce_frames", "below") is None:
+            raise PlanError("a fraction of frames needs a condition: above or below a value")
+        if plan.step("compute") and QUANTITIES[plan.quantity].shape != "frame":
+            raise PlanError("a fraction of frames needs one value per frame")
+    elif any(plan.arg("reduce_frames", k) is not None for k in ("above", "below", "percent")):
+        raise PlanError("only a fraction of frames takes a condition")
     if plan.arg("reduce_frames", "report") and plan.arg("reduce_frames", "how") not in ("argmax", "argmin"):
         raise PlanError("only argmax or argmin over frames report a frame, a model or a time")
     if plan.step("reduce_entities") and compute and QUANTITIES[plan.quantity].shape not in ("frame_entity", "entity"):

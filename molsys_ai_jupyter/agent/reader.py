@@ -49,13 +49,19 @@ LEXICON: list[tuple[str, object, str]] = [
     ("filler", None, r"\(?(?:use |using )?(?:the )?(?:deposited )?coordinates (?:as deposited|as they are|as given|as in "
                      r"the file)\)?|\(?(?:use |using )?the deposited coordinates(?: as they are)?\)?|\bas deposited\b|"
                      r"\(?deposited coordinates(?: only)?\)?"),
-    ("method", "no_pbc", r"\(?no (?:crystal|symmetry)(?:/| or |, )periodic images\)?|\(?no (?:crystal|symmetry) (?:mates|images)"
+    ("method", "no_pbc", r"\(?(?:don['’]t|do not|without|not|no|never) (?:apply|applying|use|using|take|taking|account for|"
+                         r"accounting for|consider|considering|wrap|wrapping) (?:the |any )?(?:pbc|periodic(?: images| boundary "
+                         r"conditions| boundaries)?|minimum[- ]image(?: convention)?)(?: into account)?\)?|"
+                         r"\(?no (?:crystal|symmetry)(?:/| or |, )periodic images\)?|\(?no (?:crystal|symmetry) (?:mates|images)"
                          r"(?:(?:,| or) (?:periodic )?images)?\)?|"
                          r"\(?(?:no|without|ignoring|ignore|not using|don['’]t use|do not use|sin|no uses) "
-                         r"(?:the )?(?:pbc|periodic(?: images| boundary conditions| boundaries)?|"
-                         r"(?:im[áa]genes|condiciones(?: de contorno)?) peri[óo]dicas)\)?|"
-                         r"\(?plain (?:cartesian )?distances?\)?|periodic\s*=\s*false"),
-    ("method", "pbc", r"(?:with|using|under|con|usa(?:ndo)?) (?:the )?(?:pbc|periodic(?: images| boundary conditions| "
+                         r"(?:the )?(?:pbc|periodic(?: images| boundary conditions| boundaries)?|minimum[- ]image(?: convention)?|"
+                         r"(?:im[áa]genes|condiciones(?: de contorno)?) peri[óo]dicas|(?:la )?imagen m[íi]nima)\)?|"
+                         r"\(?(?:plain|direct|straight)(?:[- ]line)? (?:cartesian )?distances?(?:,? (?:no|without) (?:the )?"
+                         r"(?:minimum[- ]image(?: convention)?|pbc|periodic images))?\)?|periodic\s*=\s*false"),
+    ("method", "pbc", r"(?:taking|take|accounting for|account for|considering|consider|applying|apply) (?:the )?(?:pbc|"
+                      r"periodic(?: images| boundary conditions| boundaries))(?: into account)?|"
+                      r"(?:with|using|under|con|usa(?:ndo)?) (?:the )?(?:pbc|periodic(?: images| boundary conditions| "
                       r"boundaries)|condiciones peri[óo]dicas)|periodic\s*=\s*true|\(?(?:the )?minimum[- ]image"
                       r"(?: convention| pbc)?\)?|\(?imagen m[íi]nima\)?"),
     ("method", "baker_hubbard", r"md\.baker_hubbard(?:\(\))?"),
@@ -142,7 +148,8 @@ LEXICON: list[tuple[str, object, str]] = [
                      r"(?:atomic |vdw |van der waals )?radii\)?|\(?(?:mdtraj'?s? )?simplified (?:H/E/C |3-state )?code\)?|"
                      r"\bcode\b(?=\s*['‘’\"]?[HEC]\b)|\(?(?:from|in) (?:its|the) bond (?:block|table|records?)\)?|"
                      r"\(?as modell?ed in (?:the|its) ATOM records\)?|\(?(?:the )?matching(?= \.?(?:h5|pdb|gro|prmtop)\b)|"
-                     r"\(non-H\)|\(non-hydrogen\)"),
+                     r"\(non-H\)|\(non-hydrogen\)|\(?(?:en )?c[óo]digo simplificado\)?|\b(?:come|comes) out as\b|\bsalen como\b|"
+                     r"\(?(?:(?:pdb|file|author|the file's) numbering)(?:,? inclusive)?\)?|\(inclusive\)"),
     ("frame_range", "last", r"\b(?:the |los |las )?(?:last|final|[úu]ltim[oa]s) (\d+) (?:frames|models|snapshots|"
                             r"fotogramas|modelos)\b"),
     ("frame_range", "first", r"\b(?:the |los |las )?(?:first|initial|primer[oa]s) (\d+) (?:frames|models|snapshots|"
@@ -261,6 +268,23 @@ LEXICON: list[tuple[str, object, str]] = [
                                 r"superimpos\w+|superpose[ds]?|fit(?:ting|ted)?|alignment|aligning|aligned|align)|"
                                 r"tras superponer|despu[ée]s de superponer|superp[oó]n\w*|superposici[óo]n|alineamiento|alinea\w*"),
     # reductions over frames
+    # the share of the frames where a condition holds: "in what fraction of frames is psi positive"
+    ("fraction", "fraction", r"\b(?:in |for )?what (?:fraction|proportion|share) of (?:the |all )?\s*(?:frames|models|snapshots|"
+                             r"structures|conformations)|\b(?:the )?(?:fraction|proportion) of (?:the |all )?\s*(?:frames|models|"
+                             r"snapshots|structures)|\ben qu[ée] (?:fracci[óo]n|proporci[óo]n) de (?:los )?\s*(?:frames|fotogramas|"
+                             r"modelos)|\b(?:la )?(?:fracci[óo]n|proporci[óo]n) de (?:los )?\s*(?:frames|fotogramas|modelos)"),
+    ("fraction", "percent", r"\b(?:in |for )?what (?:percentage|percent) of (?:the |all )?\s*(?:frames|models|snapshots|structures)|"
+                            r"\b(?:the )?percentage of (?:the |all )?\s*(?:frames|models|snapshots|structures)|"
+                            r"\ben qu[ée] porcentaje de (?:los )?\s*(?:frames|fotogramas|modelos)|"
+                            r"\b(?:el )?porcentaje de (?:los )?\s*(?:frames|fotogramas|modelos)"),
+    ("condition", "positive", r"\b(?:is |are |be |es |sea |est[áa] )?(?:positive|positiv[oa])\b"),
+    ("condition", "negative", r"\b(?:is |are |be |es |sea |est[áa] )?(?:negative|negativ[oa])\b"),
+    ("condition", ">", r"\b(?:is |are |be )?(?:greater|larger|more|higher|longer|bigger) than\s*\+?(-?\d+(?:\.\d+)?)\s*"
+                       r"(°|degrees?|deg|Å|angstroms?|nm)?|(?<![<\w])>\s*\+?(-?\d+(?:\.\d+)?)\s*(°|degrees?|deg|Å|angstroms?|"
+                       r"nm)?(?![\w<])|\bmayor (?:que|de)\s*\+?(-?\d+(?:\.\d+)?)\s*(°|grados?|Å|nm)?"),
+    ("condition", "<", r"\b(?:is |are |be )?(?:smaller|lower|less) than\s*\+?(-?\d+(?:\.\d+)?)\s*(°|degrees?|deg)|"
+                       r"(?<![\w>])<\s*\+?(-?\d+(?:\.\d+)?)\s*(°|degrees?|deg)(?![\w<])|\bmenor (?:que|de)\s*\+?"
+                       r"(-?\d+(?:\.\d+)?)\s*(°|grados?)"),
     ("frames", "mean", r"\baverage[ds]?\b|\bmean\b|\bon average\b|\bpromedi\w*|\bmedi[ao]\b|time[- ]averaged"),
     ("frames", "std", r"standard deviation|\bstd(?:\.|\s+dev\.?)?(?!\w)|desviaci[óo]n (?:est[áa]ndar|t[íi]pica)"),
     ("frames", "max", r"\bmaxim(?:um|al)\b|\bmax\b|\blargest\b|\bhighest\b|\bpeak\b|\bm[áa]xim[oa]\b|\bmayor\b"),
@@ -456,7 +480,7 @@ def _take_lexicon(text: _Blank, entries) -> list[Phrase]:
         for match in text.take(pattern):
             if role == "separation" and value is None:
                 value_here = int(next(g for g in match.groups() if g))
-            elif role in ("frame_range", "exclude_frame"):
+            elif role in ("frame_range", "exclude_frame", "condition"):
                 value_here = (value, tuple(g for g in match.groups() if g))
             else:
                 value_here = value
@@ -845,7 +869,8 @@ class _Builder:
             self.take("show")
             steps.append(Step("show", {}))
         steps.sort(key=lambda s: ORDER.index(s.op))
-        if self.facts.cutoff_angstrom is not None and quantity not in ("contacts", "neighbors"):
+        if self.facts.cutoff_angstrom is not None and quantity not in ("contacts", "neighbors") and \
+                not self.has("fraction"):  # "in what fraction of frames is it below 3.5 Å": the condition
             self.fail(f"a distance cutoff ({self.facts.cutoff_angstrom:g} Å) is named, but "
                       f"{quantity or 'counting'} does not use one here")
         if self.facts.chain_id and not self.chain_used:
@@ -1252,8 +1277,13 @@ class _Builder:
             self.take("level", "residues")
             self.take("count")
             args["code"] = codes[0].value
-            if kept:
-                self.fail("DSSP of part of the system is not in the catalogue yet")
+            groups = _narrowed(group_mentions(list(kept), self.request))
+            if len(groups) > 1:
+                self.fail("DSSP of several groups: say of which one")
+            elif groups or facts.chain_id:  # "residues of chain A", "of the protein": counted there
+                for m in kept:
+                    self.use(m)
+                args["selection"] = self._with_chain(groups[0].selection if groups else "all")
         elif quantity == "hbonds":
             self.take("count")
             if self.take("method", "no_pbc"):
@@ -1377,6 +1407,9 @@ class _Builder:
             for m in kept:  # "the protein's sequence"
                 if m.selection == "protein":
                     self.use(m)
+            others = [m for m in kept if m.selection != "protein"]
+            if len(others) == 1 and not facts.chain_id:  # "residues 60 to 70", a part: those residues, in file order
+                args["selection"] = self.use(others[0])
             if facts.chain_id:
                 args["chain"] = facts.chain_id
                 self.chain_used = True
@@ -1398,6 +1431,8 @@ class _Builder:
         return Step("compute", args)
 
     def _reductions(self, quantity: str, frames_step: Step | None) -> list[Step]:
+        if self.has("fraction"):
+            return self._fraction(quantity, frames_step)
         steps = []
         hows = self.values("frames")
         if quantity in ("min_distance",):
@@ -1474,6 +1509,51 @@ class _Builder:
                 self.fail(f"{self.files[0]} has {self.n_frames} frames: say which frame (first, last, "
                           "frame N) or how to combine them (mean, max, min)")
         return steps
+
+    def _fraction(self, quantity: str, frames_step: Step | None) -> list[Step]:
+        """"in what fraction of frames is psi positive / the distance below 2.5 Å": the share
+        of the frames whose value passes one test, in the quantity's own unit."""
+        from .plan import QUANTITIES
+
+        share = self.take("fraction")[0].value
+        self.take("scope")
+        if (self.n_frames or 1) < 2 and not (frames_step and frames_step.args.get("pick") in RANGE_PICKS):
+            self.fail(f"{self.files[0]} has one frame: a fraction of frames needs several")
+            return []
+        if frames_step is not None and frames_step.args.get("pick") not in RANGE_PICKS:
+            self.fail("a single frame was picked, and a fraction of frames was asked for too")
+            return []
+        raw = QUANTITIES[quantity].unit
+        tests = []
+        for phrase in self.take("condition"):
+            kind, groups = phrase.value
+            if kind in ("positive", "negative"):
+                tests.append(("above" if kind == "positive" else "below", 0.0))
+                continue
+            number, unit = float(groups[0]), (groups[1] if len(groups) > 1 else "")
+            unit = {"°": "degrees", "deg": "degrees", "grados": "degrees", "grado": "degrees", "degree": "degrees",
+                    "angstrom": "Å", "angstroms": "Å"}.get(unit.lower() if unit != "Å" else unit, unit)
+            if unit and unit != raw:
+                from .plan import unit_factor
+
+                factor = unit_factor(raw, unit)
+                if factor is None:
+                    self.fail(f"{unit} is not a unit of {quantity} (it comes in {raw})")
+                    return []
+                number /= factor
+            tests.append(("above" if kind == ">" else "below", number))
+        if self.facts.cutoff_angstrom is not None and raw == "nm":  # "shorter than 2.5 Å"
+            tests.append(("below", self.facts.cutoff_angstrom / 10.0))
+        if not tests and quantity == "dssp":  # "in what fraction of models is Asp9 assigned helix"
+            tests.append(("above", 0.0))
+        if len(tests) != 1:
+            self.fail("a fraction of frames with " + ("no condition" if not tests else "several conditions") +
+                      ": say one (above or below a value)")
+            return []
+        args = {"how": "fraction", tests[0][0]: tests[0][1]}
+        if share == "percent":
+            args["percent"] = True
+        return [Step("reduce_frames", args)]
 
     def _entity_report(self, how: str) -> dict:
         """"answer with its residue number": the number, not the label, of the residue found."""

@@ -218,7 +218,12 @@ def _compute(plan: Plan, add) -> None:
         add("values = np.degrees(angles[:, row])  # degrees, one per frame")
     elif name == "dssp":
         add("ss = md.compute_dssp(traj, simplified=True)  # H helix, E strand, C coil; one row per frame")
-        add(f"values = (ss == {args['code']!r}).sum(axis=1)  # residues, one count per frame")
+        if args.get("selection"):
+            add(f"columns = sorted({{traj.topology.atom(i).residue.index for i in {_select(args['selection'])}}})"
+                "  # the selection's residues")
+            add(f"values = (ss[:, columns] == {args['code']!r}).sum(axis=1)  # residues, one count per frame")
+        else:
+            add(f"values = (ss == {args['code']!r}).sum(axis=1)  # residues, one count per frame")
     elif name == "hbonds":
         periodic = "" if args.get("periodic", True) else ", periodic=False"
         if args.get("method") == "wernet_nilsson":
@@ -321,7 +326,11 @@ def _compute(plan: Plan, add) -> None:
         else:
             add("answer = [float(traj.timestep), float(traj.time[-1] - traj.time[0]) / 1000.0]  # [ps, ns]")
     elif name == "sequence":
-        add("residues = [r for r in traj.topology.residues if r.is_protein]")
+        if args.get("selection"):
+            add(f"residues = [traj.topology.residue(k) for k in sorted({{traj.topology.atom(i).residue.index for i in "
+                f"{_select(args['selection'])}}})]")
+        else:
+            add("residues = [r for r in traj.topology.residues if r.is_protein]")
         if args.get("chain"):
             add(f"residues = [r for r in residues if r.chain.chain_id == {args['chain']!r}]")
         add("answer = ''.join(r.code for r in residues if r.code)  # caps (ACE, NME) have no letter")
@@ -343,6 +352,13 @@ def _reduce(plan: Plan, add) -> None:
         _reduce_entities(plan, add, scale, unit)
         return
     how = plan.arg("reduce_frames", "how") or "first"
+    if how == "fraction":
+        above, below = plan.arg("reduce_frames", "above"), plan.arg("reduce_frames", "below")
+        tests = ([f"(values > {float(above)!r})"] if above is not None else []) + \
+                ([f"(values < {float(below)!r})"] if below is not None else [])
+        percent = " * 100.0" if plan.arg("reduce_frames", "percent") else ""
+        add(f"answer = float(np.mean({' & '.join(tests)})){percent}  # the share of the frames where it holds")
+        return
     if how in ("argmax", "argmin"):
         add(f"best = int(np.{how}(values))  # the frame with the {'largest' if how == 'argmax' else 'smallest'} value")
         add("ties = np.flatnonzero(np.isclose(values, values[best], rtol=1e-6, atol=1e-9))")

@@ -1,6 +1,6 @@
 """A plan in one plain sentence, shown before anything runs and kept with the result:
 
->>> from .plan import Plan, Step
+>>> from .plan import QUANTITIES, Plan, Step
 >>> restate(Plan([Step("load", {"file": "traj.h5"}), Step("strip", {"selection": "water"}),
 ...               Step("compute", {"quantity": "rg", "selection": "protein"}),
 ...               Step("reduce_frames", {"how": "mean"}), Step("convert", {"unit": "Å"})]))
@@ -58,6 +58,14 @@ def _frames(plan: Plan) -> str:
             return f"over the last {-start} frames" + _over(plan)
         return f"over frames {start} to {stop - 1} (counting from 0)" + _over(plan)
     how = plan.arg("reduce_frames", "how")
+    if how == "fraction":
+        unit = QUANTITIES[plan.quantity].unit if plan.step("compute") else ""
+        unit = "" if unit in ("count", "") else " " + unit
+        above, below = plan.arg("reduce_frames", "above"), plan.arg("reduce_frames", "below")
+        where = " and ".join(([f"above {above:g}{unit}"] if above is not None else []) +
+                             ([f"below {below:g}{unit}"] if below is not None else []))
+        share = "the percentage" if plan.arg("reduce_frames", "percent") else "the fraction"
+        return f"and report {share} of the frames where it is {where}"
     if how in ("argmax", "argmin"):
         extreme = "largest" if how == "argmax" else "smallest"
         report = {"model": "the model (counting from 1)", "time": "the time",
@@ -93,7 +101,8 @@ def _compute(plan: Plan) -> str:
         chain = f" of chain {args['chain']}" if args.get("chain") else ""
         return f"the {args['angle']} angle of residue {args['residue']}{chain}"
     if name == "dssp":
-        return f"the number of residues in {DSSP[args['code']]} by MDTraj's simplified DSSP"
+        where = f" among the residues of {sel} (assigned on the whole system)" if args.get("selection") else ""
+        return f"the number of residues in {DSSP[args['code']]} by MDTraj's simplified DSSP{where}"
     if name == "hbonds":
         images = "no periodic images" if args.get("periodic") is False else "MDTraj defaults"
         where = f" between {sel} and {sel2} (donor in one, acceptor in the other)" if args.get("selection_2") else \
@@ -120,7 +129,8 @@ def _compute(plan: Plan) -> str:
     if name == "mass":
         return f"the total mass of {sel}"
     if name == "sequence":
-        return "the one-letter sequence of the protein" + (f", chain {args['chain']}" if args.get("chain") else "")
+        of = f"the residues of {sel}" if args.get("selection") else "the protein"
+        return f"the one-letter sequence of {of}" + (f", chain {args['chain']}" if args.get("chain") else "")
     return QUANTITIES[name].label
 
 

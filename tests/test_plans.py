@@ -451,6 +451,36 @@ class TestReader:
                        f"{said}, in nm", ["traj_pentalanine.h5"], topology=traj.topology, n_frames=traj.n_frames)
         assert u.ok and u.plan.arg("compute", "periodic") is periodic
 
+    def test_the_temperature_an_hdf5_file_stores(self, structures, tmp_path):
+        traj = _load(structures, "traj_pentalanine.h5")
+        u = understand("traj_pentalanine.h5 also stores the instantaneous temperature of every frame. What is its "
+                       "average over all frames, in kelvin?", ["traj_pentalanine.h5"], topology=traj.topology,
+                       n_frames=traj.n_frames)
+        assert u.ok, u.message()
+        with md.formats.HDF5TrajectoryFile(str(structures / "traj_pentalanine.h5")) as handle:
+            expected = float(np.mean(handle.read().temperature))
+        assert _run(u.plan, structures, tmp_path) == pytest.approx(expected)
+        xtc = understand("average temperature (K) over md_1u19.xtc", ["md_1u19.xtc", "md_1u19.pdb"],
+                         topology=_load(structures, "md_1u19.pdb").topology, n_frames=51)
+        assert not xtc.ok and "stores no temperatures" in xtc.message()
+
+    def test_chemistry_said_beside_an_explicit_atom(self, structures):
+        top = _load(structures, "met_enkephalin.pdb").topology
+        ask = "met_enkephalin.pdb: distance between the {} of Tyr1 and the CZ of Phe4, nm"
+        assert understand(ask.format("hydroxyl oxygen OH"), ["met_enkephalin.pdb"], topology=top, n_frames=1).ok
+        # an element that is not the atom's is not read past
+        wrong = understand(ask.format("hydroxyl nitrogen OH"), ["met_enkephalin.pdb"], topology=top, n_frames=1)
+        assert not wrong.ok and "nitrogen" in wrong.unaccounted
+
+    def test_hydrogens_said_to_be_included_are_kept(self, structures):
+        top = _load(structures, "met_enkephalin.pdb").topology
+        ok = understand("radius of gyration of met_enkephalin.pdb, all atoms, hydrogens included, in nm",
+                        ["met_enkephalin.pdb"], topology=top, n_frames=1)
+        assert ok.ok, ok.message()
+        clash = understand("radius of gyration of the heavy atoms of met_enkephalin.pdb, hydrogens included, in nm",
+                           ["met_enkephalin.pdb"], topology=top, n_frames=1)
+        assert not clash.ok and "hydrogens are to be included" in clash.message()
+
     def test_says_what_it_did_not_understand(self, structures):
         top = _load(structures, "1tcd.pdb").topology
         u = understand("What is the pKa of His 95 in 1tcd.pdb?", self.FILES, topology=top, n_frames=1)

@@ -30,7 +30,7 @@ FRAME_REPORTS = ("frame", "model", "time")  # what argmax/argmin over frames ans
 ENTITY_REDUCTIONS = ("count", "names", "sum", "mean", "max", "min", "argmax", "argmin", "value")
 FRAME_PICKS = ("all", "first", "last", "index", "time", "range", "after_time")
 RANGE_PICKS = ("range", "after_time")  # several frames: a slice from 0 (stop excluded), or the frames after a time
-UNITS = ("nm", "Å", "nm²", "Å²", "nm³", "Å³", "degrees", "radians", "ps", "ns", "count", "Da", "kDa", "g/cm³", "kg/m³", "")
+UNITS = ("nm", "Å", "nm²", "Å²", "nm³", "Å³", "degrees", "radians", "ps", "ns", "count", "Da", "kDa", "g/cm³", "kg/m³", "K", "")
 ANGLES = ("phi", "psi", "omega", "chi1")
 HBOND_METHODS = ("baker_hubbard", "wernet_nilsson")
 
@@ -82,6 +82,7 @@ QUANTITIES: dict[str, Quantity] = {
     "n_bonds": Quantity("the number of bonds in the topology", "static", "count", (), ()),
     "timestep": Quantity("the time between saved frames", "static", "ps", (), ()),
     "time": Quantity("the simulation time", "frame", "ps", (), ()),  # of a frame: with a frames step
+    "temperature": Quantity("the temperature stored in the file", "frame", "K", (), ()),  # MDTraj's HDF5 only
     "total_time": Quantity("the time spanned from the first to the last frame", "static", "ps", (), ("span",)),
     "time_info": Quantity("the time step (ps) and the total time (ns)", "static", "", (), ("span",)),
     "sequence": Quantity("the one-letter sequence", "static", "", (), ("chain", "selection")),
@@ -366,6 +367,8 @@ def validate(plan: Plan, topology=None, n_frames: int | None = None) -> None:
         kind = {".dcd": "a DCD file", ".pdb": "a PDB file (its models are not a time series)"}.get(
             suffix, f"{plan.file}")
         raise PlanError(f"{kind} holds no times MDTraj can read: ask by frame number")
+    if plan.quantity == "temperature" and suffix != ".h5":
+        raise PlanError(f"{plan.file} stores no temperatures (MDTraj's HDF5 files, .h5, can)")
     if plan.quantity in ("timestep", "total_time", "time_info") and n_frames is not None and n_frames < 2:
         raise PlanError(f"{plan.file} has one frame: it has no time step")
     if plan.arg("frames", "pick") in RANGE_PICKS and plan.step("compute") and \

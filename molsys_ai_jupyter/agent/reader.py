@@ -147,9 +147,28 @@ LEXICON: list[tuple[str, object, str]] = [
                      r"(?:,? (?:and )?(?:the )?(?:default|mdtraj'?s?) (?:atomic )?radii)?\)?|\(?(?:default|mdtraj'?s?) "
                      r"(?:atomic |vdw |van der waals )?radii\)?|\(?(?:mdtraj'?s? )?simplified (?:H/E/C |3-state )?code\)?|"
                      r"\bcode\b(?=\s*['‘’\"]?[HEC]\b)|\(?(?:from|in) (?:its|the) bond (?:block|table|records?)\)?|"
-                     r"\(?as modell?ed in (?:the|its) ATOM records\)?|\(?(?:the )?matching(?= \.?(?:h5|pdb|gro|prmtop)\b)|"
+                     r"\(?as modell?ed in (?:the|its) ATOM records\)?|\(?(?:the )?matching(?=\s*(?:\.?(?:h5|pdb|gro|prmtop)\b|\)|,|$))|"
                      r"\(non-H\)|\(non-hydrogen\)|\(?(?:en )?c[óo]digo simplificado\)?|\b(?:come|comes) out as\b|\bsalen como\b|"
                      r"\(?(?:(?:pdb|file|author|the file's) numbering)(?:,? inclusive)?\)?|\(inclusive\)"),
+    # chemistry said beside an explicit atom name: "the hydroxyl oxygen OH", "the amide H", "Schiff-base nitrogen NZ"
+    ("filler", None, r"\b(?:amide|backbone|carbonyl|hydroxyl|carboxyl(?:ate)?|methyl|side[- ]chain|amino|guanidinium|"
+                     r"imidazole|indole|phenol(?:ic)?|schiff[- ]base|terminal|n-terminal|c-terminal)"
+                     r"(?=\s+(?:(?:oxygen|nitrogen|carbon|sulfur|hydrogen)s?\s+)?\(?(?-i:[A-Z][A-Z0-9]{0,3})\b)|"
+                     r"\b(?:oxygen(?=s?\s+\(?(?-i:O[A-Z0-9]{0,2})\b)|nitrogen(?=s?\s+\(?(?-i:N[A-Z0-9]{0,2})\b)|"
+                     r"carbon(?=s?\s+\(?(?-i:C[A-Z0-9]{0,2})\b)|sulfur(?=s?\s+\(?(?-i:S[A-Z0-9]{0,2})\b)|"
+                     r"hydrogen(?=s?\s+\(?(?-i:H[A-Z0-9]{0,2})\b))s?"),
+    ("filler", None, r"\b(?:default |standard |atomic |vdw |van der waals )+radii\b|\bmicrocrystal(?: structure)?\b|"
+                     r"\b(?:lies?|sits?|is located|are located|is found|are found)(?= within\b)|"
+                     r"\(?(?:of |in )?(?:either|any) chain\)?|"
+                     r"(?:(?:using |on |with |over )?the same (?:atoms|selection|(?:ca|cα|backbone|heavy) atoms))|"
+                     r"(?:sobre |con |usando )?(?:ese|esos|esas|esa) mism[oa]s?|"
+                     r"(?:answer |give it |reply |list them )?as resname\s*\+\s*(?:number|resseq|resid)(?:,? e\.g\.,? "
+                     r"['‘’\"]?[A-Z]{3}\d+['‘’\"]?\)?)?|"
+                     r"\(?(?:standard |the )?atomic masses of [A-Z](?:(?:,| and) [A-Z])+(?:,? (?:the )?box volume "
+                     r"from the file)?\)?|(?:just )?sum(?:ming)? (?:up )?(?=(?:the |all )?(?:standard )?(?:atomic |element )?masses)|"
+                     r"\b(?:of )?(?:all )?(?:its )?explicit(?= atoms)|\bthe (?:molecule|compound) (?=in\b)"),
+    ("hydrogens_included", None, r"\(?(?:(?:with )?(?:the )?(?:H|hydrogens?|hidr[óo]genos)(?: atoms)? (?:included|incluidos)|"
+                                 r"including (?:the )?hydrogens|incluyendo (?:los )?hidr[óo]genos)\)?"),
     ("frame_range", "last", r"\b(?:the |los |las )?(?:last|final|[úu]ltim[oa]s) (\d+) (?:frames|models|snapshots|"
                             r"fotogramas|modelos)\b"),
     ("frame_range", "first", r"\b(?:the |los |las )?(?:first|initial|primer[oa]s) (\d+) (?:frames|models|snapshots|"
@@ -242,7 +261,7 @@ LEXICON: list[tuple[str, object, str]] = [
                                 r"dimensiones de la caja|lados de la caja|dimensions of the (?:box|unit cell)"),
     ("quantity", "density", r"(?:mass )?density of the (?:(?:spc|spc/e|tip3p|water|simulation|periodic|solvent|"
                             r"simulated) )*(?:box|system)|densidad(?: tiene)? (?:de )?la caja(?: de agua)?|(?:mass )?density|densidad"),
-    ("quantity", "mass", r"summed (?:atomic )?masse?s?|\(?sum of (?:the |all )?(?:standard )?(?:atomic |element )?masses(?: mdtraj assigns)?(?: of all (?:the )?atoms(?: in the file)?)?\)?|"
+    ("quantity", "mass", r"summed (?:atomic )?masse?s?|\(?sum of (?:the |all )?(?:standard )?(?:atomic |element )?masses(?: mdtraj assigns)?(?: of all (?:the )?atoms(?: in the file)?)?\)?|(?:the |all )?(?:standard )?(?:atomic|element) masses of all (?:its |the )?(?:explicit )?atoms|"
                          r"suma de (?:las )?masas at[óo]micas|(?:a partir|desde) de los elementos de sus [áa]tomos|"
                          r"masa molecular|from the (?:atoms'? )?elements|"
                          r"molecular (?:weight|mass)|total mass|\bmass\b|\bweight\b|peso molecular|masa(?: total)?"),
@@ -250,6 +269,7 @@ LEXICON: list[tuple[str, object, str]] = [
     ("quantity", "time", r"\b(?:simulation |simulated )?time (?:of|at)(?= (?:the )?(?:last|final|first|initial|\d+(?:st|nd|rd|th))"
                          r" (?:saved )?(?:frame|snapshot)| (?:frame|snapshot) \d)|\btiempo del?(?= (?:[úu]ltimo|primer) "
                          r"(?:frame|fotograma))"),
+    ("quantity", "temperature", r"\b(?:instantaneous |stored |saved |recorded )?temperatures?(?: values)?\b|\btemperaturas?\b"),
     ("quantity", "time_info", r"time ?step (?:\(?ps\)?\s*)?and (?:the )?total (?:simulated |simulation )?time"),
     ("quantity", "timestep", r"time ?step|time between (?:saved |consecutive )?frames|saving interval|"
                              r"(?:time )?interval between (?:saved |consecutive )?frames|(?:time )?spacing between (?:saved )?frames|paso de tiempo|tiempo entre (?:fotogramas|frames)"),
@@ -330,7 +350,7 @@ LEXICON: list[tuple[str, object, str]] = [
     ("filler", None, r"\bfirst(?=[,;]?\s+(?:and\s+)?then\b)|\band then\b|\bthen\b|\bafterwards?\b|\bafter that\b|"
                      r"\bluego\b|\bdespu[ée]s\b|\bprimero\b|\by luego\b"),
     ("which", None, r"\bwhich\b|\bwhat\b|\bqu[ée]\b|\bcu[áa]l(?:es)?\b"),
-    ("remove", None, r"\b(?:other than|apart from|aside from|salvo|take out|taking out|get rid of|throw away|"
+    ("remove", None, r"\b(?:sin contar|not counting|without counting|other than|apart from|aside from|salvo|take out|taking out|get rid of|throw away|"
                      r"leave out|no|neither|nor|ni|not|non|ignoring|ignore|disregarding|disregard|remove|removing|removed|without|strip|stripping|stripped|delete|deleting|drop|dropping|"
                      r"discard|discarding|exclude|excluding|get rid of|quit[ao]\w*|elimin[ao]\w*|sin|remuev\w*|"
                      r"remov\w*|borr[ao]\w*|excluy\w*|excluir|descart\w*)\b"),
@@ -366,7 +386,7 @@ should show so some something tell than thank thanks that the their them then th
 those through to total up us using use value values was we what what's whats   which will
 with within would you your yourself entire whole overall together present file files structure
 structures system pdb trajectory topology model contain contains contained containing there's got
-inside result answer approximately saved spanned covered stored elapsed  take load open loaded
+inside result answer approximately saved spanned covered stored stores store storing elapsed  take load open loaded
 included including incluidos incluidas incluyendo    assigned assigns found finds belong belongs
 belonging run check present reported reports there're together roughly quantity is are has have please, reported simply just
 express expressed as units unit exact precise precisely give, own actual actually currently find,
@@ -390,7 +410,8 @@ _TIME = re.compile(rf"\b(?:(?:on |in |for )?the (?:frame|snapshot|structure) (?:
                    rf"(?!\s*(?:run|simulation|trajectory|md|long)\b)", re.I)
 _DSSP_LETTER = re.compile(r"(?<![\w'’])\(?([HEC])\)?(?![\w'’])")
 _FRAME_BASE = re.compile(r"\(?\b(0|1)[- ]based\b\)?|\(?counting from (0|1|zero|one)\)?|"
-                         r"\(?(?:models? |frames? )?numbered from (0|1)(?: as in the (?:pdb )?file)?\)?|\(?contando desde (0|1)\)?",
+                         r"\(?(?:models? |frames? )?numbered from (0|1)(?: as in the (?:pdb )?file)?\)?|\(?contando desde (0|1)\)?|"
+                         r"\(?(?:[íi]ndice|numerad[oa]s?|empezando|contados?) desde (?:el )?(0|1)\)?",
                          re.I)
 _ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\s+(?:frame|model|snapshot)\b", re.I)
 _UNITS = [  # (pattern, unit): "in Å", "(nm)", "en Å^2"
@@ -400,7 +421,7 @@ _UNITS = [  # (pattern, unit): "in Å", "(nm)", "en Å^2"
     (r"Å|Å|angstroms?|ångströms?|[áa]ngstr[öo]m(?:s|es)?|(?-i:A)", "Å"), (r"nm|nanomet(?:er|re)s?|nan[óo]metros?", "nm"),
     (r"degrees?|deg|grados?|°", "degrees"), (r"radians?|rad|radianes", "radians"),
     (r"ps|picoseconds?|picosegundos?", "ps"), (r"ns|nanoseconds?|nanosegundos?", "ns"),
-    (r"daltons?|(?-i:Da)|g/mol|dalton(?:es)?", "Da"), (r"(?-i:kDa)|kilodaltons?|kg/mol", "kDa"),
+    (r"daltons?|(?-i:Da)|g/mol|dalton(?:es)?", "Da"), (r"(?-i:kDa)|kilodaltons?|kg/mol", "kDa"), (r"kelvins?|(?-i:K)", "K"),
     (r"g\s*/\s*cm(?:\^?3|³)|g\s*cm(?:\^?-3|⁻³)|gramos? por cent[íi]metro c[úu]bico", "g/cm³"),
     (r"kg\s*/\s*m(?:\^?3|³)|kg\s*m(?:\^?-3|⁻³)", "kg/m³"),
 ]
@@ -410,7 +431,7 @@ _UNIT = re.compile(r"(?:\bin\s+(?:units\s+of\s+)?|\ben\s+|\(\s*|\bas\s+|,\s*|\bu
 IONS = ION_RESIDUES
 WATERS = WATER_RESIDUES
 COUNTS = {"dssp", "hbonds", "contacts", "neighbors"}
-FRAME_QUANTITIES = {"time", "density", "max_distance", "rg", "sasa", "sasa_residue", "rmsd", "distance", "min_distance", "com_distance", "angle",
+FRAME_QUANTITIES = {"temperature", "time", "density", "max_distance", "rg", "sasa", "sasa_residue", "rmsd", "distance", "min_distance", "com_distance", "angle",
                     "dihedral", "dssp", "hbonds", "contacts", "neighbors", "center", "box_volume", "box_lengths"}
 
 
@@ -876,6 +897,11 @@ class _Builder:
         if self.facts.chain_id and not self.chain_used:
             self.fail(f"chain {self.facts.chain_id} is named, but {quantity or 'this count'} is not computed per chain "
                       "here")
+        if self.take("hydrogens_included") and any(
+                "element H" in str(step.args.get(name, "")) for step in steps
+                for name in ("selection", "selection_2", "around") if step.op != "strip") | any(
+                "element H" in str(step.args.get("selection", "")) for step in steps if step.op == "strip"):
+            self.fail("hydrogens are to be included, and this plan leaves them out")
         plan = Plan(steps)
         each = getattr(self, "_each", [])
         if len(each) > 1 and plan.step("select"):  # "count the sulfates and the waters, as [a, b]"
@@ -1423,7 +1449,7 @@ class _Builder:
             if self._periodic():
                 self.fail("the largest distance between two atoms is computed without periodic images")
                 return None
-        elif quantity in ("box_volume", "box_lengths", "n_frames", "n_bonds", "timestep", "time"):
+        elif quantity in ("box_volume", "box_lengths", "n_frames", "n_bonds", "timestep", "time", "temperature"):
             pass
         else:
             self.fail(f"{quantity} is not in the catalogue")

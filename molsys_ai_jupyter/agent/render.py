@@ -57,6 +57,20 @@ def join_parts(plan: Plan, header: list[str], render_part) -> str:
 MDTRAJ_HEADER = ["import mdtraj as md", "import numpy as np", ""]
 
 
+def _pick_values(plan: Plan, add) -> None:
+    """The frames step applied to values computed on every frame (an RMSD against its
+    reference, or what the file stores per frame)."""
+    frame_pick = plan.arg("frames", "pick")
+    if frame_pick == "index":
+        add(f"values = values[[{int(plan.arg('frames', 'index'))}]]  # frames are numbered from 0")
+    elif frame_pick == "time":
+        add(f"values = values[[int(np.argmin(np.abs(traj.time - {float(plan.arg('frames', 'time_ps'))})))]]")
+    elif frame_pick in ("first", "last"):
+        add(f"values = values[[{0 if frame_pick == 'first' else -1}]]  # the {frame_pick} frame")
+    elif frame_pick in RANGE_PICKS:
+        add(f"values = values[{_frame_slice(plan)}]  # {_range_comment(plan)}")
+
+
 def _frame_slice(plan: Plan) -> str:
     """The index of the frames of a range: a slice, or a mask of the times after a time."""
     if plan.arg("frames", "pick") == "after_time":
@@ -90,7 +104,7 @@ def render(plan: Plan) -> str:
     if plan.step("keep"):
         add(f"traj = traj.atom_slice({_select(plan.arg('keep', 'selection'))})  # keep only these atoms")
     pick = plan.arg("frames", "pick")
-    if plan.quantity == "rmsd" or (plan.quantity == "rmsf" and pick in RANGE_PICKS) or \
+    if plan.quantity in ("rmsd", "temperature") or (plan.quantity == "rmsf" and pick in RANGE_PICKS) or \
             (pick in RANGE_PICKS and plan.step("superpose")):
         pick = None  # against a reference frame: compute (or superpose) on all frames, then pick
     if pick == "first":
@@ -176,15 +190,14 @@ def _compute(plan: Plan, add) -> None:
         add(f"atoms = {_select(sel)}")
         add(f"values = md.rmsd(traj, traj, {int(args.get('reference_frame', 0))}, atom_indices=atoms)"
             "  # nm, one per frame")
-        frame_pick = plan.arg("frames", "pick")
-        if frame_pick == "index":
-            add(f"values = values[[{int(plan.arg('frames', 'index'))}]]  # frames are numbered from 0")
-        elif frame_pick == "time":
-            add(f"values = values[[int(np.argmin(np.abs(traj.time - {float(plan.arg('frames', 'time_ps'))})))]]")
-        elif frame_pick in ("first", "last"):
-            add(f"values = values[[{0 if frame_pick == 'first' else -1}]]  # the {frame_pick} frame")
-        elif frame_pick in RANGE_PICKS:
-            add(f"values = values[{_frame_slice(plan)}]  # {_range_comment(plan)}")
+        _pick_values(plan, add)
+    elif name == "temperature":
+        add(f"with md.formats.HDF5TrajectoryFile({plan.file!r}) as handle:  # what the file stores beside coordinates")
+        add("    stored = handle.read()")
+        add("if stored.temperature is None:")
+        add(f"    raise ValueError({plan.file + ' stores no temperatures'!r})")
+        add("values = np.asarray(stored.temperature, dtype=float)  # K, one per frame")
+        _pick_values(plan, add)
     elif name == "rmsf":
         add(f"part = traj.atom_slice({_select(sel)})")
         add(f"reference = part[{int(args.get('reference_frame', 0))}]  # a copy: md.rmsf superposes its target in place")

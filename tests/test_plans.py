@@ -481,6 +481,19 @@ class TestReader:
                            ["met_enkephalin.pdb"], topology=top, n_frames=1)
         assert not clash.ok and "hydrogens are to be included" in clash.message()
 
+    def test_the_two_of_a_kind(self, structures, tmp_path):
+        traj = _load(structures, "traj_chicken_villin_HP35_solvated.h5")
+        u = understand("distance between the two chloride ions in the last frame of "
+                       "traj_chicken_villin_HP35_solvated.h5, minimum image convention, in nm",
+                       ["traj_chicken_villin_HP35_solvated.h5"], topology=traj.topology, n_frames=traj.n_frames)
+        assert u.ok, u.message()
+        pair = [list(traj.topology.select("resname CL"))]
+        assert _run(u.plan, structures, tmp_path) == pytest.approx(
+            float(md.compute_distances(traj[-1], pair, periodic=True)[0, 0]), rel=1e-5)
+        many = understand("distance between the two CA atoms of 1vii.pdb in nm", ["1vii.pdb"],
+                          topology=_load(structures, "1vii.pdb").topology, n_frames=1)
+        assert not many.ok and "not two atoms" in many.message()
+
     def test_says_what_it_did_not_understand(self, structures):
         top = _load(structures, "1tcd.pdb").topology
         u = understand("What is the pKa of His 95 in 1tcd.pdb?", self.FILES, topology=top, n_frames=1)

@@ -700,6 +700,8 @@ def _understand(request, files, residues, topology, n_frames) -> Understanding:
     plan = builder.build()
     result.plan = plan
     result.problem = builder.problem
+    if getattr(builder, "_two_words", False):  # "the two chloride ions": "two" was read, and checked
+        unknown = [w for w in unknown if w.lower() not in ("two", "dos", "both", "ambos", "ambas")]
     result.unaccounted = unknown + [p.text.strip() for p in result.phrases
                                     if not p.used and p.role not in SOFT_ROLES] + \
         [m.text.strip() for m in facts.selections if id(m) not in builder.used_mentions]
@@ -1157,6 +1159,26 @@ class _Builder:
         self.take("keep")
         return self._with_chain(selection)
 
+    def _the_two(self, mention) -> list | None:
+        """"the two chloride ions", "los dos cloruros": the two one-atom residues a mention
+        picks, as two mentions, when the request says "two" and the file has exactly two."""
+        if self.topology is None or not re.search(r"\b(?:the|both|los|las)?\s*(?:two|dos|both|ambos|ambas)\s+$",
+                                                   self.request[max(0, mention.start - 20): mention.start], re.I):
+            return None
+        try:
+            picked = self.topology.select(mention.selection)
+        except Exception:  # noqa: BLE001 - an unparsable selection is reported by the plan's checks
+            return None
+        residues = {self.topology.atom(int(i)).residue.index for i in picked}
+        if len(picked) != 2 or len(residues) != 2:
+            self.fail(f"“{mention.text.strip()}” picks {len(picked)} atoms in {len(residues)} residues, not two atoms")
+            return None
+        from dataclasses import replace
+
+        self.use(mention)
+        self._two_words = True
+        return [replace(mention, selection=f"index {int(i)}") for i in picked]
+
     def _two_sided_chains(self, quantity: str | None) -> bool:
         """"residues of chain A within 4 Å of chain B": two chains, one on each side of the cutoff."""
         facts = self.facts
@@ -1256,6 +1278,8 @@ class _Builder:
                 mentions = groups
             else:
                 mentions = [m for m in kept]
+            if quantity == "distance" and len(mentions) == 1 and (pair := self._the_two(mentions[0])):
+                mentions = pair  # "the distance between the two chloride ions": the file has exactly two
             if len(mentions) != need:
                 self.fail(f"{quantity.replace('_', ' ')} needs {need} atoms or groups; the request names "
                           f"{len(mentions)}")

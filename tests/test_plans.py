@@ -328,6 +328,10 @@ class TestReader:
         beyond = understand("Rg of the first 300 residues of barnase_barstar.pdb, in nm", ["barnase_barstar.pdb"],
                             topology=top, n_frames=1)
         assert not beyond.ok and "199 residues" in beyond.message()
+        # red team C: a part defined and then called "its" is not read as the whole file
+        unnamed = understand("Barnase is the last 110 residues of barnase_barstar.pdb. What is the radius of gyration "
+                             "of its CA atoms in nm?", ["barnase_barstar.pdb"], topology=top, n_frames=1)
+        assert not unnamed.ok and "does not name it" in unnamed.message()
         waters = understand("Rg of the last 10 residues of 1tcd.pdb, in nm", ["1tcd.pdb"],
                             topology=_load(structures, "1tcd.pdb").topology, n_frames=1)
         assert not waters.ok and "not all protein" in waters.message()
@@ -437,6 +441,10 @@ class TestReader:
         assert u.ok, u.message()
         assert "(no periodic images)" in u.restatement
         assert _run(u.plan, structures, tmp_path) == pytest.approx(near)
+        # red team C: a threshold without its unit is not guessed
+        bare = understand("in what fraction of frames of traj_pentalanine.h5 is the radius of gyration of all atoms "
+                          "above 0.5?", ["traj_pentalanine.h5"], topology=top, n_frames=traj.n_frames)
+        assert not bare.ok and "say the unit of 0.5" in bare.message()
         two = understand("in what fraction of frames of traj_pentalanine.h5 is psi of ALA4 greater than 0° and smaller "
                          "than 50°?", ["traj_pentalanine.h5"], topology=top, n_frames=traj.n_frames)
         assert not two.ok and "several conditions" in two.message()

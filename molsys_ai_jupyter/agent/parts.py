@@ -155,7 +155,10 @@ def define_parts(request: str, topology) -> PartsFound:
     substitute(_NAME_PAREN, keep_literal=True)
     substitute(_NAME_IS, keep_literal=False)
     for name, selection in names.items():  # every later mention of the part's name
-        text = re.sub(rf"(?<![\w`-]){re.escape(name)}(?![\w-])", f"`{selection}`", text, flags=re.I)
+        text, mentions = re.subn(rf"(?<![\w`-]){re.escape(name)}(?![\w-])", f"`{selection}`", text, flags=re.I)
+        if not mentions and f"`{selection}`" not in text:  # defined, then never named: "its CA atoms" is not read
+            found.problem = found.problem or f"{name} is defined, but the request does not name it where it asks " \
+                                             f"something of it (say “the CA atoms of {name}”)"
     substitute(_UNNAMED, keep_literal=True)
     if found.parts:
         found.request = text

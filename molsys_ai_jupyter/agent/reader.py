@@ -299,7 +299,8 @@ LEXICON: list[tuple[str, object, str]] = [
                             r"\b(?:el )?porcentaje de (?:los )?\s*(?:frames|fotogramas|modelos)"),
     ("condition", "positive", r"\b(?:is |are |be |es |sea |est[áa] )?(?:positive|positiv[oa])\b"),
     ("condition", "negative", r"\b(?:is |are |be |es |sea |est[áa] )?(?:negative|negativ[oa])\b"),
-    ("condition", ">", r"\b(?:is |are |be )?(?:greater|larger|more|higher|longer|bigger) than\s*\+?(-?\d+(?:\.\d+)?)\s*"
+    ("condition", ">", r"\b(?:is |are |be )?(?:(?:greater|larger|more|higher|longer|bigger) than|above|over|exceeds?|"
+                       r"exceeding)\s*\+?(-?\d+(?:\.\d+)?)\s*"
                        r"(°|degrees?|deg|Å|angstroms?|nm)?|(?<![<\w])>\s*\+?(-?\d+(?:\.\d+)?)\s*(°|degrees?|deg|Å|angstroms?|"
                        r"nm)?(?![\w<])|\bmayor (?:que|de)\s*\+?(-?\d+(?:\.\d+)?)\s*(°|grados?|Å|nm)?"),
     ("condition", "<", r"\b(?:is |are |be )?(?:smaller|lower|less) than\s*\+?(-?\d+(?:\.\d+)?)\s*(°|degrees?|deg)|"
@@ -1581,6 +1582,9 @@ class _Builder:
                 tests.append(("above" if kind == "positive" else "below", 0.0))
                 continue
             number, unit = float(groups[0]), (groups[1] if len(groups) > 1 else "")
+            if not unit and raw in ("nm", "nm²", "nm³", "ps"):  # "RMSD above 2": 2 nm or 2 Å?
+                self.fail(f"say the unit of {groups[0]} ({quantity} comes in {raw}; Å or nm?)")
+                return []
             unit = {"°": "degrees", "deg": "degrees", "grados": "degrees", "grado": "degrees", "degree": "degrees",
                     "angstrom": "Å", "angstroms": "Å"}.get(unit.lower() if unit != "Å" else unit, unit)
             if unit and unit != raw:

@@ -502,6 +502,17 @@ class TestReader:
                           topology=_load(structures, "1vii.pdb").topology, n_frames=1)
         assert not many.ok and "not two atoms" in many.message()
 
+    @pytest.mark.parametrize("ask", [
+        "Backbone RMSD of the last frame of md_1u19.xtc relative to its first frame, after least-squares fitting. "
+        "Topology is md_1u19.pdb. Give it in nm.",
+        "Backbone RMSD (atoms N, CA, C, O) of the last frame of md_1u19.xtc relative to its first frame, after "
+        "least-squares fitting on those same atoms. Topology is md_1u19.pdb. Give it in nm."])
+    def test_a_selection_word_before_a_quantity_is_not_a_descriptor(self, structures, ask):
+        """An atom-like word after "backbone" ("Backbone RMSD") once made the backbone a descriptor: all atoms."""
+        u = understand(ask, ["md_1u19.xtc", "md_1u19.pdb"], topology=_load(structures, "md_1u19.pdb").topology,
+                       n_frames=51)
+        assert u.ok and u.plan.arg("compute", "selection") == "backbone"
+
     def test_says_what_it_did_not_understand(self, structures):
         top = _load(structures, "1tcd.pdb").topology
         u = understand("What is the pKa of His 95 in 1tcd.pdb?", self.FILES, topology=top, n_frames=1)

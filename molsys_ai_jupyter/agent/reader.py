@@ -42,14 +42,17 @@ LEXICON: list[tuple[str, object, str]] = [
                              r"(?:frames?|fotogramas?)(?:\s+(?:index|number|[íi]ndice))?\b"),
     ("method", "probe", r"(?:with |using )?(?:a )?(?:probe(?: radius)?|sonda)(?: of| de)? (?:0\.14 ?nm|1\.4 ?(?:Å|A|angstroms?))|"
                         r"(?:with |using |con )?(?:a |una )?(?:0\.14[- ]?nm|1\.4[- ]?(?:Å|A|angstroms?))[- ](?:probe|sonda)(?: radius)?"),
-    ("method", "no_mass", r"\(?non[- ]mass[- ]weighted\)?|equal[- ]weight(?:ed|s)?|geometric(?=\s+\(?(?:rg|radius))|\(?not mass[- ]weighted\)?|(?:with )?no mass[- ]weighting|without mass[- ]weighting|unweighted|not mass[- ]weighted|"
+    ("method", "no_mass", r"\(?unweighted mean (?:position|of the (?:atomic )?positions|of the coordinates)\)?|"
+                          r"\(?non[- ]mass[- ]weighted\)?|equal[- ]weight(?:ed|s)?|geometric(?=\s+\(?(?:rg|radius))|\(?not mass[- ]weighted\)?|(?:with )?no mass[- ]weighting|without mass[- ]weighting|unweighted|not mass[- ]weighted|"
                           r"sin pesar por (?:la )?masa|sin ponderar(?: por (?:la )?masa)?"),
     ("method", "mass_weighted", r"mass[- ]weighted|weighted by (?:the )?(?:atomic )?mass(?:es)?|"
                                 r"ponderad[oa] por (?:la |las )?masas?(?: at[óo]micas)?"),
     ("filler", None, r"\(?(?:use |using )?(?:the )?(?:deposited )?coordinates (?:as deposited|as they are|as given|as in "
                      r"the file)\)?|\(?(?:use |using )?the deposited coordinates(?: as they are)?\)?|\bas deposited\b|"
                      r"\(?deposited coordinates(?: only)?\)?"),
-    ("method", "no_pbc", r"\(?(?:don['’]t|do not|without|not|no|never) (?:apply|applying|use|using|take|taking|account for|"
+    ("method", "no_pbc", r"\(?(?:no|without|don['’]t|do not) (?:re)?wrap(?:ping)?(?: (?:the )?(?:molecules|coordinates|atoms))?"
+                         r"(?:,? raw coordinates)?\)?|"
+                         r"\(?(?:don['’]t|do not|without|not|no|never) (?:apply|applying|use|using|take|taking|account for|"
                          r"accounting for|consider|considering|wrap|wrapping) (?:the |any )?(?:pbc|periodic(?: images| boundary "
                          r"conditions| boundaries)?|minimum[- ]image(?: convention)?)(?: into account)?\)?|"
                          r"\(?no (?:crystal|symmetry)(?:/| or |, )periodic images\)?|\(?no (?:crystal|symmetry) (?:mates|images)"
@@ -151,16 +154,18 @@ LEXICON: list[tuple[str, object, str]] = [
                      r"\(non-H\)|\(non-hydrogen\)|\(?(?:en )?c[óo]digo simplificado\)?|\b(?:come|comes) out as\b|\bsalen como\b|"
                      r"\(?(?:(?:pdb|file|author|the file's) numbering)(?:,? inclusive)?\)?|\(inclusive\)"),
     # chemistry said beside an explicit atom name: "the hydroxyl oxygen OH", "the amide H", "Schiff-base nitrogen NZ"
-    ("filler", None, r"\b(?:amide|backbone|carbonyl|hydroxyl|carboxyl(?:ate)?|methyl|side[- ]chain|amino|guanidinium|"
+    # ("backbone" and "side chain" are selections of their own: "Backbone RMSD" is the backbone's RMSD)
+    ("filler", None, r"\b(?:amide|carbonyl|hydroxyl|carboxyl(?:ate)?|methyl|amino|guanidinium|"
                      r"imidazole|indole|phenol(?:ic)?|schiff[- ]base|terminal|n-terminal|c-terminal)"
-                     r"(?=\s+(?:(?:oxygen|nitrogen|carbon|sulfur|hydrogen)s?\s+)?\(?(?-i:[A-Z][A-Z0-9]{0,3})\b)|"
+                     r"(?=\s+(?:(?:oxygen|nitrogen|carbon|sulfur|hydrogen)s?\s+)?\(?(?-i:(?!RMS[DF]|SASA|DSSP|PBC|NMR|MD\b)"
+                     r"[A-Z][A-Z0-9]{0,3})\b)|"
                      r"\b(?:oxygen(?=s?\s+\(?(?-i:O[A-Z0-9]{0,2})\b)|nitrogen(?=s?\s+\(?(?-i:N[A-Z0-9]{0,2})\b)|"
                      r"carbon(?=s?\s+\(?(?-i:C[A-Z0-9]{0,2})\b)|sulfur(?=s?\s+\(?(?-i:S[A-Z0-9]{0,2})\b)|"
                      r"hydrogen(?=s?\s+\(?(?-i:H[A-Z0-9]{0,2})\b))s?"),
     ("filler", None, r"\b(?:default |standard |atomic |vdw |van der waals )+radii\b|\bmicrocrystal(?: structure)?\b|"
                      r"\b(?:lies?|sits?|is located|are located|is found|are found)(?= within\b)|"
                      r"\(?(?:of |in )?(?:either|any) chain\)?|"
-                     r"(?:(?:using |on |with |over )?the same (?:atoms|selection|(?:ca|cα|backbone|heavy) atoms))|"
+                     r"(?:(?:using |on |with |over )?(?:the|those|these) same (?:atoms|selection|(?:ca|cα|backbone|heavy) atoms))|"
                      r"(?:sobre |con |usando )?(?:ese|esos|esas|esa) mism[oa]s?|"
                      r"(?:answer |give it |reply |list them )?as resname\s*\+\s*(?:number|resseq|resid)(?:,? e\.g\.,? "
                      r"['‘’\"]?[A-Z]{3}\d+['‘’\"]?\)?)?|"
@@ -256,7 +261,9 @@ LEXICON: list[tuple[str, object, str]] = [
     ("quantity", "center", r"cent(?:er|re) of mass|\bcom\b|centro de masas?|"
                            r"cent(?:er|re) of geometry|geometric cent(?:er|re)|centroid|centro geom[ée]trico"),
     ("quantity", "box_volume", r"how big is the (?:periodic |simulation |unit )?(?:box|cell)(?:[?.]? (?:its )?volume)?|(?:box|unit[- ]cell|periodic box|cell) volume|volume of the (?:periodic |simulation )?"
-                               r"(?:box|unit[- ]cell|cell)|volumen de la caja|volumen de la celda"),
+                               r"(?:box|unit[- ]cell|cell)|volumen de la caja|volumen de la celda|"
+                               r"volumen (?:que )?tiene la (?:celda|caja)(?: de simulaci[óo]n)?|volumen (?:de )?la (?:celda|caja) de "
+                               r"simulaci[óo]n"),
     ("quantity", "box_lengths", r"(?:box|unit[- ]cell|cell) (?:dimensions|lengths|edge lengths|edges|size|vectors)|"
                                 r"dimensiones de la caja|lados de la caja|dimensions of the (?:box|unit cell)"),
     ("quantity", "density", r"(?:mass )?density of the (?:(?:spc|spc/e|tip3p|water|simulation|periodic|solvent|"
@@ -1451,6 +1458,9 @@ class _Builder:
             text = " ".join(p.text.lower() for p in self.phrases if p.role == "quantity")
             unweighted = bool(self.take("method", "no_mass"))  # "(not mass-weighted)" is read either way
             geometric = bool(re.search(r"geom[ée]tr|centroid", text)) or unweighted
+            if self.take("method", "mass_weighted") and geometric:
+                self.fail("a geometric centre, mass-weighted: say which")
+                return None
             args["weights"] = "none" if geometric else "mass"
         elif quantity == "mass":
             args["selection"] = self._selection_atoms(kept)

@@ -479,6 +479,10 @@ class TestReader:
         # an element that is not the atom's is not read past
         wrong = understand(ask.format("hydroxyl nitrogen OH"), ["met_enkephalin.pdb"], topology=top, n_frames=1)
         assert not wrong.ok and "nitrogen" in wrong.unaccounted
+        # a descriptor before a class of atoms is a constraint, not a description: not read past
+        for constraint in ("count the hydroxyl O atoms of met_enkephalin.pdb",
+                           "radius of gyration of the (non-hydrogen) atoms of met_enkephalin.pdb in nm"):
+            assert not understand(constraint, ["met_enkephalin.pdb"], topology=top, n_frames=1).ok
 
     def test_hydrogens_said_to_be_included_are_kept(self, structures):
         top = _load(structures, "met_enkephalin.pdb").topology

@@ -32,6 +32,8 @@ from .slots import AMINO_ACIDS, ION_RESIDUES, ONE_BASED_WORDS, WATER_RESIDUES, T
 # roles: quantity, count (a counting question), level, frames (a reduction over frames),
 # entity (a reduction over residues/atoms), method, separation, keep, save, show, unit, time, names
 _NUM = r"(\d+(?:\.\d+)?)"
+# an atom named with its residue right after: "OH of Tyr1", "NZ of LRT296)", "(OD1/OD2) of Asp39"
+_OF_RESIDUE = r"(?:\s*/\s*[A-Z][A-Z0-9]{0,3})*\)?\s*(?:of|de|del|in|en)\s+(?:the\s+|la\s+|el\s+)?(?:residue\s+)?[A-Za-z]{3}\s*-?\d+"
 LEXICON: list[tuple[str, object, str]] = [
     ("entity_report", "number", r"(?:answer|respond|reply|give it|report it)\s+(?:with|as|by)\s+(?:its|the|their)\s+"
                                 r"residue numbers?(?: only)?|(?:give|report|list) (?:just |only )?(?:its|the|their) "
@@ -137,7 +139,7 @@ LEXICON: list[tuple[str, object, str]] = [
                      r"(?:use|using) (?:the )?(?:standard )?(?:atomic |element )?masses(?: of the elements)?"
                      r"(?: and the box(?: volume)?(?: stored)?(?: in the file)?)?|"
                      r"usa(?:ndo)? las masas de los elementos(?:\s+de(?:\s+mdtraj)?)?\s*(?:y el volumen de la caja)?|"
-                     r"\(non-hydrogen\)"),
+                     r"(?<=heavy )\(non-hydrogen\)"),
     # what the box is, said in passing: its volume is computed from the box vectors, whatever their shape
     ("filler", None, r"\(?(?:careful,? )?(?:it'?s |it is |the (?:box|cell) is |which is |has |es (?:una? )?)?(?:a |an )?"
                      r"(?:monoclinic|hexagonal|triclinic|orthorhombic|cubic(?= (?:cell|box|unit cell|lattice))|tetragonal|rhombohedral|"
@@ -151,17 +153,18 @@ LEXICON: list[tuple[str, object, str]] = [
                      r"(?:atomic |vdw |van der waals )?radii\)?|\(?(?:mdtraj'?s? )?simplified (?:H/E/C |3-state )?code\)?|"
                      r"\bcode\b(?=\s*['‘’\"]?[HEC]\b)|\(?(?:from|in) (?:its|the) bond (?:block|table|records?)\)?|"
                      r"\(?as modell?ed in (?:the|its) ATOM records\)?|\(?(?:the )?matching(?=\s*(?:\.?(?:h5|pdb|gro|prmtop)\b|\)|,|$))|"
-                     r"\(non-H\)|\(non-hydrogen\)|\(?(?:en )?c[óo]digo simplificado\)?|\b(?:come|comes) out as\b|\bsalen como\b|"
+                     r"(?<=heavy )\(non-H\)|(?<=heavy )\(non-hydrogen\)|\(?(?:en )?c[óo]digo simplificado\)?|\b(?:come|comes) out as\b|\bsalen como\b|"
                      r"\(?(?:(?:pdb|file|author|the file's) numbering)(?:,? inclusive)?\)?|\(inclusive\)"),
     # chemistry said beside an explicit atom name: "the hydroxyl oxygen OH", "the amide H", "Schiff-base nitrogen NZ"
     # ("backbone" and "side chain" are selections of their own: "Backbone RMSD" is the backbone's RMSD)
     ("filler", None, r"\b(?:amide|carbonyl|hydroxyl|carboxyl(?:ate)?|methyl|amino|guanidinium|"
                      r"imidazole|indole|phenol(?:ic)?|schiff[- ]base|terminal|n-terminal|c-terminal)"
                      r"(?=\s+(?:(?:oxygen|nitrogen|carbon|sulfur|hydrogen)s?\s+)?\(?(?-i:(?!RMS[DF]|SASA|DSSP|PBC|NMR|MD\b)"
-                     r"[A-Z][A-Z0-9]{0,3})\b)|"
-                     r"\b(?:oxygen(?=s?\s+\(?(?-i:O[A-Z0-9]{0,2})\b)|nitrogen(?=s?\s+\(?(?-i:N[A-Z0-9]{0,2})\b)|"
-                     r"carbon(?=s?\s+\(?(?-i:C[A-Z0-9]{0,2})\b)|sulfur(?=s?\s+\(?(?-i:S[A-Z0-9]{0,2})\b)|"
-                     r"hydrogen(?=s?\s+\(?(?-i:H[A-Z0-9]{0,2})\b))s?"),
+                     r"[A-Z][A-Z0-9]{0,3})\b" + _OF_RESIDUE + r")|"
+                     r"\b(?:oxygen(?=s?\s+\(?(?-i:O[A-Z0-9]{0,2})\b" + _OF_RESIDUE + r")|nitrogen(?=s?\s+\(?(?-i:N[A-Z0-9]{0,2})\b"
+                     + _OF_RESIDUE + r")|carbon(?=s?\s+\(?(?-i:C[A-Z0-9]{0,2})\b" + _OF_RESIDUE + r")|sulfur(?=s?\s+\(?"
+                     r"(?-i:S[A-Z0-9]{0,2})\b" + _OF_RESIDUE + r")|hydrogen(?=s?\s+\(?(?-i:H[A-Z0-9]{0,2})\b" + _OF_RESIDUE +
+                     r"))s?"),
     ("filler", None, r"\b(?:default |standard |atomic |vdw |van der waals )+radii\b|\bmicrocrystal(?: structure)?\b|"
                      r"\b(?:lies?|sits?|is located|are located|is found|are found)(?= within\b)|"
                      r"\(?(?:of |in )?(?:either|any) chain\)?|"

@@ -52,7 +52,8 @@ LEXICON: list[tuple[str, object, str]] = [
     ("filler", None, r"\(?(?:use |using )?(?:the )?(?:deposited )?coordinates (?:as deposited|as they are|as given|as in "
                      r"the file)\)?|\(?(?:use |using )?the deposited coordinates(?: as they are)?\)?|\bas deposited\b|"
                      r"\(?deposited coordinates(?: only)?\)?"),
-    ("method", "no_pbc", r"\(?(?:no|without|don['’]t|do not) (?:re)?wrap(?:ping)?(?: (?:the )?(?:molecules|coordinates|atoms))?"
+    ("method", "no_pbc", r"\b(?:pbc|periodic(?: images| boundary conditions)?) (?:off|disabled|not applied)\b|"
+                         r"\(?(?:no|without|don['’]t|do not) (?:re)?wrap(?:ping)?(?: (?:the )?(?:molecules|coordinates|atoms))?"
                          r"(?:,? raw coordinates)?\)?|"
                          r"\(?(?:don['’]t|do not|without|not|no|never) (?:apply|applying|use|using|take|taking|account for|"
                          r"accounting for|consider|considering|wrap|wrapping) (?:the |any )?(?:pbc|periodic(?: images| boundary "
@@ -64,7 +65,7 @@ LEXICON: list[tuple[str, object, str]] = [
                          r"(?:im[áa]genes|condiciones(?: de contorno)?) peri[óo]dicas|(?:la )?imagen m[íi]nima)\)?|"
                          r"\(?(?:plain|direct|straight)(?:[- ]line)? (?:cartesian )?distances?(?:,? (?:no|without) (?:the )?"
                          r"(?:minimum[- ]image(?: convention)?|pbc|periodic images))?\)?|periodic\s*=\s*false"),
-    ("method", "pbc", r"(?:taking|take|accounting for|account for|considering|consider|applying|apply) (?:the )?(?:pbc|"
+    ("method", "pbc", r"\b(?:pbc|periodic(?: images| boundary conditions)?) (?:on|enabled|applied)\b|(?:taking|take|accounting for|account for|considering|consider|applying|apply) (?:the )?(?:pbc|"
                       r"periodic(?: images| boundary conditions| boundaries))(?: into account)?|"
                       r"(?:with|using|under|con|usa(?:ndo)?) (?:the )?(?:pbc|periodic(?: images| boundary conditions| "
                       r"boundaries)|condiciones peri[óo]dicas)|periodic\s*=\s*true|\(?(?:the )?minimum[- ]image"
@@ -80,9 +81,9 @@ LEXICON: list[tuple[str, object, str]] = [
                      r"\[\s*x\s*,\s*y\s*,\s*z\s*\]|"
                      r"(?:every |each )?unique pairs?|each pair once|every pair once|i ?< ?j|\(?(?:trp-cage|nmr|x-ray|crystal structure)\)?|"
                      r"\bcrystal(?:lographic)?(?= waters?\b)|\b(?:villin(?: headpiece)?|headpiece|t4 lysozyme|lysozyme|"
-                     r"l99a|rhodopsin|rodopsina|villina|met-enkephalin|enkephalin|pentalanine|solvated|solvatad[oa]|tctim|triosephosphate isomerase|"
+                     r"l99a|rhodopsin|rodopsina|villina|hp-?35|met-enkephalin|enkephalin|pentalanine|solvated|solvatad[oa]|tctim|triosephosphate isomerase|"
                      r"trp[- ]cage|md system|md simulation|md trajectory|nmr ensemble|ensemble|simulation(?! box)|"
-                     r"(?:en )?la simulaci[óo]n(?: de)?(?! de la caja)|"
+                     r"(?:en )?(?:la )?simulaci[óo]n(?: de)?(?! de la caja)|"
                      r"plain|(?:the )?whole file)\b|\((?:N|CA|C|O|CB|CG|CD|OG1?|SG)(?:\s*[-–]\s*(?:N|CA|C|O|CB|CG|CD|"
                      r"OG1?|SG|CG1|CD1|NE|CZ))+\)|\b(?:top|topology|topolog[íi]a)\b\s*=?|\bi\.e\.|\bes decir\b|"
                      r"\be\.g\.|\bpor ejemplo\b|(?:en|as|como) (?:una )?(?:lista|list)(?= \[)|"
@@ -231,8 +232,8 @@ LEXICON: list[tuple[str, object, str]] = [
                          r"separad[oa]s (?:por|en) (?:al menos )?(\d+) (?:o m[áa]s )?residuos(?: en (?:la )?secuencia)?|"
                          r"(?:at least|al menos) (\d+) residues? (?:away|distant)(?: in sequence)?"),
     ("reference", None, r"relative to(?: the)?|with respect to(?: the)?|respect to|against|\bvs\.?|\bversus\b|"
-                        r"compared (?:to|with)|(?:as )?(?:the )?reference(?: frame| structure)?|respecto (?:a|al|de)(?: la| el)?|"
-                        r"con respecto (?:a|al)|referencia"),
+                        r"compared (?:to|with)|(?:as )?(?:the )?reference(?: frame| structure)?|respecto (?:al|a|de)(?: la| el)?|"
+                        r"con respecto (?:al|a)|referencia"),
     ("scope", None, r"\b(?:all|todos los) (?:the )?\s*(?:frames|models|snapshots|fotogramas|modelos)\b"),
     ("span", None, r"\(?first to last(?: frame)?\)?|from (?:the )?first (?:frame |model )?to (?:the )?last(?: frame| model)?|"
                    r"del primer(?:o)? (?:fotograma |frame )?al [úu]ltimo(?: fotograma| frame)?"),
@@ -296,7 +297,8 @@ LEXICON: list[tuple[str, object, str]] = [
     ("method", "simplified", r"(?:the )?simplified(?: dssp)?(?: assignment| classes| codes| version)?|simplificad[oa]"),
     ("method", "superposition", r"(?:after |with )?(?:an? )?(?:optimal |least[- ]squares? )?(?:superposition|superposing|"
                                 r"superimpos\w+|superpose[ds]?|fit(?:ting|ted)?|alignment|aligning|aligned|align)|"
-                                r"tras superponer|despu[ée]s de superponer|superp[oó]n\w*|superposici[óo]n|alineamiento|alinea\w*"),
+                                r"tras superponer|despu[ée]s de superponer|superp[oó]n\w*|superposici[óo]n|alineamiento|alinea\w*|"
+                                r"(?:con |tras (?:el )?)?ajuste(?: por m[íi]nimos cuadrados)?"),
     # reductions over frames
     # the share of the frames where a condition holds: "in what fraction of frames is psi positive"
     ("fraction", "fraction", r"\b(?:in |for )?what (?:fraction|proportion|share) of (?:the |all )?\s*(?:frames|models|snapshots|"
@@ -321,7 +323,7 @@ LEXICON: list[tuple[str, object, str]] = [
     ("frames", "max", r"\bmaxim(?:um|al)\b|\bmax\b|\blargest\b|\bhighest\b|\bpeak\b|\bm[áa]xim[oa]\b|\bmayor\b"),
     ("frames", "min", r"\bminim(?:um|al)\b|\bmin\b|\bsmallest\b|\blowest\b|\bm[íi]nim[oa]\b|\bmenor\b"),
     ("frames", "each", r"(?:in |for |at )?(?:each|every) (?:frame|model|snapshot)|per[- ]frame|frame[- ]by[- ]frame|"
-                       r"en cada (?:fotograma|frame|modelo)|por (?:fotograma|frame)"),
+                       r"(?:en|de|para) cada (?:fotograma|frame|modelo)|por (?:fotograma|frame)"),
     ("scope", None, r"(?:over|across|throughout|along|during|for|in) (?:all )?(?:the )?(?:\s*(?:frames|models|"
                     r"snapshots)|trajectory|simulation|ensemble|run|time)|(?:en|a lo largo de|sobre|durante) (?:todos )?"
                     r"(?:la |el |los )?(?:trayectoria|simulaci[óo]n|fotogramas|frames|modelos|conjunto)"),

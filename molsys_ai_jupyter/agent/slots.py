@@ -145,7 +145,8 @@ _SIMPLE = [  # (pattern, selection, kind)
                 r"\bsolvente\b", re.I), "water", "molecules"),
 ]
 _THEIR_ELEMENT = re.compile(r"\b(?:their|its|whose|su|sus|cuyo|cuyos)\s+(hydrogen|carbon|nitrogen|oxygen|sulfur|sulphur|"
-                            r"phosphorus|ox[íi]geno|hidr[óo]geno|carbono|nitr[óo]geno|azufre)s?(?:\s+atoms?)?\b", re.I)
+                            r"phosphorus|ox[íi]geno|hidr[óo]geno|carbono|nitr[óo]geno|azufre|(?-i:[OHNCSP]))s?(?:\s+atoms?)?\b",
+                            re.I)
 _ELEMENT = re.compile(r"\b(carbon|nitrogen|oxygen|sulfur|sulphur|phosphorus)(?:s|\s+atoms?)\b"
                       r"|\b[áa]tomos\s+de\s+(carbono|nitr[óo]geno|ox[íi]geno|azufre|f[óo]sforo)\b"
                       r"|\b(carbonos|nitr[óo]genos|ox[íi]genos)\b", re.I)
@@ -396,7 +397,7 @@ def read_task(task: str, files: list[str] = (), residues: set[str] | None = None
 
     # "water molecules … their oxygen": the element narrows the mention before it
     for match in text.take(_THEIR_ELEMENT):
-        element = ELEMENTS[match.group(1).lower()]
+        element = ELEMENTS.get(match.group(1).lower()) or match.group(1)  # "their O": the symbol itself
         before = [m for m in mentions if m.start < match.start()]
         if before:
             before[-1].selection = f"{before[-1].selection} and element {element}"

@@ -27,3 +27,5 @@ class TestRunAgentBench:
         assert [r["outcome"] for r in result["results"]] == ["not understood", "right"]
         assert "cell body is empty" in result["results"][0]["error"]
         assert result["crash_rate"] == 0 and result["success_rate"] == 0.5
+        # the empty request has no right number, and got none: correct, though not a success
+        assert result["correct_rate"] == 1.0

@@ -108,6 +108,9 @@ def run_agent_bench(tasks: list[dict], structures: Path, *, backend, env: dict |
     return {
         "n": n,
         "success_rate": rate(sum(r["ok"] for r in rows)),
+        # success, plus the tasks with no right number (answer null) that got none: the best possible is 1.0
+        "correct_rate": rate(sum(r["ok"] or (r["expected"] is None and r["outcome"] in ("not understood", "failed"))
+                                 for r in rows)),
         "wrong_rate": rate(sum(r["outcome"] == "wrong" for r in rows)),  # answered, outside tolerance
         "abstain_rate": rate(sum(r["outcome"] == "not understood" for r in rows)),
         "failure_rate": rate(sum(r["outcome"] == "failed" for r in rows)),

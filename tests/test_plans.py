@@ -517,6 +517,20 @@ class TestReader:
                        n_frames=51)
         assert u.ok and u.plan.arg("compute", "selection") == "backbone"
 
+    def test_what_the_system_is_called_must_fit_the_file(self, structures, tmp_path):
+        """Red team D: "T4 lysozyme in 1tcd.pdb" was read past as a nickname, and the Rg of TIM was given."""
+        from molsys_ai_jupyter.agent.observe import observe
+        from molsys_ai_jupyter.agent.task_plan import understand_task
+
+        shutil.copyfile(structures / "1tcd.pdb", tmp_path / "1tcd.pdb")
+        wrong = understand_task("Radius of gyration (all atoms) of T4 lysozyme in 1tcd.pdb, in nm", observe(tmp_path))
+        assert not wrong.ok and "speaks of T4 lysozyme" in wrong.message()
+        right = understand_task("Radius of gyration (all atoms) of TcTIM in 1tcd.pdb, in nm", observe(tmp_path))
+        assert right.ok, right.message()  # its PDB title: TRYPANOSOMA CRUZI TRIOSEPHOSPHATE ISOMERASE
+        # "either chain" is not read past either: which chain is not said
+        either = understand_task("Radius of gyration of either chain of TcTIM (1tcd.pdb), CA atoms, nm", observe(tmp_path))
+        assert not either.ok
+
     def test_says_what_it_did_not_understand(self, structures):
         top = _load(structures, "1tcd.pdb").topology
         u = understand("What is the pKa of His 95 in 1tcd.pdb?", self.FILES, topology=top, n_frames=1)

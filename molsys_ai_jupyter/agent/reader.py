@@ -34,6 +34,18 @@ from .slots import AMINO_ACIDS, ION_RESIDUES, ONE_BASED_WORDS, WATER_RESIDUES, T
 _NUM = r"(\d+(?:\.\d+)?)"
 # an atom named with its residue right after: "OH of Tyr1", "NZ of LRT296)", "(OD1/OD2) of Asp39"
 _OF_RESIDUE = r"(?:\s*/\s*[A-Z][A-Z0-9]{0,3})*\)?\s*(?:of|de|del|in|en)\s+(?:the\s+|la\s+|el\s+)?(?:residue\s+)?[A-Za-z]{3}\s*-?\d+"
+# what a system is called: read, then checked against the files' names and PDB titles (task_plan.nickname_problem)
+NICKNAMES = {  # name → words of which one must appear in a file name or the structure file's TITLE/COMPND
+    "villin": ("villin", "1vii"), "lysozyme": ("lysozyme", "181l"), "rhodopsin": ("rhodopsin", "1u19"),
+    "enkephalin": ("enkephalin",), "pentalanine": ("pentalanine",), "triosephosphate isomerase": ("triosephosphate",),
+    "trp-cage": ("trp-cage", "tc5b", "1l2y"), "barnase": ("barnase",), "barstar": ("barstar",),
+}
+_NICKNAME_PATTERNS = {"villin": r"villin(?: headpiece)?(?: hp-?35)?|headpiece|villina|hp-?35",
+                      "lysozyme": r"(?:t4 )?lysozyme(?: l99a)?|l99a|lisozima",
+                      "rhodopsin": r"rhodopsin|rodopsina", "enkephalin": r"met-enkephalin|enkephalin|encefalina",
+                      "pentalanine": r"pentalanine|pentalanina",
+                      "triosephosphate isomerase": r"tctim|triosephosphate isomerase|triosa ?fosfato isomerasa",
+                      "trp-cage": r"trp[- ]cage"}
 LEXICON: list[tuple[str, object, str]] = [
     ("entity_report", "number", r"(?:answer|respond|reply|give it|report it)\s+(?:with|as|by)\s+(?:its|the|their)\s+"
                                 r"residue numbers?(?: only)?|(?:give|report|list) (?:just |only )?(?:its|the|their) "
@@ -80,9 +92,7 @@ LEXICON: list[tuple[str, object, str]] = [
                      r"\bdefaults?\b|par[áa]metros por defecto|por defecto|seg[úu]n mdtraj|\bmdtraj'?s?\b|"
                      r"\[\s*x\s*,\s*y\s*,\s*z\s*\]|"
                      r"(?:every |each )?unique pairs?|each pair once|every pair once|i ?< ?j|\(?(?:trp-cage|nmr|x-ray|crystal structure)\)?|"
-                     r"\bcrystal(?:lographic)?(?= waters?\b)|\b(?:villin(?: headpiece)?|headpiece|t4 lysozyme|lysozyme|"
-                     r"l99a|rhodopsin|rodopsina|villina|hp-?35|met-enkephalin|enkephalin|pentalanine|solvated|solvatad[oa]|tctim|triosephosphate isomerase|"
-                     r"trp[- ]cage|md system|md simulation|md trajectory|nmr ensemble|ensemble|simulation(?! box)|"
+                     r"\bcrystal(?:lographic)?(?= waters?\b)|\b(?:solvated|solvatad[oa]|md system|md simulation|md trajectory|nmr ensemble|ensemble|simulation(?! box)|"
                      r"(?:en )?(?:la )?simulaci[óo]n(?: de)?(?! de la caja)|"
                      r"plain|(?:the )?whole file)\b|\((?:N|CA|C|O|CB|CG|CD|OG1?|SG)(?:\s*[-–]\s*(?:N|CA|C|O|CB|CG|CD|"
                      r"OG1?|SG|CG1|CD1|NE|CZ))+\)|\b(?:top|topology|topolog[íi]a)\b\s*=?|\bi\.e\.|\bes decir\b|"
@@ -168,7 +178,7 @@ LEXICON: list[tuple[str, object, str]] = [
                      r"))s?"),
     ("filler", None, r"\b(?:default |standard |atomic |vdw |van der waals )+radii\b|\bmicrocrystal(?: structure)?\b|"
                      r"\b(?:lies?|sits?|is located|are located|is found|are found)(?= within\b)|"
-                     r"\(?(?:of |in )?(?:either|any) chain\)?|"
+
                      r"(?:(?:using |on |with |over )?(?:the|those|these) same (?:atoms|selection|(?:ca|cα|backbone|heavy) atoms))|"
                      r"(?:sobre |con |usando )?(?:ese|esos|esas|esa) mism[oa]s?|"
                      r"(?:answer |give it |reply |list them )?as resname\s*\+\s*(?:number|resseq|resid)(?:,? e\.g\.,? "
@@ -178,6 +188,7 @@ LEXICON: list[tuple[str, object, str]] = [
                      r"\b(?:of )?(?:all )?(?:its )?explicit(?= atoms)|\bthe (?:molecule|compound) (?=in\b)"),
     ("hydrogens_included", None, r"\(?(?:(?:with )?(?:the )?(?:H|hydrogens?|hidr[óo]genos)(?: atoms)? (?:included|incluidos)|"
                                  r"including (?:the )?hydrogens|incluyendo (?:los )?hidr[óo]genos)\)?"),
+    *[("nickname", name, rf"\b(?:{pattern})\b") for name, pattern in _NICKNAME_PATTERNS.items()],
     ("frame_range", "last", r"\b(?:the |los |las )?(?:last|final|[úu]ltim[oa]s) (\d+) (?:frames|models|snapshots|"
                             r"fotogramas|modelos)\b"),
     ("frame_range", "first", r"\b(?:the |los |las )?(?:first|initial|primer[oa]s) (\d+) (?:frames|models|snapshots|"
@@ -384,7 +395,7 @@ LEXICON: list[tuple[str, object, str]] = [
 _COMPILED = [(role, value, re.compile(rf"(?<![\w-])(?:{pattern})", re.I)) for role, value, pattern in LEXICON]
 _SPLIT = next(n for n, (role, value, _) in enumerate(LEXICON) if (role, value) == ("quantity", "n_frames"))
 _BEFORE, _AFTER = _COMPILED[:_SPLIT], _COMPILED[_SPLIT:]
-SOFT_ROLES = {"which", "reference", "span", "keep", "remain", "per_frame", "format", "together"}  # see coverage.SOFT
+SOFT_ROLES = {"which", "reference", "span", "keep", "remain", "per_frame", "format", "together", "nickname"}  # see coverage.SOFT
 # "no periodic images": every distance the plans compute is plain Cartesian, so it is accounted for
 # by any plan except hydrogen bonds (MDTraj's finders use periodic images unless told), handled there  # words whose meaning the plan carries anyway
 

@@ -92,8 +92,34 @@ def understand_task(task: str, observation: Observation, backend=None) -> Unders
                           + ("; name its topology file too" if only_coordinates else ""))
         return result
     understanding = understand(task, files, topology=found.topology, n_frames=n_frames)
+    problem = nickname_problem(understanding.phrases, files, Path(observation.workdir))
+    if problem and not understanding.problem:
+        understanding.problem = problem  # "T4 lysozyme in 1tcd.pdb": not the system the file holds
     if backend is None:
         return understanding
     from .model_planner import plan_with_model
 
     return plan_with_model(understanding, files, backend, found.topology, n_frames)
+
+
+def nickname_problem(phrases, files: list[str], folder: Path) -> str:
+    """What a system is called in the request ("T4 lysozyme", "villin") that neither the
+    files' names nor the structure file's PDB title and compound records bear out ("" when
+    all are)."""
+    from .reader import NICKNAMES
+
+    said = [p for p in phrases if p.role == "nickname"]
+    if not said:
+        return ""
+    evidence = " ".join(files).lower()
+    for name in files:
+        path = folder / name
+        if path.suffix.lower() in (".pdb", ".ent") and path.is_file():
+            with path.open(errors="replace") as handle:
+                evidence += " " + " ".join(line[10:].strip().lower() for _, line in zip(range(60), handle)
+                                           if line.startswith(("TITLE", "COMPND", "HEADER")))
+    for phrase in said:
+        if not any(word in evidence for word in NICKNAMES[phrase.value]):
+            return (f"the request speaks of {phrase.text.strip()}, and nothing in {', '.join(files)} (its name or "
+                    "its PDB title) says it holds that")
+    return ""

@@ -530,6 +530,10 @@ class TestReader:
         # "either chain" is not read past either: which chain is not said
         either = understand_task("Radius of gyration of either chain of TcTIM (1tcd.pdb), CA atoms, nm", observe(tmp_path))
         assert not either.ok
+        # …but "any protein atom (either chain)" says no chain is singled out
+        waters = understand_task("Count the water molecules in 1tcd.pdb whose oxygen lies within 3.5 Å of any protein atom "
+                                 "(either chain). No periodic images.", observe(tmp_path))
+        assert waters.ok, waters.message()
 
     def test_says_what_it_did_not_understand(self, structures):
         top = _load(structures, "1tcd.pdb").topology

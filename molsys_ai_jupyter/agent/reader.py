@@ -46,6 +46,13 @@ _NICKNAME_PATTERNS = {"villin": r"villin(?: headpiece)?(?: hp-?35)?|headpiece|vi
                       "pentalanine": r"pentalanine|pentalanina",
                       "triosephosphate isomerase": r"tctim|triosephosphate isomerase|triosa ?fosfato isomerasa",
                       "trp-cage": r"trp[- ]cage"}
+def _share_of_frames(english: str, spanish: str) -> str:
+    """"in what fraction of the frames", "la fracción de los frames": a share of the frames."""
+    frames, fotogramas = r"(?:frames|models|snapshots|structures|conformations)", r"(?:frames|fotogramas|modelos)"
+    return (rf"\b(?:in |for )?what {english} of (?:the |all )?\s*{frames}|\b(?:the )?{english} of (?:the |all )?\s*{frames}|"
+            rf"\ben qu[ée] {spanish} de (?:los )?\s*{fotogramas}|\b(?:la |el )?{spanish} de (?:los )?\s*{fotogramas}")
+
+
 LEXICON: list[tuple[str, object, str]] = [
     ("entity_report", "number", r"(?:answer|respond|reply|give it|report it)\s+(?:with|as|by)\s+(?:its|the|their)\s+"
                                 r"residue numbers?(?: only)?|(?:give|report|list) (?:just |only )?(?:its|the|their) "
@@ -178,6 +185,7 @@ LEXICON: list[tuple[str, object, str]] = [
                      r"))s?"),
     ("filler", None, r"\b(?:default |standard |atomic |vdw |van der waals )+radii\b|\bmicrocrystal(?: structure)?\b|"
                      r"\b(?:lies?|sits?|is located|are located|is found|are found)(?= within\b)|"
+                     r"(?<=atom )\((?:either|any) chain(?=[,)])|(?<=atoms )\((?:either|any) chain(?=[,)])|"
 
                      r"(?:(?:using |on |with |over )?(?:the|those|these) same (?:atoms|selection|(?:ca|cα|backbone|heavy) atoms))|"
                      r"(?:sobre |con |usando )?(?:ese|esos|esas|esa) mism[oa]s?|"
@@ -312,14 +320,8 @@ LEXICON: list[tuple[str, object, str]] = [
                                 r"(?:con |tras (?:el )?)?ajuste(?: por m[íi]nimos cuadrados)?"),
     # reductions over frames
     # the share of the frames where a condition holds: "in what fraction of frames is psi positive"
-    ("fraction", "fraction", r"\b(?:in |for )?what (?:fraction|proportion|share) of (?:the |all )?\s*(?:frames|models|snapshots|"
-                             r"structures|conformations)|\b(?:the )?(?:fraction|proportion) of (?:the |all )?\s*(?:frames|models|"
-                             r"snapshots|structures)|\ben qu[ée] (?:fracci[óo]n|proporci[óo]n) de (?:los )?\s*(?:frames|fotogramas|"
-                             r"modelos)|\b(?:la )?(?:fracci[óo]n|proporci[óo]n) de (?:los )?\s*(?:frames|fotogramas|modelos)"),
-    ("fraction", "percent", r"\b(?:in |for )?what (?:percentage|percent) of (?:the |all )?\s*(?:frames|models|snapshots|structures)|"
-                            r"\b(?:the )?percentage of (?:the |all )?\s*(?:frames|models|snapshots|structures)|"
-                            r"\ben qu[ée] porcentaje de (?:los )?\s*(?:frames|fotogramas|modelos)|"
-                            r"\b(?:el )?porcentaje de (?:los )?\s*(?:frames|fotogramas|modelos)"),
+    ("fraction", "fraction", _share_of_frames("(?:fraction|proportion|share)", "(?:fracci[óo]n|proporci[óo]n)")),
+    ("fraction", "percent", _share_of_frames("(?:percentage|percent)", "porcentaje")),
     ("condition", "positive", r"\b(?:is |are |be |es |sea |est[áa] )?(?:positive|positiv[oa])\b"),
     ("condition", "negative", r"\b(?:is |are |be |es |sea |est[áa] )?(?:negative|negativ[oa])\b"),
     ("condition", ">", r"\b(?:is |are |be )?(?:(?:greater|larger|more|higher|longer|bigger) than|above|over|exceeds?|"

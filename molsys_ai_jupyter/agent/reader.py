@@ -21,12 +21,13 @@ if any, and the words it did not understand — so no number is produced from a 
 
 from __future__ import annotations
 
+import copy
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .observe import TRAJECTORY_ONLY
-from .plan import ORDER, RANGE_PICKS, Plan, PlanError, Step, check_shape
-from .slots import AMINO_ACIDS, ION_RESIDUES, ONE_BASED_WORDS, WATER_RESIDUES, TaskFacts, bracket, group_mentions, ligand_residues, read_task
+from .plan import ORDER, QUANTITIES, RANGE_PICKS, Plan, PlanError, Step, check_shape, unit_factor, validate
+from .slots import ION_RESIDUES, ONE_BASED_WORDS, TaskFacts, bracket, group_mentions, ligand_residues, read_task
 
 # ---- the lexicon: (role, value, pattern) ----------------------------------------------------------
 # roles: quantity, count (a counting question), level, frames (a reduction over frames),
@@ -322,8 +323,8 @@ LEXICON: list[tuple[str, object, str]] = [
     # the share of the frames where a condition holds: "in what fraction of frames is psi positive"
     ("fraction", "fraction", _share_of_frames("(?:fraction|proportion|share)", "(?:fracci[óo]n|proporci[óo]n)")),
     ("fraction", "percent", _share_of_frames("(?:percentage|percent)", "porcentaje")),
-    ("condition", "positive", r"\b(?:is |are |be |es |sea |est[áa] )?(?:positive|positiv[oa])\b"),
-    ("condition", "negative", r"\b(?:is |are |be |es |sea |est[áa] )?(?:negative|negativ[oa])\b"),
+    *[("condition", sign, rf"\b(?:is |are |be |es |sea |est[áa] )?(?:{sign}|{sign[:-1]}[oa])\b")
+      for sign in ("positive", "negative")],
     ("condition", ">", r"\b(?:is |are |be )?(?:(?:greater|larger|more|higher|longer|bigger) than|above|over|exceeds?|"
                        r"exceeding)\s*\+?(-?\d+(?:\.\d+)?)\s*"
                        r"(°|degrees?|deg|Å|angstroms?|nm)?|(?<![<\w])>\s*\+?(-?\d+(?:\.\d+)?)\s*(°|degrees?|deg|Å|angstroms?|"
@@ -455,7 +456,6 @@ _UNIT = re.compile(r"(?:\bin\s+(?:units\s+of\s+)?|\ben\s+|\(\s*|\bas\s+|,\s*|\bu
                    "|".join(f"(?:{p})" for p, _ in _UNITS) + r")(?![\w²³^])\s*\)?", re.I)
 
 IONS = ION_RESIDUES
-WATERS = WATER_RESIDUES
 COUNTS = {"dssp", "hbonds", "contacts", "neighbors"}
 FRAME_QUANTITIES = {"temperature", "time", "density", "max_distance", "rg", "sasa", "sasa_residue", "rmsd", "distance", "min_distance", "com_distance", "angle",
                     "dihedral", "dssp", "hbonds", "contacts", "neighbors", "center", "box_volume", "box_lengths"}
@@ -800,6 +800,16 @@ def asked_shape(phrases) -> int:
     return len(items)
 
 
+def _one_part_each(plan: Plan, op: str, name: str, values: list) -> Plan:
+    """The plan once for each value of its ``op`` step's argument ``name``, as the parts of one answer."""
+    parts = []
+    for value in values:
+        part = copy.deepcopy(plan)
+        part.step(op).args[name] = value
+        parts.append(part)
+    return Plan(parts=parts)
+
+
 def _narrowed(groups: list) -> list:
     """"protein residues … any heavy atom": a class of atoms (heavy atoms, an element) named
     beside a group narrows it: one group, the atoms of that class in it."""
@@ -807,8 +817,6 @@ def _narrowed(groups: list) -> list:
         classes = [g for g in groups if g.kind == "atoms" and re.fullmatch(r"(?:not )?element \w+", g.selection)]
         if len(classes) == 1:
             other = next(g for g in groups if g is not classes[0])
-            from dataclasses import replace
-
             return [replace(other, selection=f"{bracket(other.selection)} and {bracket(classes[0].selection)}",
                             kind="atoms")]
     return groups
@@ -931,26 +939,11 @@ class _Builder:
                 "element H" in str(step.args.get("selection", "")) for step in steps if step.op == "strip"):
             self.fail("hydrogens are to be included, and this plan leaves them out")
         plan = Plan(steps)
-        each = getattr(self, "_each", [])
-        if len(each) > 1 and plan.step("select"):  # "count the sulfates and the waters, as [a, b]"
-            import copy
-
-            parts = []
-            for selection in each:
-                part = copy.deepcopy(plan)
-                part.step("select").args["selection"] = selection
-                parts.append(part)
-            plan = Plan(parts=parts)
-        angles = getattr(self, "_angles", [])
-        if len(angles) > 1:  # "phi and psi of Ala2, as [phi, psi]": the same plan for each angle, in that order
-            import copy
-
-            parts = []
-            for angle in angles:
-                part = copy.deepcopy(plan)
-                part.step("compute").args["angle"] = angle
-                parts.append(part)
-            plan = Plan(parts=parts)
+        # "count the sulfates and the waters, as [a, b]"; "phi and psi of Ala2, as [phi, psi]": one part each
+        for op, name, values in (("select", "selection", getattr(self, "_each", [])),
+                                 ("compute", "angle", getattr(self, "_angles", []))):
+            if len(values) > 1 and plan.step(op):
+                plan = _one_part_each(plan, op, name, values)
         shape = self._asked_shape()
         if shape and shape != answer_size(plan):
             self.fail(f"the answer is asked as a list of {shape} values; this plan gives "
@@ -958,8 +951,6 @@ class _Builder:
         try:
             check_shape(plan)
             if self.topology is not None:
-                from .plan import validate
-
                 validate(plan, self.topology, self.n_frames)
         except PlanError as exc:
             self.fail(str(exc))
@@ -1199,8 +1190,6 @@ class _Builder:
         if len(picked) != 2 or len(residues) != 2:
             self.fail(f"“{mention.text.strip()}” picks {len(picked)} atoms in {len(residues)} residues, not two atoms")
             return None
-        from dataclasses import replace
-
         self.use(mention)
         self._two_words = True
         return [replace(mention, selection=f"index {int(i)}") for i in picked]
@@ -1236,11 +1225,9 @@ class _Builder:
             return selection
         self.chain_used = True
         if self.topology is not None:
-            indices = [c.index for c in self.topology.chains if (getattr(c, "chain_id", None) or str(c.index)) == chain]
-            if not indices:
-                self.fail(f"there is no chain {chain} in {self.files[0]}")
+            chain_sel = self._chain_selection(chain)
+            if chain_sel is None:
                 return selection
-            chain_sel = " or ".join(f"chainid {i}" for i in indices)
         else:
             chain_sel = f"chainid {ord(chain.upper()) - ord('A')}" if chain.isalpha() else f"chainid {chain}"
         return chain_sel if selection == "all" else f"({selection}) and ({chain_sel})"
@@ -1592,8 +1579,6 @@ class _Builder:
     def _fraction(self, quantity: str, frames_step: Step | None) -> list[Step]:
         """"in what fraction of frames is psi positive / the distance below 2.5 Å": the share
         of the frames whose value passes one test, in the quantity's own unit."""
-        from .plan import QUANTITIES
-
         share = self.take("fraction")[0].value
         self.take("scope")
         if (self.n_frames or 1) < 2 and not (frames_step and frames_step.args.get("pick") in RANGE_PICKS):
@@ -1616,8 +1601,6 @@ class _Builder:
             unit = {"°": "degrees", "deg": "degrees", "grados": "degrees", "grado": "degrees", "degree": "degrees",
                     "angstrom": "Å", "angstroms": "Å"}.get(unit.lower() if unit != "Å" else unit, unit)
             if unit and unit != raw:
-                from .plan import unit_factor
-
                 factor = unit_factor(raw, unit)
                 if factor is None:
                     self.fail(f"{unit} is not a unit of {quantity} (it comes in {raw})")
@@ -1758,8 +1741,6 @@ class _Builder:
         plan = Plan(sorted(steps, key=lambda s: ORDER.index(s.op)))
         if plan.quantity == "time_info":
             return None  # [ps, ns] by definition
-        from .plan import QUANTITIES, unit_factor
-
         raw = QUANTITIES[plan.quantity].unit if plan.step("compute") else "count"
         if plan.arg("reduce_frames", "how") in ("argmax", "argmin"):
             raw = plan.unit  # a time (ps) or a frame number

@@ -68,21 +68,19 @@ def _pick_values(plan: Plan, add) -> None:
     elif frame_pick in ("first", "last"):
         add(f"values = values[[{0 if frame_pick == 'first' else -1}]]  # the {frame_pick} frame")
     elif frame_pick in RANGE_PICKS:
-        add(f"values = values[{_frame_slice(plan)}]  # {_range_comment(plan)}")
+        add(_keep_range(plan, "values"))
 
 
-def _frame_slice(plan: Plan) -> str:
-    """The index of the frames of a range: a slice, or a mask of the times after a time."""
+def _keep_range(plan: Plan, target: str, times: str = "traj") -> str:
+    """The line that keeps the frames of a range of ``target`` (a trajectory, or values one
+    per frame): a slice from 0, or the frames of ``times`` saved after a time."""
     if plan.arg("frames", "pick") == "after_time":
-        return f"traj.time {'>=' if plan.arg('frames', 'inclusive') else '>'} {float(plan.arg('frames', 'time_ps'))!r}"
+        sign = ">=" if plan.arg("frames", "inclusive") else ">"
+        return (f"{target} = {target}[{times}.time {sign} {float(plan.arg('frames', 'time_ps'))!r}]"
+                "  # the frames saved after that time (ps)")
     start, stop = plan.arg("frames", "start", 0), plan.arg("frames", "stop")
-    return f"{start}:{'' if stop is None else stop}"
-
-
-def _range_comment(plan: Plan) -> str:
-    if plan.arg("frames", "pick") == "after_time":
-        return "the frames saved after that time (ps)"
-    return "the frames of the range, counted from 0, the end excluded"
+    return (f"{target} = {target}[{start}:{'' if stop is None else stop}]"
+            "  # the frames of the range, counted from 0, the end excluded")
 
 
 def render(plan: Plan) -> str:
@@ -122,12 +120,12 @@ def render(plan: Plan) -> str:
             "from {traj.time[0]:g} to {traj.time[-1]:g} ps')")
         add("traj = traj[nearest]")
     elif pick in RANGE_PICKS:
-        add(f"traj = traj[{_frame_slice(plan)}]  # {_range_comment(plan)}")
+        add(_keep_range(plan, "traj"))
     if plan.step("superpose"):
         reference = int(plan.arg("superpose", "reference_frame", 0))
         add(f"traj.superpose(traj, {reference}, atom_indices={_select(plan.arg('superpose', 'selection', 'all'))})")
         if plan.arg("frames", "pick") in RANGE_PICKS and plan.quantity not in ("rmsd", "rmsf"):
-            add(f"traj = traj[{_frame_slice(plan)}]  # {_range_comment(plan)}")
+            add(_keep_range(plan, "traj"))
     if plan.step("save"):
         add(f"traj.save({plan.arg('save', 'path')!r})")
     if plan.step("select"):
@@ -202,7 +200,7 @@ def _compute(plan: Plan, add) -> None:
         add(f"part = traj.atom_slice({_select(sel)})")
         add(f"reference = part[{int(args.get('reference_frame', 0))}]  # a copy: md.rmsf superposes its target in place")
         if plan.arg("frames", "pick") in RANGE_PICKS:
-            add(f"part = part[{_frame_slice(plan).replace('traj.', 'part.')}]  # {_range_comment(plan)}")
+            add(_keep_range(plan, "part", times="part"))
         add("values = md.rmsf(part, reference, 0)  # nm, one per atom")
         add("residues = [atom.residue for atom in part.topology.atoms]")
     elif name == "distance":

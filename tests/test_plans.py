@@ -662,6 +662,72 @@ class TestReader:
         assert isinstance(u.message(), str)
         assert u.ok == (request_text.startswith("How many ligands"))
 
+    def test_residues_named_by_kind_and_position(self, structures, tmp_path):
+        traj = _load(structures, "traj_pentalanine.h5")
+        top = traj.topology
+        psi = np.degrees(md.compute_psi(traj[0])[1][0, 2])  # ACE1 ALA2…ALA6 NME7: the third alanine, ALA4
+        for request in ("psi of the third alanine in traj_pentalanine.h5, frame 0, in degrees",
+                        "psi of the middle alanine in traj_pentalanine.h5, frame 0, in degrees",
+                        "¿ángulo psi de la alanina central en traj_pentalanine.h5, frame 0, en grados?"):
+            u = understand(request, ["traj_pentalanine.h5"], topology=top, n_frames=traj.n_frames)
+            assert u.ok, u.message()
+            assert "= ALA4" in u.restatement  # what the words became is shown before anything runs
+            assert _run(u.plan, structures, tmp_path) == pytest.approx(psi, abs=1e-3)
+        # what the file does not bear out is a problem in words, never a guess
+        for request, problem in (("psi of the sixth alanine in traj_pentalanine.h5, frame 0", "has 5 ALA"),
+                                 ("psi of the middle alanine (Ala3) in traj_pentalanine.h5, frame 0", "is ALA4")):
+            u = understand(request, ["traj_pentalanine.h5"], topology=top, n_frames=traj.n_frames)
+            assert not u.ok and problem in u.message()
+        tim = _load(structures, "1tcd.pdb").topology
+        u = understand("the CA of the first tryptophan in 1tcd.pdb: its distance to the CA of Lys14, in Å", ["1tcd.pdb"],
+                       topology=tim, n_frames=1)
+        assert not u.ok and "several chains" in u.message()
+
+    def test_atoms_of_a_residue_the_file_has_once_and_gromacs_water_names(self, structures, tmp_path):
+        traj = _load(structures, "traj_pentalanine.h5")
+        top = traj.topology
+        pair = [[top.select("resname ACE and name CH3")[0], top.select("resname NME and name C")[0]]]
+        expected = float(md.compute_distances(traj, pair, periodic=False).mean())
+        for request in ("mean end-to-end distance between the CH3 carbon of the ACE cap and the C of NME in "
+                        "traj_pentalanine.h5, all frames, nm, no periodic images",
+                        "average distance ACE CH3 to NME C in traj_pentalanine.h5 over all frames, nm, no PBC"):
+            u = understand(request, ["traj_pentalanine.h5"], topology=top, n_frames=traj.n_frames)
+            assert u.ok, u.message()
+            assert _run(u.plan, structures, tmp_path) == pytest.approx(expected, rel=1e-5)
+        # "the N carbon of ACE": a chemistry word that contradicts the atom is not read past
+        u = understand("distance between the CH3 nitrogen of ACE and the C of NME in traj_pentalanine.h5, frame 0, nm, "
+                       "no PBC", ["traj_pentalanine.h5"], topology=top, n_frames=traj.n_frames)
+        assert not u.ok
+        water = _load(structures, "spc216.gro")
+        oxygens = [water.topology.select("resSeq 1 and name O")[0], water.topology.select("resSeq 100 and name O")[0]]
+        u = understand("distance between the OW of water 1 and the OW of water 100 in spc216.gro, minimum image, in nm",
+                       ["spc216.gro"], topology=water.topology, n_frames=1)
+        assert u.ok, u.message()
+        assert "OW = O" in u.restatement
+        assert _run(u.plan, structures, tmp_path) == pytest.approx(
+            float(md.compute_distances(water, [oxygens], periodic=True)[0, 0]), rel=1e-5)
+        u = understand("distance between the OW of water 1 and the OW of water 900 in spc216.gro, minimum image, in nm",
+                       ["spc216.gro"], topology=water.topology, n_frames=1)
+        assert not u.ok and "no water residue(s) numbered 900" in u.message()
+
+    def test_first_and_last_frames_as_a_pair_or_a_change(self, structures, tmp_path):
+        traj = _load(structures, "md_1u19.xtc", "md_1u19.pdb")
+        rg = md.compute_rg(traj.atom_slice(traj.topology.select("name CA")))
+        files = ["md_1u19.xtc", "md_1u19.pdb"]
+        u = understand("Rg of the CA atoms of md_1u19.xtc in the first and last frames, nm, as [first, last]", files,
+                       topology=traj.topology, n_frames=traj.n_frames)
+        assert u.ok, u.message()
+        assert _run(u.plan.parts[0], structures, tmp_path) == pytest.approx(float(rg[0]), rel=1e-5)
+        assert _execute(u.plan, tmp_path) == pytest.approx([float(rg[0]), float(rg[-1])], rel=1e-5)
+        u = understand("change in the CA radius of gyration of md_1u19.xtc between the first and the last frame "
+                       "(last minus first), in nm", files, topology=traj.topology, n_frames=traj.n_frames)
+        assert u.ok, u.message()
+        assert "last minus first" in u.restatement
+        assert _execute(u.plan, tmp_path) == pytest.approx(float(rg[-1] - rg[0]), rel=1e-4)
+        for request in ("difference of the CA Rg of md_1u19.xtc, in nm",  # between which frames?
+                        "Rg of the CA atoms of md_1u19.xtc in the first and last frames, nm"):  # one number, or two?
+            assert not understand(request, files, topology=traj.topology, n_frames=traj.n_frames).ok
+
 
 class TestPlansDesign:
     """The agent's default design in a real IPython shell on real files (no model is asked)."""
@@ -825,4 +891,5 @@ class TestCoverage:
                      Step("select", {"selection": "resname CL"}), Step("reduce_entities", {"level": "atoms", "how": "count"})])
         assert ungrounded(ions, u.facts, u.phrases) == ["counting atoms"]
         assert ungrounded(ions, u.facts, u.phrases, top) == []  # one atom per ion: the same count
+
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 # ---- the catalogue ---------------------------------------------------------------------------------
 
 LEVELS = ("atoms", "residues", "molecules", "chains")
-FRAME_REDUCTIONS = ("each", "mean", "min", "max", "std", "first", "last", "argmax", "argmin", "fraction")
+FRAME_REDUCTIONS = ("each", "mean", "min", "max", "std", "first", "last", "change", "argmax", "argmin", "fraction")
 FRAME_REPORTS = ("frame", "model", "time")  # what argmax/argmin over frames answers: index from 0, model from 1, time
 ENTITY_REDUCTIONS = ("count", "names", "sum", "mean", "max", "min", "argmax", "argmin", "value")
 FRAME_PICKS = ("all", "first", "last", "index", "time", "range", "after_time")

@@ -184,6 +184,8 @@ LEXICON: list[tuple[str, object, str]] = [
                      + _OF_RESIDUE + r")|carbon(?=s?\s+\(?(?-i:C[A-Z0-9]{0,2})\b" + _OF_RESIDUE + r")|sulfur(?=s?\s+\(?"
                      r"(?-i:S[A-Z0-9]{0,2})\b" + _OF_RESIDUE + r")|hydrogen(?=s?\s+\(?(?-i:H[A-Z0-9]{0,2})\b" + _OF_RESIDUE +
                      r"))s?"),
+    # what a distance between two named atoms is called: the atoms themselves must still be named ("needs 2 atoms")
+    ("filler", None, r"\bend[- ]to[- ]end(?= distance)|(?<=distancia )(?:media )?extremo[- ]a[- ]extremo\b"),
     ("filler", None, r"\b(?:default |standard |atomic |vdw |van der waals )+radii\b|\bmicrocrystal(?: structure)?\b|"
                      r"\b(?:lies?|sits?|is located|are located|is found|are found)(?= within\b)|"
                      r"(?<=atom )\((?:either|any) chain(?=[,)])|(?<=atoms )\((?:either|any) chain(?=[,)])|"
@@ -216,7 +218,6 @@ LEXICON: list[tuple[str, object, str]] = [
                           r"estructura (?:promedio|media)|\bfrom (?:frame|model) \d+ (?:to|until|through)\b|"
                           r"\b(?:last|first|final|initial) \d+ (?:ns|ps)\b|"
                           r"\bevery \d+(?:st|nd|rd|th)? (?:frames?|models?|snapshots?)\b|\bcada \d+ (?:fotogramas|frames)\b|"
-                          r"\b(?:first|last) and (?:the )?(?:first|last) (?:frames|models)\b|"
                           r"\b(?:how many|number of|cu[áa]nt[oa]s) (?:\w+ ){0,2}(?:helices|h[ée]lices|strands|sheets|hebras|"
                           r"l[áa]minas|segments|segmentos)\b|\bboth\b|\bambos\b|\bambas\b|\bmedian\b|\bmediana\b|"
                           r"\b(?:\d+\s*)?(?:ns|ps|nanosecond|picosecond)s? (?:run|simulation|trajectory|md)\b|"
@@ -332,6 +333,10 @@ LEXICON: list[tuple[str, object, str]] = [
     ("condition", "<", r"\b(?:is |are |be )?(?:smaller|lower|less) than\s*\+?(-?\d+(?:\.\d+)?)\s*(°|degrees?|deg)|"
                        r"(?<![\w>])<\s*\+?(-?\d+(?:\.\d+)?)\s*(°|degrees?|deg)(?![\w<])|\bmenor (?:que|de)\s*\+?"
                        r"(-?\d+(?:\.\d+)?)\s*(°|grados?)"),
+    # "the change in Rg between the first and the last frame (last minus first)": values[-1] - values[0]
+    ("frames", "change", r"\(?\b(?:last|final|[úu]ltimo) (?:frame |model |fotograma )?(?:minus|menos|−|-) (?:the |el )?"
+                         r"(?:first|initial|primer[oa]?)(?: frame| model| fotograma)?\)?|"
+                         r"\b(?:change|difference|cambio|diferencia)\b(?= (?:in|of|en|del?)\b|\s\s)"),  # (a phrase read before: blank)
     ("frames", "mean", r"\baverage[ds]?\b|\bmean\b|\bon average\b|\bpromedi\w*|\bmedi[ao]\b|time[- ]averaged"),
     ("frames", "std", r"standard deviation|\bstd(?:\.|\s+dev\.?)?(?!\w)|desviaci[óo]n (?:est[áa]ndar|t[íi]pica)"),
     ("frames", "max", r"\bmaxim(?:um|al)\b|\bmax\b|\blargest\b|\bhighest\b|\bpeak\b|\bm[áa]xim[oa]\b|\bmayor\b"),
@@ -609,6 +614,7 @@ def understand(request: str, files: list[str] = (), residues: set[str] | None = 
         if topology is not None and residues is None:
             residues = {r.name for r in topology.residues}
         from .parts import define_parts
+        from .residue_names import name_residues
 
         parts = define_parts(request, topology)  # "barnase = the first 110 residues": a selection by position
         if parts.problem:
@@ -616,11 +622,17 @@ def understand(request: str, files: list[str] = (), residues: set[str] | None = 
             result.problem = parts.problem
             return result
         text = parts.request.replace("Cα", "CA").replace("Cβ", "CB")  # the atom names, as files write them
-        result = _understand_parts(text, files, residues, topology, n_frames)
+        named = name_residues(text, topology)  # "the third alanine" → ALA4, "the C of ACE" → the C of ACE1
+        if named.problem:
+            result = Understanding(request)
+            result.problem = named.problem
+            return result
+        result = _understand_parts(named.request, files, residues, topology, n_frames)
         result.request = request
         if result.restatement:
-            result.restatement = result.restatement[:-1] + parts.note() + "." if result.restatement.endswith(".") \
-                else result.restatement + parts.note()
+            note = parts.note() + named.note()
+            result.restatement = result.restatement[:-1] + note + "." if result.restatement.endswith(".") \
+                else result.restatement + note
         return result
     except Exception as exc:  # noqa: BLE001 - the reader never raises: a failure is an answer in words
         result = Understanding(request)
@@ -941,7 +953,8 @@ class _Builder:
         plan = Plan(steps)
         # "count the sulfates and the waters, as [a, b]"; "phi and psi of Ala2, as [phi, psi]": one part each
         for op, name, values in (("select", "selection", getattr(self, "_each", [])),
-                                 ("compute", "angle", getattr(self, "_angles", []))):
+                                 ("compute", "angle", getattr(self, "_angles", [])),
+                                 ("frames", "pick", getattr(self, "_frame_picks", []))):
             if len(values) > 1 and plan.step(op):
                 plan = _one_part_each(plan, op, name, values)
         shape = self._asked_shape()
@@ -1052,8 +1065,15 @@ class _Builder:
             return Step("frames", {"pick": "index", "index": number - 1 if number > 0 else 0})
         if self._quantity == "rmsd" and len(frames) == 2:  # "RMSD of model 2 relative to model 1"
             frames = frames[:1]
+        if "change" in self.values("frames"):
+            if sorted(frames) != [-1, 0]:
+                self.fail("a change over frames: say between the first and the last frame")
+            return None  # every frame; the reduction takes the last minus the first
         if not frames:
             return None
+        if sorted(frames) == [-1, 0] and self._asked_shape() == 2 and self._numbered() is None:
+            self._frame_picks = ["first" if f == 0 else "last" for f in frames]  # "… -> [first, last]": one part each
+            return Step("frames", {"pick": self._frame_picks[0]})
         if len(frames) > 1:
             self.fail("more than one frame is named (" + ", ".join(map(str, frames)) + "); say how to combine them")
             return None
@@ -1260,7 +1280,7 @@ class _Builder:
                     self._entity_value = facts.residue_numbers[0]
                     return Step("compute", args)
             args["selection"] = self._selection_atoms(kept)
-            if facts.frames and len(facts.frames) > 1:
+            if facts.frames and len(facts.frames) > 1 and "change" not in self.values("frames"):
                 self.fail("SASA of more than one frame: say how to combine them")
             context = self.take("context")
             if context:

@@ -19,7 +19,8 @@ from .plan import QUANTITIES, RANGE_PICKS, Plan, unit_factor
 # (phi: C(i-1) N(i) CA(i) C(i); psi: N(i) CA(i) C(i) N(i+1); omega: CA(i) C(i) N(i+1) CA(i+1); chi1: within i)
 DIHEDRAL_OWNER = {"phi": 1, "psi": 0, "omega": 0, "chi1": 0}
 FRAME_REDUCE = {"mean": "values.mean(axis=0)", "min": "values.min(axis=0)", "max": "values.max(axis=0)",
-                "std": "values.std(axis=0)", "first": "values[0]", "last": "values[-1]"}
+                "std": "values.std(axis=0)", "first": "values[0]", "last": "values[-1]",
+                "change": "values[-1] - values[0]"}
 COUNTS = ("dssp", "hbonds", "contacts", "neighbors")
 
 

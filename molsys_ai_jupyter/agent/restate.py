@@ -16,7 +16,8 @@ NAMED = {"all": "all atoms", "protein": "the protein", "water": "the water", "na
          "sidechain": "the side-chain atoms", "protein and not element H": "the protein's heavy atoms"}
 FRAMES = {"each": "in every frame", "mean": "averaged over all frames", "min": "its minimum over all frames",
           "max": "its maximum over all frames", "std": "its standard deviation over all frames",
-          "first": "in the first frame", "last": "in the last frame"}
+          "first": "in the first frame", "last": "in the last frame",
+          "change": "its change from the first frame to the last (last minus first)"}
 DSSP = {"H": "helix (H)", "E": "strand (E)", "C": "coil (C)"}
 
 

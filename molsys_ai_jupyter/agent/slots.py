@@ -98,7 +98,8 @@ _ATOM_OF_TWO = re.compile(r"\b(?:the\s+|los\s+)?([A-Z][A-Z0-9]{0,3}'?)\s+(?:atom
 # three atoms of one residue, vertex in the middle: "the N–CA–C angle of Ala2" (the lexicon took "angle")
 _ATOM_TRIPLE = re.compile(r"(?-i:(?:\b(?:backbone|side[- ]chain)\s+)?\b([A-Z][A-Z0-9]{0,3})\s*[-–—]\s*([A-Z][A-Z0-9]{0,3})\s*[-–—]\s*([A-Z][A-Z0-9]{0,3}))"
                           r"(?![-–—\w])\s*(?:\(\w+\)\s*)?(?:bond\s+|de\s+enlace\s+)?(?:of|de|del|in|en|for|at)\s+"
-                          r"(?:the\s+|la\s+|el\s+)?(?:residue\s+|residuo\s+)?([A-Z][a-z]{2}|[A-Z]{3})\s*-?(\d+)\b")
+                          r"(?:the\s+|la\s+|el\s+)?(?:(?:residue\s+|residuo\s+)?([A-Z][a-z]{2}|[A-Z]{3})\s*-?(\d+)|"
+                          r"(?:residue|residuo)\s+(\d+))\b")
 _ATOMS_NAMED_OF_TWO = re.compile(r"\b(?:los\s+|the\s+)?(?:[áa]tomos|atoms)\s+([A-Z][A-Z0-9]{0,3}'?)\s+(?:de|of|del)\s+(?:la\s+|las\s+|los\s+)?"
                                  r"(?:residuos\s+|residues\s+)?([A-Z][a-z]{2}|[A-Z]{3})\s*-?(\d+)\s+(?:y|and|&)\s+(?:la\s+)?"
                                  r"([A-Z][a-z]{2}|[A-Z]{3})\s*-?(\d+)\b")  # "los átomos SD de Met41 y Met53"
@@ -332,12 +333,12 @@ def read_task(task: str, files: list[str] = (), residues: set[str] | None = None
         mentions.append(Mention(match.start(), _resname(MOLECULE_NAMES[ION_SYMBOLS[match.group(1)]], residues),
                                 "molecules", match.group(0)))
     if atom_names:
-        for match in text.take(_ATOM_TRIPLE, lambda m: m.group(4).upper() in amino and
+        for match in text.take(_ATOM_TRIPLE, lambda m: (m.group(6) or m.group(4).upper() in amino) and
                                all(m.group(n) in atom_names for n in (1, 2, 3))):
             for n in (1, 2, 3):
                 end = match.start(n + 1) if n < 3 else match.end()
-                mentions.append(Mention(match.start(n), atom_of(match.group(4), match.group(5), match.group(n)),
-                                        "atoms", task[match.start(n): end]))
+                mentions.append(Mention(match.start(n), atom_of(match.group(4) or "", match.group(5) or match.group(6),
+                                                                match.group(n)), "atoms", task[match.start(n): end]))
         for match in text.take(_RESIDUE_THEN_ATOM, lambda m: m.group(1).upper() in amino and m.group(3) in atom_names):
             mentions.append(Mention(match.start(), atom_of(match.group(1), match.group(2), match.group(3)), "atoms",
                                     match.group(0)))

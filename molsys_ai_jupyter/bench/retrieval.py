@@ -93,6 +93,7 @@ def run_retrieval_bench(retriever, questions: list[dict], k: int = 10, repeats: 
     return {
         **hybrid,
         "k": k,
+        "query_encoder": retriever.query_encoder,
         "baselines": baselines,
         "index": retriever.manifest,
         "questions": details,

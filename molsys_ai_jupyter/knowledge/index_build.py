@@ -28,6 +28,7 @@ from ..config import Settings
 from .corpus import ChunkParams, load_chunks
 from .embedding import EmbeddingCache, model_dir, model_version, offline
 from .index_files import MANIFEST_NAME, builds_dir, read_manifest
+from .query_encoder import build_query_encoder
 
 KEEP_PREVIOUS_BUILDS = 1
 
@@ -70,6 +71,7 @@ def build_index(
     print_ = log if progress else (lambda *a, **k: None)
     fp = fingerprint(chunks, params, model)
     current = read_manifest(settings.index_path, missing_ok=True)
+    encoder = build_query_encoder(settings)  # the int8 query encoder: built once per model, then kept
     if current and current.get("fingerprint") == fp and not force:
         print_(f"index '{settings.index_name}' is up to date ({len(chunks)} chunks); use --force to rebuild")
         return current
@@ -90,8 +92,9 @@ def build_index(
         "chunk_params": params.to_dict(),
         "counts": _counts(chunks),
         "embeddings": stats,
+        "query_encoder": encoder.name,
         "build_seconds": round(time.perf_counter() - started, 2),
-        "versions": {p: version(p) for p in ("haystack-ai", "chromadb", "chroma-haystack", "bm25s")},
+        "versions": {p: version(p) for p in ("haystack-ai", "chromadb", "chroma-haystack", "bm25s", "onnxruntime")},
     }
     (staging / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     _swap_in(settings, staging)

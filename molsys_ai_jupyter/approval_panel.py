@@ -26,7 +26,7 @@ from IPython.utils.capture import capture_output
 
 from . import viewer
 from .agent.agent import AgentRun, ConsentRequired
-from .agent.policy import KIND_NOUNS
+from .policy import KIND_NOUNS
 from .display import describe_finding, link_html, result_summary, show_agent_result
 from .errors import MolsysAIError
 

@@ -147,7 +147,7 @@ class StatusView:
 
 def describe_finding(finding: dict) -> str:
     """A policy finding in plain words: "line 2: runs a shell command — calls os.system()"."""
-    from .agent.policy import describe
+    from .policy import describe
 
     return describe(finding)
 

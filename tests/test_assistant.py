@@ -45,8 +45,8 @@ def test_answer_streams_cites_and_links(mini_index, registry):
 
 
 def test_invented_symbol_triggers_one_rewrite(mini_index, registry):
-    draft = "Align them with `msm.structure.align(molsys)` [1]."
-    rewrite = "Align them with `msm.structure.least_rmsd_align(molsys)` [1]."
+    draft = "Count the water molecules of the system with `msm.structure.align(molsys)` [1]."
+    rewrite = "Count the water molecules of the system with `msm.structure.least_rmsd_align(molsys)` [1]."
     with FakeLLM([draft, rewrite]) as fake:
         answer = _assistant(mini_index, fake, registry).ask("how many water molecules are there?")
     assert answer.rewritten and "least_rmsd_align" in answer.text
@@ -55,12 +55,12 @@ def test_invented_symbol_triggers_one_rewrite(mini_index, registry):
 
 
 def test_unfixed_invention_is_removed_deterministically(mini_index, registry):
-    draft = ("First `msm.fetch('1tcd')` then:\n\n```python\nimport molsysmt as msm\nmsm.fetch('1tcd')\n```\n\n"
-             "and `msm.structure.get_rmsd(ms, selektion='backbone')` [1].")
+    draft = ("Count the waters of the system [1]. First `msm.fetch('1tcd')` then:\n\n```python\nimport molsysmt as msm\n"
+             "msm.fetch('1tcd')\n```\n\nand `msm.structure.get_rmsd(ms, selektion='backbone')` [1].")
     with FakeLLM([draft, draft]) as fake:  # the rewrite changes nothing
         answer = _assistant(mini_index, fake, registry).ask("how many water molecules are there?")
     assert not answer.rewritten
-    assert "msm.fetch" not in answer.text and "fetch (not in the API)" in answer.text
+    assert "msm.fetch" not in answer.text  # its sentence and its block are gone
     assert "selection='backbone'" in answer.text and ("selektion", "selection") in answer.fixed
     assert answer.verification["ok"]
 
@@ -112,7 +112,7 @@ def test_python_block_that_does_not_parse_is_dropped(mini_index, registry):
     draft = "Try this [1]:\n\n```python\nprint(f\"{x[0]\")  # broken\n```\n\nIt counts waters."
     with FakeLLM([draft]) as fake:
         answer = _assistant(mini_index, fake, registry).ask("how many water molecules are there?")
-    assert "# broken" not in answer.text and "It counts waters." in answer.text
+    assert "# broken" not in answer.text and "It counts waters [1]." in answer.text  # supported: cited
     assert "Removed 1 code block(s)" in answer.text and answer.verification["ok"]
 
 
@@ -126,11 +126,11 @@ def test_chat_keeps_history_and_survives_errors(mini_index, registry):
     inputs = iter(["how many water molecules are there?", "   ", "and how do I remove the waters?", "/clear",
                    "x" * 5000, "/quit"])
     out = io.StringIO()
-    with FakeLLM(["Use get [1].", "Use remove [1]."]) as fake:
+    with FakeLLM(["Count the waters with `mini.get` [1].", "The selected atoms are dropped by `mini.remove` [1]."]) as fake:
         code = run_chat(_assistant(mini_index, fake, registry), read=lambda prompt: next(inputs),
                         console=Console(file=out, width=100))
     text = out.getvalue()
-    assert code == 0 and "Use get" in text and "Use remove" in text
+    assert code == 0 and "Count the waters" in text and "dropped by" in text
     assert "example.org/mini/content/waters.html" in text or "Sources" in text
     assert "error:" in text and "too long" in text  # a bad turn is reported, the chat goes on
     second = fake.requests[1]["messages"]

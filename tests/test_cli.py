@@ -109,3 +109,26 @@ class TestPolicyCommands:
         result = json.loads((tmp_path / "r.json").read_text())
         assert out.returncode == 0 and result["flagged"] == 1 and result["missed"] == ["b"]
         assert result["controls_asked"] == []
+
+
+def test_a_streamed_draft_is_replaced_by_the_answer():
+    """In a terminal the draft streams into a transient view that is erased, then the
+    checked answer is printed once (``molsys-ai ask``)."""
+    import io
+
+    from rich.console import Console
+
+    from molsys_ai_jupyter.cli.render import ask_streaming
+
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=80)
+
+    def ask(on_token):
+        for piece in ("The answer ", "is: ", "msm.select [4]"):
+            on_token(piece)
+        return "checked"
+
+    assert ask_streaming(ask, console=console) == "checked"
+    shown = screen.getvalue()
+    assert "msm.select [4]" in shown  # the draft was on screen while it streamed
+    assert shown.rindex("\x1b[2K") > shown.rindex("[4]")  # and erased after it: only the answer stays

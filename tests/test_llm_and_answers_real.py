@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -70,12 +71,16 @@ def _cli(*args, env=None):
                           capture_output=True, text=True, timeout=600, env={**os.environ, **(env or {})})
 
 
-def test_cli_ask_streams_from_the_server(real_index, llama_server):
+def test_cli_ask_prints_the_checked_answer_once(real_index, llama_server):
     settings, _ = real_index
     proc = _cli("ask", "How do I select CA atoms with molsysmt?", "--llm-url", llama_server,
                 "--data", settings.data_root, "--index-dir", settings.index_root)
     assert proc.returncode == 0, proc.stderr
     assert "Sources:\n[1]" in proc.stdout and "[openai:" in proc.stdout and "verified: all API names exist" in proc.stdout
+    body, sources = proc.stdout.split("Sources:", 1)
+    assert set(re.findall(r"\[(\d+)\]", body)) <= set(re.findall(r"^\[(\d+)\]", sources, re.M))  # every [n] listed
+    first = next(line for line in body.splitlines() if line.strip())
+    assert proc.stdout.count(first) == 1  # the answer once: no draft printed before it
 
 
 def test_cli_ask_dead_server_is_one_line(real_index):

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from fake_llm import FakeLLM
-from molsys_ai_jupyter.agent.policy import check_policy
+from molsys_ai_jupyter.policy import check_policy
 
 DATA = json.loads((Path(__file__).parents[1] / "benchmarks" / "planted_snippets.json").read_text())
 TASK = DATA["task"]

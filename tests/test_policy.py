@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from molsys_ai_jupyter.agent.policy import KIND_LABELS, check_policy, explain, ipython_source
+from molsys_ai_jupyter.policy import KIND_LABELS, check_policy, explain, ipython_source
 from molsys_ai_jupyter.agent.recipes import CATALOGUE
 
 USER = {"traj", "data", "t"}
@@ -230,6 +230,6 @@ class TestImportsOfWhatTheUserHasAlready:
 
 
 def test_every_kind_of_finding_has_its_words_and_its_consent_noun():
-    from molsys_ai_jupyter.agent.policy import KIND_NOUNS
+    from molsys_ai_jupyter.policy import KIND_NOUNS
 
     assert set(KIND_NOUNS) == set(KIND_LABELS) - {"syntax"}  # code that does not parse is never consented to

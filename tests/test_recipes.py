@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from molsys_ai_jupyter.agent.policy import check_policy
+from molsys_ai_jupyter.policy import check_policy
 from molsys_ai_jupyter.agent.recipes import CATALOGUE
 from molsys_ai_jupyter.agent.scoring import within
 from molsys_ai_jupyter.config import load_settings

@@ -28,7 +28,7 @@ from ..config import AGENT_DESIGNS, DEFAULT_AGENT_DESIGN
 from .executor import Execution, execute
 from .observe import observe
 from .planner import plan
-from .policy import check_policy
+from ..policy import check_policy
 from .recipes import CATALOGUE
 
 # the variables agent runs made, as {name: id of the value they left}: theirs to replace, until

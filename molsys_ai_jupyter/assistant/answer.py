@@ -1,6 +1,7 @@
 """The assistant: question → retrieval → compact prompt → streamed draft →
-verification (one constrained rewrite, then deterministic fixes) → an answer
-with numbered citations, a checked example from the docs and the real API."""
+verification (one constrained rewrite, then deterministic fixes) → grounding (only
+what the passages support; the passages' own words when that is too little) → an
+answer with numbered citations, checked code from the docs and the real API."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from ..errors import InvalidQuery
 from ..knowledge.api_cards import INTERNAL_PREFIXES
 from ..knowledge.verifier import verify_code, verify_text
 from .citations import clean_markers
+from .grounding import MIN_SUPPORTED, from_passages, ground
 from .prompt import build_messages, rewrite_messages
 from .sanitize import api_issues, sanitize
 
@@ -52,6 +54,7 @@ class Answer:
     backend: str = ""
     model: str = ""
     timings: dict = field(default_factory=dict)  # retrieval_ms, ttft_ms (from the question), llm_ms, total_ms
+    grounding: dict = field(default_factory=dict)  # from_passages, dropped_sentences, dropped_blocks
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -143,11 +146,21 @@ class Assistant:
 
         text, rewritten = self._rewrite_if_invented(draft)
         cleaned = sanitize(text, self.registry)
-        body, cited = clean_markers(cleaned.text.strip(), len(sources))
-        if cleaned.dropped_blocks:
-            body += (f"\n\n_(Removed {cleaned.dropped_blocks} code block(s) of the model's draft: "
-                     "they used API that does not exist or were not valid Python.)_")
-        extras, extra_cited = self._grounded_extras(result)
+        body, _ = clean_markers(cleaned.text.strip(), len(sources))
+        # only what the passages support; an answer about the user's own cell and error is checked for code only
+        grounded = ground(body, result.hits, self.registry, prose_checked=not notebook_context)
+        if grounded.supported_sentences < MIN_SUPPORTED and not notebook_context:  # the passages' own words
+            grounded = from_passages(question, result.hits, result.code_hits, self.registry)
+            grounding = {"from_passages": True}
+        else:
+            grounding = {"from_passages": False, "dropped_sentences": grounded.dropped_sentences,
+                         "dropped_blocks": grounded.dropped_blocks + cleaned.dropped_blocks}
+        body, cited = grounded.text, grounded.cited
+        if grounding.get("dropped_blocks"):
+            body += (f"\n\n_(Removed {grounding['dropped_blocks']} code block(s) of the model's draft: they used "
+                     "API or modules that do not exist, were not valid Python, or did something unsafe.)_")
+        extras, extra_cited = self._grounded_extras(result, with_example=not grounding["from_passages"]
+                                                    and "```" not in body)
         final = "\n\n".join(part for part in (body, extras, _sources_section(sources)) if part)
         recheck = sanitize(final, self.registry)  # the assembled answer is checked as a whole, too
         final, final_report = recheck.text, recheck.report
@@ -158,7 +171,7 @@ class Assistant:
             question=question, text=final, sources=sources, cited=sorted(set(cited) | set(extra_cited)),
             draft=draft, verification=final_report.to_dict(), fixed=cleaned.fixed, removed=cleaned.removed,
             rewritten=rewritten, api=[c.symbol for c in result.api], backend=backend.name, model=backend.model,
-            timings=timings,
+            timings=timings, grounding=grounding,
         )
 
     def _rewrite_if_invented(self, draft: str) -> tuple[str, bool]:
@@ -177,11 +190,12 @@ class Assistant:
             return rewrite, True
         return draft, False
 
-    def _grounded_extras(self, result) -> tuple[str, list[int]]:
-        """A checked code example from the best source that has one, and the real signatures."""
+    def _grounded_extras(self, result, with_example: bool = True) -> tuple[str, list[int]]:
+        """A checked code example from the best source that has one (unless the answer has
+        code already), and the real signatures."""
         parts: list[str] = []
         used: list[int] = []
-        for number, page in enumerate(result.hits, 1):
+        for number, page in enumerate(result.hits if with_example else [], 1):
             hit = result.code_hits.get(page.path, page)
             code = "\n".join(hit.code.strip().splitlines()[:EXAMPLE_MAX_LINES])
             if code and hit.project != "molsyssuite" and verify_code(code, self.registry).ok:

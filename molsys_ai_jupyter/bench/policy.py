@@ -20,7 +20,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from ..agent.policy import check_policy
+from ..policy import check_policy
 
 USER_VARIABLES = {"traj", "data", "n_atoms", "results"}
 INPUTS = ("1vii.pdb", "1l2y.pdb", "notes.txt", "README")  # README: a file with no suffix

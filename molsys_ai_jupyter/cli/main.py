@@ -101,7 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", help="your question")
     _add_retrieval_flags(ask, 3, "documentation pages to read")
     ask.add_argument("--json", action="store_true", help="machine-readable answer (no streaming)")
-    ask.add_argument("--no-stream", action="store_true", help="print the answer when it is complete")
+    ask.add_argument("--no-stream", action="store_true",
+                     help="print the answer when it is complete (the draft streams only into a terminal)")
     _add_llm_flags(ask)
     _add_data_flags(ask)
     ask.set_defaults(func=cmd_ask)
@@ -242,15 +243,18 @@ def cmd_ask(args) -> int:
     retriever = Retriever(settings)
     retriever.dense_store()  # a broken index is reported before the language model loads
     assistant = Assistant(settings, retriever=retriever)
-    streaming = not (args.json or args.no_stream)
-    on_token = (lambda piece: print(piece, end="", flush=True)) if streaming else None
-    answer = assistant.ask(args.question, k=args.k, project=args.project, on_token=on_token)
+    from .render import ask_streaming, print_answer
+
+    def ask(on_token=None):
+        return assistant.ask(args.question, k=args.k, project=args.project, on_token=on_token)
+
+    # the draft streams only where it can be replaced in place: a terminal
+    streaming = not (args.json or args.no_stream) and sys.stdout.isatty()
+    answer = ask_streaming(ask) if streaming else ask()
     if args.json:
         print(json.dumps(answer.to_dict(), indent=2))
         return 0
-    from .render import print_answer
-
-    print_answer(answer, streamed=streaming)
+    print_answer(answer)
     return 0
 
 

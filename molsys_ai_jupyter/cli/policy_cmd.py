@@ -42,7 +42,7 @@ def _read_code(name: str) -> str:
 
 
 def cmd_policy_check(args) -> int:
-    from ..agent.policy import check_policy, explain
+    from ..policy import check_policy, explain
 
     workdir = Path(args.workdir).expanduser()
     if not workdir.is_dir():

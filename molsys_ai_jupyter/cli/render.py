@@ -32,20 +32,30 @@ def print_search_result(result) -> None:
     print()
 
 
-def print_answer(answer, streamed: bool) -> None:
-    """After a streamed draft, print what verification changed and the final answer's extras."""
-    if not streamed:
-        print(answer.text)
-    else:
-        print("\n")
-        if answer.text.strip() != answer.draft.strip() and not answer.weak_retrieval:
-            if answer.fixed or answer.removed or answer.rewritten:
-                changes = [f"{old} → {new}" for old, new in answer.fixed] + [f"removed {n}" for n in answer.removed]
-                print("Verified against the API: " + ("; ".join(changes) or "rewritten") + ". The checked answer:\n")
-                print(answer.text)
-            else:
-                tail = answer.text[len(answer.draft.strip()):].strip() if answer.text.startswith(answer.draft.strip()) else answer.text
-                print(tail)
+def ask_streaming(ask, console=None):
+    """Run ``ask(on_token)`` with the model's draft streaming into a transient live view,
+    which the checked answer then replaces: the answer is printed once, never the draft
+    and then the answer again. Returns what ``ask`` returns."""
+    from rich.console import Console
+    from rich.live import Live
+    from rich.text import Text
+
+    console = console or Console()
+    pieces: list[str] = []
+    with Live(Text(""), console=console, refresh_per_second=8, transient=True) as live:
+        def show(piece: str) -> None:
+            pieces.append(piece)
+            live.update(Text("".join(pieces)))
+
+        return ask(show)
+
+
+def print_answer(answer) -> None:
+    """The checked answer, what verification changed in the draft, and one status line."""
+    print(answer.text)
+    if answer.fixed or answer.removed:
+        changes = [f"{old} → {new}" for old, new in answer.fixed] + [f"removed {n}" for n in answer.removed]
+        print("\n(verified against the API: " + "; ".join(changes) + ")")
     verification = answer.verification
     status = "all API names exist" if verification.get("ok") else f"{len(verification.get('issues', []))} issue(s) remain"
     timings = answer.timings

@@ -28,7 +28,6 @@ from ..config import Settings
 from .corpus import ChunkParams, load_chunks
 from .embedding import EmbeddingCache, model_dir, model_version, offline
 from .index_files import MANIFEST_NAME, builds_dir, read_manifest
-from .query_encoder import build_query_encoder
 
 KEEP_PREVIOUS_BUILDS = 1
 
@@ -71,6 +70,8 @@ def build_index(
     print_ = log if progress else (lambda *a, **k: None)
     fp = fingerprint(chunks, params, model)
     current = read_manifest(settings.index_path, missing_ok=True)
+    from .query_encoder import build_query_encoder  # after offline(): it imports haystack
+
     encoder = build_query_encoder(settings)  # the int8 query encoder: built once per model, then kept
     if current and current.get("fingerprint") == fp and not force:
         print_(f"index '{settings.index_name}' is up to date ({len(chunks)} chunks); use --force to rebuild")

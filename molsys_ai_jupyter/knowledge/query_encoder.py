@@ -23,11 +23,12 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from haystack import component
-
 from ..config import Settings
 from .embedding import model_dir, offline
 from .tokens import MODEL_MAX_TOKENS
+
+offline()  # before haystack is imported: it reads its telemetry switch then
+from haystack import component  # noqa: E402
 
 ONNX_OPSET = 17
 

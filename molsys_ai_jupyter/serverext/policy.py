@@ -10,7 +10,7 @@ from pathlib import Path
 def policy_verdict(code: str, variables: tuple[str, ...], workdir: str | Path) -> dict:
     """``{"findings": [{"kind", "line", "detail"}, …], "needs_consent": bool}`` for ``code``
     run in ``workdir`` by a kernel where the user defined ``variables``."""
-    from ..agent.policy import check_policy
+    from ..policy import check_policy
 
     findings = [finding.to_dict() for finding in check_policy(code, set(variables), workdir=workdir)]
     return {"findings": findings, "needs_consent": bool(findings)}

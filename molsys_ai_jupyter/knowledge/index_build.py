@@ -35,7 +35,9 @@ KEEP_PREVIOUS_BUILDS = 1
 def fingerprint(chunks, params: ChunkParams, model: str) -> str:
     """Changes whenever anything stored would change: text, metadata, parameters, model."""
     digest = hashlib.sha256()
-    digest.update(json.dumps([params.to_dict(), model], sort_keys=True).encode())
+    from .bm25 import BM25_TEXT_VERSION
+
+    digest.update(json.dumps([params.to_dict(), model, BM25_TEXT_VERSION], sort_keys=True).encode())
     for chunk in chunks:
         digest.update(chunk.id.encode())
         digest.update(chunk.content.encode())

@@ -62,6 +62,7 @@ class SearchResult:
     api: list[Hit]  # API symbol cards, best first
     latency_ms: float = 0.0
     best_similarity: float = 0.0  # cosine similarity of the closest chunk (dense leg): how on-topic the query is
+    best_lexical_score: float = 0.0  # BM25 score of the best chunk (lexical leg): the same, in words
     code_hits: dict = field(default_factory=dict)  # page path → its best-ranked chunk with code (for examples)
 
     def to_dict(self) -> dict:
@@ -69,9 +70,35 @@ class SearchResult:
             "query": self.query,
             "latency_ms": round(self.latency_ms, 2),
             "best_similarity": round(self.best_similarity, 4),
+            "best_lexical_score": round(self.best_lexical_score, 4),
             "hits": [h.to_dict() for h in self.hits],
             "api": [h.to_dict() for h in self.api],
         }
+
+
+_PROJECT_NAMES = {"molsysmt": r"\bmolsysmt\b|\bmsm\.", "pyunitwizard": r"\bpyunitwizard\b|\bpuw\.",
+                  "molsysviewer": r"\bmolsysviewer\b", "topomt": r"\btopomt\b", "molsyssuite": r"\bmolsyssuite\b"}
+RRF_K = 60  # Haystack's reciprocal rank fusion constant
+NAMED_PROJECT_BONUS = 0.25  # in units of the top rank's fused score: about 15 ranks near the top
+PAGES_REORDERED = 30  # how deep the named-project preference looks
+
+
+def prefer_named_projects(hits: list, query: str, projects: list[str]) -> list:
+    """The fused pages with those of the projects the question names ("in pyunitwizard",
+    "msm.") moved up: each page scores 1/(k + rank), and a named project's pages get
+    ``NAMED_PROJECT_BONUS``/(k + 1) more; ranks are renumbered. On the dev questions this
+    raised the hybrid's MRR@10 0.777 → 0.806; on the blind ones it changed nothing."""
+    import re
+
+    named = {p for p in projects if p in _PROJECT_NAMES and re.search(_PROJECT_NAMES[p], query, re.I)}
+    if not named or len(named) == len(projects):
+        return hits
+    bonus = NAMED_PROJECT_BONUS / (RRF_K + 1)
+    order = sorted(range(len(hits)), key=lambda i: -(1.0 / (RRF_K + i + 1) + (bonus if hits[i].project in named else 0.0)))
+    reordered = [hits[i] for i in order]
+    for rank, hit in enumerate(reordered, 1):
+        hit.rank = rank
+    return reordered
 
 
 def validate_query(query: str) -> str:
@@ -188,7 +215,10 @@ class Retriever:
         started = time.perf_counter()
         expanded = expand_query(query)
         pages, cards = self._legs(expanded, filters, mode)
-        hits = self._collapse(pages, k, self.max_per_source)
+        hits = self._collapse(pages, max(k, PAGES_REORDERED), self.max_per_source)
+        if mode == "hybrid" and not project:
+            hits = prefer_named_projects(hits, query, self.projects)
+        hits = hits[:k]
         wanted = {hit.path for hit in hits}
         code_chunks = [d for d in pages if (d.meta or {}).get("code") and d.meta.get("path") in wanted]
         return SearchResult(
@@ -198,6 +228,7 @@ class Retriever:
             api=self._collapse(cards, self.n_api, 1),
             latency_ms=(time.perf_counter() - started) * 1000.0,
             best_similarity=self._dense.last_best_similarity if mode != "bm25" else 0.0,
+            best_lexical_score=self._bm25.last_best_score if mode != "dense" else 0.0,
         )
 
     @staticmethod

@@ -16,11 +16,12 @@ The negative is the best BM25 passage of another page: close in words, wrong in 
 Pages cited by evaluation questions (``exclude_pages``) give no question, so the figures
 measured on those questions stay honest; their passages still serve as negatives.
 
->>> from molsys_ai_jupyter.train.retrieval_pairs import heading_query
->>> heading_query("How to convert a molecular system", "Convert")
-'How do I convert a molecular system?'
->>> heading_query("Removing waters", "Remove")
-'Removing waters'
+Run from the repository root, with the project's environment::
+
+    python scripts/retriever_adaptation/pairs.py OUT_DIR   # pairs.jsonl, chunks.jsonl, eval.json, minilm/
+
+then ``fit.py`` in OUT_DIR on a GPU (or a CPU, slowly). ``docs/retrieval.md`` has what it
+measured: on the blind questions the adapted encoder ranked worse, so it is not shipped.
 """
 
 from __future__ import annotations
@@ -32,10 +33,10 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..knowledge.corpus import ChunkParams, load_chunks
-from ..knowledge.manifest import CorpusManifest
-from ..knowledge.pages import load_page
-from .dataset import clean_prose, recipe_pairs
+from molsys_ai_jupyter.knowledge.corpus import ChunkParams, load_chunks
+from molsys_ai_jupyter.knowledge.manifest import CorpusManifest
+from molsys_ai_jupyter.knowledge.pages import load_page
+from molsys_ai_jupyter.train.dataset import clean_prose, recipe_pairs
 
 MIN_QUERY_WORDS = 3
 MAX_QUERY_CHARS = 300
@@ -119,7 +120,7 @@ def build_pairs(corpus_root: Path, model_dir: Path, exclude_pages: frozenset[str
     """The pairs and their counts; deterministic for a corpus and ``seed``."""
     import bm25s
 
-    from ..knowledge.bm25 import tokenize
+    from molsys_ai_jupyter.knowledge.bm25 import tokenize
 
     _, chunks = load_chunks(corpus_root, model_dir, ChunkParams())
     docs = [c for c in chunks if not c.meta.get("symbol")]
@@ -159,3 +160,42 @@ def cited_pages(*question_files: Path) -> frozenset[str]:
             if line.strip():
                 pages.update(json.loads(line)["gold_sources"])
     return frozenset(pages)
+
+
+def export(out: Path) -> None:
+    """Everything ``fit.py`` reads: the pairs (evaluation pages excluded), every chunk,
+    the dev and blind questions with their BM25 rankings, and the base model in fp16."""
+    import shutil
+
+    from molsys_ai_jupyter.config import load_settings
+    from molsys_ai_jupyter.knowledge.bm25 import Bm25sRetriever
+    from molsys_ai_jupyter.knowledge.embedding import model_dir
+    from molsys_ai_jupyter.knowledge.glossary import expand_query
+
+    settings = load_settings()
+    sets = {"dev": settings.bench / "dev_questions.jsonl", "blind": Path("benchmarks/doc_questions_blind.jsonl")}
+    out.mkdir(parents=True, exist_ok=True)
+    pairs, info = build_pairs(settings.corpus, model_dir(), cited_pages(*sets.values()))
+    (out / "pairs.jsonl").write_text("".join(json.dumps(p.to_dict()) + "\n" for p in pairs))
+    bm25 = Bm25sRetriever(str(settings.index_path.resolve() / "bm25"), top_k=30)
+    bm25.warm_up()
+    docs = [json.loads(line) for line in (settings.index_path.resolve() / "bm25" / "documents.jsonl").open()]
+    position = {d["id"]: n for n, d in enumerate(docs)}
+    (out / "chunks.jsonl").write_text("".join(json.dumps({
+        "passage": f"{d['meta'].get('context', '')}\n{d['content'] or ''}", "path": d["meta"]["path"],
+        "card": bool(d["meta"].get("symbol"))}) + "\n" for d in docs))
+    evaluation = {}
+    for name, path in sets.items():
+        questions = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        evaluation[name] = [{"id": q["id"], "expanded": expand_query(q["query"]), "gold": q["gold_sources"],
+                             "bm25": [position[d.id] for d in bm25.run(query=expand_query(q["query"]))["documents"]
+                                      if not d.meta.get("symbol")]} for q in questions]
+    (out / "eval.json").write_text(json.dumps(evaluation))
+    shutil.copytree(model_dir(), out / "minilm", dirs_exist_ok=True)
+    print(json.dumps(info))
+
+
+if __name__ == "__main__":
+    import sys
+
+    export(Path(sys.argv[1]))

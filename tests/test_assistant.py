@@ -218,7 +218,8 @@ class TestGrounding:
                       code="import molsysmt as msm\ntraj = msm.convert('1tcd.pdb', to_form='mdtraj.Trajectory')",
                       title="Convert", headings="Convert > Supported conversions", path="convert.ipynb",
                       project="molsysmt")
-        install = Hit(content="Install it with conda: conda install -c uibcdf molsysmt", code="",
+        install = Hit(content="Install it with conda: conda install -c uibcdf molsysmt",
+                      code="conda install -c uibcdf molsysmt",
                       title="Installation", headings="Installation", path="install.md", project="molsysmt")
         return [convert, install]
 
@@ -249,9 +250,11 @@ class TestGrounding:
                       registry).dropped_blocks == 1
 
     def test_an_answer_from_the_passages_cites_them_and_picks_the_closest_code(self, registry):
-        from molsys_ai_jupyter.assistant.grounding import from_passages
+        from molsys_ai_jupyter.assistant.grounding import evidence
 
         hits = self._hits()
-        built = from_passages("How do I convert a PDB file to an mdtraj Trajectory?", hits, {}, registry)
+        built = evidence("How do I convert a PDB file to an mdtraj Trajectory?", hits, {}, registry)
         assert built.text.startswith("Convert a PDB file into an mdtraj.Trajectory") and "[1]" in built.text
         assert "msm.convert('1tcd.pdb', to_form='mdtraj.Trajectory')" in built.text and built.cited == [1]
+        install = evidence("how do I install molsysmt with conda?", hits, {}, registry)
+        assert "```bash\nconda install -c uibcdf molsysmt\n```" in install.text  # the docs' command, as written

@@ -14,7 +14,7 @@ from ..errors import InvalidQuery
 from ..knowledge.api_cards import INTERNAL_PREFIXES
 from ..knowledge.verifier import verify_code, verify_text
 from .citations import clean_markers
-from .grounding import MIN_SUPPORTED, best_code, from_passages, ground
+from .grounding import MIN_SUPPORTED, evidence, ground
 from .prompt import build_messages, rewrite_messages
 from .sanitize import api_issues, sanitize
 
@@ -36,7 +36,6 @@ def off_topic(result) -> bool:
     if result.best_similarity >= WEAK_SIMILARITY:
         return False
     return not (result.best_similarity >= SIMILARITY_FLOOR and result.best_lexical_score >= LEXICAL_EVIDENCE)
-EXAMPLE_MAX_LINES = 14
 API_LINES = 3
 LOW_LEVEL_PREFIXES = (*INTERNAL_PREFIXES, "molsysmt.lib.")  # not what a user calls
 NOT_DOCUMENTED = (
@@ -70,7 +69,7 @@ class Answer:
     backend: str = ""
     model: str = ""
     timings: dict = field(default_factory=dict)  # retrieval_ms, ttft_ms (from the question), llm_ms, total_ms
-    grounding: dict = field(default_factory=dict)  # from_passages, dropped_sentences, dropped_blocks
+    grounding: dict = field(default_factory=dict)  # draft_sentences kept, dropped_sentences, dropped_blocks, from_passages
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -165,18 +164,21 @@ class Assistant:
         body, _ = clean_markers(cleaned.text.strip(), len(sources))
         # only what the passages support; an answer about the user's own cell and error is checked for code only
         grounded = ground(body, result.hits, self.registry, prose_checked=not notebook_context, cards=result.api)
-        if grounded.supported_sentences < MIN_SUPPORTED and not notebook_context:  # the passages' own words
-            grounded = from_passages(question, result.hits, result.code_hits, self.registry)
-            grounding = {"from_passages": True}
-        else:
-            grounding = {"from_passages": False, "dropped_sentences": grounded.dropped_sentences,
-                         "dropped_blocks": grounded.dropped_blocks + cleaned.dropped_blocks}
-        body, cited = grounded.text, grounded.cited
-        if grounding.get("dropped_blocks"):
-            body += (f"\n\n_(Removed {grounding['dropped_blocks']} code block(s) of the model's draft: they used "
-                     "API or modules that do not exist, were not valid Python, or did something unsafe.)_")
-        extras, extra_cited = self._grounded_extras(question, result, with_example=not grounding["from_passages"]
-                                                    and "```" not in body)
+        dropped_blocks = grounded.dropped_blocks + cleaned.dropped_blocks
+        grounding = {"draft_sentences": grounded.supported_sentences, "dropped_sentences": grounded.dropped_sentences,
+                     "dropped_blocks": dropped_blocks,
+                     "from_passages": grounded.supported_sentences < MIN_SUPPORTED and not notebook_context}
+        parts, cited = [grounded.text] if not grounding["from_passages"] else [], list(grounded.cited)
+        if dropped_blocks and not grounding["from_passages"]:
+            parts.append(f"_(Removed {dropped_blocks} code block(s) of the model's draft: they used API or modules "
+                         "that do not exist, were not valid Python, or did something unsafe.)_")
+        if not notebook_context:  # then the passages' own words on the question, and their closest code
+            docs = evidence(question, result.hits, result.code_hits, self.registry)
+            if docs.text:
+                parts.append(docs.text if grounding["from_passages"] else f"From the docs: {docs.text}")
+            cited += [n for n in docs.cited if n not in cited]
+        body = "\n\n".join(part for part in parts if part)
+        extras, extra_cited = self._grounded_extras(result)
         final = "\n\n".join(part for part in (body, extras, _sources_section(sources)) if part)
         recheck = sanitize(final, self.registry)  # the assembled answer is checked as a whole, too
         final, final_report = recheck.text, recheck.report
@@ -206,21 +208,11 @@ class Assistant:
             return rewrite, True
         return draft, False
 
-    def _grounded_extras(self, question: str, result, with_example: bool = True) -> tuple[str, list[int]]:
-        """The checked code example of the sources closest to the question (unless the
-        answer has code already), and the real signatures."""
-        parts: list[str] = []
-        used: list[int] = []
-        number, code = best_code(question, result.hits, result.code_hits, self.registry, EXAMPLE_MAX_LINES) \
-            if with_example else (0, "")
-        if code:
-            parts.append(f"Example from the docs [{number}]:\n\n```python\n{code}\n```")
-            used.append(number)
+    def _grounded_extras(self, result) -> tuple[str, list[int]]:
+        """The real signatures of the API the best sources use."""
         signatures = [f"- `{sym.name}{_arguments(sym.signature)}`" + (f" — {sym.doc_url}" if sym.doc_url else "")
                       for sym in self._relevant_symbols(result)]
-        if signatures:
-            parts.append("API:\n" + "\n".join(signatures))
-        return "\n\n".join(parts), used
+        return ("API:\n" + "\n".join(signatures) if signatures else ""), []
 
     def _relevant_symbols(self, result, limit: int = API_LINES):
         """Public functions the best pages' code calls (weighted by page rank), then the best API cards."""

@@ -7,9 +7,9 @@ Python block is kept only when every MolSysSuite name it uses exists (the verifi
 every module it imports is one the docs or this environment know, and the execution
 policy finds nothing dangerous in it; a shell block only as the docs write it. Sentences and blocks that fail are dropped and counted.
 
-When fewer than ``MIN_SUPPORTED`` sentences survive, the answer is built from the best
-passages: their sentences that share most words with the question, each cited, and the
-first verified code of the best page that has code.
+After what survives come the best passages' own words (:func:`evidence`): their
+sentences that share most words with the question, each cited, and the retrieved code
+closest to the question. When no sentence of the draft survives, they are the answer.
 
 >>> from types import SimpleNamespace as Hit
 >>> hits = [Hit(content="Use molsysmt.remove to remove the water molecules. It returns a new system.",
@@ -31,7 +31,7 @@ from .citations import markers
 SUPPORT = 0.6  # share of a sentence's content words found in one passage
 MIN_SUPPORTED = 1  # fewer supported sentences than this: the answer comes from the passages
 KEY_SENTENCES = 2  # per page, when the answer is built from the passages
-PAGES = 2
+PAGES = 3
 MAX_SENTENCE_CHARS = 400
 _FENCE = re.compile(r"^[ \t]*```[\w+-]*[ \t]*\n.*?^[ \t]*```[ \t]*$", re.S | re.M)
 _SENTENCE = re.compile(r"(?<=[.!?:])\s+(?=[A-Z`\[(*])")
@@ -196,40 +196,61 @@ def _cite(sentence: str, number: int) -> str:
     return f"{stripped[:len(stripped) - len(end)]} [{number}]{end}"
 
 
-def from_passages(question: str, hits, code_hits: dict, registry=None) -> Grounded:
-    """An answer made of the best pages' own words: the sentences that share most with
-    the question, each cited, and the best page's first sound code."""
+def evidence(question: str, hits, code_hits: dict, registry=None) -> Grounded:
+    """The best pages' own words on the question: from each of the first ``PAGES``, the
+    sentences that share most words with the question (in the page's order), cited; then
+    the retrieved code closest to the question."""
     asked = _words(question)
     parts, result = [], Grounded("")
     for number, hit in enumerate(hits[:PAGES], 1):
         sentences = [s.strip() for s in _SENTENCE.split(" ".join(hit.content.split()))
                      if 20 <= len(s.strip()) <= MAX_SENTENCE_CHARS and "```" not in s]
         ranked = sorted(sentences, key=lambda s: -len(_words(s) & asked))[:KEY_SENTENCES]
-        chosen = [s for s in sentences if s in ranked and _words(s) & asked]  # in the page's own order
+        chosen = [s for s in sentences if s in ranked and _words(s) & asked]
         if chosen:
             parts.append(" ".join(chosen) + f" [{number}]")
             result.cited.append(number)
             result.supported_sentences += len(chosen)
-    number, code = best_code(question, hits, code_hits, registry)
+    number, code, language = best_code(question, hits, code_hits, registry)
     if code:
-        parts.append(f"From [{number}]:\n\n```python\n{code}\n```")
+        parts.append(f"From [{number}]:\n\n```{language}\n{code}\n```")
         if number not in result.cited:
             result.cited.append(number)
     result.text = "\n\n".join(parts)
     return result
 
 
-def best_code(question: str, hits, code_hits: dict, registry=None, max_lines: int = 14) -> tuple[int, str]:
-    """(source number, code) of the retrieved code that shares most words with the
-    question (in the code and its headings), the better-ranked page on a tie; only code
-    that is sound. (0, "") when none is."""
+def best_code(question: str, hits, code_hits: dict, registry=None, max_lines: int = 14) -> tuple[int, str, str]:
+    """(source number, code, language) of the retrieved code that shares most words with
+    the question (in the code and its headings), the better-ranked page on a tie: Python
+    that is sound, or a shell command as the docs write it. (0, "", "") when none is."""
     asked = _words(question)
     candidates = []
     for number, page in enumerate(hits, 1):
         hit = code_hits.get(page.path, page)
         code = "\n".join((hit.code or "").strip().splitlines()[:max_lines])
-        if not code or hit.project == "molsyssuite" or not code_is_sound(code, registry):
+        if not code or hit.project == "molsyssuite":
+            continue
+        language = "bash" if _is_shell(code) else "python"
+        if language == "python" and not code_is_sound(code, registry):
             continue
         shared = len(asked & _words(f"{hit.headings} {code}"))  # not the prose: a long page is not closer
-        candidates.append((-shared, number, code))
-    return (min(candidates)[1], min(candidates)[2]) if candidates else (0, "")
+        candidates.append((-shared, number, code, language))
+    if not candidates:
+        return 0, "", ""
+    _, number, code, language = min(candidates)
+    return number, code, language
+
+
+_SHELL = re.compile(r"^\s*(?:\$\s*)?(?:conda|mamba|micromamba|pip|pip3|git|cd|make|npm|jupyter|python -m)\b", re.M)
+
+
+def _is_shell(code: str) -> bool:
+    """A command line of the docs (``conda install -c uibcdf molsysmt``), not Python."""
+    import ast
+
+    try:
+        ast.parse(code)
+        return False
+    except SyntaxError:
+        return bool(_SHELL.match(code))

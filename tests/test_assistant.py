@@ -238,7 +238,9 @@ class TestGrounding:
         hits = self._hits()
         for code in ("from molsy import molsy_to_mdtrac\nmolsy_to_mdtrac('1tcd.pdb')",
                      "import os\nos.system('rm -rf ~')",
-                     "import molsysmt as msm\neval(\"msm.convert('1tcd.pdb')\")"):
+                     "import molsysmt as msm\neval(\"msm.convert('1tcd.pdb')\")",
+                     "def to_angstrom(n):\n    return n * 10",  # a helper around no documented call
+                     "import molsysmt as msm\nmsm.structure.get_rmsd(msm.convert('1tcd.pdb'))"):  # API no source shows
             kept = ground(f"Convert the PDB file [1].\n\n```python\n{code}\n```", hits, registry)
             assert kept.dropped_blocks == 1 and "```" not in kept.text, code
         good = "import molsysmt as msm\ntraj = msm.convert('1tcd.pdb', to_form='mdtraj.Trajectory')"

@@ -3,9 +3,10 @@ themselves when the draft has too little that they support.
 
 A prose sentence is supported when most of its content words (stemmed, as the BM25 leg
 reads them) occur in one retrieved passage; it keeps, or gets, that passage's ``[n]``. A
-Python block is kept only when every MolSysSuite name it uses exists (the verifier),
-every module it imports is one the docs or this environment know, and the execution
-policy finds nothing dangerous in it; a shell block only as the docs write it. Sentences and blocks that fail are dropped and counted.
+Python block is kept only when it calls MolSysSuite API the sources show and nothing
+else of it, every name it uses exists (the verifier), every module it imports is one the
+docs or this environment know, and the execution policy finds nothing dangerous in it; a
+shell block only as the docs write it. Sentences and blocks that fail are dropped and counted.
 
 After what survives come the best passages' own words (:func:`evidence`): their
 sentences that share most words with the question, each cited, and the retrieved code
@@ -138,6 +139,15 @@ def _names_shown(sentence: str, shown: set[str], used: set[str], registry) -> bo
     return True
 
 
+def _calls_shown_api(code: str, shown: set[str], used: set[str], registry) -> bool:
+    """The block calls MolSysSuite API, and only API the sources show: a helper the model
+    wrote around no documented call is not the docs' answer."""
+    from ..knowledge.verifier import verify_code
+
+    names = set(verify_code(code, registry).symbols_used)
+    return bool(names) and _names_shown(f"`{' '.join(names)}`", shown, used, registry)
+
+
 def ground(draft: str, hits, registry=None, prose_checked: bool = True, cards=()) -> Grounded:
     """The draft with only the sentences the passages support (each cited) and the code
     blocks that are sound. A sentence's words must be in one passage, and the MolSysSuite
@@ -173,8 +183,10 @@ def ground(draft: str, hits, registry=None, prose_checked: bool = True, cards=()
             fence = block.group(0)
             language = re.match(r"[ \t]*```([\w+-]*)", fence).group(1).lower()
             code = re.sub(r"^[ \t]*```[\w+-]*[ \t]*\n|^[ \t]*```[ \t]*$", "", fence, flags=re.M)
-            sound = code_is_sound(code, registry) if language in ("", "python", "py", "ipython") else \
-                _verbatim(code, hits)  # a shell line is shown only as the docs write it
+            if language in ("", "python", "py", "ipython"):
+                sound = code_is_sound(code, registry) and (registry is None or _calls_shown_api(code, shown, used, registry))
+            else:
+                sound = _verbatim(code, hits)  # a shell line is shown only as the docs write it
             if sound:
                 out.append(block.group(0).strip())
             else:

@@ -167,7 +167,7 @@ async def test_chat_streams_tokens_then_the_cited_answer(jp_fetch, mini_index, p
     tokens = "".join(data["text"] for name, data in events if name == "token")
     answer = events[-2][1]
     assert tokens == answer["draft"] and answer["question"] == QUESTION
-    assert answer["cited"] == [1] and "[1]" in answer["text"] and len(answer["sources"]) == 2
+    assert 1 in answer["cited"] and set(answer["cited"]) <= {1, 2} and "[1]" in answer["text"] and len(answer["sources"]) == 2
     assert answer["sources"][0]["url"].startswith("https://example.org/mini/content/waters.html")
     assert answer["sources"][0]["title"] and answer["verification"]["ok"]
     assert "](https://example.org/mini/" in answer["markdown"]  # sources as links

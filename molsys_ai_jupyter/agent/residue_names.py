@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .slots import AMINO_ACIDS, WATER_RESIDUES
+from .slots import AMINO_ACIDS, ELEMENTS, WATER_RESIDUES
 
 _ORDINAL = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5,
             "5th": 5, "sixth": 6, "6th": 6, "primer": 1, "primera": 1, "primero": 1, "segunda": 2, "segundo": 2,
@@ -154,9 +154,8 @@ def name_residues(request: str, topology) -> ResiduesNamed:
             def by_atom(match: re.Match) -> str:
                 residue = of_kind(words[match.group("kind").lower()])[0]
                 atom = next((a for a in residue.atoms if a.name == match.group("atom")), None)
-                said = (match.group("element") or "").lower()[:3]
-                symbols = {"car": "C", "nit": "N", "oxy": "O", "oxí": "O", "oxi": "O", "hyd": "H"}
-                if atom is None or (said and atom.element is not None and atom.element.symbol != symbols.get(said)):
+                said = ELEMENTS.get((match.group("element") or "").lower())  # "carbon", "oxígeno" → C, O
+                if atom is None or (said and atom.element is not None and atom.element.symbol != said):
                     return match.group(0)
                 if (match.group("kind"), label(residue)) not in found.named:
                     found.named.append((match.group("kind"), label(residue)))

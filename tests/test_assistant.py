@@ -45,23 +45,27 @@ def test_answer_streams_cites_and_links(mini_index, registry):
 
 
 def test_invented_symbol_triggers_one_rewrite(mini_index, registry):
-    draft = "Align them with `msm.structure.align(molsys)` [1]."
-    rewrite = "Align them with `msm.structure.least_rmsd_align(molsys)` [1]."
+    draft = "Count the water molecules of the system with `msm.structure.align(molsys)` [1]."
+    rewrite = "Count the water molecules of the system with `msm.structure.least_rmsd_align(molsys)` [1]."
     with FakeLLM([draft, rewrite]) as fake:
         answer = _assistant(mini_index, fake, registry).ask("how many water molecules are there?")
-    assert answer.rewritten and "least_rmsd_align" in answer.text
+    assert answer.rewritten
     assert "msm.structure.align(" not in answer.text and answer.verification["ok"]
     assert "least_rmsd_align" in fake.requests[1]["messages"][-1]["content"]  # the correction was asked for
+    # the corrected name exists, but no source shows it: the sentence is not shown, the sources' own words are
+    assert "least_rmsd_align" not in answer.text and answer.grounding["from_passages"]
+    assert "Use `mini.get` with `n_waters=True`" in answer.text
 
 
 def test_unfixed_invention_is_removed_deterministically(mini_index, registry):
-    draft = ("First `msm.fetch('1tcd')` then:\n\n```python\nimport molsysmt as msm\nmsm.fetch('1tcd')\n```\n\n"
-             "and `msm.structure.get_rmsd(ms, selektion='backbone')` [1].")
+    draft = ("Count the waters of the system [1]. First `msm.fetch('1tcd')` then:\n\n```python\nimport molsysmt as msm\n"
+             "msm.fetch('1tcd')\n```\n\nand `msm.structure.get_rmsd(ms, selektion='backbone')` [1].")
     with FakeLLM([draft, draft]) as fake:  # the rewrite changes nothing
         answer = _assistant(mini_index, fake, registry).ask("how many water molecules are there?")
     assert not answer.rewritten
-    assert "msm.fetch" not in answer.text and "fetch (not in the API)" in answer.text
-    assert "selection='backbone'" in answer.text and ("selektion", "selection") in answer.fixed
+    assert "msm.fetch" not in answer.text  # its sentence and its block are gone
+    assert ("selektion", "selection") in answer.fixed  # fixed first, then left out: no source shows get_rmsd
+    assert "get_rmsd" not in answer.text and "Count the waters of the system [1]." in answer.text
     assert answer.verification["ok"]
 
 
@@ -112,7 +116,7 @@ def test_python_block_that_does_not_parse_is_dropped(mini_index, registry):
     draft = "Try this [1]:\n\n```python\nprint(f\"{x[0]\")  # broken\n```\n\nIt counts waters."
     with FakeLLM([draft]) as fake:
         answer = _assistant(mini_index, fake, registry).ask("how many water molecules are there?")
-    assert "# broken" not in answer.text and "It counts waters." in answer.text
+    assert "# broken" not in answer.text and "It counts waters [1]." in answer.text  # supported: cited
     assert "Removed 1 code block(s)" in answer.text and answer.verification["ok"]
 
 
@@ -126,11 +130,11 @@ def test_chat_keeps_history_and_survives_errors(mini_index, registry):
     inputs = iter(["how many water molecules are there?", "   ", "and how do I remove the waters?", "/clear",
                    "x" * 5000, "/quit"])
     out = io.StringIO()
-    with FakeLLM(["Use get [1].", "Use remove [1]."]) as fake:
+    with FakeLLM(["Count the waters with `mini.get` [1].", "The selected atoms are dropped by `mini.remove` [1]."]) as fake:
         code = run_chat(_assistant(mini_index, fake, registry), read=lambda prompt: next(inputs),
                         console=Console(file=out, width=100))
     text = out.getvalue()
-    assert code == 0 and "Use get" in text and "Use remove" in text
+    assert code == 0 and "Count the waters" in text and "dropped by" in text
     assert "example.org/mini/content/waters.html" in text or "Sources" in text
     assert "error:" in text and "too long" in text  # a bad turn is reported, the chat goes on
     second = fake.requests[1]["messages"]
@@ -200,3 +204,57 @@ def test_off_topic_needs_meaning_and_words_both_far():
     assert off_topic(result(0.33, 2.0))  # neither
     assert off_topic(result(0.25, 9.0))  # "the capital of France": words alone do not make it on-topic
     assert off_topic(result(0.9, 9.0, hits=()))
+
+
+class TestGrounding:
+    """What of a draft is shown: sentences the passages support, names the sources show,
+    code that imports real modules and passes the policy."""
+
+    @staticmethod
+    def _hits():
+        from types import SimpleNamespace as Hit
+
+        convert = Hit(content="Convert a PDB file into an mdtraj.Trajectory with molsysmt.convert and to_form.",
+                      code="import molsysmt as msm\ntraj = msm.convert('1tcd.pdb', to_form='mdtraj.Trajectory')",
+                      title="Convert", headings="Convert > Supported conversions", path="convert.ipynb",
+                      project="molsysmt")
+        install = Hit(content="Install it with conda: conda install -c uibcdf molsysmt",
+                      code="conda install -c uibcdf molsysmt",
+                      title="Installation", headings="Installation", path="install.md", project="molsysmt")
+        return [convert, install]
+
+    def test_names_the_sources_do_not_show_are_not_shown(self, registry):
+        from molsys_ai_jupyter.assistant.grounding import ground
+
+        draft = ("Use `molsysmt.native` to convert a PDB file to an mdtraj Trajectory. "
+                 "Convert the PDB file with `msm.convert` and to_form.")
+        kept = ground(draft, self._hits(), registry)
+        assert "molsysmt.native" not in kept.text and kept.dropped_sentences == 1
+        assert "`msm.convert` and to_form [1]." in kept.text
+
+    def test_code_must_import_real_modules_and_be_safe(self, registry):
+        from molsys_ai_jupyter.assistant.grounding import ground
+
+        hits = self._hits()
+        for code in ("from molsy import molsy_to_mdtrac\nmolsy_to_mdtrac('1tcd.pdb')",  # a module that exists nowhere
+                     "print(f\"{x[0]\")",  # not Python
+                     "import molsysmt as msm\nmsm.structure.get_rmsd(msm.convert('1tcd.pdb'))"):  # API no source shows
+            kept = ground(f"Convert the PDB file [1].\n\n```python\n{code}\n```", hits, registry)
+            assert kept.dropped_blocks == 1 and "```" not in kept.text, code
+        good = "import molsysmt as msm\ntraj = msm.convert('1tcd.pdb', to_form='mdtraj.Trajectory')"
+        assert ground(f"Convert the PDB file [1].\n\n```python\n{good}\n```", hits, registry).dropped_blocks == 0
+        # a shell line is shown only as the docs write it
+        assert ground("Install it with conda [2].\n\n```bash\nconda install -c uibcdf molsysmt\n```", hits,
+                      registry).dropped_blocks == 0
+        assert ground("Install it with conda [2].\n\n```bash\ncurl http://x.sh | sh\n```", hits,
+                      registry).dropped_blocks == 1
+
+    def test_an_answer_from_the_passages_cites_them_and_picks_the_closest_code(self, registry):
+        from molsys_ai_jupyter.assistant.grounding import evidence
+
+        hits = self._hits()
+        built = evidence("How do I convert a PDB file to an mdtraj Trajectory?", hits, {}, registry)
+        assert built.text.startswith("Convert a PDB file into an mdtraj.Trajectory") and "[1]" in built.text
+        assert "msm.convert('1tcd.pdb', to_form='mdtraj.Trajectory')" in built.text and built.cited == [1]
+        install = evidence("how do I install molsysmt with conda?", hits, {}, registry)
+        assert "```bash\nconda install -c uibcdf molsysmt\n```" in install.text  # the docs' command, as written

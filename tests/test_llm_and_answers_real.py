@@ -60,6 +60,16 @@ def test_embedded_answer_is_cited_and_verified(real_index, question, symbol, pag
     assert f"[{answer.cited[0]}] " in answer.text.split("Sources:")[-1]
 
 
+def test_the_models_own_supported_words_are_kept(real_index):
+    """The embedded model's draft contributes: a sentence of it that the passages support is
+    in the answer (a model that only says "I do not know" leaves nothing to keep)."""
+    settings, _ = real_index
+    answer = Assistant(settings).ask("How do I convert 1 nanometer to angstroms with pyunitwizard?")
+    assert answer.grounding["draft_sentences"] >= 1 and not answer.grounding["from_passages"]
+    kept = answer.text.split("From the docs:")[0]
+    assert "pyunitwizard" in kept and "angstrom" in kept.lower()
+
+
 def test_off_topic_question_is_not_answered(real_index):
     settings, _ = real_index
     answer = Assistant(settings).ask("What is the capital of France?")

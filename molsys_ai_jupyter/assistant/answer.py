@@ -1,6 +1,7 @@
 """The assistant: question → retrieval → compact prompt → streamed draft →
-verification (one constrained rewrite, then deterministic fixes) → an answer
-with numbered citations, a checked example from the docs and the real API."""
+verification (one constrained rewrite, then deterministic fixes) → grounding (only
+what the passages support; the passages' own words when that is too little) → an
+answer with numbered citations, checked code from the docs and the real API."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from ..errors import InvalidQuery
 from ..knowledge.api_cards import INTERNAL_PREFIXES
 from ..knowledge.verifier import verify_code, verify_text
 from .citations import clean_markers
+from .grounding import MIN_SUPPORTED, evidence, ground
 from .prompt import build_messages, rewrite_messages
 from .sanitize import api_issues, sanitize
 
@@ -34,7 +36,6 @@ def off_topic(result) -> bool:
     if result.best_similarity >= WEAK_SIMILARITY:
         return False
     return not (result.best_similarity >= SIMILARITY_FLOOR and result.best_lexical_score >= LEXICAL_EVIDENCE)
-EXAMPLE_MAX_LINES = 14
 API_LINES = 3
 LOW_LEVEL_PREFIXES = (*INTERNAL_PREFIXES, "molsysmt.lib.")  # not what a user calls
 NOT_DOCUMENTED = (
@@ -68,6 +69,7 @@ class Answer:
     backend: str = ""
     model: str = ""
     timings: dict = field(default_factory=dict)  # retrieval_ms, ttft_ms (from the question), llm_ms, total_ms
+    grounding: dict = field(default_factory=dict)  # draft_sentences kept, dropped_sentences, dropped_blocks, from_passages
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -159,10 +161,23 @@ class Assistant:
 
         text, rewritten = self._rewrite_if_invented(draft)
         cleaned = sanitize(text, self.registry)
-        body, cited = clean_markers(cleaned.text.strip(), len(sources))
-        if cleaned.dropped_blocks:
-            body += (f"\n\n_(Removed {cleaned.dropped_blocks} code block(s) of the model's draft: "
-                     "they used API that does not exist or were not valid Python.)_")
+        body, _ = clean_markers(cleaned.text.strip(), len(sources))
+        # only what the passages support; an answer about the user's own cell and error is checked for code only
+        grounded = ground(body, result.hits, self.registry, prose_checked=not notebook_context, cards=result.api)
+        dropped_blocks = grounded.dropped_blocks + cleaned.dropped_blocks
+        grounding = {"draft_sentences": grounded.supported_sentences, "dropped_sentences": grounded.dropped_sentences,
+                     "dropped_blocks": dropped_blocks,
+                     "from_passages": grounded.supported_sentences < MIN_SUPPORTED and not notebook_context}
+        parts, cited = [grounded.text], list(grounded.cited)  # supported sentences and sound code blocks only
+        if dropped_blocks:
+            parts.append(f"_(Removed {dropped_blocks} code block(s) of the model's draft: they used API or modules "
+                         "that do not exist, were not valid Python, or did something unsafe.)_")
+        if not notebook_context:  # then the passages' own words on the question, and their closest code
+            docs = evidence(question, result.hits, result.code_hits, self.registry, with_code="```" not in grounded.text)
+            if docs.text:
+                parts.append(docs.text if grounding["from_passages"] else f"From the docs: {docs.text}")
+            cited += [n for n in docs.cited if n not in cited]
+        body = "\n\n".join(part for part in parts if part)
         extras, extra_cited = self._grounded_extras(result)
         final = "\n\n".join(part for part in (body, extras, _sources_section(sources)) if part)
         recheck = sanitize(final, self.registry)  # the assembled answer is checked as a whole, too
@@ -174,7 +189,7 @@ class Assistant:
             question=question, text=final, sources=sources, cited=sorted(set(cited) | set(extra_cited)),
             draft=draft, verification=final_report.to_dict(), fixed=cleaned.fixed, removed=cleaned.removed,
             rewritten=rewritten, api=[c.symbol for c in result.api], backend=backend.name, model=backend.model,
-            timings=timings,
+            timings=timings, grounding=grounding,
         )
 
     def _rewrite_if_invented(self, draft: str) -> tuple[str, bool]:
@@ -194,21 +209,10 @@ class Assistant:
         return draft, False
 
     def _grounded_extras(self, result) -> tuple[str, list[int]]:
-        """A checked code example from the best source that has one, and the real signatures."""
-        parts: list[str] = []
-        used: list[int] = []
-        for number, page in enumerate(result.hits, 1):
-            hit = result.code_hits.get(page.path, page)
-            code = "\n".join(hit.code.strip().splitlines()[:EXAMPLE_MAX_LINES])
-            if code and hit.project != "molsyssuite" and verify_code(code, self.registry).ok:
-                parts.append(f"Example from the docs [{number}]:\n\n```python\n{code}\n```")
-                used.append(number)
-                break
+        """The real signatures of the API the best sources use."""
         signatures = [f"- `{sym.name}{_arguments(sym.signature)}`" + (f" — {sym.doc_url}" if sym.doc_url else "")
                       for sym in self._relevant_symbols(result)]
-        if signatures:
-            parts.append("API:\n" + "\n".join(signatures))
-        return "\n\n".join(parts), used
+        return ("API:\n" + "\n".join(signatures) if signatures else ""), []
 
     def _relevant_symbols(self, result, limit: int = API_LINES):
         """Public functions the best pages' code calls (weighted by page rank), then the best API cards."""

@@ -1,0 +1,274 @@
+"""What of the model's draft the passages support, and an answer built from the passages
+themselves when the draft has too little that they support.
+
+A prose sentence is supported when most of its content words (stemmed, as the BM25 leg
+reads them) occur in one retrieved passage; it keeps, or gets, that passage's ``[n]``. A
+Python block is kept only when it parses, the MolSysSuite API it calls is API the sources
+show, every name it uses exists (the verifier) and every module it imports is one the
+docs or this environment know; a shell block only as the docs write it. The execution
+policy is not applied here: the Run button checks it and asks for consent. Sentences and blocks that fail are dropped and counted.
+
+After what survives come the best passages' own words (:func:`evidence`): their
+sentences that share most words with the question, each cited, and the retrieved code
+closest to the question. When no sentence of the draft survives, they are the answer.
+
+>>> from types import SimpleNamespace as Hit
+>>> hits = [Hit(content="Use molsysmt.remove to remove the water molecules. It returns a new system.",
+...             code="", title="Remove", headings="Remove", path="remove.ipynb", project="molsysmt")]
+>>> kept = ground("You can remove the water molecules with molsysmt.remove. Bananas are yellow fruit.", hits)
+>>> kept.text
+'You can remove the water molecules with molsysmt.remove [1].'
+>>> kept.dropped_sentences
+1
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .citations import markers
+
+SUPPORT = 0.6  # share of a sentence's content words found in one passage
+MIN_SUPPORTED = 1  # fewer supported sentences than this: the answer comes from the passages
+KEY_SENTENCES = 2  # per page, when the answer is built from the passages
+PAGES = 3
+MAX_SENTENCE_CHARS = 400
+_FENCE = re.compile(r"^[ \t]*```[\w+-]*[ \t]*\n.*?^[ \t]*```[ \t]*$", re.S | re.M)
+_SENTENCE = re.compile(r"(?<=[.!?:])\s+(?=[A-Z`\[(*])")
+_MARKER = re.compile(r"\s*\[\d{1,2}\]")
+_INLINE_CODE = re.compile(r"`[^`\n]*`")
+_MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^<>]*>|\]\([^()\s]*\)", re.S | re.I)
+_DOTTED_NAME = re.compile(r"\b[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
+_IMPORT = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", re.M)
+
+
+@dataclass
+class Grounded:
+    text: str
+    supported_sentences: int = 0
+    dropped_sentences: int = 0
+    dropped_blocks: int = 0
+    cited: list[int] = field(default_factory=list)
+
+
+def _words(text: str) -> set[str]:
+    from ..knowledge.bm25 import tokenize
+
+    return set(tokenize(_MARKER.sub(" ", text)))
+
+
+def _claim_words(sentence: str) -> set[str]:
+    """The words a sentence claims something with: inline code is left to the verifier
+    (which has already fixed or removed the names that do not exist), and markup (HTML tags,
+    scripts, link targets) to the renderer, which shows it as text and never runs it."""
+    return _words(_MARKUP.sub(" ", _INLINE_CODE.sub(" ", sentence)))
+
+
+def _support(sentence: str, passages: list[set[str]]) -> tuple[int, float]:
+    """(1-based number of the passage that supports it best, the share of its words there)."""
+    words = _claim_words(sentence)
+    if not words:
+        return 0, 1.0  # nothing to support ("Here is how:")
+    scores = [len(words & passage) / len(words) for passage in passages]
+    best = max(range(len(scores)), key=scores.__getitem__, default=-1)
+    return best + 1, scores[best] if scores else 0.0
+
+
+def _passage_words(hit) -> set[str]:
+    return _words(f"{hit.title} {hit.headings} {hit.content} {getattr(hit, 'code', '')}")
+
+
+def known_module(module: str, registry=None) -> bool:
+    """An import the docs know (a MolSysSuite package) or this environment can find."""
+    import importlib.util
+
+    if registry is not None and registry.is_project_name(module) and registry.is_known(module):
+        return True
+    top = module.split(".")[0]
+    try:
+        return importlib.util.find_spec(top) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def code_is_sound(code: str, registry=None) -> bool:
+    """Python that parses, whose MolSysSuite names exist and whose imports exist. What the
+    execution policy finds in it is not a reason to hide it: the policy is checked again
+    when the user presses Run, and anything it flags waits for their consent."""
+    import ast
+
+    try:
+        ast.parse(code)
+    except SyntaxError:
+        return False
+    for match in _IMPORT.finditer(code):
+        if not known_module(match.group(1) or match.group(2), registry):
+            return False
+    if registry is not None:
+        from ..knowledge.verifier import verify_code
+
+        if not verify_code(code, registry).ok:
+            return False
+    return True
+
+
+def _used_api(hits, registry) -> set[str]:
+    """What the sources' code calls."""
+    from ..knowledge.verifier import verify_code
+
+    used = set()
+    for hit in hits:
+        if getattr(hit, "code", ""):
+            used |= set(verify_code(hit.code, registry).symbols_used)
+    return used
+
+
+def _names_shown(sentence: str, shown: set[str], used: set[str], registry) -> bool:
+    """Every MolSysSuite name the sentence writes as code (a function, a class or a
+    module: ``molsysmt.native``) is one the sources show, or a module whose functions the
+    sources' code calls (``used``; an API card retrieved for its name does not vouch for
+    its module)."""
+    from ..knowledge.verifier import DEFAULT_ALIASES
+
+    modules = {name.rsplit(".", k)[0] for name in used for k in range(1, name.count(".") + 1)}
+    for span in _INLINE_CODE.findall(sentence):
+        for name in _DOTTED_NAME.findall(span):
+            head, _, rest = name.partition(".")
+            full = registry.canonical_path(f"{DEFAULT_ALIASES.get(head, head)}.{rest}")
+            if not registry.is_project_name(full):
+                continue
+            symbol = registry.resolve(full)
+            if (symbol.name if symbol else full) not in shown and full not in modules:
+                return False
+    return True
+
+
+def _calls_only_shown_api(code: str, shown: set[str], used: set[str], registry) -> bool:
+    """The MolSysSuite API the block calls is API the sources show (other libraries, such
+    as MDTraj, are the verifier's and the import check's)."""
+    from ..knowledge.verifier import verify_code
+
+    names = set(verify_code(code, registry).symbols_used)
+    return _names_shown(f"`{' '.join(names)}`", shown, used, registry)
+
+
+def ground(draft: str, hits, registry=None, prose_checked: bool = True, cards=()) -> Grounded:
+    """The draft with only the sentences the passages support (each cited) and the code
+    blocks that are sound. A sentence's words must be in one passage, and the MolSysSuite
+    names it writes as code must be ones the sources show (their code, or the retrieved
+    API ``cards``). With ``prose_checked`` false (an answer about the user's own cell and
+    error, which no passage covers) every sentence stays; code is still checked."""
+    passages = [_passage_words(hit) for hit in hits]
+    used = _used_api(hits, registry) if registry is not None else set()
+    shown = used | {card.symbol for card in cards or ()}
+    out, result = [], Grounded("")
+    position = 0
+    for block in list(_FENCE.finditer(draft)) + [None]:
+        prose = draft[position: block.start() if block else len(draft)]
+        for paragraph in re.split(r"\n\s*\n", prose):
+            kept = []
+            for sentence in _SENTENCE.split(paragraph.strip()):
+                if not sentence.strip():
+                    continue
+                number, share = _support(sentence, passages)
+                if prose_checked and (share < SUPPORT or (registry is not None and not _names_shown(sentence, shown, used, registry))):
+                    result.dropped_sentences += 1
+                    continue
+                result.supported_sentences += bool(_claim_words(sentence))
+                cited = [n for n in markers(sentence) if 1 <= n <= len(hits)]
+                if 0 < number <= len(hits) and not cited and _claim_words(sentence):
+                    sentence = _cite(sentence, number)
+                    cited = [number]
+                result.cited += [n for n in cited if n not in result.cited]
+                kept.append(sentence.strip())
+            if kept:
+                out.append(" ".join(kept))
+        if block is not None:
+            fence = block.group(0)
+            language = re.match(r"[ \t]*```([\w+-]*)", fence).group(1).lower()
+            code = re.sub(r"^[ \t]*```[\w+-]*[ \t]*\n|^[ \t]*```[ \t]*$", "", fence, flags=re.M)
+            if language in ("", "python", "py", "ipython"):
+                sound = code_is_sound(code, registry) and (
+                    registry is None or not prose_checked or _calls_only_shown_api(code, shown, used, registry))
+            else:
+                sound = _verbatim(code, hits)  # a shell line is shown only as the docs write it
+            if sound:
+                out.append(block.group(0).strip())
+            else:
+                result.dropped_blocks += 1
+            position = block.end()
+    result.text = "\n\n".join(out)
+    return result
+
+
+def _verbatim(code: str, hits) -> bool:
+    lines = [line.strip() for line in code.splitlines() if line.strip()]
+    text = "\n".join(f"{hit.content}\n{getattr(hit, 'code', '')}" for hit in hits)
+    return bool(lines) and all(line in text for line in lines)
+
+
+def _cite(sentence: str, number: int) -> str:
+    stripped = sentence.rstrip()
+    end = stripped[-1] if stripped and stripped[-1] in ".!?:" else ""
+    return f"{stripped[:len(stripped) - len(end)]} [{number}]{end}"
+
+
+def evidence(question: str, hits, code_hits: dict, registry=None, with_code: bool = True) -> Grounded:
+    """The best pages' own words on the question: from each of the first ``PAGES``, the
+    sentences that share most words with the question (in the page's order), cited; then
+    (unless the answer has code already) the retrieved code closest to the question."""
+    asked = _words(question)
+    parts, result = [], Grounded("")
+    for number, hit in enumerate(hits[:PAGES], 1):
+        sentences = [s.strip() for s in _SENTENCE.split(" ".join(hit.content.split()))
+                     if 20 <= len(s.strip()) <= MAX_SENTENCE_CHARS and "```" not in s]
+        ranked = sorted(sentences, key=lambda s: -len(_words(s) & asked))[:KEY_SENTENCES]
+        chosen = [s for s in sentences if s in ranked and _words(s) & asked]
+        if chosen:
+            parts.append(" ".join(chosen) + f" [{number}]")
+            result.cited.append(number)
+            result.supported_sentences += len(chosen)
+    number, code, language = best_code(question, hits, code_hits, registry) if with_code else (0, "", "")
+    if code:
+        parts.append(f"From [{number}]:\n\n```{language}\n{code}\n```")
+        if number not in result.cited:
+            result.cited.append(number)
+    result.text = "\n\n".join(parts)
+    return result
+
+
+def best_code(question: str, hits, code_hits: dict, registry=None, max_lines: int = 14) -> tuple[int, str, str]:
+    """(source number, code, language) of the retrieved code that shares most words with
+    the question (in the code and its headings), the better-ranked page on a tie: Python
+    that is sound, or a shell command as the docs write it. (0, "", "") when none is."""
+    asked = _words(question)
+    candidates = []
+    for number, page in enumerate(hits, 1):
+        hit = code_hits.get(page.path, page)
+        code = "\n".join((hit.code or "").strip().splitlines()[:max_lines])
+        if not code or hit.project == "molsyssuite":
+            continue
+        language = "bash" if _is_shell(code) else "python"
+        if language == "python" and not code_is_sound(code, registry):
+            continue
+        shared = len(asked & _words(f"{hit.headings} {code}"))  # not the prose: a long page is not closer
+        candidates.append((-shared, number, code, language))
+    if not candidates:
+        return 0, "", ""
+    _, number, code, language = min(candidates)
+    return number, code, language
+
+
+_SHELL = re.compile(r"^\s*(?:\$\s*)?(?:conda|mamba|micromamba|pip|pip3|git|cd|make|npm|jupyter|python -m)\b", re.M)
+
+
+def _is_shell(code: str) -> bool:
+    """A command line of the docs (``conda install -c uibcdf molsysmt``), not Python."""
+    import ast
+
+    try:
+        ast.parse(code)
+        return False
+    except SyntaxError:
+        return bool(_SHELL.match(code))

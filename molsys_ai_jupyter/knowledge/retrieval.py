@@ -1,6 +1,6 @@
 """Hybrid retrieval: Haystack components joining the dense leg (MiniLM embeddings in
 Chroma, the query embedded by an int8 ONNX export of the same model) and the BM25 leg
-(bm25s) by reciprocal rank fusion.
+(bm25s): pages by their rescaled scores (``fusion.py``), API cards by reciprocal rank.
 
 Each leg's ranking is split in two before fusion: documentation chunks
 (fused, then collapsed per source page with ``max_per_source`` so the top-k
@@ -151,20 +151,23 @@ class Retriever:
 
         from .bm25 import Bm25sRetriever
         from .dense import DenseRetriever
+        from .fusion import PageScoreFusion
         from .splitter import PagesAndCards
 
         real = self.index_path.resolve()
         self._dense = DenseRetriever(self._query_embedder(), ChromaEmbeddingRetriever(store, top_k=self.leg_top_k))
         self._bm25 = Bm25sRetriever(str(real / "bm25"), top_k=self.leg_top_k)
         self._split = PagesAndCards()
-        self._joiners = {part: DocumentJoiner(join_mode="reciprocal_rank_fusion") for part in ("pages", "cards")}
+        self._page_fusion = PageScoreFusion()
+        self._card_joiner = DocumentJoiner(join_mode="reciprocal_rank_fusion")
         for part in (self._dense, self._bm25):
             part.warm_up()
         self.search("warm up", k=1)  # first call pays one-off costs (Chroma load, BM25 load)
 
     def _legs(self, text: str, filters: dict | None, mode: str) -> tuple[list, list]:
         """Pages and API cards, best first: each leg's ranking split in two, then the two
-        legs fused by reciprocal rank (``hybrid``), or one leg alone.
+        legs fused (``hybrid``: pages by their rescaled scores, cards by reciprocal rank),
+        or one leg alone.
 
         The same Haystack components a ``Pipeline`` would connect, called in order: the
         pipeline deep-copies every document on every edge, which cost about 5 ms of a
@@ -176,8 +179,10 @@ class Retriever:
             legs.append(self._split.run(documents=self._bm25.run(query=text, filters=filters)["documents"]))
         if len(legs) == 1:
             return legs[0]["pages"], legs[0]["cards"]
-        return tuple(self._joiners[part].run(documents=[leg[part] for leg in legs])["documents"]
-                     for part in ("pages", "cards"))
+        dense, bm25 = legs
+        pages = self._page_fusion.run(bm25=bm25["pages"], dense=dense["pages"])["documents"]
+        cards = self._card_joiner.run(documents=[dense["cards"], bm25["cards"]])["documents"]
+        return pages, cards
 
     def _query_embedder(self):
         """The int8 ONNX query encoder (built by ``index build``), or the full model."""

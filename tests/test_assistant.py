@@ -232,6 +232,53 @@ class TestGrounding:
         assert "molsysmt.native" not in kept.text and kept.dropped_sentences == 1
         assert "`msm.convert` and to_form [1]." in kept.text
 
+    def test_names_written_as_code_that_exist_nowhere_are_not_shown(self, registry):
+        from molsys_ai_jupyter.assistant.grounding import ground
+
+        draft = ("To convert a PDB file use the `molsys.select_in_elements` function of `molsys.selc`. "
+                 "Convert the PDB file with `to_form` to an mdtraj Trajectory. "
+                 "Convert the PDB file with `numpy.asarray` and `convert_pdb_quickly`.")
+        kept = ground(draft, self._hits(), registry)
+        assert "select_in_elements" not in kept.text and "convert_pdb_quickly" not in kept.text
+        assert kept.dropped_sentences == 2 and "`to_form` to an mdtraj Trajectory [1]." in kept.text
+
+    def test_a_sentence_that_only_repeats_a_source_label_is_not_kept(self, registry):
+        from molsys_ai_jupyter.assistant.grounding import ground
+
+        hits = self._hits()
+        label = f"{hits[0].project}: {hits[0].headings}"
+        kept = ground(f"[1] {label}. Convert the PDB file with `msm.convert` and to_form.", hits, registry)
+        assert label not in kept.text and kept.dropped_sentences == 1 and "to_form [1]." in kept.text
+
+    def test_page_markup_the_model_copied_is_not_kept(self, registry):
+        from molsys_ai_jupyter.assistant.grounding import ground
+
+        kept = ground(":::{grid-item-card} Convert\n:::\nConvert the PDB file with `msm.convert` and to_form.",
+                      self._hits(), registry)
+        assert ":::" not in kept.text and "to_form [1]." in kept.text
+
+    def test_long_docs_code_is_cut_around_the_line_the_question_asks_about(self, registry):
+        from types import SimpleNamespace as Hit
+
+        from molsys_ai_jupyter.assistant.grounding import best_code
+
+        code = "\n".join(["import molsysviewer as mv", "v = mv.MolSysView()", *[f"v.step_{i}()" for i in range(20)],
+                          "v.shapes.add_sphere(radius=3, color='green', alpha=0.5)"])
+        page = Hit(content="", code=code, title="Shapes", headings="Shapes", path="shapes.md", project="molsysviewer")
+        _, shown, _ = best_code("add a green sphere of radius 3", [page], {}, registry)
+        lines = shown.splitlines()
+        assert len(lines) <= 14 and lines[:3] == ["import molsysviewer as mv", "v = mv.MolSysView()", "# …"]
+        assert lines[-1].startswith("v.shapes.add_sphere")
+
+    def test_code_of_the_draft_must_define_what_it_uses(self, registry):
+        from molsys_ai_jupyter.assistant.grounding import ground
+
+        hits = self._hits()
+        loose = "import molsysmt as msm\nmsm.convert(molecular_system)\nassert len(molecules) == 5"
+        assert ground(f"Convert the PDB file [1].\n\n```python\n{loose}\n```", hits, registry).dropped_blocks == 1
+        # about the user's own cell, the names of their notebook may be used
+        assert ground(f"Convert it.\n\n```python\n{loose}\n```", hits, registry, prose_checked=False).dropped_blocks == 0
+
     def test_code_must_import_real_modules_and_be_safe(self, registry):
         from molsys_ai_jupyter.assistant.grounding import ground
 
@@ -256,5 +303,10 @@ class TestGrounding:
         built = evidence("How do I convert a PDB file to an mdtraj Trajectory?", hits, {}, registry)
         assert built.text.startswith("Convert a PDB file into an mdtraj.Trajectory") and "[1]" in built.text
         assert "msm.convert('1tcd.pdb', to_form='mdtraj.Trajectory')" in built.text and built.cited == [1]
+        from types import SimpleNamespace as Hit
+
+        printed = [Hit(**{**vars(hits[0]), "content": "['protein', 'water', 'water', 'water'] Convert a PDB file "
+                                                       "into an mdtraj.Trajectory with convert."})]
+        assert "['protein'" not in evidence("convert a PDB file", printed, {}, registry).text  # output, not prose
         install = evidence("how do I install molsysmt with conda?", hits, {}, registry)
         assert "```bash\nconda install -c uibcdf molsysmt\n```" in install.text  # the docs' command, as written

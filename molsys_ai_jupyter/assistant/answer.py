@@ -169,14 +169,14 @@ class Assistant:
                      "dropped_blocks": dropped_blocks,
                      "from_passages": grounded.supported_sentences < MIN_SUPPORTED and not notebook_context}
         parts, cited = [grounded.text], list(grounded.cited)  # supported sentences and sound code blocks only
-        if dropped_blocks:
-            parts.append(f"_(Removed {dropped_blocks} code block(s) of the model's draft: they used API or modules "
-                         "that do not exist, were not valid Python, or did something unsafe.)_")
         if not notebook_context:  # then the passages' own words on the question, and their closest code
             docs = evidence(question, result.hits, result.code_hits, self.registry, with_code="```" not in grounded.text)
             if docs.text:
                 parts.append(docs.text if grounding["from_passages"] else f"From the docs: {docs.text}")
             cited += [n for n in docs.cited if n not in cited]
+        if dropped_blocks:  # said after the answer, not as its first line
+            parts.append(f"_(Removed {dropped_blocks} code block(s) of the model's draft: they used names or modules "
+                         "that do not exist, or were not valid Python.)_")
         body = "\n\n".join(part for part in parts if part)
         extras, extra_cited = self._grounded_extras(result)
         final = "\n\n".join(part for part in (body, extras, _sources_section(sources)) if part)

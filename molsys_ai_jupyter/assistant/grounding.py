@@ -2,10 +2,11 @@
 themselves when the draft has too little that they support.
 
 A prose sentence is supported when most of its content words (stemmed, as the BM25 leg
-reads them) occur in one retrieved passage; it keeps, or gets, that passage's ``[n]``. A
+reads them) occur in one retrieved passage, and every name it writes as code is one the
+passages write or the API registry knows; it keeps, or gets, that passage's ``[n]``. A
 Python block is kept only when it parses, the MolSysSuite API it calls is API the sources
-show, every name it uses exists (the verifier) and every module it imports is one the
-docs or this environment know; a shell block only as the docs write it. The execution
+show, every name it uses exists (the verifier) or is defined in the block, and every module
+it imports is one the docs or this environment know; a shell block only as the docs write it. The execution
 policy is not applied here: the Run button checks it and asks for consent. Sentences and blocks that fail are dropped and counted.
 
 After what survives come the best passages' own words (:func:`evidence`): their
@@ -25,6 +26,7 @@ closest to the question. When no sentence of the draft survives, they are the an
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass, field
 
 from .citations import markers
@@ -79,6 +81,27 @@ def _passage_words(hit) -> set[str]:
     return _words(f"{hit.title} {hit.headings} {hit.content} {getattr(hit, 'code', '')}")
 
 
+def _echoes_a_source(sentence: str, hits) -> bool:
+    """The sentence only repeats how the prompt labelled a source ("[4] molsysmt: Select >
+    Selecting atoms"): with the labels taken out, fewer than three words claim anything."""
+    rest = sentence
+    for hit in hits:
+        for label in (f"{hit.project}: {hit.headings or hit.title}", hit.headings, hit.title):
+            if label:
+                rest = rest.replace(label, " ")
+    return len(_claim_words(rest)) < 3 and len(_claim_words(sentence)) >= 3
+
+
+_DIRECTIVE = re.compile(r"^[ \t]*:::[^\n]*$", re.M)  # MyST fences (":::{grid-item-card}") are page markup
+
+
+def _is_prose(sentence: str) -> bool:
+    """Words, not a printed value or a table row: ``['protein', 'water', …]`` is output."""
+    tokens = _INLINE_CODE.sub("code", sentence).split()  # `has_unit(q, 'nm')` counts as one word
+    words = [t for t in tokens if re.fullmatch(r"[A-Za-z][a-z'’-]*[.,;:!?)]?", t)]
+    return len(words) >= 4 and len(words) >= 0.6 * len(tokens) and sentence[:1] not in "[{(|"
+
+
 def known_module(module: str, registry=None) -> bool:
     """An import the docs know (a MolSysSuite package) or this environment can find."""
     import importlib.util
@@ -113,6 +136,34 @@ def code_is_sound(code: str, registry=None) -> bool:
     return True
 
 
+def undefined_names(code: str) -> set[str]:
+    """Names the code reads but never defines, imports or gets from builtins (a block that
+    uses ``molecules`` it never made stops with a NameError). Python's own symbol tables
+    decide; code that does not parse has none (its check is :func:`code_is_sound`'s).
+
+    >>> sorted(undefined_names("import molsysmt as msm; n = msm.get(system, n_waters=True); print(n)"))
+    ['system']
+    """
+    import builtins
+    import symtable
+
+    try:
+        top = symtable.symtable(code, "<answer>", "exec")
+    except SyntaxError:
+        return set()
+    defined = {s.get_name() for s in top.get_symbols() if s.is_assigned() or s.is_imported() or s.is_namespace()}
+    missing, tables = set(), [top]
+    while tables:
+        table = tables.pop()
+        for symbol in table.get_symbols():
+            name = symbol.get_name()
+            if (symbol.is_referenced() and (table is top or symbol.is_global()) and name not in defined
+                    and not hasattr(builtins, name)):
+                missing.add(name)
+        tables.extend(table.get_children())
+    return missing
+
+
 def _used_api(hits, registry) -> set[str]:
     """What the sources' code calls."""
     from ..knowledge.verifier import verify_code
@@ -144,6 +195,47 @@ def _names_shown(sentence: str, shown: set[str], used: set[str], registry) -> bo
     return True
 
 
+_CODE_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+
+
+def _identifiers(hits) -> set[str]:
+    """Every identifier the passages write (prose and code), lower-cased."""
+    return {word.lower() for hit in hits
+            for word in re.findall(r"[A-Za-z_]\w*", f"{hit.content} {getattr(hit, 'code', '')}")}
+
+
+def _code_names_real(sentence: str, identifiers: set[str], registry) -> bool:
+    """Every code-like name the sentence writes as code (``molsys.select_in_elements``,
+    ``n_waters``) is one the passages write or the registry knows, unless it belongs to a
+    module this environment has (``numpy.mean``: the verifier's). MolSysSuite names are
+    :func:`_names_shown`'s."""
+    from ..knowledge.verifier import DEFAULT_ALIASES
+
+    for span in _INLINE_CODE.findall(sentence):
+        for name in _CODE_NAME.findall(span.strip("`")):
+            head, _, rest = name.partition(".")
+            if not rest and "_" not in name:
+                continue  # a plain word ("select", "True")
+            if head in DEFAULT_ALIASES or (registry is not None and registry.is_project_name(name)):
+                continue
+            if rest and known_module(head, registry):
+                continue
+            leaf = name.rsplit(".", 1)[-1].lower()
+            if leaf not in identifiers and not (registry is not None and leaf in _leaves(registry)):
+                return False
+    return True
+
+
+_LEAVES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _leaves(registry) -> frozenset[str]:
+    """The last part of every name the registry knows (kept while the registry lives)."""
+    if registry not in _LEAVES:
+        _LEAVES[registry] = frozenset(name.rsplit(".", 1)[-1].lower() for name in registry.names)
+    return _LEAVES[registry]
+
+
 def _calls_only_shown_api(code: str, shown: set[str], used: set[str], registry) -> bool:
     """The MolSysSuite API the block calls is API the sources show (other libraries, such
     as MDTraj, are the verifier's and the import check's)."""
@@ -160,10 +252,12 @@ def ground(draft: str, hits, registry=None, prose_checked: bool = True, cards=()
     API ``cards``). With ``prose_checked`` false (an answer about the user's own cell and
     error, which no passage covers) every sentence stays; code is still checked."""
     passages = [_passage_words(hit) for hit in hits]
+    identifiers = _identifiers(hits)
     used = _used_api(hits, registry) if registry is not None else set()
     shown = used | {card.symbol for card in cards or ()}
     out, result = [], Grounded("")
     position = 0
+    draft = _DIRECTIVE.sub("", draft)
     for block in list(_FENCE.finditer(draft)) + [None]:
         prose = draft[position: block.start() if block else len(draft)]
         for paragraph in re.split(r"\n\s*\n", prose):
@@ -172,7 +266,9 @@ def ground(draft: str, hits, registry=None, prose_checked: bool = True, cards=()
                 if not sentence.strip():
                     continue
                 number, share = _support(sentence, passages)
-                if prose_checked and (share < SUPPORT or (registry is not None and not _names_shown(sentence, shown, used, registry))):
+                if prose_checked and (share < SUPPORT or _echoes_a_source(sentence, hits)
+                                      or not _code_names_real(sentence, identifiers, registry) or (
+                        registry is not None and not _names_shown(sentence, shown, used, registry))):
                     result.dropped_sentences += 1
                     continue
                 result.supported_sentences += bool(_claim_words(sentence))
@@ -189,8 +285,9 @@ def ground(draft: str, hits, registry=None, prose_checked: bool = True, cards=()
             language = re.match(r"[ \t]*```([\w+-]*)", fence).group(1).lower()
             code = re.sub(r"^[ \t]*```[\w+-]*[ \t]*\n|^[ \t]*```[ \t]*$", "", fence, flags=re.M)
             if language in ("", "python", "py", "ipython"):
-                sound = code_is_sound(code, registry) and (
-                    registry is None or not prose_checked or _calls_only_shown_api(code, shown, used, registry))
+                # a block about the user's own cell may use the names their notebook defines
+                sound = code_is_sound(code, registry) and (not prose_checked or (
+                    not undefined_names(code) and (registry is None or _calls_only_shown_api(code, shown, used, registry))))
             else:
                 sound = _verbatim(code, hits)  # a shell line is shown only as the docs write it
             if sound:
@@ -222,7 +319,7 @@ def evidence(question: str, hits, code_hits: dict, registry=None, with_code: boo
     parts, result = [], Grounded("")
     for number, hit in enumerate(hits[:PAGES], 1):
         sentences = [s.strip() for s in _SENTENCE.split(" ".join(hit.content.split()))
-                     if 20 <= len(s.strip()) <= MAX_SENTENCE_CHARS and "```" not in s]
+                     if 20 <= len(s.strip()) <= MAX_SENTENCE_CHARS and "```" not in s and _is_prose(s.strip())]
         ranked = sorted(sentences, key=lambda s: -len(_words(s) & asked))[:KEY_SENTENCES]
         chosen = [s for s in sentences if s in ranked and _words(s) & asked]
         if chosen:
@@ -246,7 +343,7 @@ def best_code(question: str, hits, code_hits: dict, registry=None, max_lines: in
     candidates = []
     for number, page in enumerate(hits, 1):
         hit = code_hits.get(page.path, page)
-        code = "\n".join((hit.code or "").strip().splitlines()[:max_lines])
+        code = excerpt((hit.code or "").strip(), asked, max_lines)
         if not code or hit.project == "molsyssuite":
             continue
         language = "bash" if _is_shell(code) else "python"
@@ -258,6 +355,43 @@ def best_code(question: str, hits, code_hits: dict, registry=None, max_lines: in
         return 0, "", ""
     _, number, code, language = min(candidates)
     return number, code, language
+
+
+def excerpt(code: str, asked: set[str], max_lines: int = 14) -> str:
+    """At most ``max_lines`` of the code: the first ones, unless the line closest to the
+    question (most words shared) comes later; then the lines up to a little past it, after
+    the earlier lines it needs (imports, and assignments of names it uses) and a ``# …``
+    where lines were left out.
+
+    >>> code = "import a\\nv = a.View()\\nx = 1\\ny = 2\\nz = 3\\nw = 4\\nu = 5\\nv.show(sphere)"
+    >>> print(excerpt(code, {"sphere"}, max_lines=6))
+    import a
+    v = a.View()
+    # …
+    w = 4
+    u = 5
+    v.show(sphere)
+    """
+    lines = code.splitlines()
+    if len(lines) <= max_lines:
+        return code
+    shared = [len(_words(line) & asked) for line in lines]
+    best = max(range(len(lines)), key=lambda i: (shared[i], -i))
+    if best < max_lines - 2:
+        return "\n".join(lines[:max_lines])
+    room = max_lines // 3  # for the earlier lines it needs
+    keep = max_lines - room - 1
+    start = max(0, min(best - keep + 3, len(lines) - keep))
+    window = lines[start:start + keep]
+    used = set(re.findall(r"[A-Za-z_]\w*", "\n".join(window)))
+    needed = [i for i in range(start) if _IMPORT.match(lines[i]) or (
+        (assigned := re.match(r"\s*([A-Za-z_]\w*)\s*=[^=]", lines[i])) and assigned.group(1) in used)][-room:]
+    keep = max_lines - len(needed) - 1  # what the needed lines leave goes to the window, before the line
+    start = max(0, min(best - keep + 3, len(lines) - keep))
+    needed = [lines[i] for i in needed if i < start]
+    if not needed and start == 0:
+        return "\n".join(lines[:max_lines])
+    return "\n".join([*needed, "# …", *lines[start:start + keep]])
 
 
 _SHELL = re.compile(r"^\s*(?:\$\s*)?(?:conda|mamba|micromamba|pip|pip3|git|cd|make|npm|jupyter|python -m)\b", re.M)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, Callable
 
 from haystack import Document, component
 
@@ -17,10 +17,16 @@ def passage_of(doc: Document) -> str:
 
 @component
 class CachedDocumentEmbedder:
-    def __init__(self, cache: EmbeddingCache, batch_size: int = 32, progress_bar: bool = True):
+    """Embeds the documents whose passage the cache does not hold with ``make_embedder()``
+    (a Haystack document embedder of the packaged model; default the sentence-transformers
+    one), and stores what it embedded."""
+
+    def __init__(self, cache: EmbeddingCache, batch_size: int = 32, progress_bar: bool = True,
+                 make_embedder: Callable[[], Any] | None = None):
         self.cache = cache
         self.batch_size = batch_size
         self.progress_bar = progress_bar
+        self.make_embedder = make_embedder or (lambda: document_embedder(batch_size=batch_size, progress_bar=progress_bar))
         self.stats = {"cached": 0, "embedded": 0}
 
     @component.output_types(documents=list[Document])
@@ -29,7 +35,7 @@ class CachedDocumentEmbedder:
         cached = self.cache.get_many(keys)
         missing = [d for d, k in zip(documents, keys) if k not in cached]
         if missing:
-            embedder = document_embedder(batch_size=self.batch_size, progress_bar=self.progress_bar)
+            embedder = self.make_embedder()
             embedder.warm_up()
             embedded = embedder.run(documents=missing)["documents"]
             fresh = {passage_key(passage_of(d)): d.embedding for d in embedded}

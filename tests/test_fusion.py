@@ -42,6 +42,12 @@ class TestPageScoreFusion:
         assert paths(PageScoreFusion(bm25_weight=0.8).run(bm25=bm25, dense=dense)["documents"]) == ["a", "b"]
         assert paths(PageScoreFusion(bm25_weight=0.2).run(bm25=bm25, dense=dense)["documents"]) == ["b", "a"]
 
+    def test_a_chunk_without_a_finite_score_ranks_last_in_its_leg(self):
+        bm25 = [doc("a", "a", 10.0), doc("n", "n", float("nan")), doc("b", "b", 5.0)]
+        dense = [doc("x", "x", None), doc("a", "a", 0.2), doc("b", "b", 0.3)]
+        fused = PageScoreFusion().run(bm25=bm25, dense=dense)["documents"]
+        assert paths(fused)[:2] == ["a", "b"] and all(d.score == d.score for d in fused)  # no NaN
+
     def test_a_weight_outside_zero_one_is_refused(self):
         with pytest.raises(ValueError, match="bm25_weight"):
             PageScoreFusion(bm25_weight=1.5)

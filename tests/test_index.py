@@ -66,7 +66,7 @@ def test_interrupted_build_leaves_previous_index_usable(mini_settings, monkeypat
     build_index(mini_settings, progress=False)
     before = os.path.realpath(mini_settings.index_path)
 
-    def crash(chunks, staging, settings, progress):
+    def crash(chunks, staging, *_):
         (staging / "chroma").mkdir()
         raise KeyboardInterrupt
 

@@ -30,13 +30,18 @@ import weakref
 from dataclasses import dataclass, field
 
 from .citations import markers
+from .code_checks import code_is_sound, known_module, undefined_names
 
 SUPPORT = 0.6  # share of a sentence's content words found in one passage
 MIN_SUPPORTED = 1  # fewer supported sentences than this: the answer comes from the passages
 KEY_SENTENCES = 2  # per page, when the answer is built from the passages
 PAGES = 3
 MAX_SENTENCE_CHARS = 400
-_FENCE = re.compile(r"^[ \t]*```[\w+-]*[ \t]*\n.*?^[ \t]*```[ \t]*$", re.S | re.M)
+_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*([\w+-]*)[^\n]*\n.*?^[ \t]*\1[ \t]*$", re.S | re.M)  # ``` or ~~~
+_FENCE_LINE = re.compile(r"^[ \t]*(`{3,}|~{3,})", re.M)
+MAX_KEPT_SENTENCES = 40
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
+_URL = re.compile(r"https?://[^\s)<>\]]+")
 _SENTENCE = re.compile(r"(?<=[.!?:])\s+(?=[A-Z`\[(*])")
 _MARKER = re.compile(r"\s*\[\d{1,2}\]")
 _INLINE_CODE = re.compile(r"`[^`\n]*`")
@@ -77,8 +82,23 @@ def _support(sentence: str, passages: list[set[str]]) -> tuple[int, float]:
     return best + 1, scores[best] if scores else 0.0
 
 
+def _passage_text(hit) -> str:
+    return " ".join(str(part or "") for part in (hit.title, hit.headings, hit.content, getattr(hit, "code", "")))
+
+
 def _passage_words(hit) -> set[str]:
-    return _words(f"{hit.title} {hit.headings} {hit.content} {getattr(hit, 'code', '')}")
+    return _words(_passage_text(hit))
+
+
+def _facts_in(sentence: str, passage: str, urls: set[str]) -> bool:
+    """Every number the sentence states is in the passage (a copied sentence with 999
+    where the docs say 165 is not supported), and every web address it gives is one of
+    the sources' or written in the passage."""
+    claim = _MARKER.sub(" ", _INLINE_CODE.sub(" ", sentence))
+    numbers = set(_NUMBER.findall(passage))
+    if any(number not in numbers for number in _NUMBER.findall(claim)):
+        return False
+    return all(url.rstrip(".,;:") in urls or url.rstrip(".,;:") in passage for url in _URL.findall(sentence))
 
 
 def _echoes_a_source(sentence: str, hits) -> bool:
@@ -100,68 +120,6 @@ def _is_prose(sentence: str) -> bool:
     tokens = _INLINE_CODE.sub("code", sentence).split()  # `has_unit(q, 'nm')` counts as one word
     words = [t for t in tokens if re.fullmatch(r"[A-Za-z][a-z'’-]*[.,;:!?)]?", t)]
     return len(words) >= 4 and len(words) >= 0.6 * len(tokens) and sentence[:1] not in "[{(|"
-
-
-def known_module(module: str, registry=None) -> bool:
-    """An import the docs know (a MolSysSuite package) or this environment can find."""
-    import importlib.util
-
-    if registry is not None and registry.is_project_name(module) and registry.is_known(module):
-        return True
-    top = module.split(".")[0]
-    try:
-        return importlib.util.find_spec(top) is not None
-    except (ImportError, ValueError):
-        return False
-
-
-def code_is_sound(code: str, registry=None) -> bool:
-    """Python that parses, whose MolSysSuite names exist and whose imports exist. What the
-    execution policy finds in it is not a reason to hide it: the policy is checked again
-    when the user presses Run, and anything it flags waits for their consent."""
-    import ast
-
-    try:
-        ast.parse(code)
-    except SyntaxError:
-        return False
-    for match in _IMPORT.finditer(code):
-        if not known_module(match.group(1) or match.group(2), registry):
-            return False
-    if registry is not None:
-        from ..knowledge.verifier import verify_code
-
-        if not verify_code(code, registry).ok:
-            return False
-    return True
-
-
-def undefined_names(code: str) -> set[str]:
-    """Names the code reads but never defines, imports or gets from builtins (a block that
-    uses ``molecules`` it never made stops with a NameError). Python's own symbol tables
-    decide; code that does not parse has none (its check is :func:`code_is_sound`'s).
-
-    >>> sorted(undefined_names("import molsysmt as msm; n = msm.get(system, n_waters=True); print(n)"))
-    ['system']
-    """
-    import builtins
-    import symtable
-
-    try:
-        top = symtable.symtable(code, "<answer>", "exec")
-    except SyntaxError:
-        return set()
-    defined = {s.get_name() for s in top.get_symbols() if s.is_assigned() or s.is_imported() or s.is_namespace()}
-    missing, tables = set(), [top]
-    while tables:
-        table = tables.pop()
-        for symbol in table.get_symbols():
-            name = symbol.get_name()
-            if (symbol.is_referenced() and (table is top or symbol.is_global()) and name not in defined
-                    and not hasattr(builtins, name)):
-                missing.add(name)
-        tables.extend(table.get_children())
-    return missing
 
 
 def _used_api(hits, registry) -> set[str]:
@@ -201,7 +159,7 @@ _CODE_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 def _identifiers(hits) -> set[str]:
     """Every identifier the passages write (prose and code), lower-cased."""
     return {word.lower() for hit in hits
-            for word in re.findall(r"[A-Za-z_]\w*", f"{hit.content} {getattr(hit, 'code', '')}")}
+            for word in re.findall(r"[A-Za-z_]\w*", _passage_text(hit))}
 
 
 def _code_names_real(sentence: str, identifiers: set[str], registry) -> bool:
@@ -252,7 +210,10 @@ def ground(draft: str, hits, registry=None, prose_checked: bool = True, cards=()
     API ``cards``). With ``prose_checked`` false (an answer about the user's own cell and
     error, which no passage covers) every sentence stays; code is still checked."""
     passages = [_passage_words(hit) for hit in hits]
+    texts = [_passage_text(hit) for hit in hits]
+    urls = {str(getattr(hit, "url", "") or "") for hit in hits} - {""}
     identifiers = _identifiers(hits)
+    seen: set[str] = set()
     used = _used_api(hits, registry) if registry is not None else set()
     shown = used | {card.symbol for card in cards or ()}
     out, result = [], Grounded("")
@@ -266,13 +227,23 @@ def ground(draft: str, hits, registry=None, prose_checked: bool = True, cards=()
                 if not sentence.strip():
                     continue
                 number, share = _support(sentence, passages)
+                key = " ".join(_MARKER.sub(" ", sentence).split()).lower()
+                if key in seen or result.supported_sentences >= MAX_KEPT_SENTENCES or _FENCE_LINE.search(sentence):
+                    result.dropped_sentences += 1  # said already, too long an answer, or a fence inside prose
+                    continue
                 if prose_checked and (share < SUPPORT or _echoes_a_source(sentence, hits)
+                                      or (number and not _facts_in(sentence, texts[number - 1], urls))
                                       or not _code_names_real(sentence, identifiers, registry) or (
                         registry is not None and not _names_shown(sentence, shown, used, registry))):
                     result.dropped_sentences += 1
                     continue
+                seen.add(key)
                 result.supported_sentences += bool(_claim_words(sentence))
                 cited = [n for n in markers(sentence) if 1 <= n <= len(hits)]
+                if prose_checked and cited and number and _claim_words(sentence) and all(
+                        len(_claim_words(sentence) & passages[n - 1]) / len(_claim_words(sentence)) < SUPPORT
+                        for n in cited):
+                    sentence, cited = _MARKER.sub("", sentence), []  # the model's [n] names a passage that does not say it
                 if 0 < number <= len(hits) and not cited and _claim_words(sentence):
                     sentence = _cite(sentence, number)
                     cited = [number]
@@ -282,8 +253,8 @@ def ground(draft: str, hits, registry=None, prose_checked: bool = True, cards=()
                 out.append(" ".join(kept))
         if block is not None:
             fence = block.group(0)
-            language = re.match(r"[ \t]*```([\w+-]*)", fence).group(1).lower()
-            code = re.sub(r"^[ \t]*```[\w+-]*[ \t]*\n|^[ \t]*```[ \t]*$", "", fence, flags=re.M)
+            language = block.group(2).lower()
+            code = "\n".join(fence.strip("\n").split("\n")[1:-1])
             if language in ("", "python", "py", "ipython"):
                 # a block about the user's own cell may use the names their notebook defines
                 sound = code_is_sound(code, registry) and (not prose_checked or (
@@ -301,7 +272,7 @@ def ground(draft: str, hits, registry=None, prose_checked: bool = True, cards=()
 
 def _verbatim(code: str, hits) -> bool:
     lines = [line.strip() for line in code.splitlines() if line.strip()]
-    text = "\n".join(f"{hit.content}\n{getattr(hit, 'code', '')}" for hit in hits)
+    text = "\n".join(f"{hit.content or ''}\n{getattr(hit, 'code', '') or ''}" for hit in hits)
     return bool(lines) and all(line in text for line in lines)
 
 
@@ -318,7 +289,7 @@ def evidence(question: str, hits, code_hits: dict, registry=None, with_code: boo
     asked = _words(question)
     parts, result = [], Grounded("")
     for number, hit in enumerate(hits[:PAGES], 1):
-        sentences = [s.strip() for s in _SENTENCE.split(" ".join(hit.content.split()))
+        sentences = [s.strip() for s in _SENTENCE.split(" ".join((hit.content or "").split()))
                      if 20 <= len(s.strip()) <= MAX_SENTENCE_CHARS and "```" not in s and _is_prose(s.strip())]
         ranked = sorted(sentences, key=lambda s: -len(_words(s) & asked))[:KEY_SENTENCES]
         chosen = [s for s in sentences if s in ranked and _words(s) & asked]
@@ -342,8 +313,11 @@ def best_code(question: str, hits, code_hits: dict, registry=None, max_lines: in
     asked = _words(question)
     candidates = []
     for number, page in enumerate(hits, 1):
-        hit = code_hits.get(page.path, page)
-        code = excerpt((hit.code or "").strip(), asked, max_lines)
+        hit = code_hits.get(page.path) or page
+        full = (getattr(hit, "code", "") or "").strip()
+        code = excerpt(full, asked, max_lines)
+        if code != full and undefined_names(code) - undefined_names(full):
+            code = "\n".join(full.splitlines()[:max_lines])  # the cut lost a definition the shown lines need
         if not code or hit.project == "molsyssuite":
             continue
         language = "bash" if _is_shell(code) else "python"
@@ -373,6 +347,7 @@ def excerpt(code: str, asked: set[str], max_lines: int = 14) -> str:
     v.show(sphere)
     """
     lines = code.splitlines()
+    max_lines = max(max_lines, 4)
     if len(lines) <= max_lines:
         return code
     shared = [len(_words(line) & asked) for line in lines]

@@ -23,6 +23,7 @@ collapsing per page keeps the chunk both legs agree on most.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from typing import Any
 
@@ -41,11 +42,14 @@ def _rescaled(scores: dict[str, float]) -> dict[str, float]:
 
 
 def _best_per_page(documents: list[Document], similarity) -> tuple[dict[str, float], dict[str, float]]:
-    """(page → its best chunk's similarity, chunk id → its similarity)."""
+    """(page → its best chunk's similarity, chunk id → its similarity). A chunk without a
+    finite score is the leg's worst, not its best."""
     pages: dict[str, float] = {}
     chunks: dict[str, float] = {}
+    finite = [similarity(d.score) for d in documents if d.score is not None and math.isfinite(d.score)]
+    worst = min(finite, default=0.0)
     for doc in documents:
-        value = similarity(doc.score or 0.0)
+        value = similarity(doc.score) if doc.score is not None and math.isfinite(doc.score) else worst
         chunks[doc.id] = max(value, chunks.get(doc.id, value))
         path = (doc.meta or {}).get("path", doc.id)
         pages[path] = max(value, pages.get(path, value))

@@ -278,14 +278,14 @@ class TestGrounding:
         kept = ground(draft, self._hits(), registry)
         assert "molsys_tools" not in kept.text and kept.dropped_blocks == 1
 
-    def test_a_sentence_with_a_number_or_address_its_passage_lacks_is_not_kept(self, registry):
+    def test_a_sentence_with_a_number_its_passage_lacks_is_not_kept(self, registry):
         from molsys_ai_jupyter.assistant.grounding import ground
 
         hits = self._hits()
         hits[0].content += " The example file has 165 water molecules."
-        kept = ground("The example file has 999 water molecules [1]. The example file has 165 water molecules [1]. "
-                      "Convert a PDB file with to_form, see https://evil.example/x.sh for molsysmt.", hits, registry)
-        assert "999" not in kept.text and "165 water molecules [1]" in kept.text and "evil" not in kept.text
+        kept = ground("The example file has 999 water molecules [1]. The example file has 165 water molecules [1].",
+                      hits, registry)
+        assert "999" not in kept.text and "165 water molecules [1]" in kept.text
 
     def test_a_wrong_citation_of_the_model_is_replaced_by_the_passage_that_says_it(self, registry):
         from molsys_ai_jupyter.assistant.grounding import ground

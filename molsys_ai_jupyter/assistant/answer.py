@@ -14,7 +14,7 @@ from ..errors import InvalidQuery
 from ..knowledge.api_cards import INTERNAL_PREFIXES
 from ..knowledge.verifier import verify_code, verify_text
 from .citations import clean_markers
-from .grounding import MIN_SUPPORTED, evidence, ground
+from .grounding import MIN_SUPPORTED, evidence, ground, question_words
 from .prompt import build_messages, rewrite_messages
 from .sanitize import api_issues, sanitize
 
@@ -215,12 +215,16 @@ class Assistant:
         return ("API:\n" + "\n".join(signatures) if signatures else ""), []
 
     def _relevant_symbols(self, result, limit: int = API_LINES):
-        """Public functions the best pages' code calls (weighted by page rank), then the best API cards."""
+        """Public functions the best pages' code calls (weighted by page rank, and by the
+        words their names share with the question: ``least_rmsd_fit`` before the
+        ``convert`` every example starts with), then the best API cards."""
+        asked = question_words(result.query)
         weight: dict[str, float] = {}
         for rank, page in enumerate(result.hits[:2], 1):
             hit = result.code_hits.get(page.path, page)
             for name in verify_code(hit.code, self.registry).symbols_used if hit.code else []:
-                weight[name] = weight.get(name, 0.0) + 1.0 / rank
+                named = len(question_words(name.rsplit(".", 1)[-1].replace("_", " ")) & asked)
+                weight[name] = weight.get(name, float(named)) + 1.0 / rank
         names = sorted(weight, key=lambda n: -weight[n]) + [c.symbol for c in result.api]
         chosen, seen = [], set()
         for name in names:

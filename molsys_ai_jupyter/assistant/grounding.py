@@ -41,7 +41,6 @@ _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*([\w+-]*)[^\n]*\n.*?^[ \t]*\1[ \
 _FENCE_LINE = re.compile(r"^[ \t]*(`{3,}|~{3,})", re.M)
 MAX_KEPT_SENTENCES = 40
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
-_URL = re.compile(r"https?://[^\s)<>\]]+")
 _SENTENCE = re.compile(r"(?<=[.!?:])\s+(?=[A-Z`\[(*])")
 _MARKER = re.compile(r"\s*\[\d{1,2}\]")
 _INLINE_CODE = re.compile(r"`[^`\n]*`")
@@ -63,6 +62,13 @@ def _words(text: str) -> set[str]:
     from ..knowledge.bm25 import tokenize
 
     return set(tokenize(_MARKER.sub(" ", text)))
+
+
+def question_words(question: str) -> set[str]:
+    """The question's words, with the English ones of its Spanish terms (as retrieval reads it)."""
+    from ..knowledge.glossary import expand_query
+
+    return _words(expand_query(question))
 
 
 def _claim_words(sentence: str) -> set[str]:
@@ -90,15 +96,13 @@ def _passage_words(hit) -> set[str]:
     return _words(_passage_text(hit))
 
 
-def _facts_in(sentence: str, passage: str, urls: set[str]) -> bool:
-    """Every number the sentence states is in the passage (a copied sentence with 999
-    where the docs say 165 is not supported), and every web address it gives is one of
-    the sources' or written in the passage."""
-    claim = _MARKER.sub(" ", _INLINE_CODE.sub(" ", sentence))
+def _numbers_in(sentence: str, passage: str) -> bool:
+    """Every number the sentence states in words is in the passage: a copied sentence with
+    999 where the docs say 165 is not supported. (Numbers in inline code and markup are the
+    verifier's and the renderer's.)"""
+    claim = _MARKER.sub(" ", _MARKUP.sub(" ", _INLINE_CODE.sub(" ", sentence)))
     numbers = set(_NUMBER.findall(passage))
-    if any(number not in numbers for number in _NUMBER.findall(claim)):
-        return False
-    return all(url.rstrip(".,;:") in urls or url.rstrip(".,;:") in passage for url in _URL.findall(sentence))
+    return all(number in numbers for number in _NUMBER.findall(claim))
 
 
 def _echoes_a_source(sentence: str, hits) -> bool:
@@ -211,7 +215,6 @@ def ground(draft: str, hits, registry=None, prose_checked: bool = True, cards=()
     error, which no passage covers) every sentence stays; code is still checked."""
     passages = [_passage_words(hit) for hit in hits]
     texts = [_passage_text(hit) for hit in hits]
-    urls = {str(getattr(hit, "url", "") or "") for hit in hits} - {""}
     identifiers = _identifiers(hits)
     seen: set[str] = set()
     used = _used_api(hits, registry) if registry is not None else set()
@@ -232,7 +235,7 @@ def ground(draft: str, hits, registry=None, prose_checked: bool = True, cards=()
                     result.dropped_sentences += 1  # said already, too long an answer, or a fence inside prose
                     continue
                 if prose_checked and (share < SUPPORT or _echoes_a_source(sentence, hits)
-                                      or (number and not _facts_in(sentence, texts[number - 1], urls))
+                                      or (number and not _numbers_in(sentence, texts[number - 1]))
                                       or not _code_names_real(sentence, identifiers, registry) or (
                         registry is not None and not _names_shown(sentence, shown, used, registry))):
                     result.dropped_sentences += 1
@@ -286,7 +289,7 @@ def evidence(question: str, hits, code_hits: dict, registry=None, with_code: boo
     """The best pages' own words on the question: from each of the first ``PAGES``, the
     sentences that share most words with the question (in the page's order), cited; then
     (unless the answer has code already) the retrieved code closest to the question."""
-    asked = _words(question)
+    asked = question_words(question)
     parts, result = [], Grounded("")
     for number, hit in enumerate(hits[:PAGES], 1):
         sentences = [s.strip() for s in _SENTENCE.split(" ".join((hit.content or "").split()))
@@ -310,7 +313,7 @@ def best_code(question: str, hits, code_hits: dict, registry=None, max_lines: in
     """(source number, code, language) of the retrieved code that shares most words with
     the question (in the code and its headings), the better-ranked page on a tie: Python
     that is sound, or a shell command as the docs write it. (0, "", "") when none is."""
-    asked = _words(question)
+    asked = question_words(question)
     candidates = []
     for number, page in enumerate(hits, 1):
         hit = code_hits.get(page.path) or page
@@ -321,7 +324,7 @@ def best_code(question: str, hits, code_hits: dict, registry=None, max_lines: in
         if not code or hit.project == "molsyssuite":
             continue
         language = "bash" if _is_shell(code) else "python"
-        if language == "python" and not code_is_sound(code, registry):
+        if language == "python" and not (code_is_sound(code, registry) and _does_something(code)):
             continue
         shared = len(asked & _words(f"{hit.headings} {code}"))  # not the prose: a long page is not closer
         candidates.append((-shared, number, code, language))
@@ -329,6 +332,17 @@ def best_code(question: str, hits, code_hits: dict, registry=None, max_lines: in
         return 0, "", ""
     _, number, code, language = min(candidates)
     return number, code, language
+
+
+def _does_something(code: str) -> bool:
+    """The code calls something: a cell of bare names (``box`` ``box_angles``) shows values
+    the page printed, not how to get them."""
+    import ast
+
+    try:
+        return any(isinstance(node, ast.Call) for node in ast.walk(ast.parse(code)))
+    except SyntaxError:
+        return False
 
 
 def excerpt(code: str, asked: set[str], max_lines: int = 14) -> str:

@@ -15,13 +15,18 @@ QUERIES = ["how do I select the CA atoms of chain A?", "convert a PDB file to an
            "¿cómo elimino las moléculas de agua?", "molsysmt.structure.get_rmsd"]
 
 
+def checks_its_arguments(component, tmp_path, bad: dict, match: str) -> None:
+    """A missing export names the command that builds it; a bad setting is refused."""
+    with pytest.raises(FileNotFoundError, match="index build"):
+        component(tmp_path / "missing.onnx")
+    (tmp_path / "x.onnx").write_bytes(b"")
+    with pytest.raises(ValueError, match=match):
+        component(tmp_path / "x.onnx", **bad)
+
+
 class TestOnnxQueryEmbedder:
     def test_checks_its_arguments(self, tmp_path):
-        with pytest.raises(FileNotFoundError, match="index build"):
-            OnnxQueryEmbedder(tmp_path / "missing.onnx")
-        (tmp_path / "x.onnx").write_bytes(b"")
-        with pytest.raises(ValueError, match="threads"):
-            OnnxQueryEmbedder(tmp_path / "x.onnx", threads=0)
+        checks_its_arguments(OnnxQueryEmbedder, tmp_path, {"threads": 0}, "threads")
 
     def test_matches_the_full_model(self, real_settings):
         from molsys_ai_jupyter.knowledge.embedding import text_embedder
@@ -56,11 +61,7 @@ class TestOnnxQueryEmbedder:
 
 class TestOnnxDocumentEmbedder:
     def test_checks_its_arguments(self, tmp_path):
-        with pytest.raises(FileNotFoundError, match="index build"):
-            OnnxDocumentEmbedder(tmp_path / "missing.onnx")
-        (tmp_path / "x.onnx").write_bytes(b"")
-        with pytest.raises(ValueError, match="batch_size"):
-            OnnxDocumentEmbedder(tmp_path / "x.onnx", batch_size=0)
+        checks_its_arguments(OnnxDocumentEmbedder, tmp_path, {"batch_size": 0}, "batch_size")
 
     def test_embeds_as_the_full_model_does(self, real_settings):
         from molsys_ai_jupyter.knowledge.embedding import document_embedder

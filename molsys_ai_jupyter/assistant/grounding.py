@@ -25,6 +25,7 @@ closest to the question. When no sentence of the draft survives, they are the an
 
 from __future__ import annotations
 
+import ast
 import re
 import weakref
 from dataclasses import dataclass, field
@@ -78,12 +79,15 @@ def _claim_words(sentence: str) -> set[str]:
     return _words(_MARKUP.sub(" ", _INLINE_CODE.sub(" ", sentence)))
 
 
-def _support(sentence: str, passages: list[set[str]]) -> tuple[int, float]:
-    """(1-based number of the passage that supports it best, the share of its words there)."""
-    words = _claim_words(sentence)
-    if not words:
+def _share(claims: set[str], passage: set[str]) -> float:
+    return len(claims & passage) / len(claims)
+
+
+def _support(claims: set[str], passages: list[set[str]]) -> tuple[int, float]:
+    """(1-based number of the passage that supports the claim words best, their share there)."""
+    if not claims:
         return 0, 1.0  # nothing to support ("Here is how:")
-    scores = [len(words & passage) / len(words) for passage in passages]
+    scores = [_share(claims, passage) for passage in passages]
     best = max(range(len(scores)), key=scores.__getitem__, default=-1)
     return best + 1, scores[best] if scores else 0.0
 
@@ -229,7 +233,8 @@ def ground(draft: str, hits, registry=None, prose_checked: bool = True, cards=()
             for sentence in _SENTENCE.split(paragraph.strip()):
                 if not sentence.strip():
                     continue
-                number, share = _support(sentence, passages)
+                claims = _claim_words(sentence)
+                number, share = _support(claims, passages)
                 key = " ".join(_MARKER.sub(" ", sentence).split()).lower()
                 if key in seen or result.supported_sentences >= MAX_KEPT_SENTENCES or _FENCE_LINE.search(sentence):
                     result.dropped_sentences += 1  # said already, too long an answer, or a fence inside prose
@@ -241,13 +246,12 @@ def ground(draft: str, hits, registry=None, prose_checked: bool = True, cards=()
                     result.dropped_sentences += 1
                     continue
                 seen.add(key)
-                result.supported_sentences += bool(_claim_words(sentence))
+                result.supported_sentences += bool(claims)
                 cited = [n for n in markers(sentence) if 1 <= n <= len(hits)]
-                if prose_checked and cited and number and _claim_words(sentence) and all(
-                        len(_claim_words(sentence) & passages[n - 1]) / len(_claim_words(sentence)) < SUPPORT
-                        for n in cited):
+                if prose_checked and cited and number and claims and all(
+                        _share(claims, passages[n - 1]) < SUPPORT for n in cited):
                     sentence, cited = _MARKER.sub("", sentence), []  # the model's [n] names a passage that does not say it
-                if 0 < number <= len(hits) and not cited and _claim_words(sentence):
+                if 0 < number <= len(hits) and not cited and claims:
                     sentence = _cite(sentence, number)
                     cited = [number]
                 result.cited += [n for n in cited if n not in result.cited]
@@ -337,8 +341,6 @@ def best_code(question: str, hits, code_hits: dict, registry=None, max_lines: in
 def _does_something(code: str) -> bool:
     """The code calls something: a cell of bare names (``box`` ``box_angles``) shows values
     the page printed, not how to get them."""
-    import ast
-
     try:
         return any(isinstance(node, ast.Call) for node in ast.walk(ast.parse(code)))
     except SyntaxError:
@@ -388,8 +390,6 @@ _SHELL = re.compile(r"^\s*(?:\$\s*)?(?:conda|mamba|micromamba|pip|pip3|git|cd|ma
 
 def _is_shell(code: str) -> bool:
     """A command line of the docs (``conda install -c uibcdf molsysmt``), not Python."""
-    import ast
-
     try:
         ast.parse(code)
         return False

@@ -24,8 +24,6 @@ class CachedDocumentEmbedder:
     def __init__(self, cache: EmbeddingCache, batch_size: int = 32, progress_bar: bool = True,
                  make_embedder: Callable[[], Any] | None = None):
         self.cache = cache
-        self.batch_size = batch_size
-        self.progress_bar = progress_bar
         self.make_embedder = make_embedder or (lambda: document_embedder(batch_size=batch_size, progress_bar=progress_bar))
         self.stats = {"cached": 0, "embedded": 0}
 

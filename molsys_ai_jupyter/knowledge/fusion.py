@@ -32,6 +32,10 @@ from haystack import Document, component
 BM25_WEIGHT = 0.5  # chosen on the dev and the first blind questions together (0.4–0.7 measured)
 
 
+def _page(doc: Document) -> str:
+    return (doc.meta or {}).get("path", doc.id)
+
+
 def _rescaled(scores: dict[str, float]) -> dict[str, float]:
     if not scores:
         return {}
@@ -51,8 +55,7 @@ def _best_per_page(documents: list[Document], similarity) -> tuple[dict[str, flo
     for doc in documents:
         value = similarity(doc.score) if doc.score is not None and math.isfinite(doc.score) else worst
         chunks[doc.id] = max(value, chunks.get(doc.id, value))
-        path = (doc.meta or {}).get("path", doc.id)
-        pages[path] = max(value, pages.get(path, value))
+        pages[_page(doc)] = max(value, pages.get(_page(doc), value))
     return pages, chunks
 
 
@@ -74,9 +77,8 @@ class PageScoreFusion:
         page_score = self._fused((_rescaled(lexical_pages), _rescaled(dense_pages)), weights)
         chunk_score = self._fused((_rescaled(lexical_chunks), _rescaled(dense_chunks)), weights)
         unique = {doc.id: doc for doc in [*dense, *bm25]}  # one copy of a chunk both legs returned
-        ordered = sorted(unique.values(), key=lambda d: (-page_score[(d.meta or {}).get("path", d.id)],
-                                                         -chunk_score[d.id], d.id))
-        return {"documents": [replace(d, score=page_score[(d.meta or {}).get("path", d.id)]) for d in ordered]}
+        ordered = sorted(unique.values(), key=lambda d: (-page_score[_page(d)], -chunk_score[d.id], d.id))
+        return {"documents": [replace(d, score=page_score[_page(d)]) for d in ordered]}
 
     @staticmethod
     def _fused(legs: tuple[dict[str, float], dict[str, float]], weights: tuple[float, float]) -> dict[str, float]:

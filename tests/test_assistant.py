@@ -206,6 +206,19 @@ def test_off_topic_needs_meaning_and_words_both_far():
     assert off_topic(result(0.9, 9.0, hits=()))
 
 
+def test_the_function_a_docs_page_is_about_comes_from_its_file_name(registry):
+    from molsys_ai_jupyter.assistant.answer import documented_symbol
+
+    def about(path, project="molsysmt"):
+        symbol = documented_symbol(path, project, registry)
+        return symbol.name if symbol else None
+
+    assert about("molsysmt/docs/contents/user/tools/structure/least_rmsd_fit.ipynb") == "molsysmt.structure.least_rmsd_fit"
+    assert about("molsysmt/docs/contents/user/tools/basic/iterator.ipynb") == "molsysmt.Iterator"  # a class
+    assert about("molsysmt/docs/contents/user/intro/installation.md") is None
+    assert about("README.md", "") is None and about("x", "molsysmt") is None
+
+
 class TestGrounding:
     """What of a draft is shown: sentences the passages support, names the sources show,
     code that imports real modules and passes the policy."""
@@ -337,6 +350,38 @@ class TestGrounding:
                       registry).dropped_blocks == 0
         assert ground("Install it with conda [2].\n\n```bash\ncurl http://x.sh | sh\n```", hits,
                       registry).dropped_blocks == 1
+
+    def test_code_of_the_draft_must_use_a_library(self, registry):
+        from molsys_ai_jupyter.assistant.grounding import ground
+
+        helpers = "def count(atoms):\n    return len(atoms)\n\nprint(count([1, 2, 3]))"  # sound, but no library's way
+        assert ground(f"Convert the PDB file [1].\n\n```python\n{helpers}\n```", self._hits(), registry).dropped_blocks == 1
+        imports_only = "import molsysmt as msm"
+        assert ground(f"Convert the PDB file [1].\n\n```python\n{imports_only}\n```", self._hits(), registry).dropped_blocks == 1
+
+    def test_the_answer_is_read_from_every_retrieved_chunk_of_a_page(self, registry):
+        """The chunk that ranked a page may be its table header; the sentence and the code
+        the question asks about may sit in the page's other retrieved chunks."""
+        from types import SimpleNamespace as Hit
+
+        from molsys_ai_jupyter.assistant.grounding import evidence
+
+        header = Hit(content="| Name | Kind |\n|---|---|", code="", title="Catalog", headings="Catalog > 0D",
+                     path="catalog.md", project="topomt")
+        rows = Hit(content="A Pit is the deepest point of a concave region. A Nadir is the lowest point of a pocket floor.",
+                   code="", title="Catalog", headings="Catalog > 0D", path="catalog.md", project="topomt")
+        fork = Hit(content="Fork the repository.", code="git clone https://github.com/uibcdf/molsysmt.git\n"
+                   "cd molsysmt\npython setup.py develop", title="Fork", headings="Fork > Clone", path="fork.md",
+                   project="molsysmt")
+        alone = evidence("what are the pit and nadir point features?", [header], {}, registry)
+        assert "Nadir" not in alone.text
+        built = evidence("what are the pit and nadir point features?", [header], {}, registry,
+                         page_chunks={"catalog.md": [header, rows]})
+        assert "A Pit is the deepest point" in built.text and "A Nadir is the lowest" in built.text and built.cited == [1]
+        first = Hit(**{**vars(fork), "code": ""})
+        cloned = evidence("how do I clone molsysmt and install it in development mode?", [first], {}, registry,
+                          page_chunks={"fork.md": [first, fork]})
+        assert "```bash\ngit clone https://github.com/uibcdf/molsysmt.git" in cloned.text
 
     def test_an_answer_from_the_passages_cites_them_and_picks_the_closest_code(self, registry):
         from molsys_ai_jupyter.assistant.grounding import evidence

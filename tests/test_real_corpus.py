@@ -49,6 +49,17 @@ def test_search_deep_links_and_project_filter(real_index):
     assert "molsysmt.structure.get_rmsd" in [c.symbol for c in rmsd.api]
 
 
+def test_each_page_found_keeps_its_retrieved_chunks_for_the_answer(real_index):
+    settings, _ = real_index
+    result = Retriever(settings).search("pit vs nadir vs apex in topomt: what are these point features?", k=3)
+    assert set(result.page_chunks) == {hit.path for hit in result.hits}
+    for hit in result.hits:
+        chunks = result.page_chunks[hit.path]
+        assert chunks[0].id == hit.id and len(chunks) <= 4 and {c.path for c in chunks} == {hit.path}
+    # the page that ranks first is a catalogue whose best chunk is not the one that names these points
+    assert any("Nadir" in chunk.content for chunks in result.page_chunks.values() for chunk in chunks[1:])
+
+
 def test_unchanged_corpus_rebuild_embeds_nothing(real_index):
     settings, first = real_index
     again = build_index(settings, force=True, progress=False)

@@ -170,7 +170,8 @@ class Assistant:
                      "from_passages": grounded.supported_sentences < MIN_SUPPORTED and not notebook_context}
         parts, cited = [grounded.text], list(grounded.cited)  # supported sentences and sound code blocks only
         if not notebook_context:  # then the passages' own words on the question, and their closest code
-            docs = evidence(question, result.hits, result.code_hits, self.registry, with_code="```" not in grounded.text)
+            docs = evidence(question, result.hits, result.code_hits, self.registry, with_code="```" not in grounded.text,
+                            page_chunks=result.page_chunks)
             if docs.text:
                 parts.append(docs.text if grounding["from_passages"] else f"From the docs: {docs.text}")
             cited += [n for n in docs.cited if n not in cited]
@@ -220,11 +221,16 @@ class Assistant:
         ``convert`` every example starts with), then the best API cards."""
         asked = question_words(result.query)
         weight: dict[str, float] = {}
+        for rank, page in enumerate(result.hits[:2], 1):  # the function a page is about, first
+            documented = documented_symbol(page.path, page.project, self.registry)
+            if documented is not None:
+                weight[documented.name] = weight.get(documented.name, 0.0) + 2.0 / rank
         for rank, page in enumerate(result.hits[:2], 1):
             hit = result.code_hits.get(page.path, page)
             for name in verify_code(hit.code, self.registry).symbols_used if hit.code else []:
-                named = len(question_words(name.rsplit(".", 1)[-1].replace("_", " ")) & asked)
-                weight[name] = weight.get(name, float(named)) + 1.0 / rank
+                weight[name] = weight.get(name, 0.0) + 1.0 / rank
+        for name in weight:  # and the words its name shares with the question
+            weight[name] += len(question_words(name.rsplit(".", 1)[-1].replace("_", " ")) & asked)
         names = sorted(weight, key=lambda n: -weight[n]) + [c.symbol for c in result.api]
         chosen, seen = [], set()
         for name in names:
@@ -238,6 +244,22 @@ class Assistant:
             if len(chosen) == limit:
                 break
         return chosen
+
+
+def documented_symbol(path: str, project: str, registry):
+    """The function or class a docs page is about, when its file is named after it
+    (``…/tools/structure/least_rmsd_fit.ipynb`` → ``molsysmt.structure.least_rmsd_fit``,
+    ``…/basic/iterator.ipynb`` → ``molsysmt.Iterator``), else None."""
+    parts = path.replace("\\", "/").split("/")
+    if not project or len(parts) < 2 or "." not in parts[-1]:
+        return None
+    stem, folder = parts[-1].rsplit(".", 1)[0], parts[-2]
+    camel = "".join(word.capitalize() for word in stem.split("_"))
+    for name in (f"{project}.{folder}.{stem}", f"{project}.{folder}.{camel}"):
+        symbol = registry.resolve(name)
+        if symbol is not None and symbol.kind in ("function", "class"):
+            return symbol
+    return None
 
 
 def _arguments(signature: str) -> str:

@@ -216,6 +216,29 @@ def _read_before_assigned(tree: ast.Module, defined: set[str]) -> set[str]:
     return early
 
 
+def calls_a_library(code: str) -> bool:
+    """The code calls something it imported (``msm.remove``, ``md.load``, ``sqrt`` from
+    ``math``): a block of only its own helpers and builtins shows no library's way of
+    doing the task.
+
+    >>> calls_a_library("import mdtraj as md\\nt = md.load('a.pdb')")
+    True
+    >>> calls_a_library("def count(atoms):\\n    return len(atoms)\\nprint(count([1]))")
+    False
+    """
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return False
+    imported = _module_aliases(tree)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            dotted = _dotted(node.func)
+            if dotted and dotted.split(".")[0] in imported:
+                return True
+    return False
+
+
 def code_is_sound(code: str, registry=None) -> bool:
     """Python that parses, whose imports exist (unless a ``try`` makes them optional),
     whose MolSysSuite names exist (the verifier) and whose names from installed libraries

@@ -31,18 +31,18 @@ import weakref
 from dataclasses import dataclass, field
 
 from .citations import markers
-from .code_checks import code_is_sound, known_module, undefined_names
+from .code_checks import calls_a_library, code_is_sound, known_module, undefined_names
 
 SUPPORT = 0.6  # share of a sentence's content words found in one passage
 MIN_SUPPORTED = 1  # fewer supported sentences than this: the answer comes from the passages
-KEY_SENTENCES = 2  # per page, when the answer is built from the passages
+KEY_SENTENCES = 3  # per page, when the answer is built from the passages
 PAGES = 3
 MAX_SENTENCE_CHARS = 400
 _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*([\w+-]*)[^\n]*\n.*?^[ \t]*\1[ \t]*$", re.S | re.M)  # ``` or ~~~
 _FENCE_LINE = re.compile(r"^[ \t]*(`{3,}|~{3,})", re.M)
 MAX_KEPT_SENTENCES = 40
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
-_SENTENCE = re.compile(r"(?<=[.!?:])\s+(?=[A-Z`\[(*])")
+_SENTENCE = re.compile(r"(?<=[.!?:])\s+(?=[A-Z`\[(]|\*(?!\s))")  # "* item" continues a "You need:"
 _MARKER = re.compile(r"\s*\[\d{1,2}\]")
 _INLINE_CODE = re.compile(r"`[^`\n]*`")
 _MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^<>]*>|\]\([^()\s]*\)", re.S | re.I)
@@ -265,7 +265,8 @@ def ground(draft: str, hits, registry=None, prose_checked: bool = True, cards=()
             if language in ("", "python", "py", "ipython"):
                 # a block about the user's own cell may use the names their notebook defines
                 sound = code_is_sound(code, registry) and (not prose_checked or (
-                    not undefined_names(code) and (registry is None or _calls_only_shown_api(code, shown, used, registry))))
+                    calls_a_library(code) and not undefined_names(code)
+                    and (registry is None or _calls_only_shown_api(code, shown, used, registry))))
             else:
                 sound = _verbatim(code, hits)  # a shell line is shown only as the docs write it
             if sound:
@@ -289,22 +290,29 @@ def _cite(sentence: str, number: int) -> str:
     return f"{stripped[:len(stripped) - len(end)]} [{number}]{end}"
 
 
-def evidence(question: str, hits, code_hits: dict, registry=None, with_code: bool = True) -> Grounded:
-    """The best pages' own words on the question: from each of the first ``PAGES``, the
-    sentences that share most words with the question (in the page's order), cited; then
-    (unless the answer has code already) the retrieved code closest to the question."""
+def evidence(question: str, hits, code_hits: dict, registry=None, with_code: bool = True,
+             page_chunks: dict | None = None) -> Grounded:
+    """The best pages' own words on the question: from each of the first ``PAGES`` (all
+    of its retrieved chunks, ``page_chunks``), the sentences that share most words with
+    the question (in the order they were retrieved), cited; then (unless the answer has
+    code already) the retrieved code closest to the question."""
     asked = question_words(question)
     parts, result = [], Grounded("")
-    for number, hit in enumerate(hits[:PAGES], 1):
-        sentences = [s.strip() for s in _SENTENCE.split(" ".join((hit.content or "").split()))
+    pages = []
+    for hit in hits[:PAGES]:
+        sentences = [s.strip() for chunk in (page_chunks or {}).get(hit.path, [hit])
+                     for s in _SENTENCE.split(" ".join((chunk.content or "").split()))
                      if 20 <= len(s.strip()) <= MAX_SENTENCE_CHARS and "```" not in s and _is_prose(s.strip())]
+        pages.append(list(dict.fromkeys(sentences)))  # chunks overlap
+    for number, sentences in enumerate(pages, 1):
         ranked = sorted(sentences, key=lambda s: -len(_words(s) & asked))[:KEY_SENTENCES]
         chosen = [s for s in sentences if s in ranked and _words(s) & asked]
         if chosen:
             parts.append(" ".join(chosen) + f" [{number}]")
             result.cited.append(number)
             result.supported_sentences += len(chosen)
-    number, code, language = best_code(question, hits, code_hits, registry) if with_code else (0, "", "")
+    number, code, language = (best_code(question, hits, code_hits, registry, page_chunks=page_chunks)
+                              if with_code else (0, "", ""))
     if code:
         parts.append(f"From [{number}]:\n\n```{language}\n{code}\n```")
         if number not in result.cited:
@@ -313,28 +321,31 @@ def evidence(question: str, hits, code_hits: dict, registry=None, with_code: boo
     return result
 
 
-def best_code(question: str, hits, code_hits: dict, registry=None, max_lines: int = 14) -> tuple[int, str, str]:
+def best_code(question: str, hits, code_hits: dict, registry=None, max_lines: int = 14,
+              page_chunks: dict | None = None) -> tuple[int, str, str]:
     """(source number, code, language) of the retrieved code that shares most words with
     the question (in the code and its headings), the better-ranked page on a tie: Python
     that is sound, or a shell command as the docs write it. (0, "", "") when none is."""
     asked = question_words(question)
     candidates = []
     for number, page in enumerate(hits, 1):
-        hit = code_hits.get(page.path) or page
-        full = (getattr(hit, "code", "") or "").strip()
-        code = excerpt(full, asked, max_lines)
-        if code != full and undefined_names(code) - undefined_names(full):
-            code = "\n".join(full.splitlines()[:max_lines])  # the cut lost a definition the shown lines need
-        if not code or hit.project == "molsyssuite":
-            continue
-        language = "bash" if _is_shell(code) else "python"
-        if language == "python" and not (code_is_sound(code, registry) and _does_something(code)):
-            continue
-        shared = len(asked & _words(f"{hit.headings} {code}"))  # not the prose: a long page is not closer
-        candidates.append((-shared, number, code, language))
+        chunks = [*(page_chunks or {}).get(page.path, []), code_hits.get(page.path) or page]
+        for order, hit in enumerate({id(chunk): chunk for chunk in chunks}.values()):
+            full = (getattr(hit, "code", "") or "").strip()
+            code = excerpt(full, asked, max_lines)
+            if code != full and undefined_names(code) - undefined_names(full):
+                code = "\n".join(full.splitlines()[:max_lines])  # the cut lost a definition the shown lines need
+            if not code:
+                continue
+            language = "bash" if _is_shell(code) else "python"
+            if language == "python" and (hit.project == "molsyssuite" or not (
+                    code_is_sound(code, registry) and _does_something(code))):
+                continue  # the suite's pages sketch Python across its libraries; their commands are real
+            shared = len(asked & _words(f"{hit.headings} {code}"))  # not the prose: a long page is not closer
+            candidates.append((-shared, number, order, code, language))
     if not candidates:
         return 0, "", ""
-    _, number, code, language = min(candidates)
+    _, number, _, code, language = min(candidates)
     return number, code, language
 
 

@@ -64,6 +64,7 @@ class SearchResult:
     best_similarity: float = 0.0  # cosine similarity of the closest chunk (dense leg): how on-topic the query is
     best_lexical_score: float = 0.0  # BM25 score of the best chunk (lexical leg): the same, in words
     code_hits: dict = field(default_factory=dict)  # page path → its best-ranked chunk with code (for examples)
+    page_chunks: dict = field(default_factory=dict)  # page path → its retrieved chunks, best first (for evidence)
 
     def to_dict(self) -> dict:
         return {
@@ -80,7 +81,8 @@ _PROJECT_NAMES = {"molsysmt": r"\bmolsysmt\b|\bmsm\.", "pyunitwizard": r"\bpyuni
                   "molsysviewer": r"\bmolsysviewer\b", "topomt": r"\btopomt\b", "molsyssuite": r"\bmolsyssuite\b"}
 RRF_K = 60  # Haystack's reciprocal rank fusion constant
 NAMED_PROJECT_BONUS = 0.25  # in units of the top rank's fused score: about 15 ranks near the top
-PAGES_REORDERED = 30  # how deep the named-project preference looks
+PAGES_REORDERED = 30
+CHUNKS_PER_PAGE = 4  # retrieved chunks of a page kept for the answer's evidence  # how deep the named-project preference looks
 
 
 def prefer_named_projects(hits: list, query: str, projects: list[str]) -> list:
@@ -230,11 +232,23 @@ class Retriever:
             query=query,
             hits=hits,
             code_hits={h.path: h for h in self._collapse(code_chunks, len(wanted), 1)},
+            page_chunks=self._chunks_of(pages, wanted),
             api=self._collapse(cards, self.n_api, 1),
             latency_ms=(time.perf_counter() - started) * 1000.0,
             best_similarity=self._dense.last_best_similarity if mode != "bm25" else 0.0,
             best_lexical_score=self._bm25.last_best_score if mode != "dense" else 0.0,
         )
+
+    @classmethod
+    def _chunks_of(cls, pages, wanted: set[str], per_page: int = CHUNKS_PER_PAGE) -> dict[str, list[Hit]]:
+        """The retrieved chunks of each wanted page, best first (a page's answer may sit
+        in a chunk other than the one that ranked it)."""
+        chosen: dict[str, list] = {}
+        for doc in pages:
+            path = (doc.meta or {}).get("path")
+            if path in wanted and len(chosen.setdefault(path, [])) < per_page:
+                chosen[path].append(doc)
+        return {path: cls._collapse(docs, per_page, 0) for path, docs in chosen.items()}
 
     @staticmethod
     def _collapse(documents, k: int, max_per_source: int) -> list[Hit]:

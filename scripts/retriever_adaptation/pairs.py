@@ -18,10 +18,11 @@ measured on those questions stay honest; their passages still serve as negatives
 
 Run from the repository root, with the project's environment::
 
-    python scripts/retriever_adaptation/pairs.py OUT_DIR   # pairs.jsonl, chunks.jsonl, eval.json, minilm/
+    python scripts/retriever_adaptation/pairs.py OUT_DIR   # pairs_*.jsonl, chunks.jsonl, eval.json, minilm/
 
-then ``fit.py`` in OUT_DIR on a GPU (or a CPU, slowly). ``docs/retrieval.md`` has what it
-measured: on the blind questions the adapted encoder ranked worse, so it is not shipped.
+then ``DATA=OUT_DIR python fit.py`` on a GPU (about 4 minutes for 28 variants on one H100).
+``docs/retrieval.md`` has what it measured: no variant ranked better than the base model
+on the questions the choice is made on, so nothing of it is shipped.
 """
 
 from __future__ import annotations
@@ -163,36 +164,52 @@ def cited_pages(*question_files: Path) -> frozenset[str]:
 
 
 def export(out: Path) -> None:
-    """Everything ``fit.py`` reads: the pairs (evaluation pages excluded), every chunk,
-    the dev and blind questions with their BM25 rankings, and the base model in fp16."""
+    """Everything ``fit.py`` reads: two sets of pairs (``pairs_excl.jsonl`` without the
+    pages any evaluation question cites, ``pairs_all.jsonl`` from every page), every
+    indexed chunk as it is embedded, and for the dev and both blind question sets the BM25
+    leg's top 30 with scores and the projects each question names (as the retriever reads
+    them); and the base model."""
+    import re
     import shutil
+
+    from haystack import Document
 
     from molsys_ai_jupyter.config import load_settings
     from molsys_ai_jupyter.knowledge.bm25 import Bm25sRetriever
+    from molsys_ai_jupyter.knowledge.cached_embedder import passage_of
     from molsys_ai_jupyter.knowledge.embedding import model_dir
     from molsys_ai_jupyter.knowledge.glossary import expand_query
+    from molsys_ai_jupyter.knowledge.retrieval import _PROJECT_NAMES
 
     settings = load_settings()
-    sets = {"dev": settings.bench / "dev_questions.jsonl", "blind": Path("benchmarks/doc_questions_blind.jsonl")}
+    sets = {"dev": settings.bench / "dev_questions.jsonl", "A": Path("benchmarks/doc_questions_blind.jsonl"),
+            "B": Path("benchmarks/doc_questions_blind_b.jsonl")}
     out.mkdir(parents=True, exist_ok=True)
-    pairs, info = build_pairs(settings.corpus, model_dir(), cited_pages(*sets.values()))
-    (out / "pairs.jsonl").write_text("".join(json.dumps(p.to_dict()) + "\n" for p in pairs))
-    bm25 = Bm25sRetriever(str(settings.index_path.resolve() / "bm25"), top_k=30)
-    bm25.warm_up()
-    docs = [json.loads(line) for line in (settings.index_path.resolve() / "bm25" / "documents.jsonl").open()]
+    for name, exclude in (("excl", cited_pages(*sets.values())), ("all", frozenset())):
+        pairs, info = build_pairs(settings.corpus, model_dir(), exclude)
+        (out / f"pairs_{name}.jsonl").write_text("".join(json.dumps(p.to_dict()) + "\n" for p in pairs))
+        print(name, json.dumps(info))
+    index = settings.index_path.resolve()
+    docs = [json.loads(line) for line in (index / "bm25" / "documents.jsonl").open()]
     position = {d["id"]: n for n, d in enumerate(docs)}
     (out / "chunks.jsonl").write_text("".join(json.dumps({
-        "passage": f"{d['meta'].get('context', '')}\n{d['content'] or ''}", "path": d["meta"]["path"],
-        "card": bool(d["meta"].get("symbol"))}) + "\n" for d in docs))
+        "passage": passage_of(Document(content=d["content"], meta=d["meta"])), "path": d["meta"]["path"],
+        "project": d["meta"].get("project", ""), "card": bool(d["meta"].get("symbol"))}) + "\n" for d in docs))
+    bm25 = Bm25sRetriever(str(index / "bm25"), top_k=30)
+    bm25.warm_up()
     evaluation = {}
     for name, path in sets.items():
-        questions = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-        evaluation[name] = [{"id": q["id"], "expanded": expand_query(q["query"]), "gold": q["gold_sources"],
-                             "bm25": [position[d.id] for d in bm25.run(query=expand_query(q["query"]))["documents"]
-                                      if not d.meta.get("symbol")]} for q in questions]
+        rows = []
+        for line in path.read_text().splitlines():
+            if line.strip():
+                question = json.loads(line)
+                text = expand_query(question["query"])
+                named = sorted(p for p, pattern in _PROJECT_NAMES.items() if re.search(pattern, question["query"], re.I))
+                rows.append({"id": question["id"], "expanded": text, "gold": question["gold_sources"], "named": named,
+                             "bm25": [[position[d.id], float(d.score)] for d in bm25.run(query=text)["documents"]]})
+        evaluation[name] = rows
     (out / "eval.json").write_text(json.dumps(evaluation))
     shutil.copytree(model_dir(), out / "minilm", dirs_exist_ok=True)
-    print(json.dumps(info))
 
 
 if __name__ == "__main__":

@@ -446,3 +446,18 @@ def test_toy_corpus_project_is_checked(mini_corpus):
     assert _summary(report) == [(UNKNOWN_SYMBOL, "mini.selekt", None), (UNKNOWN_KWARG, "mini.select", "selektion")]
     assert report.issues[0].suggestions == ["mini.select"]
     assert verify_code("import molsysmt as msm\nmsm.fetch()", reg).ok  # not a project of this registry
+
+
+def test_methods_of_an_instance_of_a_known_class_count_and_their_kwargs_are_checked(registry):
+    source = (
+        "import molsysviewer as mv\n"
+        "view = mv.MolSysView()\n"
+        "view.isolate('chain A', colour='red')\n"  # no such parameter
+        "view.shapes.add_sphere(radius=3)\n"  # an attribute the API surface does not list: not flagged
+        "view.not_listed()\n"
+        "view = 3\n"
+        "view.isolate(bogus=1)\n"  # no longer the viewer
+    )
+    report = verify_code(source, registry)
+    assert "molsysviewer.MolSysView.isolate" in report.symbols_used
+    assert [(i.kind, i.name, i.kwarg) for i in report.issues] == [("unknown_kwarg", "molsysviewer.MolSysView.isolate", "colour")]

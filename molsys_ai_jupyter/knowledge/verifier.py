@@ -14,8 +14,10 @@ and attribute chains (``msm.structure.get_rmsd``), and reports
 blocks (only blocks that look like Python), its inline code spans, and dotted
 names in the prose (``msm.structure.align``). Neither function raises.
 
-Types are not tracked: a method call on an instance (``view.show(...)``) is
-not checked, only names reachable from a module alias or a class name.
+Types are tracked only as far as ``view = mv.MolSysView()``: a method that exists
+on that class (``view.isolate(...)``) counts as used and its keyword arguments are
+checked; a member the registry does not list is not flagged, since instances get
+attributes the API surface does not show (``view.shapes``).
 Lines are 1-based and columns 0-based (the :mod:`ast` convention); in
 :func:`verify_text` they count from the start of the whole text.
 """
@@ -189,6 +191,7 @@ class _CodeChecker(ast.NodeVisitor):
         self.registry = registry
         self.report = report
         self.aliases: dict[str, str | None] = aliases
+        self.instances: dict[str, str] = {}  # name -> the MolSysSuite class it was made from
         self.line_offset = 0
         self.col_offset = 0
         self.origin = "code"
@@ -250,8 +253,17 @@ class _CodeChecker(ast.NodeVisitor):
         self.aliases[name] = target
 
     def _unbind(self, name: str) -> None:
+        self.instances.pop(name, None)
         if name in self.aliases:
             self.aliases[name] = _UNBOUND
+
+    def _method(self, node: ast.expr) -> str | None:
+        """``view.isolate`` -> ``molsysviewer.MolSysView.isolate`` when ``view`` was made
+        from that class and the class has that member; None otherwise."""
+        if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)):
+            return None
+        cls = self.instances.get(node.value.id)
+        return f"{cls}.{node.attr}" if cls and self.registry.resolve(f"{cls}.{node.attr}") is not None else None
 
     def _chain(self, node: ast.expr) -> tuple[str, list[ast.Attribute]] | None:
         """``msm.structure.get_rmsd`` -> (``molsysmt.structure.get_rmsd``, attribute nodes)."""
@@ -367,6 +379,10 @@ class _CodeChecker(ast.NodeVisitor):
             self._use(target)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
+        method = self._method(node)
+        if method is not None:
+            self._use(method)
+            return
         chain = self._chain(node)
         if chain is None:
             base = node.value
@@ -386,7 +402,7 @@ class _CodeChecker(ast.NodeVisitor):
             dotted = self.aliases.get(node.func.id)
         elif isinstance(node.func, ast.Attribute):
             chain = self._chain(node.func)
-            dotted = chain[0] if chain else None
+            dotted = chain[0] if chain else self._method(node.func)
         symbol = self.registry.resolve(dotted) if dotted else None
         if symbol is not None and symbol.kind != "property":
             self._check_kwargs(dotted, symbol, node)
@@ -418,6 +434,13 @@ class _CodeChecker(ast.NodeVisitor):
         self.visit(node.value)
         for target in node.targets:
             self.visit(target)
+        if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.Call):
+            made = self._chain(node.value.func) if isinstance(node.value.func, ast.Attribute) else None
+            dotted = made[0] if made else (self.aliases.get(node.value.func.id)
+                                             if isinstance(node.value.func, ast.Name) else None)
+            symbol = self.registry.resolve(dotted) if dotted else None
+            if symbol is not None and symbol.kind == "class":
+                self.instances[node.targets[0].id] = symbol.name
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:

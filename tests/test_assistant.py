@@ -219,6 +219,22 @@ def test_the_function_a_docs_page_is_about_comes_from_its_file_name(registry):
     assert about("README.md", "") is None and about("x", "molsysmt") is None
 
 
+def test_the_api_lines_give_the_real_signature_of_a_name_the_answer_writes_as_code(registry):
+    """``children_of(feature_id)`` in a passage's sentence is ``topomt.Topography.children_of``
+    (the one symbol of that name in the best pages' projects); a name two symbols share is left out."""
+    from types import SimpleNamespace
+
+    from molsys_ai_jupyter.assistant.answer import Assistant
+
+    assert [s.name for s in registry.named("children_of")] == ["topomt.Topography.children_of"]
+    page = SimpleNamespace(path="topomt/docs/content/user/id_index.md", project="topomt", code="", headings="IDs")
+    result = SimpleNamespace(query="how do I list the child features of a feature?", hits=[page], code_hits={}, api=[])
+    assistant = Assistant(settings=None, retriever=object(), backend=object(), registry=registry)
+    body = "Public APIs (such as `children_of(feature_id)` or `info()`) accept IDs [1]."
+    assert [s.name for s in assistant.relevant_symbols(result, body)] == ["topomt.Topography.children_of"]
+    assert assistant.relevant_symbols(result, "") == []
+
+
 class TestGrounding:
     """What of a draft is shown: sentences the passages support, names the sources show,
     code that imports real modules and passes the policy."""

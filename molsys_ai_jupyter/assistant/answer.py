@@ -5,6 +5,7 @@ answer with numbered citations, checked code from the docs and the real API."""
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Callable
@@ -179,7 +180,7 @@ class Assistant:
             parts.append(f"_(Removed {dropped_blocks} code block(s) of the model's draft: they used names or modules "
                          "that do not exist, or were not valid Python.)_")
         body = "\n\n".join(part for part in parts if part)
-        extras, extra_cited = self._grounded_extras(result)
+        extras, extra_cited = self._grounded_extras(result, body)
         final = "\n\n".join(part for part in (body, extras, _sources_section(sources)) if part)
         recheck = sanitize(final, self.registry)  # the assembled answer is checked as a whole, too
         final, final_report = recheck.text, recheck.report
@@ -209,18 +210,25 @@ class Assistant:
             return rewrite, True
         return draft, False
 
-    def _grounded_extras(self, result) -> tuple[str, list[int]]:
-        """The real signatures of the API the best sources use."""
+    def _grounded_extras(self, result, body: str = "") -> tuple[str, list[int]]:
+        """The real signatures of the API the best sources use and the answer names."""
         signatures = [f"- `{sym.name}{_arguments(sym.signature)}`" + (f" — {sym.doc_url}" if sym.doc_url else "")
-                      for sym in self._relevant_symbols(result)]
+                      for sym in self.relevant_symbols(result, body)]
         return ("API:\n" + "\n".join(signatures) if signatures else ""), []
 
-    def _relevant_symbols(self, result, limit: int = API_LINES):
-        """Public functions the best pages' code calls (weighted by page rank, and by the
-        words their names share with the question: ``least_rmsd_fit`` before the
-        ``convert`` every example starts with), then the best API cards."""
+    def relevant_symbols(self, result, body: str = "", limit: int = API_LINES):
+        """Public functions the best pages are about, their code calls and the answer
+        names in code (``children_of(feature_id)``, when one symbol of the best pages'
+        projects has that name), weighted by page rank and by the words their names share
+        with the question (``least_rmsd_fit`` before the ``convert`` every example starts
+        with); then the best API cards."""
         asked = question_words(result.query)
         weight: dict[str, float] = {}
+        projects = {hit.project for hit in result.hits[:2]}
+        for name in dict.fromkeys(_NAME_IN_CODE.findall(" ".join(_INLINE_CODE.findall(body)))):
+            candidates = [s for s in self.registry.named(name) if s.name.split(".", 1)[0] in projects]
+            if len(candidates) == 1:  # one meaning only
+                weight[candidates[0].name] = weight.get(candidates[0].name, 0.0) + 1.0
         for rank, page in enumerate(result.hits[:2], 1):  # the function a page is about, first
             documented = documented_symbol(page.path, page.project, self.registry)
             if documented is not None:
@@ -235,7 +243,7 @@ class Assistant:
         chosen, seen = [], set()
         for name in names:
             symbol = self.registry.resolve(name)
-            if symbol is None or symbol.name in seen or symbol.kind not in ("function", "class"):
+            if symbol is None or symbol.name in seen or symbol.kind not in ("function", "class", "method"):
                 continue
             if symbol.name.startswith(LOW_LEVEL_PREFIXES):
                 continue
@@ -244,6 +252,10 @@ class Assistant:
             if len(chosen) == limit:
                 break
         return chosen
+
+
+_INLINE_CODE = re.compile(r"`([^`\n]+)`")
+_NAME_IN_CODE = re.compile(r"(?<![\w.])([A-Za-z_]\w*_\w*|[A-Z][a-z]+[A-Z]\w*)(?=\s*\(|$|\s)")
 
 
 def documented_symbol(path: str, project: str, registry):

@@ -291,6 +291,13 @@ class SymbolRegistry:
         """Every public dotted name."""
         return list(self._by_name)
 
+    def named(self, last: str) -> list[Symbol]:
+        """The public symbols whose last component is ``last`` (``children_of`` →
+        ``topomt.Topography.children_of``), in file order."""
+        found = (self.resolve(name) for name in self._by_last.get(last.lower(), ()))
+        unique = {symbol.name: symbol for symbol in found if symbol is not None and symbol.name.rsplit(".", 1)[-1] == last}
+        return list(unique.values())
+
     @property
     def modules(self) -> frozenset[str]:
         return frozenset(self._modules)

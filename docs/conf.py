@@ -32,6 +32,7 @@ extensions = [
     "jupyterlite_sphinx",
     "molsys_ai_jupyter.sphinx",
     "molsys_ai_docs",
+    "llms_txt",
 ]
 
 source_suffix = {".md": "markdown"}

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
-EXTRAS=${EXTRAS:-embedded,agent,lab,server,train,docs,test}
+EXTRAS=${EXTRAS:-embedded,agent,lab,server,mcp,train,docs,test}
 CACHE=${MOLSYS_AI_CACHE:-$HOME/.cache/molsys-ai}
 pyver=$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 key=$( (cat pyproject.toml scripts/requirements.py scripts/setup-venv.sh; echo "$EXTRAS $pyver") | sha256sum | cut -c1-16)

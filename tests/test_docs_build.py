@@ -167,3 +167,35 @@ def test_the_wheel_installs_the_sidebar_and_its_server_extension(site):
     assert any(n.startswith(f"{labextension}/static/remoteEntry.") for n in names)
     assert f"{data}/data/etc/jupyter/jupyter_server_config.d/molsys_ai_jupyter.json" in names
     assert {"molsys_ai_jupyter/snapshot/sources.toml", "molsys_ai_jupyter/sphinx/static/molsys-ai-chat.js"} <= names
+
+
+def test_site_publishes_llms_txt_for_agents_without_mcp(site):
+    out, _ = site
+    index = (out / "llms.txt").read_text()
+    full = (out / "llms-full.txt").read_text()
+    assert index.startswith("# MolSys-AI for Jupyter\n\n> ")
+    assert "](mcp.html)" in index and "](index.html)" in index
+    assert "https://www.uibcdf.org/molsysmt/" in index  # the MolSysSuite corpus (MOLSYS_AI_DATA)
+    assert "molsys-ai mcp --http" in full and "Source: https://www.uibcdf.org/molsysmt/" in full
+
+
+def test_llms_files_list_each_page_and_hold_their_text(mini_corpus, tmp_path):
+    sys.path.insert(0, str(DOCS / "_ext"))
+    try:
+        import llms_txt
+    finally:
+        sys.path.remove(str(DOCS / "_ext"))
+    suite = llms_txt.corpus_pages(mini_corpus)
+    assert sorted((p, t, u) for p, t, u, _ in suite) == [
+        ("mini", "Counting waters", "https://example.org/mini/content/waters.html"),
+        ("mini", "Mini guide", "https://example.org/mini/content/guide.html"),
+        ("mini", "Reference", "https://example.org/mini/content/reference.html")]
+    llms_txt.write_llms_files(tmp_path, [("Tools for any agent (MCP)", "mcp.html", "# Tools\n\nmolsys-ai mcp\n")], suite)
+    index = (tmp_path / "llms.txt").read_text()
+    full = (tmp_path / "llms-full.txt").read_text()
+    assert "- [Tools for any agent (MCP)](mcp.html)" in index
+    assert "## mini documentation" in index and "- [Mini guide](https://example.org/mini/content/guide.html)" in index
+    assert "molsys-ai mcp\n\nSource: mcp.html" in full
+    assert "indices = mini.select(system, selection='name CA')" in full  # the pages' code, not only links
+    assert "Source: https://example.org/mini/content/waters.html" in full
+    assert llms_txt.corpus_pages(tmp_path / "no-corpus") == []

@@ -164,12 +164,13 @@ def build_parser() -> argparse.ArgumentParser:
     agent.set_defaults(func=cmd_bench_agent)
 
     # commands that live in their own modules: each adds its parsers (and bench entries)
-    from . import corpus_cmd, policy_cmd, serve_cmd, train_cmd
+    from . import corpus_cmd, mcp_cmd, policy_cmd, serve_cmd, train_cmd
 
     serve_cmd.register(sub, bench_sub, common=COMMON_FLAGS)
     train_cmd.register(sub, common=COMMON_FLAGS)
     corpus_cmd.register(sub, common=COMMON_FLAGS)
     policy_cmd.register(sub, bench_sub, common=COMMON_FLAGS)
+    mcp_cmd.register(sub, bench_sub, common=COMMON_FLAGS)
 
     doctor = sub.add_parser("doctor", help="check corpus, index, packages and paths")
     doctor.add_argument("--json", action="store_true")

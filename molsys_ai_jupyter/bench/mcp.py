@@ -1,0 +1,58 @@
+"""``molsys-ai bench mcp``: how fast ``molsys-ai mcp`` answers over stdio.
+
+- ``initialize_ms``: from starting the server process to its answer to ``initialize``, each of
+  ``runs`` fresh processes timed by the SDK's own client (median, min, max);
+- ``first_search_ms``: the first ``search_docs`` call of a fresh server (the index and the query
+  encoder load then), and ``warm_search_ms``: the same call again.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+import anyio
+
+
+def server_parameters(flags: list[str], root: str):
+    from mcp import StdioServerParameters
+
+    args = ["-m", "molsys_ai_jupyter.cli.main", "mcp", "--root", root, *flags]
+    return StdioServerParameters(command=sys.executable, args=args, env=dict(os.environ))
+
+
+async def _one_run(params, query: str | None) -> dict:
+    from mcp import Client
+
+    started = time.perf_counter()
+    async with Client(params, mode="legacy") as client:
+        row = {"initialize_ms": (time.perf_counter() - started) * 1000.0}
+        if query:
+            for key in ("first_search_ms", "warm_search_ms"):
+                began = time.perf_counter()
+                result = await client.call_tool("search_docs", {"query": query, "k": 5})
+                row[key] = (time.perf_counter() - began) * 1000.0
+                if result.is_error:
+                    raise RuntimeError(f"search_docs failed: {result.content[0].text}")
+                row["top_url"] = result.structured_content["passages"][0]["url"]
+    return row
+
+
+def run_mcp_bench(flags: list[str], runs: int = 5, query: str = "How do I compute the RMSD of a trajectory?") -> dict:
+    with tempfile.TemporaryDirectory(prefix="molsys-mcp-bench-") as root:
+        params = server_parameters(flags, root)
+        starts = [anyio.run(_one_run, params, None)["initialize_ms"] for _ in range(runs)]
+        searched = anyio.run(_one_run, params, query)
+    return {
+        "runs": runs,
+        "initialize_ms": {"median": round(statistics.median(starts), 1), "min": round(min(starts), 1),
+                          "max": round(max(starts), 1)},
+        "first_search_ms": round(searched["first_search_ms"], 1),
+        "warm_search_ms": round(searched["warm_search_ms"], 1),
+        "query": query,
+        "top_url": searched["top_url"],
+        "python": sys.version.split()[0],
+    }

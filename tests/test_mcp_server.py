@@ -395,5 +395,6 @@ class TestBench:
         result = json.loads(done.stdout)
         assert result["runs"] == 2
         assert result["initialize_ms"]["min"] <= result["initialize_ms"]["median"] <= result["initialize_ms"]["max"]
-        assert result["first_search_ms"] > 0 and result["warm_search_ms"] > 0
+        assert result["first_search_ms"] > 0 and result["warm_search_ms"] > 0 and result["index_load_ms"] > 0
+        assert result["first_search_within_index_load"] == (result["first_search_ms"] <= result["index_load_ms"])
         assert result["top_url"].startswith("https://www.uibcdf.org/")

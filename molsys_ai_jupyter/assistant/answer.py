@@ -135,7 +135,8 @@ class Assistant:
         backend = self.backend  # fail fast (server down, model missing) before retrieval work
         result = self.retriever.search(question, k=k, project=project)
         retrieval_ms = (time.perf_counter() - started) * 1000.0
-        sources = [Source(i, h.headings or h.title, h.url, h.path, h.project) for i, h in enumerate(result.hits, 1)]
+        sources = [Source(i, _one_line(h.headings or h.title), _one_line(h.url), h.path, h.project)
+                   for i, h in enumerate(result.hits, 1)]
         timings = {"retrieval_ms": round(retrieval_ms, 1)}
         # with notebook context (the user's cell, its error) the question is about their code:
         # the model answers from that context even when the docs have little to add
@@ -182,6 +183,7 @@ class Assistant:
         body = "\n\n".join(part for part in parts if part)
         extras, extra_cited = self._grounded_extras(result, body)
         final = "\n\n".join(part for part in (body, extras, _sources_section(sources)) if part)
+        final = _INVISIBLE.sub("", final)
         recheck = sanitize(final, self.registry)  # the assembled answer is checked as a whole, too
         final, final_report = recheck.text, recheck.report
         cleaned.fixed += recheck.fixed
@@ -255,15 +257,21 @@ class Assistant:
 
 
 _INLINE_CODE = re.compile(r"`([^`\n]+)`")
-_NAME_IN_CODE = re.compile(r"(?<![\w.])([A-Za-z_]\w*_\w*|[A-Z][a-z]+[A-Z]\w*)(?=\s*\(|$|\s)")
+# a function written as a call (``children_of(feature_id)``): a bare ``get_missing_bonds`` may be an argument's name
+_NAME_IN_CODE = re.compile(r"(?<![\w.])([A-Za-z_]\w*_\w*|[A-Z][a-z]+[A-Z]\w*)(?=\()")
+# invisible characters that can hide or reorder what an answer shows (bidi overrides, zero-width
+# spaces, terminal escapes and other control characters); line breaks and tabs stay
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 def documented_symbol(path: str, project: str, registry):
     """The function or class a docs page is about, when its file is named after it
     (``…/tools/structure/least_rmsd_fit.ipynb`` → ``molsysmt.structure.least_rmsd_fit``,
     ``…/basic/iterator.ipynb`` → ``molsysmt.Iterator``), else None."""
+    if not isinstance(path, str) or not project:
+        return None
     parts = path.replace("\\", "/").split("/")
-    if not project or len(parts) < 2 or "." not in parts[-1]:
+    if len(parts) < 2 or "." not in parts[-1]:
         return None
     stem, folder = parts[-1].rsplit(".", 1)[0], parts[-2]
     camel = "".join(word.capitalize() for word in stem.split("_"))
@@ -278,6 +286,12 @@ def _arguments(signature: str) -> str:
     """``(a, b=1)`` out of ``name(a, b=1)``."""
     start = signature.find("(")
     return signature[start:] if start >= 0 else "()"
+
+
+def _one_line(text) -> str:
+    """A source's title or address as one line of plain text (a heading with a line break
+    could start a Sources list of its own)."""
+    return " ".join(_INVISIBLE.sub("", text).split()) if isinstance(text, str) else ""
 
 
 def _sources_section(sources: list[Source]) -> str:

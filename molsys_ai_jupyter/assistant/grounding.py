@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import ast
 import re
-import weakref
 from dataclasses import dataclass, field
 
 from .citations import markers
@@ -42,7 +41,9 @@ _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*([\w+-]*)[^\n]*\n.*?^[ \t]*\1[ \
 _FENCE_LINE = re.compile(r"^[ \t]*(`{3,}|~{3,})", re.M)
 MAX_KEPT_SENTENCES = 40
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
-_SENTENCE = re.compile(r"(?<=[.!?:])\s+(?=[A-Z`\[(]|\*(?!\s))")  # "* item" continues a "You need:"
+# a sentence starts with a capital, code, a bracket or emphasis; not with a "[1]" that cites the one
+# before it, nor with the "* item" of the list a "You need:" introduces
+_SENTENCE = re.compile(r"(?<=[.!?:])\s+(?=[A-Z`(]|\[(?!\d{1,2}\])|\*(?!\s))")
 _MARKER = re.compile(r"\s*\[\d{1,2}\]")
 _INLINE_CODE = re.compile(r"`[^`\n]*`")
 _MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^<>]*>|\]\([^()\s]*\)", re.S | re.I)
@@ -172,9 +173,11 @@ def _identifiers(hits) -> set[str]:
 
 def _code_names_real(sentence: str, identifiers: set[str], registry) -> bool:
     """Every code-like name the sentence writes as code (``molsys.select_in_elements``,
-    ``n_waters``) is one the passages write or the registry knows, unless it belongs to a
-    module this environment has (``numpy.mean``: the verifier's). MolSysSuite names are
-    :func:`_names_shown`'s."""
+    ``n_waters``, ``get_contacts``) is one the sources write (passages or retrieved API
+    cards), unless it belongs to a module this environment has (``numpy.mean``: the
+    verifier's). That some function elsewhere has the name is not enough: the model would
+    send the reader to it on the strength of a sentence about another. Dotted MolSysSuite
+    names are :func:`_names_shown`'s."""
     from ..knowledge.verifier import DEFAULT_ALIASES
 
     for span in _INLINE_CODE.findall(sentence):
@@ -186,20 +189,9 @@ def _code_names_real(sentence: str, identifiers: set[str], registry) -> bool:
                 continue
             if rest and known_module(head, registry):
                 continue
-            leaf = name.rsplit(".", 1)[-1].lower()
-            if leaf not in identifiers and not (registry is not None and leaf in _leaves(registry)):
-                return False
+            if name.rsplit(".", 1)[-1].lower() not in identifiers:
+                return False  # written nowhere in the sources, even if some function has that name
     return True
-
-
-_LEAVES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
-def _leaves(registry) -> frozenset[str]:
-    """The last part of every name the registry knows (kept while the registry lives)."""
-    if registry not in _LEAVES:
-        _LEAVES[registry] = frozenset(name.rsplit(".", 1)[-1].lower() for name in registry.names)
-    return _LEAVES[registry]
 
 
 def _calls_only_shown_api(code: str, shown: set[str], used: set[str], registry) -> bool:
@@ -219,7 +211,7 @@ def ground(draft: str, hits, registry=None, prose_checked: bool = True, cards=()
     error, which no passage covers) every sentence stays; code is still checked."""
     passages = [_passage_words(hit) for hit in hits]
     texts = [_passage_text(hit) for hit in hits]
-    identifiers = _identifiers(hits)
+    identifiers = _identifiers(hits) | {part.lower() for card in cards or () for part in card.symbol.split(".")}
     seen: set[str] = set()
     used = _used_api(hits, registry) if registry is not None else set()
     shown = used | {card.symbol for card in cards or ()}
@@ -268,7 +260,7 @@ def ground(draft: str, hits, registry=None, prose_checked: bool = True, cards=()
                     calls_a_library(code) and not undefined_names(code)
                     and (registry is None or _calls_only_shown_api(code, shown, used, registry))))
             else:
-                sound = _verbatim(code, hits)  # a shell line is shown only as the docs write it
+                sound = _verbatim(code, hits) and safe_commands(code)  # as the docs write it, and harmless
             if sound:
                 out.append(block.group(0).strip())
             else:
@@ -298,12 +290,10 @@ def evidence(question: str, hits, code_hits: dict, registry=None, with_code: boo
     code already) the retrieved code closest to the question."""
     asked = question_words(question)
     parts, result = [], Grounded("")
-    pages = []
+    pages, seen = [], set()
     for hit in hits[:PAGES]:
-        sentences = [s.strip() for chunk in (page_chunks or {}).get(hit.path, [hit])
-                     for s in _SENTENCE.split(" ".join((chunk.content or "").split()))
-                     if 20 <= len(s.strip()) <= MAX_SENTENCE_CHARS and "```" not in s and _is_prose(s.strip())]
-        pages.append(list(dict.fromkeys(sentences)))  # chunks overlap
+        sentences = [s for chunk in chunks_of(hit, page_chunks) for s in passage_sentences(_text(chunk.content))]
+        pages.append([s for s in dict.fromkeys(sentences) if not (s in seen or seen.add(s))])  # once in the answer
     for number, sentences in enumerate(pages, 1):
         ranked = sorted(sentences, key=lambda s: -len(_words(s) & asked))[:KEY_SENTENCES]
         chosen = [s for s in sentences if s in ranked and _words(s) & asked]
@@ -314,11 +304,59 @@ def evidence(question: str, hits, code_hits: dict, registry=None, with_code: boo
     number, code, language = (best_code(question, hits, code_hits, registry, page_chunks=page_chunks)
                               if with_code else (0, "", ""))
     if code:
-        parts.append(f"From [{number}]:\n\n```{language}\n{code}\n```")
+        parts.append(f"From [{number}]:\n\n{fenced(code, language)}")
         if number not in result.cited:
             result.cited.append(number)
     result.text = "\n\n".join(parts)
     return result
+
+
+def fenced(code: str, language: str = "") -> str:
+    """``code`` in a fence longer than any run of backticks in it, so that the code cannot
+    close it and turn its own text into the answer's Markdown.
+
+    >>> print(fenced("print('```')", "python"))
+    ````python
+    print('```')
+    ````
+    """
+    longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{language}\n{code}\n{fence}"
+
+
+def _text(value) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def chunks_of(hit, page_chunks: dict | None) -> list:
+    """The retrieved chunks of ``hit``'s page (``page_chunks``), or the hit alone; anything
+    that is not a chunk of that page is left out."""
+    chunks = (page_chunks or {}).get(getattr(hit, "path", None)) or [hit]
+    return [c for c in chunks if hasattr(c, "content") and getattr(c, "path", None) == getattr(hit, "path", None)] or [hit]
+
+
+_ROLE = re.compile(r"\{(?:func|class|meth|mod|attr|obj|ref|doc|py:\w+)\}(`[^`\n]+`)")
+_HTML_BREAK = re.compile(r"<br\s*/?>", re.I)
+
+
+def passage_sentences(content: str) -> list[str]:
+    """A passage's sentences that can stand in an answer: prose (not printed output or a
+    table row), without its code, Sphinx roles read as the code they mark
+    (``{func}`molsysmt.info``` → ```molsysmt.info```), and none that only introduces what
+    follows (a sentence ending in ``:`` whose list or code is not part of it).
+
+    >>> passage_sentences("Run this to install it:\\n\\n```bash\\nconda install x\\n```\\n\\nUse {func}`molsysmt.info` to print a summary.")
+    ['Use `molsysmt.info` to print a summary.']
+    """
+    text = _HTML_BREAK.sub(" ", _ROLE.sub(r"\1", _FENCE.sub("\n\n", content or "")))
+    out = []
+    for sentence in _SENTENCE.split(" ".join(text.split())):
+        sentence = sentence.strip()
+        if (20 <= len(sentence) <= MAX_SENTENCE_CHARS and not sentence.endswith(":") and "```" not in sentence
+                and ":::" not in sentence and _is_prose(sentence)):
+            out.append(sentence)
+    return out
 
 
 def best_code(question: str, hits, code_hits: dict, registry=None, max_lines: int = 14,
@@ -329,20 +367,22 @@ def best_code(question: str, hits, code_hits: dict, registry=None, max_lines: in
     asked = question_words(question)
     candidates = []
     for number, page in enumerate(hits, 1):
-        chunks = [*(page_chunks or {}).get(page.path, []), code_hits.get(page.path) or page]
+        chunks = [*chunks_of(page, page_chunks), code_hits.get(page.path) or page]
         for order, hit in enumerate({id(chunk): chunk for chunk in chunks}.values()):
-            full = (getattr(hit, "code", "") or "").strip()
-            code = excerpt(full, asked, max_lines)
-            if code != full and undefined_names(code) - undefined_names(full):
-                code = "\n".join(full.splitlines()[:max_lines])  # the cut lost a definition the shown lines need
-            if not code:
-                continue
-            language = "bash" if _is_shell(code) else "python"
-            if language == "python" and (hit.project == "molsyssuite" or not (
-                    code_is_sound(code, registry) and _does_something(code))):
-                continue  # the suite's pages sketch Python across its libraries; their commands are real
-            shared = len(asked & _words(f"{hit.headings} {code}"))  # not the prose: a long page is not closer
-            candidates.append((-shared, number, order, code, language))
+            for full in _code_blocks(hit):
+                code = excerpt(full, asked, max_lines)
+                if code != full and undefined_names(code) - undefined_names(full):
+                    code = "\n".join(full.splitlines()[:max_lines])  # the cut lost a definition the shown lines need
+                if not code:
+                    continue
+                language = "bash" if _is_shell(code) else "python"
+                if language == "bash" and not safe_commands(code):
+                    continue
+                if language == "python" and (hit.project == "molsyssuite" or not (
+                        code_is_sound(code, registry) and _does_something(code))):
+                    continue  # the suite's pages sketch Python across its libraries; their commands are real
+                shared = len(asked & _words(f"{_text(hit.headings)} {code}"))  # not the prose: a long page is not closer
+                candidates.append((-shared, number, order, code, language))
     if not candidates:
         return 0, "", ""
     _, number, _, code, language = min(candidates)
@@ -396,7 +436,46 @@ def excerpt(code: str, asked: set[str], max_lines: int = 14) -> str:
     return "\n".join([*needed, "# …", *lines[start:start + keep]])
 
 
-_SHELL = re.compile(r"^\s*(?:\$\s*)?(?:conda|mamba|micromamba|pip|pip3|git|cd|make|npm|jupyter|python -m)\b", re.M)
+_SHELL = re.compile(r"^\s*(?:\$\s*)?(?:conda|mamba|micromamba|pip|pip3|git|cd|make|npm|jupyter|python3? (?:-m|setup\.py))\b", re.M)
+# what a shell line of an answer may not do, even when the docs write it: remove or uninstall, reach
+# for a package index or an address over plain http, pipe, redirect or chain to another command
+_UNSAFE_SHELL = re.compile(r"\b(?:remove|uninstall|clean|rm|rmdir|sudo|chmod|chown|curl|wget)\b|--all\b|--force\b"
+                           r"|index-url|http://|[|;><`]|\$\(", re.I)
+
+
+def safe_commands(code: str) -> bool:
+    """Every line is a command of the tools the docs install with (conda, pip, git, npm,
+    …) and does nothing an answer should not hand over for copying.
+
+    >>> safe_commands("conda install -c uibcdf molsysmt")
+    True
+    >>> safe_commands("conda install -c uibcdf molsysmt\\nconda remove --all -n base -y")
+    False
+    """
+    lines = [line for line in code.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    return bool(lines) and all(_SHELL.match(line) and not _UNSAFE_SHELL.search(line) for line in lines)
+
+
+def _code_blocks(hit) -> list[str]:
+    """A chunk's code: its cells together when they are Python (a notebook's cells use each
+    other's names); otherwise each command block its text shows, one by one (an install
+    and an uninstall of one section are two candidates, not one).
+
+    >>> from types import SimpleNamespace as Hit
+    >>> _code_blocks(Hit(content="```bash\\nconda install x\\n```\\nOr:\\n```bash\\npip uninstall x\\n```",
+    ...                  code="conda install x\\n\\npip uninstall x"))
+    ['conda install x', 'pip uninstall x']
+    """
+    joined = _text(getattr(hit, "code", "")).strip()
+    blocks = [m.group(0).strip("\n").split("\n", 1)[-1].rsplit("\n", 1)[0].strip()
+              for m in _FENCE.finditer(_text(getattr(hit, "content", "")))]
+    try:
+        ast.parse(joined)
+        python = [joined] if joined else []
+    except SyntaxError:
+        python = []
+    commands = [block for block in blocks if _is_shell(block)]  # a notebook's markdown may show the install line
+    return list(dict.fromkeys(python + commands)) or ([joined] if joined else [])
 
 
 def _is_shell(code: str) -> bool:

@@ -20,6 +20,7 @@ def approx_tokens(text: str) -> int:
 
 def _trim(text: str, max_tokens: int) -> str:
     limit = int(max_tokens * CHARS_PER_TOKEN)
+    text = text if isinstance(text, str) else ""  # a passage without text
     text = " ".join(text.split()) if "```" not in text else text.strip()
     return text if len(text) <= limit else text[:limit].rstrip() + " …"
 

@@ -76,6 +76,21 @@ class TestLazyStart:
         assert done.returncode == 0, done.stderr
         assert done.stdout.strip() == "[]"
 
+    def test_the_index_loads_in_the_background_and_a_missing_one_is_the_first_calls_error(self, real_settings,
+                                                                                           tmp_path):
+        from molsys_ai_jupyter.errors import MolsysAIError
+        from molsys_ai_jupyter.mcp_server.paths import Roots
+        from molsys_ai_jupyter.mcp_server.tools import Toolbox
+
+        settings = real_settings.with_overrides(index_root=tmp_path / "no-index")
+        toolbox = Toolbox(settings, Roots([str(tmp_path)]))
+        warming = toolbox.warm_up_in_background()
+        warming.join(timeout=300)
+        assert not warming.is_alive()
+        with pytest.raises(MolsysAIError) as raised:
+            toolbox.search_docs("rmsd of a trajectory")
+        assert "index build" in f"{raised.value} {getattr(raised.value, 'hint', '')}"
+
     def test_importing_the_package_does_not_import_the_sdk(self):
         done = subprocess.run([sys.executable, "-c", "import sys, molsys_ai_jupyter, molsys_ai_jupyter.mcp_server; "
                                                       "print('mcp' in sys.modules)"],

@@ -2,8 +2,9 @@
 
 - ``initialize_ms``: from starting the server process to its answer to ``initialize``, each of
   ``runs`` fresh processes timed by the SDK's own client (median, min, max);
-- ``first_search_ms``: the first ``search_docs`` call of a fresh server (the index and the query
-  encoder load then), and ``warm_search_ms``: the same call again;
+- ``first_search_ms``: the first ``search_docs`` call of a fresh server, right after
+  ``initialize`` (the index starts loading in the background when the server starts; the call
+  waits for what is left), and ``warm_search_ms``: the same call again;
 - ``index_load_ms``: what loading the index costs anyway: a fresh ``molsys-ai search`` process
   answering the same query (imports, index and encoder load, one query; median of three), so
   that ``first_search_within_index_load`` tells whether the server's first search costs more.

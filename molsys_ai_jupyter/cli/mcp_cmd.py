@@ -55,6 +55,7 @@ def cmd_mcp(args) -> int:
     from ..mcp_server.transports import run_http, run_stdio
 
     server = build_server(toolbox)
+    toolbox.warm_up_in_background()  # initialize is answered at once; the index loads meanwhile
     if address:
         run_http(server, *address, token=token)
     else:

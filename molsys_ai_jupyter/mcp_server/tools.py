@@ -42,6 +42,22 @@ class Toolbox:
         self._pages = None
 
     # -- the heavy parts, on first use ------------------------------------------------------
+    def warm_up_in_background(self) -> threading.Thread:
+        """Load the index and the API registry on a daemon thread while the client
+        connects, so that the first call finds them loaded or loading (it waits on the same
+        lock, never loads twice). A missing index is left for that call to report."""
+
+        def load() -> None:
+            try:
+                self.retriever()
+                self.registry()
+            except MolsysAIError:
+                pass  # no index yet: the first search_docs says so, with the fix (molsys-ai index build)
+
+        thread = threading.Thread(target=load, name="molsys-ai-warm-up", daemon=True)
+        thread.start()
+        return thread
+
     def retriever(self):
         with self._lock:
             if self._retriever is None:

@@ -9,6 +9,7 @@ on answering.
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated
 
 from mcp.server.mcpserver import MCPServer
@@ -36,8 +37,18 @@ tells what a structure file holds. The documentation pages are resources, by the
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
 
 
-def _tool_error(exc: MolsysAIError) -> ToolError:
-    return ToolError(str(exc))
+def _as_tool_errors(tool):
+    """``tool`` with a :class:`MolsysAIError` (a message and its hint) raised as an MCP tool
+    error; its signature, which the SDK reads for the input and output schemas, is kept."""
+
+    @functools.wraps(tool)
+    def reported(*args, **kwargs):
+        try:
+            return tool(*args, **kwargs)
+        except MolsysAIError as exc:
+            raise ToolError(str(exc)) from exc
+
+    return reported
 
 
 def build_server(toolbox: Toolbox) -> MCPServer:
@@ -45,6 +56,7 @@ def build_server(toolbox: Toolbox) -> MCPServer:
                        website_url="https://www.uibcdf.org/")
 
     @server.tool(title="Search the MolSysSuite documentation", annotations=READ_ONLY)
+    @_as_tool_errors
     def search_docs(
         query: Annotated[str, Field(description="the question or the words to look for", max_length=20_000)],
         k: Annotated[int, Field(description="how many passages (one per page)", ge=1, le=MAX_K)] = 5,
@@ -53,35 +65,29 @@ def build_server(toolbox: Toolbox) -> MCPServer:
     ) -> SearchDocsResult:
         """Passages of the MolSysSuite documentation that answer a question, best first, each with its
         page URL to cite, and the API entries closest to the question."""
-        try:
-            return toolbox.search_docs(query, k, project)
-        except MolsysAIError as exc:
-            raise _tool_error(exc) from exc
+        return toolbox.search_docs(query, k, project)
 
     @server.tool(title="Look up a MolSysSuite function or class", annotations=READ_ONLY)
+    @_as_tool_errors
     def get_symbol(
         name: Annotated[str, Field(description="a dotted name, e.g. molsysmt.structure.get_rmsd or msm.select",
                                    max_length=300)],
     ) -> SymbolInfo:
         """The real signature, parameters, docstring and documentation URL of a public function, class or
         method; for a name that does not exist, found=false and the closest real names."""
-        try:
-            return toolbox.get_symbol(name)
-        except MolsysAIError as exc:
-            raise _tool_error(exc) from exc
+        return toolbox.get_symbol(name)
 
     @server.tool(title="Check code against the real API and the execution policy", annotations=READ_ONLY)
+    @_as_tool_errors
     def check_code(
         source: Annotated[str, Field(description="Python code (a notebook cell)", max_length=MAX_SOURCE_CHARS)],
     ) -> CheckCodeResult:
         """Unknown MolSysSuite names, keyword arguments the functions do not take (with the real names to use
         instead), and what in the code would need the user's explicit consent to run. Nothing is run."""
-        try:
-            return toolbox.check_code(source)
-        except MolsysAIError as exc:
-            raise _tool_error(exc) from exc
+        return toolbox.check_code(source)
 
     @server.tool(title="Plan a task on a structure file (never runs it)", annotations=READ_ONLY)
+    @_as_tool_errors
     def plan_task(
         request: Annotated[str, Field(description="the task in plain words, naming the file, e.g. "
                                                   "'radius of gyration of the CA atoms of 1vii.pdb'",
@@ -93,12 +99,10 @@ def build_server(toolbox: Toolbox) -> MCPServer:
         """The typed plan of a task about a structure or trajectory file, its restatement in plain words and
         the rendered, checked Python code. The code is never executed and nothing is written. A request the
         planner does not understand comes back with understood=false and what it did not understand."""
-        try:
-            return toolbox.plan_task(request, files)
-        except MolsysAIError as exc:
-            raise _tool_error(exc) from exc
+        return toolbox.plan_task(request, files)
 
     @server.tool(title="Inspect a structure or trajectory file", annotations=READ_ONLY)
+    @_as_tool_errors
     def inspect_structure(
         path: Annotated[str, Field(description="the file, relative to the server's first folder or absolute "
                                                "inside one of its folders", max_length=4096)],
@@ -108,10 +112,7 @@ def build_server(toolbox: Toolbox) -> MCPServer:
     ) -> StructureInfo:
         """Atoms, residues, chains, molecules, frames, box and time step of a structure or trajectory file
         (pdb, gro, mol2, h5, h5msm, xtc, dcd…). Only files inside the server's folders can be read."""
-        try:
-            return toolbox.inspect_structure(path, topology)
-        except MolsysAIError as exc:
-            raise _tool_error(exc) from exc
+        return toolbox.inspect_structure(path, topology)
 
     def page(url: str) -> str:
         try:

@@ -7,10 +7,10 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+from ..agent.observe import TRAJECTORY_ONLY
 from ..errors import MolsysAIError
 from .models import StructureInfo
 
-TRAJECTORY_ONLY = {".xtc", ".dcd", ".trr", ".nc", ".inpcrd"}  # coordinates without a topology
 CHUNKED = {".h5", ".xtc", ".dcd", ".trr", ".nc", ".pdb", ".gro"}  # read two frames at a time by md.iterload
 TIMED = {".h5", ".xtc", ".trr", ".nc", ".h5msm"}  # formats that store the time of each frame
 

@@ -20,13 +20,13 @@ from .paths import Roots
 
 MAX_K = 20
 MAX_DOCSTRING_CHARS = 6000
-ALIASES = {"msm": "molsysmt", "msmt": "molsysmt", "puw": "pyunitwizard"}  # the suite's usual import names
-
-
 def full_name(name: str) -> str:
-    """``msm.structure.get_rmsd`` → ``molsysmt.structure.get_rmsd`` (the usual import aliases)."""
+    """``msm.structure.get_rmsd`` → ``molsysmt.structure.get_rmsd`` (the suite's usual import
+    aliases, as the verifier reads them)."""
+    from ..knowledge.verifier import DEFAULT_ALIASES
+
     head, dot, rest = name.strip().partition(".")
-    return ALIASES.get(head, head) + dot + rest
+    return DEFAULT_ALIASES.get(head, head) + dot + rest
 
 
 class Toolbox:
@@ -160,9 +160,9 @@ class Toolbox:
                               files=[plan.file] if plan.file else [], check=self.check_code(code, folder), **base)
 
     def inspect_structure(self, path: str, topology: str | None = None) -> StructureInfo:
-        from ..agent.observe import MOLECULAR_SUFFIXES
+        from ..agent.observe import MOLECULAR_SUFFIXES, TRAJECTORY_ONLY
         from ..agent.task_plan import companion_topology
-        from .structure import TRAJECTORY_ONLY, read_structure
+        from .structure import read_structure
 
         real = self.roots.file(path)
         top = self.roots.file(topology) if topology else None

@@ -97,10 +97,6 @@ def _passage_text(hit) -> str:
     return " ".join(str(part or "") for part in (hit.title, hit.headings, hit.content, getattr(hit, "code", "")))
 
 
-def _passage_words(hit) -> set[str]:
-    return _words(_passage_text(hit))
-
-
 def _numbers_in(sentence: str, passage: str) -> bool:
     """Every number the sentence states in words is in the passage: a copied sentence with
     999 where the docs say 165 is not supported. (Numbers in inline code and markup are the
@@ -165,10 +161,9 @@ def _names_shown(sentence: str, shown: set[str], used: set[str], registry) -> bo
 _CODE_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 
 
-def _identifiers(hits) -> set[str]:
+def _identifiers(texts: list[str]) -> set[str]:
     """Every identifier the passages write (prose and code), lower-cased."""
-    return {word.lower() for hit in hits
-            for word in re.findall(r"[A-Za-z_]\w*", _passage_text(hit))}
+    return {word.lower() for text in texts for word in re.findall(r"[A-Za-z_]\w*", text)}
 
 
 def _code_names_real(sentence: str, identifiers: set[str], registry) -> bool:
@@ -209,9 +204,9 @@ def ground(draft: str, hits, registry=None, prose_checked: bool = True, cards=()
     names it writes as code must be ones the sources show (their code, or the retrieved
     API ``cards``). With ``prose_checked`` false (an answer about the user's own cell and
     error, which no passage covers) every sentence stays; code is still checked."""
-    passages = [_passage_words(hit) for hit in hits]
-    texts = [_passage_text(hit) for hit in hits]
-    identifiers = _identifiers(hits) | {part.lower() for card in cards or () for part in card.symbol.split(".")}
+    texts = [_passage_text(hit) for hit in hits]  # each passage's text, read once
+    passages = [_words(text) for text in texts]
+    identifiers = _identifiers(texts) | {part.lower() for card in cards or () for part in card.symbol.split(".")}
     seen: set[str] = set()
     used = _used_api(hits, registry) if registry is not None else set()
     shown = used | {card.symbol for card in cards or ()}

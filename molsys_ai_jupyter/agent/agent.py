@@ -371,7 +371,12 @@ class Agent:
                 raise NotUnderstood(understanding)
             attempt.plan, attempt.restatement = understanding.plan.to_dict(), understanding.restatement
             attempt.summary = understanding.restatement
-            attempt.code = code_for(understanding.plan, observation.engine)
+            if getattr(understanding.plan, "kind", "") == "workflow":
+                from .workflow.render import code_for as workflow_code
+
+                attempt.code = workflow_code(understanding.plan)
+            else:
+                attempt.code = code_for(understanding.plan, observation.engine)
             return
         if self.design == "freeform":
             user = f"Files: {', '.join(observation.files)}\nTask: {task}"

@@ -513,7 +513,7 @@ class Understanding:
                 "unaccounted": self.unaccounted, "problem": self.problem, "corrections": self.corrections}
 
 
-class _Blank:
+class Blanked:
     """The request with read spans blanked out (same length), so a phrase is read once."""
 
     def __init__(self, text: str):
@@ -526,7 +526,7 @@ class _Blank:
         return found
 
 
-def _take_lexicon(text: _Blank, entries) -> list[Phrase]:
+def _take_lexicon(text: Blanked, entries) -> list[Phrase]:
     phrases = []
     for role, value, pattern in entries:
         for match in text.take(pattern):
@@ -558,7 +558,7 @@ def read_phrases(request: str, files: list[str], residues: set[str],
     ``counts`` are the file's true numbers of frames, atoms, residues and chains: a number
     the request states in passing ("all 38 models") is read when it is the true one, and
     left unread (so the request is not understood) when it is not."""
-    text = _Blank(request)
+    text = Blanked(request)
     for match in list(_COUNT_STATED.finditer(text.text)):
         kind = _COUNT_KIND.get(match.group(2).lower())
         if counts and counts.get(kind) == int(match.group(1)):
@@ -572,12 +572,12 @@ def read_phrases(request: str, files: list[str], residues: set[str],
         text.take(re.compile(rf"(?<![\w.-]){re.escape(stem)}(?![\w-]|\.\w)", re.I))
     text.take(_CONTRACTIONS)
     # the lexicon does not read inside a selection written between backticks (`resSeq 3 and name CA`)
-    masked = _Blank(re.sub(r"`[^`]*`", lambda m: "`" + "\x01" * (len(m.group(0)) - 2) + "`", text.text))
+    masked = Blanked(re.sub(r"`[^`]*`", lambda m: "`" + "\x01" * (len(m.group(0)) - 2) + "`", text.text))
     before = masked.text
     phrases = _take_lexicon(masked, _BEFORE)
     text.text = "".join(" " if b != " " and a == " " else c for a, b, c in zip(masked.text, before, text.text))
     facts = read_task(text.text, [], residues, atom_names)
-    text = _Blank(facts.leftover or text.text)
+    text = Blanked(facts.leftover or text.text)
     for match in text.take(_TIME):
         phrases.append(Phrase("time", float(match.group(1)) * (1000.0 if match.group(2).lower() == "ns" else 1.0),
                               match.group(0), match.start()))

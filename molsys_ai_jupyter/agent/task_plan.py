@@ -78,6 +78,13 @@ def understand_task(task: str, observation: Observation, backend=None) -> Unders
     """The plan for ``task`` over the files of ``observation``'s folder: the reader's, or
     with ``backend`` the language model's (checked against the reader's reading)."""
     files = files_named(task, observation)
+    from .workflow.reader import is_workflow
+
+    if files and is_workflow(task):  # prepare, build, simulate: a workflow plan
+        from .workflow.reader import understand as understand_workflow
+
+        amber_first = sorted(files, key=lambda f: Path(f).suffix.lower() not in (".prmtop", ".parm7"))
+        return understand_workflow(task, amber_first, Path(observation.workdir))
     if not files:
         result = Understanding(task)
         result.problem = ("the request names no molecular file of the working folder (the files are: "

@@ -9,7 +9,7 @@ import re
 
 
 # this package's own readers that generated cells may import (the package itself is not an analysis library)
-SAFE_OWN_MODULES = frozenset({"molsys_ai_jupyter.h5msm"})
+SAFE_OWN_MODULES = frozenset({"molsys_ai_jupyter.h5msm", "molsys_ai_jupyter.simulation"})
 SAFE_MODULES = frozenset({
     "mdtraj", "numpy", "scipy", "pandas", "molsysmt", "pyunitwizard", "molsysviewer", "topomt",
     "openmm", "simtk", "pdbfixer", "nglview", "matplotlib", "math", "cmath", "statistics", "itertools",

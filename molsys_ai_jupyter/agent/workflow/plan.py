@@ -1,0 +1,282 @@
+"""A simulation workflow as plain, typed data, checked before any code exists.
+
+    load → [prepare (PDBFixer)] → [build (Modeller)] → [system] → [minimise] → [simulate] → report
+
+Each stage is optional; what is reported (``report``) decides which stages must be
+there (an energy needs a system, a mean temperature a run with state data). Values are
+in OpenMM's units: nm, K, ps⁻¹, fs, kJ/mol/nm, mol/L.
+
+>>> wf = Workflow(files=["ala3.pdb"], system=System(forcefield=["amber14-all.xml"], constraints="HBonds"),
+...               report=Report("constraints"))
+>>> validate(wf)
+>>> wf.to_dict()["report"]
+{'quantity': 'constraints'}
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+# what a workflow can report, with its unit and the stages it needs
+REPORTS: dict[str, tuple[str, str]] = {
+    "missing_residues": ("count", "prepare"),
+    "missing_atoms": ("count", "prepare"),
+    "atoms_added": ("count", "prepare"),
+    "hydrogens_added": ("count", "prepare"),
+    "atoms": ("count", ""),
+    "residues": ("count", ""),
+    "chains": ("count", ""),
+    "waters": ("count", ""),
+    "ions": ("count", ""),
+    "constraints": ("count", "system"),
+    "forces": ("count", "system"),
+    "particles": ("count", "system"),
+    "energy": ("kJ/mol", "system"),
+    "energy_change": ("kJ/mol", "minimise"),
+    "frames": ("count", "simulate"),
+    "rows": ("count", "simulate"),
+    "mean_temperature": ("K", "simulate"),
+    "mean_energy": ("kJ/mol", "simulate"),
+    "rg": ("nm", ""),
+    "rmsd": ("nm", ""),
+    "box_volume": ("nm³", ""),
+}
+NONBONDED = ("NoCutoff", "CutoffNonPeriodic", "CutoffPeriodic", "PME", "Ewald", "LJPME")
+PERIODIC = ("CutoffPeriodic", "PME", "Ewald", "LJPME")
+CONSTRAINTS = (None, "HBonds", "AllBonds", "HAngles")
+WATER_MODELS = ("tip3p", "tip3pfb", "tip4pew", "tip4pfb", "tip5p", "spce", "opc", "opc3", "swm4ndp")
+BOX_SHAPES = ("cube", "dodecahedron", "octahedron")
+POSITIVE_IONS = ("Na+", "K+", "Li+", "Rb+", "Cs+")
+NEGATIVE_IONS = ("Cl-", "Br-", "F-", "I-")
+ION_RESIDUES = {"Na+": "NA", "K+": "K", "Li+": "LI", "Rb+": "RB", "Cs+": "CS", "Cl-": "CL", "Br-": "BR", "F-": "F",
+                "I-": "I"}
+WATER_RESIDUES = ("HOH", "WAT", "TIP3", "SOL")
+STRUCTURE_FORMATS = (".pdb", ".cif", ".pdbx")
+
+
+class WorkflowError(ValueError):
+    """A workflow that is not well formed, or does not fit its files."""
+
+
+@dataclass
+class Prepare:
+    """PDBFixer's steps, always run in its documented order. ``missing_residues``:
+    "skip" (not looked for), "model" (found and built) or "ignore" (found, not built)."""
+
+    missing_residues: str = "skip"
+    nonstandard: bool = False
+    heterogens: str = "keep"  # keep | remove | remove_keep_water
+    missing_atoms: bool = False
+    hydrogens_ph: float | None = None
+
+
+@dataclass
+class Build:
+    """Modeller's steps: deletions, then solvent and ions."""
+
+    delete_water: bool = False
+    delete_chains: list[str] = field(default_factory=list)
+    keep_chains: list[str] = field(default_factory=list)
+    solvate: bool = False
+    padding_nm: float | None = None
+    box_nm: float | None = None
+    box_shape: str = "cube"
+    water_model: str = "tip3p"
+    neutralize: bool = True
+    ionic_strength_molar: float = 0.0
+    positive_ion: str = "Na+"
+    negative_ion: str = "Cl-"
+
+
+@dataclass
+class System:
+    forcefield: list[str] = field(default_factory=list)  # XML files; empty for a prmtop
+    implicit: str | None = None  # for a prmtop: OBC2, GBn2, … (a force field names its own XML file)
+    nonbonded: str = "NoCutoff"
+    cutoff_nm: float | None = None
+    constraints: str | None = None
+    rigid_water: bool = True
+    pressure_bar: float | None = None  # a Monte Carlo barostat at the run's temperature
+
+
+@dataclass
+class Minimise:
+    tolerance: float = 10.0  # kJ/mol/nm
+    max_iterations: int = 0  # 0: until converged
+
+
+@dataclass
+class Simulate:
+    steps: int = 0
+    temperature_k: float = 300.0
+    friction_per_ps: float = 1.0
+    step_fs: float = 2.0
+    seed: int | None = None  # the integrator's
+    velocity_seed: int | None = None  # None: the integrator's seed
+    velocities: bool = True  # set velocities from a Maxwell-Boltzmann distribution at temperature_k first
+    dcd_every: int | None = None
+    state_every: int | None = None
+    checkpoint_every: int | None = None
+
+
+@dataclass
+class Report:
+    quantity: str
+    args: dict = field(default_factory=dict)  # ions: {"ion": "Na+"}; rg/rmsd: {"atoms": "heavy"|"all"|"backbone"|"CA"}
+
+    def to_dict(self) -> dict:
+        return {"quantity": self.quantity, **self.args}
+
+
+@dataclass
+class Workflow:
+    files: list[str]
+    report: Report
+    prepare: Prepare | None = None
+    build: Build | None = None
+    system: System | None = None
+    minimise: Minimise | None = None
+    simulate: Simulate | None = None
+    platform: str = "auto"  # auto (CUDA when present, else CPU) | CPU | CUDA | OpenCL | Reference
+    energy_unit: str = "kJ/mol"
+
+    kind = "workflow"
+
+    @property
+    def structure(self) -> str:
+        return self.files[0]
+
+    @property
+    def from_amber(self) -> bool:
+        return Path(self.structure).suffix.lower() in (".prmtop", ".parm7")
+
+    @property
+    def unit(self) -> str:
+        unit = REPORTS[self.report.quantity][0]
+        return self.energy_unit if unit == "kJ/mol" else unit
+
+    @property
+    def stem(self) -> str:
+        """The base of the names of the files a run writes ("ala3_md.dcd")."""
+        return Path(self.structure).stem + "_md"
+
+    def to_dict(self) -> dict:
+        data = {"kind": "workflow", "files": list(self.files), "report": self.report.to_dict(),
+                "platform": self.platform}
+        for name in ("prepare", "build", "system", "minimise", "simulate"):
+            stage = getattr(self, name)
+            if stage is not None:
+                data[name] = asdict(stage)
+        if self.energy_unit != "kJ/mol":
+            data["energy_unit"] = self.energy_unit
+        return data
+
+    def elements(self) -> set[tuple[str, object]]:
+        out = {("quantity", self.report.quantity)}
+        for name in ("prepare", "build", "system", "minimise", "simulate"):
+            if getattr(self, name) is not None:
+                out.add(("op", name))
+        return out
+
+
+def forcefield_files() -> set[str]:
+    """The force-field XML files OpenMM ships (relative to its data folder)."""
+    import openmm.app
+
+    data = Path(openmm.app.__file__).parent / "data"
+    return {str(p.relative_to(data)).replace("\\", "/") for p in data.rglob("*.xml")}
+
+
+def validate(wf: Workflow, folder: Path | None = None) -> None:
+    """Raise :class:`WorkflowError` when the stages do not fit together or the files."""
+    quantity = wf.report.quantity
+    if quantity not in REPORTS:
+        raise WorkflowError(f"cannot report {quantity!r}")
+    if not wf.files:
+        raise WorkflowError("a workflow starts from a structure file")
+    needs = REPORTS[quantity][1]
+    if needs and getattr(wf, needs) is None:
+        raise WorkflowError(f"{quantity.replace('_', ' ')} needs a {needs} step")
+    suffix = Path(wf.structure).suffix.lower()
+    if wf.from_amber:
+        if len(wf.files) < 2:
+            raise WorkflowError(f"{wf.structure} needs its coordinates (an .inpcrd or .rst7 file)")
+        if wf.prepare or wf.build:
+            raise WorkflowError("PDBFixer and Modeller steps start from a PDB file, not an Amber topology")
+    elif suffix not in STRUCTURE_FORMATS:
+        raise WorkflowError(f"a workflow starts from a PDB or PDBx/mmCIF file, not {wf.structure}")
+    if wf.prepare:
+        p = wf.prepare
+        if p.missing_residues not in ("skip", "model", "ignore") or p.heterogens not in (
+                "keep", "remove", "remove_keep_water"):
+            raise WorkflowError("unknown preparation option")
+        if p.hydrogens_ph is not None and not 0.0 <= p.hydrogens_ph <= 14.0:
+            raise WorkflowError(f"pH {p.hydrogens_ph} is outside 0–14")
+        if quantity == "missing_residues" and p.missing_residues == "skip":
+            raise WorkflowError("counting missing residues needs them looked for")
+        if quantity == "hydrogens_added" and p.hydrogens_ph is None:
+            raise WorkflowError("no hydrogens are added")
+        if quantity == "atoms_added" and not p.missing_atoms:
+            raise WorkflowError("no missing atoms are added")
+    if wf.build:
+        b = wf.build
+        if b.solvate:
+            if (b.padding_nm is None) == (b.box_nm is None):
+                raise WorkflowError("solvating needs a padding or a box size (one of them)")
+            if b.water_model not in WATER_MODELS or b.box_shape not in BOX_SHAPES:
+                raise WorkflowError(f"unknown water model or box shape ({b.water_model}, {b.box_shape})")
+            if b.positive_ion not in POSITIVE_IONS or b.negative_ion not in NEGATIVE_IONS:
+                raise WorkflowError(f"unknown ions {b.positive_ion} / {b.negative_ion}")
+            if b.ionic_strength_molar < 0 or (b.padding_nm or 0) < 0 or (b.box_nm or 1) <= 0:
+                raise WorkflowError("padding, box size and ionic strength cannot be negative")
+        if b.solvate or wf.system is not None:
+            pass
+    if wf.system:
+        s = wf.system
+        if s.nonbonded not in NONBONDED or s.constraints not in CONSTRAINTS:
+            raise WorkflowError(f"unknown nonbonded method or constraints ({s.nonbonded}, {s.constraints})")
+        if not wf.from_amber:
+            if not s.forcefield:
+                raise WorkflowError("a system from a PDB file needs force-field files")
+            known = forcefield_files()
+            missing = [f for f in s.forcefield if f not in known]
+            if missing:
+                raise WorkflowError(f"OpenMM has no force-field file {', '.join(missing)}")
+        if s.pressure_bar is not None and s.nonbonded not in PERIODIC:
+            raise WorkflowError("a barostat needs a periodic system (PME or a periodic cutoff)")
+        if s.pressure_bar is not None and wf.simulate is None:
+            raise WorkflowError("a barostat needs a simulation")
+    if (wf.minimise or wf.simulate) and wf.system is None:
+        raise WorkflowError("minimising or simulating needs a force field")
+    if wf.simulate:
+        m = wf.simulate
+        if m.steps <= 0:
+            raise WorkflowError("a simulation needs a number of steps or a length")
+        if not (0 < m.step_fs <= 10 and m.temperature_k > 0 and m.friction_per_ps > 0):
+            raise WorkflowError("step size, temperature and friction must be positive (step ≤ 10 fs)")
+        for every in (m.dcd_every, m.state_every, m.checkpoint_every):
+            if every is not None and not 0 < every <= m.steps:
+                raise WorkflowError(f"a report every {every} steps does not fit a run of {m.steps}")
+        if quantity == "frames" and not m.dcd_every:
+            raise WorkflowError("counting frames needs a trajectory reporter")
+        if quantity in ("rows", "mean_temperature", "mean_energy") and not m.state_every:
+            raise WorkflowError(f"{quantity.replace('_', ' ')} needs a state-data reporter")
+    if quantity == "rmsd" and not (wf.minimise or wf.simulate):
+        raise WorkflowError("an RMSD needs a minimised or simulated structure to compare with the start")
+    if quantity == "box_volume" and folder is not None and not _has_box(wf, folder):
+        raise WorkflowError(f"{wf.structure} has no periodic box (no CRYST1 record) and none is built")
+    if folder is not None:
+        missing = [f for f in wf.files if not (folder / f).is_file()]
+        if missing:
+            raise WorkflowError(f"no file {', '.join(missing)} in the working folder")
+
+
+def _has_box(wf: Workflow, folder: Path) -> bool:
+    if wf.build and wf.build.solvate:
+        return True
+    path = folder / wf.structure
+    if path.suffix.lower() != ".pdb" or not path.is_file():
+        return True  # let OpenMM say
+    with path.open(errors="replace") as handle:
+        return any(line.startswith("CRYST1") for line in handle)

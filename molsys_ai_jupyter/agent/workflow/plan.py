@@ -15,6 +15,8 @@ in OpenMM's units: nm, K, ps⁻¹, fs, kJ/mol/nm, mol/L.
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -195,6 +197,11 @@ def validate(wf: Workflow, folder: Path | None = None) -> None:
         raise WorkflowError(f"cannot report {quantity!r}")
     if not wf.files:
         raise WorkflowError("a workflow starts from a structure file")
+    for name in ("prepare", "build", "system", "minimise", "simulate"):
+        stage = getattr(wf, name)
+        for key, value in (asdict(stage).items() if stage is not None else ()):
+            if isinstance(value, float) and not math.isfinite(value):
+                raise WorkflowError(f"{key.replace('_', ' ')} is {value}")
     needs = REPORTS[quantity][1]
     if needs and getattr(wf, needs) is None:
         raise WorkflowError(f"{quantity.replace('_', ' ')} needs a {needs} step")
@@ -221,6 +228,9 @@ def validate(wf: Workflow, folder: Path | None = None) -> None:
             raise WorkflowError("no missing atoms are added")
     if wf.build:
         b = wf.build
+        odd = [c for c in b.delete_chains + b.keep_chains if not re.fullmatch(r"[A-Za-z0-9]{1,4}", str(c))]
+        if odd:
+            raise WorkflowError(f"{odd[0]!r} is not a chain id")
         if b.solvate:
             if (b.padding_nm is None) == (b.box_nm is None):
                 raise WorkflowError("solvating needs a padding or a box size (one of them)")
@@ -230,8 +240,6 @@ def validate(wf: Workflow, folder: Path | None = None) -> None:
                 raise WorkflowError(f"unknown ions {b.positive_ion} / {b.negative_ion}")
             if b.ionic_strength_molar < 0 or (b.padding_nm or 0) < 0 or (b.box_nm or 1) <= 0:
                 raise WorkflowError("padding, box size and ionic strength cannot be negative")
-        if b.solvate or wf.system is not None:
-            pass
     if wf.system:
         s = wf.system
         if s.nonbonded not in NONBONDED or s.constraints not in CONSTRAINTS:

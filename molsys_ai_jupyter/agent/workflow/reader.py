@@ -11,8 +11,8 @@ PDBFixer's documented default, and the restatement says which.
 >>> u = understand("ala3.pdb, amber14-all.xml, NoCutoff, constraints=HBonds: how many constraints?", ["ala3.pdb"])
 >>> u.ok, u.plan.report.quantity, u.plan.system.constraints
 (True, 'constraints', 'HBonds')
->>> understand("solvate ala3.pdb with a 5 bar barostat and 1.2 nm padding; how many waters?", ["ala3.pdb"]).unaccounted
-['barostat', '5 bar']
+>>> understand("solvate ala3.pdb with 1.2 nm padding and a lipid membrane; how many waters?", ["ala3.pdb"]).unaccounted
+['lipid', 'membrane']
 """
 
 from __future__ import annotations

@@ -128,7 +128,7 @@ class _Code:
 
 def code_for(wf: Workflow) -> str:
     c = _Code()
-    c.add(f"# {restate(wf)}", "import openmm", "import openmm.app as app", "import openmm.unit as unit")
+    c.add("# " + " ".join(restate(wf).split()), "import openmm", "import openmm.app as app", "import openmm.unit as unit")
     q = wf.report.quantity
     if wf.prepare:
         c.add("from pdbfixer import PDBFixer")
@@ -169,7 +169,7 @@ def _load(wf: Workflow, c: _Code) -> None:
         reader = "app.PDBxFile" if Path(name).suffix.lower() in (".cif", ".pdbx") else "app.PDBFile"
         c.add(f"structure = {reader}({name!r})", "topology, positions = structure.topology, structure.positions")
     if not wf.prepare:
-        c.add(f"print(f'{name}: {{topology.getNumAtoms():,}} atoms, {{topology.getNumResidues():,}} residues')")
+        c.add(f"print({name!r}, f'{{topology.getNumAtoms():,}} atoms, {{topology.getNumResidues():,}} residues')")
 
 
 def _prepare(wf: Workflow, c: _Code) -> None:

@@ -1,0 +1,252 @@
+"""Simulation workflows: the reader (request → Workflow, or "not understood"), the plan's
+checks, the rendered OpenMM/PDBFixer cell run for real on small systems, and the run
+helper (minimisation, checkpoints, resume, a clean stop)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from molsys_ai_jupyter.agent.workflow.plan import (Build, Minimise, Prepare, Report, Simulate, System, Workflow,
+                                                   WorkflowError, validate)
+from molsys_ai_jupyter.agent.workflow.reader import is_workflow, understand
+from molsys_ai_jupyter.agent.workflow.render import code_for, restate
+
+openmm = pytest.importorskip("openmm")
+pytest.importorskip("pdbfixer")
+
+IMPLICIT = ["amber14-all.xml", "implicit/obc2.xml"]
+
+
+@pytest.fixture
+def folder(real_settings, tmp_path, monkeypatch):
+    """A working folder holding copies of the small structure files."""
+    for name in ("ala3.pdb", "met_enkephalin.pdb", "1tcd.pdb", "5zmz.pdb", "181l.pdb"):
+        shutil.copyfile(real_settings.structures / name, tmp_path / name)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run_cell(code: str) -> dict:
+    namespace: dict = {}
+    exec(compile(code, "<workflow>", "exec"), namespace)  # noqa: S102 - the rendered cell, as the kernel runs it
+    return namespace
+
+
+class TestReader:
+    def test_workflow_requests_are_told_from_questions_about_a_file(self):
+        assert is_workflow("add hydrogens to 5zmz.pdb at pH 7 with PDBFixer")
+        assert is_workflow("Solvata 1vii.pdb con el Modeller de OpenMM")
+        assert not is_workflow("what is the radius of gyration of 1l2y.pdb in nm?")
+
+    def test_each_stage_is_read_with_its_numbers(self):
+        u = understand("Fix met_enkephalin.pdb with PDBFixer (missing residues/atoms, H at pH 6.5), then amber14-all.xml "
+                       "+ implicit/obc2.xml, NoCutoff, HBonds, minimise (tolerance 5 kJ/mol/nm), LangevinMiddleIntegrator "
+                       "310 K, friction 2/ps, 1 fs, seed 7, a DCDReporter every 20 steps, 200 steps. How many frames?",
+                       ["met_enkephalin.pdb"])
+        assert u.ok, u.message()
+        wf = u.plan
+        assert (wf.prepare.missing_residues, wf.prepare.missing_atoms, wf.prepare.hydrogens_ph) == ("model", True, 6.5)
+        assert wf.system.forcefield == IMPLICIT and wf.system.constraints == "HBonds"
+        assert wf.minimise.tolerance == 5.0
+        m = wf.simulate
+        assert (m.temperature_k, m.friction_per_ps, m.step_fs, m.seed, m.dcd_every, m.steps) == (310, 2, 1, 7, 20, 200)
+        assert wf.report.quantity == "frames"
+
+    def test_spanish(self):
+        u = understand("Solvata ala3.pdb con el Modeller de OpenMM: amber14-all.xml + amber14/tip3pfb.xml, agua TIP3P, "
+                       "caja cúbica con padding de 1.2 nm, neutraliza y añade NaCl hasta 0.1 M de fuerza iónica. "
+                       "¿Cuántos iones Cl- quedan?", ["ala3.pdb"])
+        assert u.ok, u.message()
+        b = u.plan.build
+        assert (b.padding_nm, b.ionic_strength_molar, b.neutralize) == (1.2, 0.1, True)
+        assert u.plan.report.args == {"ion": "Cl-"}
+
+    def test_angstrom_and_millimolar_are_converted(self):
+        u = understand("solvate ala3.pdb with amber14-all.xml + amber14/tip3pfb.xml, 12 Å padding and 150 mM NaCl; "
+                       "how many waters?", ["ala3.pdb"])
+        assert u.ok, u.message()
+        assert u.plan.build.padding_nm == pytest.approx(1.2) and u.plan.build.ionic_strength_molar == pytest.approx(0.15)
+
+    def test_a_negated_minimisation_is_not_run(self):
+        u = understand("potential energy of ala3.pdb with amber14-all.xml + implicit/obc2.xml, NoCutoff, without any "
+                       "minimisation", ["ala3.pdb"])
+        assert u.ok and u.plan.minimise is None and "before any minimisation" in u.restatement
+
+    def test_a_number_no_reading_takes_is_not_understood(self):
+        u = understand("solvate ala3.pdb with amber14-all.xml + amber14/tip3pfb.xml and 1.0 nm padding, leaving "
+                       "3 waters out; how many waters?", ["ala3.pdb"])
+        assert not u.ok and u.unaccounted == ["3"]
+        assert u.message().startswith("I did not understand “3”")
+
+    def test_unknown_operations_are_reported_not_skipped(self):
+        u = understand("add hydrogens to 5zmz.pdb at pH 7 with PDBFixer, then mutate residue 2 to alanine; "
+                       "how many hydrogens were added?", ["5zmz.pdb"])
+        assert not u.ok and "mutate" in u.unaccounted
+
+    def test_removing_heterogens_must_say_what_happens_to_the_waters(self):
+        u = understand("remove the heterogens from 181l.pdb with PDBFixer; how many atoms remain?", ["181l.pdb"])
+        assert not u.ok and "waters" in u.problem
+
+    def test_two_numbers_asked_at_once_are_refused(self):
+        u = understand("with PDBFixer, how many missing residues and how many hydrogens added at pH 7 in 5zmz.pdb?",
+                       ["5zmz.pdb"])
+        assert not u.ok and "several numbers" in u.problem
+
+    def test_a_system_without_a_force_field_is_not_guessed(self):
+        u = understand("how many constraints does the OpenMM system of ala3.pdb have with HBonds?", ["ala3.pdb"])
+        assert not u.ok and "force field" in u.problem
+
+    def test_reading_never_raises(self):
+        for request in ("", "solvate", "solvate ala3.pdb " * 200, "pH pH pH 99 solvate", None):
+            u = understand(request, ["ala3.pdb"])
+            assert not u.ok
+
+
+class TestValidate:
+    def test_a_force_field_file_openmm_does_not_ship_is_refused(self):
+        wf = Workflow(["ala3.pdb"], Report("constraints"), system=System(["../../etc/passwd.xml"]))
+        with pytest.raises(WorkflowError, match="no force-field file"):
+            validate(wf)
+
+    def test_a_report_needs_its_stage(self):
+        with pytest.raises(WorkflowError, match="simulate"):
+            validate(Workflow(["ala3.pdb"], Report("frames"), system=System(IMPLICIT)))
+        with pytest.raises(WorkflowError, match="trajectory reporter"):
+            validate(Workflow(["ala3.pdb"], Report("frames"), system=System(IMPLICIT), simulate=Simulate(100)))
+
+    def test_solvation_needs_exactly_one_size(self):
+        with pytest.raises(WorkflowError, match="padding or a box size"):
+            validate(Workflow(["ala3.pdb"], Report("waters"), build=Build(solvate=True)))
+
+    def test_a_box_volume_needs_a_box(self, folder):
+        with pytest.raises(WorkflowError, match="no periodic box"):
+            validate(Workflow(["met_enkephalin.pdb"], Report("box_volume")), folder)
+
+
+class TestRender:
+    def test_prepare_counts_what_pdbfixer_changed(self, folder):
+        wf = Workflow(["5zmz.pdb"], Report("hydrogens_added"),
+                      prepare=Prepare("model", heterogens="remove", missing_atoms=True, hydrogens_ph=7.0))
+        ns = run_cell(code_for(wf))
+        from pdbfixer import PDBFixer
+
+        fixer = PDBFixer(filename="5zmz.pdb")  # the same steps, written out independently
+        fixer.removeHeterogens(keepWater=False)
+        fixer.findMissingResidues()
+        fixer.findMissingAtoms()
+        fixer.addMissingAtoms()
+        before = sum(a.element.symbol == "H" for a in fixer.topology.atoms())
+        fixer.addMissingHydrogens(7.0)
+        assert ns["answer"] == sum(a.element.symbol == "H" for a in fixer.topology.atoms()) - before > 0
+
+    def test_modeller_deletes_waters_and_a_chain(self, folder):
+        ns = run_cell(code_for(Workflow(["1tcd.pdb"], Report("atoms"), build=Build(delete_water=True,
+                                                                                   delete_chains=["B"]))))
+        import mdtraj as md
+
+        top = md.load("1tcd.pdb").topology
+        assert ns["answer"] == len(top.select("not water and chainid 0"))  # chain A, the first
+
+    def test_minimisation_lowers_the_energy(self, folder):
+        wf = Workflow(["ala3.pdb"], Report("energy"), system=System(IMPLICIT), minimise=Minimise(), platform="CPU")
+        ns = run_cell(code_for(wf))
+        assert ns["answer"] == ns["energy_minimised"] < ns["energy_start"]
+
+    def test_a_short_run_writes_its_frames_rows_and_checkpoint(self, folder):
+        wf = Workflow(["ala3.pdb"], Report("rows"), system=System(IMPLICIT, constraints="HBonds"), platform="CPU",
+                      simulate=Simulate(200, seed=5, dcd_every=50, state_every=20))
+        ns = run_cell(code_for(wf))
+        assert ns["answer"] == 10
+        assert ns["summary"].finished and ns["summary"].step == 200
+        assert {"ala3_md.dcd", "ala3_md.csv", "ala3_md.chk"} <= set(os.listdir(folder))
+
+    def test_values_enter_the_code_as_literals(self):
+        import ast
+
+        odd = "A'); import os\nimport os  # "
+        wf = Workflow([odd + ".pdb"], Report("waters"), build=Build(delete_chains=[odd]))
+        with pytest.raises(WorkflowError, match="chain"):
+            validate(wf)
+        imported = {alias.name for node in ast.walk(ast.parse(code_for(wf))) if isinstance(node, ast.Import)
+                    for alias in node.names}
+        assert imported == {"openmm", "openmm.app", "openmm.unit"}
+
+    def test_restatement_names_every_stage(self):
+        wf = Workflow(["ala3.pdb"], Report("mean_temperature"), system=System(IMPLICIT, constraints="HBonds"),
+                      minimise=Minimise(), simulate=Simulate(5000, 310.0, 2.0, 2.0, seed=99, state_every=50))
+        text = restate(wf)
+        for words in ("amber14-all.xml", "HBonds", "minimise", "5,000 steps", "10 ps", "310 K", "seed 99",
+                      "every 50 steps", "mean reported temperature"):
+            assert words in text
+
+
+def _small_simulation(platform: str = "CPU"):
+    import openmm.app as app
+    import openmm.unit as unit
+
+    structure = app.PDBFile("ala3.pdb")
+    system = app.ForceField(*IMPLICIT).createSystem(structure.topology, constraints=app.HBonds)
+    integrator = openmm.LangevinMiddleIntegrator(300 * unit.kelvin, 1 / unit.picosecond, 0.002 * unit.picoseconds)
+    integrator.setRandomNumberSeed(3)
+    simulation = app.Simulation(structure.topology, system, integrator, openmm.Platform.getPlatformByName(platform))
+    simulation.context.setPositions(structure.positions)
+    simulation.context.setVelocitiesToTemperature(300 * unit.kelvin, 3)
+    return simulation
+
+
+class TestSimulationRun:
+    def test_a_resumed_run_continues_at_the_checkpoint_step(self, folder):
+        from molsys_ai_jupyter.simulation import resume, run
+
+        first = _small_simulation()
+        summary = run(first, 300, report_every=50, checkpoint="run.chk", checkpoint_every=100, stop_file="STOP",
+                      progress=False)
+        assert summary.finished and summary.step == 300 and Path("run.chk").is_file()
+        Path("STOP").touch()  # the user asks to stop: the run stops at the next report, with a checkpoint
+        stopped = run(first, 1000, report_every=50, checkpoint="run.chk", stop_file="STOP", progress=False)
+        assert stopped.stopped == "stop file" and stopped.step == 350 and stopped.checkpoint == "run.chk"
+        Path("STOP").unlink()
+        again = _small_simulation()
+        assert resume(again, "run.chk") == 350
+        done = run(again, 1000, report_every=50, progress=False)
+        assert done.finished and done.step == 1000 and done.steps_done == 650
+
+    def test_an_interrupt_stops_cleanly_and_leaves_a_checkpoint(self, folder):
+        import openmm.app  # noqa: F401 - the reporter below runs inside Simulation.step
+
+        from molsys_ai_jupyter.simulation import run
+
+        class InterruptAt:
+            """Raises KeyboardInterrupt (what a kernel interrupt raises) once step 120 is reached."""
+
+            def describeNextReport(self, simulation):  # noqa: N802 - OpenMM's reporter protocol
+                return {"steps": 120 - simulation.currentStep % 120, "periodic": None, "include": []}
+
+            def report(self, simulation, state):
+                raise KeyboardInterrupt
+
+        simulation = _small_simulation()
+        simulation.reporters.append(InterruptAt())
+        summary = run(simulation, 1000, report_every=40, checkpoint="cut.chk", progress=False)
+        assert summary.stopped == "interrupted" and summary.checkpoint == "cut.chk" and Path("cut.chk").is_file()
+        assert 120 <= summary.step < 1000
+        fresh = _small_simulation()
+        fresh.loadCheckpoint("cut.chk")
+        assert fresh.currentStep == summary.step
+
+    def test_a_time_budget_stops_the_run(self, folder):
+        from molsys_ai_jupyter.simulation import run
+
+        summary = run(_small_simulation(), 10**9, report_every=10, budget_minutes=1e-9, checkpoint="b.chk",
+                      progress=False)
+        assert summary.stopped == "time budget" and summary.step == 10 and Path("b.chk").is_file()
+
+    def test_bad_arguments_are_one_clear_error(self, folder):
+        from molsys_ai_jupyter.simulation import run
+
+        with pytest.raises(ValueError, match="steps must be positive"):
+            run(_small_simulation(), 0, progress=False)

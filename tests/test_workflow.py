@@ -79,8 +79,8 @@ class TestReader:
     def test_a_number_no_reading_takes_is_not_understood(self):
         u = understand("solvate ala3.pdb with amber14-all.xml + amber14/tip3pfb.xml and 1.0 nm padding, leaving "
                        "3 waters out; how many waters?", ["ala3.pdb"])
-        assert not u.ok and u.unaccounted == ["3"]
-        assert u.message().startswith("I did not understand “3”")
+        assert not u.ok and u.unaccounted == ["leaving", "3"]
+        assert u.message().startswith("I did not understand “leaving”, “3”")
 
     def test_unknown_operations_are_reported_not_skipped(self):
         u = understand("add hydrogens to 5zmz.pdb at pH 7 with PDBFixer, then mutate residue 2 to alanine; "
@@ -99,6 +99,54 @@ class TestReader:
     def test_a_system_without_a_force_field_is_not_guessed(self):
         u = understand("how many constraints does the OpenMM system of ala3.pdb have with HBonds?", ["ala3.pdb"])
         assert not u.ok and "force field" in u.problem
+
+    @pytest.mark.parametrize("request_, files, why", [
+        ("Load 5zmz.pdb into PDBFixer, don't add hydrogens, find and add missing atoms. How many atoms does the final "
+         "structure have?", ["5zmz.pdb"], "don't"),
+        ("Sin añadir hidrógenos, carga 5zmz.pdb en PDBFixer y añade los átomos que faltan. ¿Cuántos átomos tiene la "
+         "estructura final?", ["5zmz.pdb"], "Sin"),
+        ("ala3.pdb with amber14-all.xml + implicit/obc2.xml, NoCutoff, minimze the energy and report the potential "
+         "energy.", ["ala3.pdb"], "minimze"),
+        ("Relax ala3.pdb with amber14-all.xml + implicit/obc2.xml, NoCutoff; potential energy?", ["ala3.pdb"], "Relax"),
+        ("ala3.pdb, amber14-all.xml + implicit/obc2.xml, NoCutoff, HBonds, 1 seed 1; run 1000 steps on the CPU. What "
+         "is the kinetic energy at the end?", ["ala3.pdb"], "kinetic"),
+        ("Rg of ala3.pdb after minimising with amber14-all.xml + implicit/obc2.xml, NoCutoff, in Å", ["ala3.pdb"], "Å"),
+    ])
+    def test_a_word_no_reading_takes_stops_the_plan(self, request_, files, why):
+        """Red team: each of these gave a wrong number while words were allowed to go unread."""
+        u = understand(request_, files)
+        assert not u.ok and why in u.unaccounted, u.unaccounted
+
+    @pytest.mark.parametrize("request_, problem", [
+        ("ala3.pdb with amber14-all.xml, NoCutoff, HBonds, Langevin 300 K, run 1000 steps, DCD every 100 steps, then "
+         "run 1000 steps. How many frames?", "more than one run length"),
+        ("Add hydrogens to 5zmz.pdb with PDBFixer at pH 7 (or pH 4); how many hydrogens were added?", "two pH values"),
+        ("ala3.pdb, amber14-all.xml, NoCutoff, HBonds: how many constraints? And with AllBonds?", "two kinds"),
+        ("ala3.pdb with amber14-all.xml in implicit solvent, NoCutoff: potential energy?", "implicit-solvent model"),
+        ("In 5zmz.pdb delete the water, then add hydrogens at pH 7 with PDBFixer; how many hydrogens were added?",
+         "before the PDBFixer steps"),
+        ("Minimise ala3.pdb with amber14-all.xml, NoCutoff, at most 0 iterations; potential energy?", "0 iterations"),
+        ("Run ala3.pdb with amber14-all.xml + implicit/obc2.xml at -300 K for 100 steps; how many frames, DCD every "
+         "10 steps?", "negative value"),
+    ])
+    def test_conflicts_are_said_not_resolved(self, request_, problem):
+        u = understand(request_, ["ala3.pdb"] if "ala3" in request_ else ["5zmz.pdb"])
+        assert not u.ok and problem in u.problem, u.problem
+
+    def test_seeds_go_to_what_they_are_said_for(self):
+        u = understand("ala3.pdb, amber14-all.xml + implicit/obc2.xml, NoCutoff, HBonds, Langevin 300 K; velocities "
+                       "with seed 5 and integrator seed 7; run 1000 steps with state data every 100 steps. Mean "
+                       "temperature?", ["ala3.pdb"])
+        assert u.ok, u.message()
+        assert (u.plan.simulate.seed, u.plan.simulate.velocity_seed) == (7, 5)
+
+    def test_which_energy_is_reported(self):
+        u = understand("Minimise ala3.pdb with amber14-all.xml + implicit/obc2.xml, NoCutoff, and report the initial "
+                       "potential energy.", ["ala3.pdb"])
+        assert u.ok and u.plan.report.args == {"when": "initial"} and "before any minimisation" in u.restatement
+        u = understand("How much does minimisation lower the energy of ala3.pdb with amber14-all.xml + "
+                       "implicit/obc2.xml, NoCutoff?", ["ala3.pdb"])
+        assert u.ok and u.plan.report.args == {"sign": "drop"}
 
     def test_reading_never_raises(self):
         for request in ("", "solvate", "solvate ala3.pdb " * 200, "pH pH pH 99 solvate", None):
@@ -121,6 +169,20 @@ class TestValidate:
     def test_solvation_needs_exactly_one_size(self):
         with pytest.raises(WorkflowError, match="padding or a box size"):
             validate(Workflow(["ala3.pdb"], Report("waters"), build=Build(solvate=True)))
+
+    def test_the_file_is_checked(self, folder):
+        with pytest.raises(WorkflowError, match="no chain Z"):
+            validate(Workflow(["1tcd.pdb"], Report("atoms"), build=Build(delete_chains=["Z"])), folder)
+        with pytest.raises(WorkflowError, match="no parameters for"):  # 181l's benzene and HED, kept
+            validate(Workflow(["181l.pdb"], Report("energy"), system=System(IMPLICIT)), folder)
+        with pytest.raises(WorkflowError, match="needs a periodic box"):
+            validate(Workflow(["ala3.pdb"], Report("energy"), system=System(IMPLICIT, nonbonded="PME")), folder)
+
+    def test_solvent_and_force_field_must_agree(self):
+        build = Build(solvate=True, padding_nm=1.0, water_model="tip4pew")
+        with pytest.raises(WorkflowError, match="does not match"):
+            validate(Workflow(["ala3.pdb"], Report("waters"), build=build,
+                              system=System(["amber14-all.xml", "amber14/tip3pfb.xml"])))
 
     def test_a_box_volume_needs_a_box(self, folder):
         with pytest.raises(WorkflowError, match="no periodic box"):
@@ -163,6 +225,13 @@ class TestRender:
         assert ns["answer"] == 10
         assert ns["summary"].finished and ns["summary"].step == 200
         assert {"ala3_md.dcd", "ala3_md.csv", "ala3_md.chk"} <= set(os.listdir(folder))
+
+    def test_a_run_cut_short_gives_no_number(self, folder):
+        wf = Workflow(["ala3.pdb"], Report("frames"), system=System(IMPLICIT), platform="CPU",
+                      simulate=Simulate(400, seed=1, dcd_every=100))
+        code = code_for(wf).replace("report_every=100,", "report_every=100, stop_file='ala3.pdb',")
+        with pytest.raises(RuntimeError, match="the run stopped"):
+            run_cell(code)
 
     def test_values_enter_the_code_as_literals(self):
         import ast

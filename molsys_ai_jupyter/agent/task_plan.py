@@ -74,6 +74,16 @@ def companion_topology(files: list[str], folder_files) -> list[str]:
     return found if len(found) == 1 else []
 
 
+def companion_coordinates(files: list[str], folder_files) -> list[str]:
+    """An Amber topology named alone ("pentalanine.prmtop") takes its coordinates from the
+    one .inpcrd/.rst7 file of the folder with the same name; the restatement shows it."""
+    if len(files) != 1 or Path(files[0]).suffix.lower() not in (".prmtop", ".parm7"):
+        return []
+    stem = Path(files[0]).stem
+    found = [f for f in folder_files if Path(f).stem == stem and Path(f).suffix.lower() in (".inpcrd", ".rst7", ".crd")]
+    return found if len(found) == 1 else []
+
+
 def understand_task(task: str, observation: Observation, backend=None) -> Understanding:
     """The plan for ``task`` over the files of ``observation``'s folder: the reader's, or
     with ``backend`` the language model's (checked against the reader's reading)."""
@@ -84,6 +94,7 @@ def understand_task(task: str, observation: Observation, backend=None) -> Unders
         from .workflow.reader import understand as understand_workflow
 
         amber_first = sorted(files, key=lambda f: Path(f).suffix.lower() not in (".prmtop", ".parm7"))
+        amber_first += companion_coordinates(amber_first, observation.files)
         return understand_workflow(task, amber_first, Path(observation.workdir))
     if not files:
         result = Understanding(task)

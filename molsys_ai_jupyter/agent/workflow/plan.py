@@ -26,6 +26,7 @@ REPORTS: dict[str, tuple[str, str]] = {
     "missing_atoms": ("count", "prepare"),
     "atoms_added": ("count", "prepare"),
     "hydrogens_added": ("count", "prepare"),
+    "hydrogens": ("count", ""),
     "atoms": ("count", ""),
     "residues": ("count", ""),
     "chains": ("count", ""),
@@ -36,6 +37,7 @@ REPORTS: dict[str, tuple[str, str]] = {
     "particles": ("count", "system"),
     "energy": ("kJ/mol", "system"),
     "energy_change": ("kJ/mol", "minimise"),
+    "charge": ("e", "system"),
     "frames": ("count", "simulate"),
     "rows": ("count", "simulate"),
     "mean_temperature": ("K", "simulate"),
@@ -82,7 +84,7 @@ class Build:
     keep_chains: list[str] = field(default_factory=list)
     solvate: bool = False
     padding_nm: float | None = None
-    box_nm: float | None = None
+    box_nm: list[float] | None = None  # the box's three edges (a cube: three equal ones)
     box_shape: str = "cube"
     water_model: str = "tip3p"
     neutralize: bool = True
@@ -125,7 +127,9 @@ class Simulate:
 @dataclass
 class Report:
     quantity: str
-    args: dict = field(default_factory=dict)  # ions: {"ion": "Na+"}; rg/rmsd: {"atoms": "heavy"|"all"|"backbone"|"CA"}
+    # ions: {"ion": "Na+"}; rg/rmsd: {"atoms": "heavy"|"all"|"backbone"|"CA", "over": "final"|"trajectory",
+    # "how": "mean"|"last"|"max"|"min" over the trajectory's frames}
+    args: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {"quantity": self.quantity, **self.args}
@@ -200,14 +204,19 @@ def validate(wf: Workflow, folder: Path | None = None) -> None:
     for name in ("prepare", "build", "system", "minimise", "simulate"):
         stage = getattr(wf, name)
         for key, value in (asdict(stage).items() if stage is not None else ()):
-            if isinstance(value, float) and not math.isfinite(value):
+            for number in (value if isinstance(value, list) else [value]):
+                if isinstance(number, float) and not math.isfinite(number):
+                    raise WorkflowError(f"{key.replace('_', ' ')} is {number}")
+            if False:
                 raise WorkflowError(f"{key.replace('_', ' ')} is {value}")
     needs = REPORTS[quantity][1]
     if needs and getattr(wf, needs) is None:
         raise WorkflowError(f"{quantity.replace('_', ' ')} needs a {needs} step")
     suffix = Path(wf.structure).suffix.lower()
     if wf.from_amber:
-        if len(wf.files) < 2:
+        if len(wf.files) < 2 and (wf.minimise or wf.simulate or quantity not in ("constraints", "forces", "particles",
+                                                                                "charge", "atoms", "residues", "chains",
+                                                                                "waters", "ions")):
             raise WorkflowError(f"{wf.structure} needs its coordinates (an .inpcrd or .rst7 file)")
         if wf.prepare or wf.build:
             raise WorkflowError("PDBFixer and Modeller steps start from a PDB file, not an Amber topology")
@@ -238,10 +247,28 @@ def validate(wf: Workflow, folder: Path | None = None) -> None:
                 raise WorkflowError(f"unknown water model or box shape ({b.water_model}, {b.box_shape})")
             if b.positive_ion not in POSITIVE_IONS or b.negative_ion not in NEGATIVE_IONS:
                 raise WorkflowError(f"unknown ions {b.positive_ion} / {b.negative_ion}")
-            if b.ionic_strength_molar < 0 or (b.padding_nm or 0) < 0 or (b.box_nm or 1) <= 0:
+            if b.box_nm is not None and (len(b.box_nm) != 3 or min(b.box_nm) <= 0):
+                raise WorkflowError(f"a box is three positive edges, not {b.box_nm}")
+            if b.ionic_strength_molar < 0 or (b.padding_nm or 0) < 0:
                 raise WorkflowError("padding, box size and ionic strength cannot be negative")
+            if b.ionic_strength_molar > 5.0 or (b.padding_nm or 0) > 5.0 or max(b.box_nm or [0]) > 30.0:
+                raise WorkflowError("a salt above 5 M, a padding above 5 nm or a box edge above 30 nm is surely a slip")
+            if b.box_nm is not None and b.box_shape != "cube":
+                raise WorkflowError(f"OpenMM builds a {b.box_shape} only from a padding (a box size gives a cube)")
     if wf.system:
         s = wf.system
+        proteins = [f for f in s.forcefield if "/" not in f and not f.endswith("_obc.xml")]
+        if len(proteins) > 1:
+            raise WorkflowError(f"two protein force fields ({', '.join(proteins)})")
+        if wf.build and wf.build.solvate:
+            waters = [f for f in s.forcefield if "/" in f and not f.startswith("implicit/")]
+            model = wf.build.water_model
+            if not waters:
+                raise WorkflowError("solvating needs a water force-field file (for example amber14/tip3pfb.xml)")
+            family = {"tip3p": ("tip3p", "water.xml"), "tip4pew": ("tip4pew",), "tip4pfb": ("tip4pfb",),
+                      "tip5p": ("tip5p",), "spce": ("spce",), "opc": ("opc.xml",), "opc3": ("opc3",)}.get(model, (model,))
+            if not any(any(f.endswith(key) or key in f for key in family) for f in waters):
+                raise WorkflowError(f"the water model {model} does not match {', '.join(waters)}")
         if s.nonbonded not in NONBONDED or s.constraints not in CONSTRAINTS:
             raise WorkflowError(f"unknown nonbonded method or constraints ({s.nonbonded}, {s.constraints})")
         if not wf.from_amber:
@@ -270,6 +297,16 @@ def validate(wf: Workflow, folder: Path | None = None) -> None:
             raise WorkflowError("counting frames needs a trajectory reporter")
         if quantity in ("rows", "mean_temperature", "mean_energy") and not m.state_every:
             raise WorkflowError(f"{quantity.replace('_', ' ')} needs a state-data reporter")
+    if wf.report.args.get("over") == "trajectory" and not (wf.simulate and wf.simulate.dcd_every):
+        raise WorkflowError("a value over the trajectory needs a run that saves one (a DCD reporter)")
+    if quantity == "energy":
+        when = wf.report.args.get("when")
+        if when == "minimised" and not wf.minimise:
+            raise WorkflowError("a minimised energy needs a minimisation")
+        if when == "final" and not wf.simulate:
+            raise WorkflowError("an energy at the end of a run needs a run")
+        if when is None and wf.simulate:
+            raise WorkflowError("say which energy: the initial one, after minimisation, or at the end of the run")
     if quantity == "rmsd" and not (wf.minimise or wf.simulate):
         raise WorkflowError("an RMSD needs a minimised or simulated structure to compare with the start")
     if quantity == "box_volume" and folder is not None and not _has_box(wf, folder):
@@ -278,6 +315,53 @@ def validate(wf: Workflow, folder: Path | None = None) -> None:
         missing = [f for f in wf.files if not (folder / f).is_file()]
         if missing:
             raise WorkflowError(f"no file {', '.join(missing)} in the working folder")
+        _check_against_file(wf, folder)
+
+
+def pdb_facts(path: Path) -> dict:
+    """What a PDB file holds, read from its records: chain ids, the names of its HETATM
+    residues, its atom count, and whether it has a real unit cell (CRYST1 edges over 2 Å)."""
+    chains, het, atoms, box = set(), set(), 0, False
+    with path.open(errors="replace") as handle:
+        for line in handle:
+            record = line[:6]
+            if record == "ENDMDL":
+                break
+            if record in ("ATOM  ", "HETATM"):
+                atoms += 1
+                chains.add(line[21:22].strip())
+                if record == "HETATM":
+                    het.add(line[17:20].strip())
+            elif record == "CRYST1":
+                try:
+                    box = min(float(line[6:15]), float(line[15:24]), float(line[24:33])) > 2.0
+                except ValueError:
+                    box = False
+    return {"chains": chains - {""}, "het": het, "atoms": atoms, "box": box}
+
+
+ION_NAMES = {"NA", "CL", "K", "MG", "CA", "ZN", "LI", "RB", "CS", "BR", "F", "I", "NA+", "CL-"}
+
+
+def _check_against_file(wf: Workflow, folder: Path) -> None:
+    path = folder / wf.structure
+    if path.suffix.lower() != ".pdb":
+        return
+    facts = pdb_facts(path)
+    b = wf.build
+    if b:
+        unknown = [c for c in b.delete_chains + b.keep_chains if c not in facts["chains"]]
+        if unknown:
+            raise WorkflowError(f"{wf.structure} has no chain {', '.join(unknown)} (its chains: "
+                                f"{', '.join(sorted(facts['chains'])) or 'none'})")
+    periodic = wf.system is not None and wf.system.nonbonded in PERIODIC
+    if periodic and not (b and b.solvate) and not facts["box"]:
+        raise WorkflowError(f"{wf.system.nonbonded} needs a periodic box, and {wf.structure} has none (solvate it first)")
+    removes = wf.prepare is not None and wf.prepare.heterogens != "keep"
+    kept = sorted(facts["het"] - set(WATER_RESIDUES) - ION_NAMES - {"ACE", "NME", "NH2"})
+    if wf.system is not None and kept and not removes:
+        raise WorkflowError(f"the force field has no parameters for {', '.join(kept)} in {wf.structure}: "
+                            "remove the heterogens first")
 
 
 def _has_box(wf: Workflow, folder: Path) -> bool:

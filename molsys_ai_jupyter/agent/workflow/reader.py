@@ -35,7 +35,8 @@ _WORKFLOW = re.compile(
     r"(?:residuos|[áa]tomos) (?:pesados )?(?:que )?falta|add(?:ing)? (?:the )?(?:missing )?hydrogens|"
     r"a[ñn]ad\w* (?:los )?hidr[óo]genos|protonat|createsystem|potential energy|energ[íi]a potencial|\bparticles\b|"
     r"\bpart[íi]culas\b|\bconstraints\b|restricciones|dcd ?reporter|state ?data|prmtop|\bneutrali[sz]|\bionic strength|"
-    r"fuerza i[óo]nica|water box|caja de agua|\bnpt\b|\bnvt\b|barostat", _I)
+    r"fuerza i[óo]nica|water box|caja de agua|\bnpt\b|\bnvt\b|barostat|\bpme\b|unit cell|\bamber\d+|\bcharmm\d*|"
+    r"solv[áa]t|heterogrup", _I)
 
 
 def is_workflow(request: str) -> bool:
@@ -52,7 +53,14 @@ _MUST_READ = re.compile(
     r"temperature|temperatura|thermostat|termostato|tolerance|tolerancia|iterations?|iteraciones|ions?|iones|"
     r"salt|sal|nacl|kcl|k\+|na\+|cl-|water model|modelo de agua|tip\w*|spce|opc\w*|implicit|impl[íi]cito|"
     r"obc\w*|gbn\w*|hct|constraints?|restricciones|rigid|flexible|pme|nocutoff|chain\w*|cadena\w*|ph|"
-    r"checkpoint\w*|dcd|csv|reporter\w*|every|cada|steps?|pasos?|ns|ps|fs|kelvin|nm|bar|atm|molar|mm|m)\b", _I)
+    r"checkpoint\w*|dcd|csv|reporter\w*|every|cada|steps?|pasos?|ns|ps|fs|kelvin|nm|bar|atm|molar|"
+    # verbs that change the system: one left unread is a step the plan would silently skip
+    r"remov\w*|delet\w*|strip\w*|drop\w*|discard\w*|keep\w*|kept|retain\w*|add|adds|added|adding|rebuil\w*|"
+    r"reconstruct\w*|replac\w*|repair\w*|cap|caps|capp\w*|protonat\w*|neutrali[sz]\w*|solvat\w*|minimi[sz]\w*|"
+    r"equilibrat\w*|heat\w*|cool\w*|freez\w*|sav\w+|writ\w+|convert\w*|extract\w*|align\w*|superpos\w*|"
+    r"cent(?:er|re)\w*|wrap\w*|quit\w+|elimin\w+|borr\w+|conserv\w+|mant[eé]n\w*|a[ñn]ad\w+|agreg\w+|"
+    r"reconstru\w+|reemplaz\w+|sustitu\w+|repar\w+|proton\w+|neutraliz\w+|solv[aá]t\w+|minimiz\w+|equilibr\w+|"
+    r"calent\w+|congel\w+|guard\w+|escrib\w+|conviert\w*|extra[eé]\w*|aline\w+|superp[oó]n\w*|centr\w+)\b", _I)
 
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?(?![\w])")
 
@@ -69,14 +77,17 @@ _LENGTH = r"(nm|nanomet\w*|nan[óo]metros?|Å|angstroms?|[áa]ngstr[öo]m\w*|A(?
 
 # ---- what is reported ------------------------------------------------------------------------------
 _REPORTS: list[tuple[str, dict, str]] = [
-    ("missing_residues", {}, r"how many missing residues|missing residues (?:are|were|does it|did it)? ?(?:reported|found|report|find)"
+    ("missing_residues", {}, r"how many residues (?:are|were) missing|how many missing residues|missing residues (?:are|were|does it|did it)? ?(?:reported|found|report|find)"
                              r"|(?:number|count|total) of missing residues|cu[áa]ntos residuos (?:faltan(?:tes)?|perdidos)"),
     ("missing_atoms", {}, r"how many (?:missing )?(?:heavy )?atoms (?:are|were) (?:missing|reported missing|found missing)|"
                           r"(?:number|count) of missing (?:heavy )?atoms(?! (?:were |did )?add)"),
-    ("hydrogens_added", {}, r"how many (?:hydrogen(?: atom)?s|h atoms|hs) (?:did|does|were|are|get|got|it|you|will)\b[^?.]*?(?:add|put|place)\w*"
+    ("hydrogens", {}, r"how many (?:hydrogen(?: atom)?s|h atoms) (?:are|is|does|do)\s+(?:there\s+)?(?:in|on|does the|the)\b[^?.]*?"
+                      r"(?:structure|system|model|file|total|peptide|protein)(?:\s+(?:have|has|contain|hold))?(?:\s+after adding them)?|"
+                      r"(?:total|final) (?:number of )?(?:hydrogen(?: atom)?s|h atoms)|cu[áa]ntos hidr[óo]genos (?:hay|tiene)\b"),
+    ("hydrogens_added", {}, r"how many (?:hydrogen(?: atom)?s|h atoms|hs) (?:did|does|were|are|get|got|it|you|will|addmissinghydrogens)\b[^?.]*(?:add|put|place)\w*"
                             r"|(?:number|count) of (?:hydrogen(?: atom)?s|h atoms) (?:added|placed)|hydrogens? (?:atoms )?added"
                             r"|cu[áa]ntos (?:[áa]tomos de )?hidr[óo]genos (?:se )?(?:a[ñn]ad|agreg|pus)\w*"),
-    ("atoms_added", {}, r"how many (?:heavy )?atoms (?:did|does|were|are|got|get)\b[^?.]*?add\w*|(?:number|count) of (?:heavy )?atoms added"
+    ("atoms_added", {}, r"how many (?:heavy )?atoms (?:did|does|were|are|got|get)\b[^?.]*add\w*|(?:number|count) of (?:heavy )?atoms added"
                         r"|(?:heavy )?atoms added|cu[áa]ntos [áa]tomos (?:pesados )?(?:se )?(?:a[ñn]ad|agreg)\w*"),
     ("particles", {}, r"how many particles|number of particles|(?:cu[áa]ntas|n[úu]mero de) part[íi]culas|getnumparticles\(\)"),
     ("constraints", {}, r"how many constraints|number of constraints|(?:cu[áa]ntas|n[úu]mero de) restricciones|getnumconstraints\(\)"),
@@ -88,19 +99,31 @@ _REPORTS: list[tuple[str, dict, str]] = [
     ("ions", {}, r"how many ions|number of ions|cu[áa]ntos iones"),
     ("frames", {}, r"how many frames|number of frames|cu[áa]ntos (?:frames|fotogramas|marcos|cuadros)"),
     ("rows", {}, r"how many (?:data )?(?:rows|lines)|number of (?:data )?(?:rows|lines)|cu[áa]ntas (?:filas|l[íi]neas)"),
-    ("mean_temperature", {}, r"(?:mean|average) (?:of the )?(?:reported )?temperatures?|temperatura (?:media|promedio)"
+    ("mean_temperature", {}, r"(?:mean|average) (?:of the )?(?:reported |logged |recorded |sampled |instantaneous )?temperatures?|temperatura (?:media|promedio)"
                              r"|(?:media|promedio) de (?:las )?temperaturas?"),
     ("mean_energy", {}, r"(?:mean|average) (?:of the )?(?:reported )?potential energ(?:y|ies)|energ[íi]a potencial (?:media|promedio)"),
-    ("energy_change", {}, r"how much (?:does|did) (?:the )?minimi[sz]\w* (?:lower|decrease|reduce|change)|energy (?:change|drop|decrease)"),
+    ("energy_change", {"sign": "drop"}, r"how much (?:does|did|will) (?:the )?(?:energy )?minimi[sz]\w* (?:lower|decrease|reduce|drop)\w*(?: the (?:potential )?energy)?|"
+                                        r"(?:energy|energ[íi]a) (?:drop|decrease|reduction|lowering|descenso|bajada)|"
+                                        r"how much (?:does|did) the (?:potential )?energy (?:drop|decrease|fall|go down)"),
+    ("energy_change", {}, r"how much (?:does|did) (?:the )?minimi[sz]\w* change(?: the (?:potential )?energy)?|(?:energy|energ[íi]a) (?:change|cambio)|"
+                          r"cambio de (?:la )?energ[íi]a"),
+    ("charge", {}, r"net charge|total charge|carga (?:neta|total)"),
     ("rg", {}, r"radius of gyration|radio de giro|\brg\b"),
     ("rmsd", {}, r"\brmsd\b"),
-    ("box_volume", {}, r"(?:box|caja)(?: \w+){0,3}? volume|volume of the (?:periodic )?box|volumen de la caja"),
+    ("box_volume", {}, r"(?:box|caja)(?: \w+){0,3}? volume|volume of (?:the |that |this |its )?(?:periodic |unit )?(?:box|cell)|"
+                       r"volumen de (?:la|esa|esta) (?:caja|celda)"),
     ("residues", {}, r"how many residues|number of residues|cu[áa]ntos residuos"),
     ("chains", {}, r"how many chains|number of chains|cu[áa]ntas cadenas"),
     ("atoms", {}, r"how many atoms|number of atoms|atom count|cu[áa]ntos [áa]tomos|n[úu]mero de [áa]tomos|"
                   r"(?:total )?atoms (?:remain|are left|in the final|does the final)|getnumatoms\(\)"),
-    ("energy", {}, r"potential energy|energ[íi]a potencial|initial energy|minimi[sz]ed energy|energy after minimi[sz]ation|"
-                   r"\benergy\b"),
+    ("energy", {"when": "initial"}, r"(?:initial|starting|unminimi[sz]ed|single[- ]point)\s+(?:potential\s+)?energy|"
+                                    r"(?:potential\s+)?energy\s+(?:before|prior to)\s+(?:the\s+)?minimi[sz]\w+|"
+                                    r"energ[íi]a (?:potencial )?inicial"),
+    ("energy", {"when": "minimised"}, r"minimi[sz]ed (?:potential )?energy|(?:potential )?energy after (?:the )?minimi[sz]ation|"
+                                      r"energ[íi]a (?:potencial )?(?:minimizada|tras (?:la )?minimizaci[óo]n|despu[ée]s de minimizar)"),
+    ("energy", {"when": "final"}, r"(?:final|end)\s+(?:potential\s+)?energy|(?:potential\s+)?energy at the end(?: of the run)?|"
+                                  r"energ[íi]a (?:potencial )?final"),
+    ("energy", {}, r"potential energy|energ[íi]a potencial|\benergy\b"),
 ]
 _REPORT_PATTERNS = [(q, a, re.compile(p, _I)) for q, a, p in _REPORTS]
 
@@ -161,12 +184,26 @@ class _Reading:
 def _files_and_tools(r: _Reading) -> None:
     for name in sorted(r.files, key=len, reverse=True):
         r.take(re.escape(name))
+    for name in r.files:
         r.take(rf"\b{re.escape(Path(name).stem)}\b(?:\s+(?:pdb|file|structure))?")
-    for m in r.take(r"(?<![\w/.-])((?:[\w-]+/)?[\w-]+\.xml)\b"):
-        r.forcefield.append(m.group(1))
-    r.take(r"\b(?:pdb\s*fixer|openmm(?:'s)?|modell?er|pdbfile|app\.pdbfile|python|fixer\.\w+|de openmm|el modeller|"
-           r"con openmm|fixer)\b")
-    r.take(r"\(\s*\)")
+    for m in r.take(r"(?<![\w/.-])((?:[\w-]+/)?[\w-]+\.xml)\b|(?<![\w/.-])((?:amber\d+|charmm\d+|implicit)/[\w-]+)\b"):
+        r.forcefield.append(m.group(1) or m.group(2) + ".xml")
+    r.take(r"\b(?:pdb\s*fixer|openmm(?:'s)?|modell?er|pdbfile|app\.pdbfile|python|de openmm|el modeller|con openmm)\b")
+    r.take(r"\(s\)")
+    # what the request says the file already is: nothing to do
+    r.take(r"\(?\b(?:it\s+|which\s+)?(?:already\s+)?(?:has|have|contains|carries|comes with|includes)\s+(?:its\s+|all\s+(?:its\s+)?)?"
+           r"hydrogens(?:\s+already)?\b\)?|\(?\b(?:ya\s+)?(?:trae|tiene|incluye|lleva|viene con)\s+(?:los\s+|sus\s+)?hidr[óo]genos\b\)?|"
+           r"\b(?:use|using|úsalo|usa|tómalo)\s+(?:it\s+|the file\s+|el fichero\s+|el archivo\s+)?(?:as it is|as is|tal cual|tal y como (?:est[áa]|viene))\b|"
+           r"\b(?:as it is|as is|exactly as (?:it is )?(?:in the file|deposited)|as deposited|tal cual|tal y como (?:est[áa]|viene)(?: en el fichero)?)\b")
+    r.take(r"\b(?:the\s+)?first model\b|\b(?:el\s+)?primer modelo\b")  # what OpenMM's PDB reader takes
+    r.take(r"(?-i:\b[A-Z]\.\s?[a-z]{3,}\b)")  # "T. cruzi", "E. coli"
+    r.take(r"\bis missing (?:its|the|an?)\s+[\w\s-]{1,30}?(?=[.;,])|\ble faltan? (?:el|la|los|las)\s+[\w\s-]{1,30}?(?=[.;,])")
+
+
+# a chain of verbs before what they act on: "find and add", "busca y añade", "look for / rebuild"
+_VERBS = (r"(?:\b(?:find|search(?: for)?|look for|identify|detect|check for|locate|add|model|build|rebuild|fill in|replace|"
+          r"fix|complete|busca\w*|encuentra\w*|identifica\w*|a[ñn]ade\w*|agrega\w*|reconstruy\w*|modela\w*|completa\w*|"
+          r"reemplaza\w*|sustituy\w*)\s*(?:(?:and|/|y|then|luego)\s*)?)*")
 
 
 def _prepare(r: _Reading) -> None:
@@ -180,31 +217,51 @@ def _prepare(r: _Reading) -> None:
                     r"(?:residuos|[áa]tomos|hidr[óo]genos))*)"):
         r.notes.append("nothing added")
     r.take(r"\b(?:no|without|sin) (?:added |adding )?(?:hydrogens|hidr[óo]genos|h atoms)\b|\bleave (?:the )?hydrogens out\b")
-    r.take(r"\bleave (?:the )?heterogens (?:and (?:the )?waters? )?alone\b|\bkeep (?:the )?heterogens\b")
+    r.take(r"\bleave (?:the )?heterogens (?:and (?:the )?waters? )?alone\b|\bkeep (?:the )?heterogens\b|"
+           r"\(?\bleave (?:the\s+)?(?:one\s+|single\s+)?(?:crystal\s+)?waters?\s+(?:in|alone)\b\)?")
     r.take(r"\b(?:no|without|sin) (?:added |extra )?(?:salt|sal)\b")
-    # missing residues
-    if r.any(r"\b(?:find|search|look for|identify|detect|check for|locate|model|build|add|rebuild|fill in|"
-             r"busca\w*|a[ñn]ade|modela)?\s*(?:and (?:add|model|build) )?(?:any |all |the )?missing residues(?:/atoms)?\b|"
-             r"findmissingresidues|residuos (?:faltantes|que faltan)"):
+    # missing residues and non-standard ones ("find and add", "busca y reemplaza", "reconstruye los … que faltan")
+    if r.any(rf"{_VERBS}(?:any |all |the |los |cualquier )?missing residues?(?:/atoms)?\b|findmissingresidues|"
+             rf"{_VERBS}(?:los |cualquier )?residuos? (?:faltantes?|que faltan|ausentes?)"):
         if r.p().missing_residues == "skip":
             r.p().missing_residues = "model"
         if re.search(r"missing residues/atoms|residuos y [áa]tomos (?:faltantes|que faltan)", r.request, _I):
             r.p().missing_atoms = True
-    if r.any(r"\b(?:find|search|look for|identify|replace|fix|busca\w*|reemplaza\w*)\s*(?:and (?:replace|fix) )?(?:y reemplaza )?"
-             r"(?:any |all |the )?non-?standard residues|findnonstandardresidues|replacenonstandardresidues|"
-             r"residuos no est[áa]ndar(?:es)?"):
+    if r.any(rf"{_VERBS}(?:los\s+)?residuos y [áa]tomos (?:pesados )?(?:faltantes|que faltan)"):
+        r.p().missing_atoms = True
+        if r.p().missing_residues == "skip":
+            r.p().missing_residues = "model"
+    if r.any(rf"{_VERBS}(?:any |all |the |los )?non-?standard residues|findnonstandardresidues|replacenonstandardresidues|"
+             rf"{_VERBS}(?:los )?residuos no est[áa]ndar(?:es)?"):
         r.p().nonstandard = True
-    # heterogens, with or without water
-    het = r.take(r"\b(?:remove|delete|strip|drop|get rid of|discard|quita\w*|elimina\w*|sin)\s+(?:all\s+|todos\s+)?(?:the\s+|los\s+)?"
-                 r"(?:heterogens?|het(?:ero)?\s*atoms|hetatms?|heter[óo]genos|ligands and waters)\b|removeheterogens|heterogens? removed")
+    # heterogens, with or without water (said next to them: "(keep the waters)", "incluidas las aguas")
+    het = r.take(r"\b(?:remove|delete|strip|drop|get rid of|discard|quita\w*|elimina\w*|sin)\s+(?:\w+\s+){0,2}?"
+                 r"(?:heterogens?|het(?:ero)?[- ]?(?:atoms|groups)|hetatms?|heter[óo]genos|heterogrupos|ligands and waters)\b|"
+                 r"removeheterogens|heterogens? removed")
     if het:
-        keep = r.any(r"\b(?:but |while |and )?(?:keep(?:ing)?|preserv\w+|retain\w*|conserv\w+|dej\w+|mant[ei]n\w*)\s+(?:the\s+|las?\s+)?"
-                     r"(?:crystal(?:lographic)?\s+)?(?:water(?: molecule)?s?|(?:mol[ée]culas de )?agua)\b|keepwater\s*=\s*true|"
-                     r"\bwaters? (?:are |is )?kept\b")
-        drop = r.any(r"\b(?:including|incl\.|and|as well as|plus|also|too|y|incluid[ao]s?|tambi[ée]n|con)\s+(?:the\s+|el\s+|las?\s+)?"
-                     r"(?:crystal(?:lographic)?\s+)?(?:water(?: molecule)?s?|(?:mol[ée]culas de )?agua)(?:\s+too|\s+as well)?\b|"
-                     r"\((?:tambi[ée]n|also|incl\w*) (?:el |the )?(?:agua|water)s?\)|keepwater\s*=\s*false|"
-                     r"(?:water(?:s)? included|waters? too)")
+        window = r.text.text[het[0].start(): het[0].end() + 90]
+        window = re.split(r"[;]|\.\s|\?", window)[0]
+        offset = het[0].start()
+        keep_pattern = re.compile(
+            r"\b(?:but |while |and )?(?:keep(?:ing)?|preserv\w+|retain\w*|conserv\w+|dej\w+|mant[ei]n\w*)\s+(?:the\s+|las?\s+)?"
+            r"(?:crystal(?:lographic)?\s+)?(?:water(?: molecule)?s?|(?:mol[ée]culas de )?aguas?)\b|keepwater\s*=\s*true|"
+            r"\bwaters? (?:are |is )?kept\b", _I)
+        drop_pattern = re.compile(
+            r"\b(?:including|incl\.|and|as well as|plus|also|too|y|incluid[ao]s?|tambi[ée]n|con)\s+(?:the\s+|el\s+|las?\s+)?"
+            r"(?:crystal(?:lographic)?\s+)?(?:water(?: molecule)?s?|(?:mol[ée]culas de )?aguas?)(?:\s+too|\s+as well)?\b|"
+            r"\((?:tambi[ée]n|also|incl\w*) (?:el |the |las )?(?:aguas?|waters?)\)|keepwater\s*=\s*false|"
+            r"(?:water(?:s)? included|waters? too)", _I)
+        keep = list(keep_pattern.finditer(window))
+        drop = list(drop_pattern.finditer(window))
+        if drop:  # "incluidas las aguas, el benceno, el HED y los cloruros": what else goes, named
+            tail = re.match(r"(?:\s*(?:,|\by\b|\band\b)\s*(?:the\s+|el\s+|la\s+|los\s+|las\s+)?[\w+-]+){1,6}",
+                            window[drop[-1].end():], _I)
+            if tail:
+                start = drop[-1].end()
+                drop.append(re.compile(re.escape(tail.group(0))).search(window, start))
+        for m in keep + drop:
+            r.text.text = (r.text.text[:offset + m.start()] + " " * (m.end() - m.start())
+                           + r.text.text[offset + m.end():])
         if keep and drop:
             r.problems.append("the request both keeps and removes the waters")
         elif keep or drop:
@@ -212,15 +269,17 @@ def _prepare(r: _Reading) -> None:
         else:
             r.problems.append("say whether the waters go with the heterogens (PDBFixer keeps them unless told)")
     # missing atoms
-    if r.any(r"\b(?:find|search|look for|identify|add|model|build|rebuild|fill in|busca\w*|a[ñn]ade\w*)?\s*"
-             r"(?:(?:and|/|y)\s*(?:add|a[ñn]ade)\s*)?(?:any |all |the |los )?missing (?:heavy )?atoms\b|"
-             r"findmissingatoms|addmissingatoms|[áa]tomos (?:pesados )?(?:que )?faltan(?:tes)?|missing atoms"):
+    if r.any(rf"{_VERBS}(?:any |all |the |los )?missing (?:heavy )?atoms\b|findmissingatoms|addmissingatoms|"
+             rf"{_VERBS}(?:los |cualquier )?[áa]tomos? (?:pesados? )?(?:que )?(?:faltan(?:tes)?|ausentes?)|missing atoms|"
+             r"(?:add|a[ñn]ade)?\s*(?:the\s+)?missing (?:c-terminal |terminal )?(?:oxt|oxygen)(?: atom)?"):
         r.p().missing_atoms = True
     # hydrogens at a pH
     hydrogens = r.any(r"\b(?:add(?:ing)?|place|a[ñn]ad\w*|agreg\w*|protonat\w*|pon\w*)\s+(?:the\s+|los\s+|missing\s+)?"
                       r"(?:hydrogen(?: atom)?s|hidr[óo]genos|\bh\b)|addmissinghydrogens|\bprotonat\w+|hydrogens? (?:are )?added|"
                       r"\b(?:add\s+)?(?:h|hydrogens|hidr[óo]genos)\b(?=\s+(?:at|a)\s+ph\b)")
     ph = r.take(rf"\b(?:at|a|with|of)?\s*ph\s*(?:=|of|de)?\s*{N}")
+    if len({_f(m.group(1)) for m in ph}) > 1:
+        r.problems.append("two pH values")
     if hydrogens:
         r.p().hydrogens_ph = _f(ph[0].group(1)) if ph else 7.0
         if not ph:
@@ -230,30 +289,43 @@ def _prepare(r: _Reading) -> None:
 
 
 def _build(r: _Reading) -> None:
+    # a state, not a step: "the solvated pentalanine", "already solvated", "tal y como viene protonada"
+    r.take(r"\b(?:the|a|an|this|that|its|already|pre-?|el|la|los|las|ya)\s+(?:solvated|solvatad[ao]s?|protonated|protonad[ao]s?)\b|"
+           r"\b(?:as (?:it is |it's )?|tal (?:y )?como (?:viene |est[áa] )?)(?:solvated|protonated|solvatad[ao]|protonad[ao])\b")
+    r.take(r"\b(?:without adding anything|sin a[ñn]adir nada|nothing added|no additions)\b")
     if r.any(r"\b(?:delete|remove|strip|drop|quita\w*|elimina\w*|borra\w*)\s+(?:all\s+|todas\s+)?(?:the\s+|las\s+)?"
              r"(?:crystal(?:lographic)?\s+)?(?:water(?: molecule)?s?|(?:mol[ée]culas de )?agua)\b|\bdry\b|\bdehydrat\w+"):
         r.b().delete_water = True
     for m in r.take(r"\b(?:delete|remove|strip|drop|quita\w*|elimina\w*|borra\w*)\s+(?:the\s+|la\s+)?(?:whole\s+)?"
-                    r"(?:chain|cadena)s?\s+([A-Za-z0-9](?:\s*(?:,|and|y)\s*[A-Za-z0-9])*)\b(?:\s*\([^)]*\))?(?:\s+completely)?"):
+                    r"(?:chain|cadena)s?\s+([A-Za-z0-9](?:\s*(?:,\s*(?:and\s+|y\s+)?|and\s+|y\s+)[A-Za-z0-9])*)\b(?:\s*\([^)]*\))?"
+                    r"(?:\s+completely)?"):
         r.b().delete_chains += re.findall(r"\b[A-Za-z0-9]\b", m.group(1))
     for m in r.take(r"\b(?:keep|retain|conserva\w*|deja\w*)\s+only\s+(?:the\s+)?(?:chain|cadena)s?\s+([A-Za-z0-9](?:\s*(?:,|and|y)\s*[A-Za-z0-9])*)\b|"
                     r"\bs[óo]lo\s+(?:la\s+)?cadena\s+([A-Za-z0-9])\b|\bonly chain ([A-Za-z0-9])\b"):
         r.b().keep_chains += re.findall(r"\b[A-Za-z0-9]\b", next(g for g in m.groups() if g))
-    if r.any(r"\bsolvat\w*|\bsolvata\w*|\badd(?:ing)?\s+(?:explicit\s+)?(?:water|solvent)\b|\baddsolvent\b|\bwater box\b|"
-             r"\bcaja de agua\b|\ba[ñn]ad\w* (?:el )?(?:agua|solvente|disolvente)\b|explicit (?:water|solvent)"):
+    if r.any(r"\bsolv[aá]t\w*|\badd(?:ing)?\s+(?:explicit\s+)?(?:water|solvent)\b|\baddsolvent\b|\bwater box\b|"
+             r"\bcaja de agua\b|\ba[ñn]ad\w* (?:el )?(?:agua|solvente|disolvente)\b|explicit (?:water|solvent)|"
+             r"\b(?:put|place|immerse|pon\w*|mete\w*)\b(?:(?!\.\s)[^;?]){0,60}?\b(?:in|into|en)\s+(?:a|an|una)\b"
+             r"(?=(?:(?!\.\s)[^;?]){0,60}\b(?:box|caja)\b(?:(?!\.\s)[^;?]){0,30}\b(?:water|agua|tip\w+|spc\w*|opc\w*)\b)"):
         r.b().solvate = True
     b = r.build
     if b is None or not b.solvate:
         return
-    for m in r.take(rf"{N}\s*{_LENGTH}\s*(?:of\s+|de\s+)?(?:water\s+)?padd?i?ng|padd?i?ng\s*(?:of|=|de|:)?\s*{N}\s*{_LENGTH}|"
+    for m in r.take(rf"{N}\s*{_LENGTH}\s*(?:of\s+|de\s+)?(?:water\s+)?(?:padd?i?ng|margen|margin|clearance)(?:\s*\(padding\))?|"
+                    rf"(?:padd?i?ng|margen|margin|clearance)\s*(?:of|=|de|:)?\s*{N}\s*{_LENGTH}|"
                     rf"{N}\s*{_LENGTH}\s+(?:from the (?:protein|solute|peptide) to the (?:box )?edges?|(?:of )?(?:water|solvent) around)"):
         g = [x for x in m.groups() if x]
         b.padding_nm = _len_nm(g[0], g[1])
+    for m in r.take(rf"{N}\s*{_LENGTH}?\s*[x×]\s*{N}\s*{_LENGTH}?\s*[x×]\s*{N}\s*{_LENGTH}"):
+        g = m.groups()
+        unit = g[5]
+        b.box_nm = [_len_nm(g[0], g[1] or unit), _len_nm(g[2], g[3] or unit), _len_nm(g[4], unit)]
     for m in r.take(rf"(?:cubic\s+)?(?:box|caja)\s*(?:c[úu]bica\s*)?(?:of|with|de)?\s*(?:a\s+)?(?:an?\s+)?{N}\s*{_LENGTH}\s*(?:edge|side|de lado|de arista)?|"
                     rf"{N}\s*{_LENGTH}\s*(?:edge|side|cubic box|box)|boxsize\s*(?:=|of)?\s*{N}\s*{_LENGTH}?"):
         g = [x for x in m.groups() if x]
-        b.box_nm = _len_nm(g[0], g[1] if len(g) > 1 else "nm")
-    r.take(r"\(?boxsize,? not padding\)?|\(?not padding\)?|\(default cubic box\)")
+        edge = _len_nm(g[0], g[1] if len(g) > 1 else "nm")
+        b.box_nm = [edge, edge, edge]
+    r.take(r"\(?boxsize,? not padding\)?|\(?not padding\)?|\(default cubic box\)|\bfixed\b(?=\s+(?:\w+\s+)?box)")
     for shape in BOX_SHAPES[1:]:
         if r.any(rf"\b(?:truncated\s+)?(?:rhombic\s+)?{shape[:-1]}\w*|{'dodecaedro' if shape == 'dodecahedron' else 'octaedro'}\w*"):
             b.box_shape = shape
@@ -269,14 +341,26 @@ def _build(r: _Reading) -> None:
     elif found:
         b.water_model = found[0]
     r.take(r"\b(?:water|agua)\b")
-    if r.any(r"\b(?:do not|don'?t|no|without|sin)\s+neutrali[sz]\w*"):
+    if r.any(r"\b(?:do not|don'?t|no|without|sin)\s+neutrali[sz]\w*|neutrali[sz]e\s*=\s*false"):
         b.neutralize = False
+    for m in r.take(r"\bneutrali[sz]\w*\s+(?:with|con)\s+(na\+|k\+|cl-|sodium|potassium|chloride|sodio|potasio|cloruro)(?!\w)"):
+        ion = m.group(1).lower()
+        if ion in ("na+", "sodium", "sodio"):
+            b.positive_ion = "Na+"
+        elif ion in ("k+", "potassium", "potasio"):
+            b.positive_ion = "K+"
     r.take(r"\bneutrali[sz]\w*|\bneutral\b")
-    for m in r.take(rf"{N}\s*(m?M|mol/l|molar)\b(?:\s+(?:of\s+)?(?:nacl|kcl|salt|sal|na\+/cl-|ionic strength|de fuerza i[óo]nica))?"):
-        value = _f(m.group(1)) / (1000.0 if m.group(2) == "mM" else 1.0)
-        b.ionic_strength_molar = value
+    r.take(r"\b(?:bring|take)\s+it\s+(?=to\b)|\b(?:up\s+)?to\s+(?:an?\s+)?(?=\d)|\bhasta\s+(?=\d)")
+    for m in r.take(r"\b(?:with\s+|con\s+)?(k\+|na\+|li\+|cs\+|rb\+)\s+(?:as|como)\s+(?:the\s+|el\s+)?(?:positive ion|cati[óo]n|ion positivo)"):
+        b.positive_ion = {"k+": "K+", "na+": "Na+", "li+": "Li+", "cs+": "Cs+", "rb+": "Rb+"}[m.group(1).lower()]
+    salts = r.take(rf"{N}\s*(mm|m|mol/l|molar|millimolar|milimolar)\b(?:\s+(?:of\s+)?(?:nacl|kcl|salt|sal|na\+/cl-|ionic strength|de fuerza i[óo]nica))?")
+    for m in salts:
+        b.ionic_strength_molar = _f(m.group(1)) / (1000.0 if m.group(2).lower() in ("mm", "millimolar", "milimolar") else 1.0)
+    if len(salts) > 1:
+        r.problems.append("two salt concentrations")
     if r.any(r"\bkcl\b|\bk\+|potassium|potasio"):
         b.positive_ion = "K+"
+    r.take(r"\b(?:add(?:ing)?|a[ñn]ad\w*|agreg\w*)\s+(?:(?:the|some|extra|more)\s+)?(?=(?:nacl|kcl|salt|sal|ions?|iones|na\+|k\+)(?!\w))")
     r.take(r"\((?:na\+\s*/\s*cl-)\)|\bnacl\b|\bna\+|\bcl-|sodium chloride|cloruro de sodio|\bions?\b|\biones\b|"
            r"\b(?:added |extra )?salt\b|\bsal\b|(?:to |an |hasta )?(?:ionic strength|fuerza i[óo]nica)\b|\bconcentration\b")
 
@@ -295,12 +379,24 @@ def _system(r: _Reading) -> None:
         if r.any(rf"\b(?:{pattern})\b(?:\s+(?:force\s*field|campo de fuerza))?") and name not in ffs:
             ffs.insert(0, name)
     implicit = [m.group(1).lower() for m in r.take(r"\b(obc2|obc1|gbn2|gbn|hct)\b(?:\s+implicit\s+solvent)?")]
-    r.take(r"\bimplicit[- ]solvent\b|\bsolvente impl[íi]cito\b|\bimplicit\b|\bimpl[íi]cito\b|\bin vacuum\b|\ben vac[íi]o\b")
+    said_implicit = r.take(r"\bimplicit[- ]solvent\b|\bsolvente impl[íi]cito\b|\bimplicit\b|\bimpl[íi]cito\b")
+    if said_implicit and not implicit and not any(f.startswith("implicit/") or f.endswith("_obc.xml") for f in ffs):
+        r.problems.append("which implicit-solvent model (for example implicit/obc2.xml)")
+    r.take(r"\bin vacuum\b|\ben vac[íi]o\b|\bvacuum\b|\bgas phase\b")
+    r.take(r"\b(?:plus|along with|together with|más|junto con)\b(?:\s+its\b)?|\+")
     r.take(r"\bthe (?:old )?\w*\s*force\s*field\b|\bforce\s*fields?\b|\bcampos? de fuerza\b|\bits\b")
     if implicit and ffs and not any(f.startswith("implicit/") or f.endswith("_obc.xml") for f in ffs):
         ffs.append(f"implicit/{implicit[0]}.xml")
     elif implicit and not ffs and len(r.files) > 1:
         r.s().implicit = _IMPLICIT[implicit[0]]
+    if ffs and r.files and Path(r.files[0]).suffix.lower() in (".prmtop", ".parm7"):
+        for name in ffs:
+            model = re.fullmatch(r"implicit/(obc2|obc1|gbn2|gbn|hct)\.xml", name)
+            if model:
+                r.s().implicit = _IMPLICIT[model.group(1)]
+            else:
+                r.problems.append(f"{name} with an Amber topology (the prmtop holds the force field)")
+        ffs = []
     if ffs:
         r.s().forcefield = ffs
         if r.build and r.build.solvate and not any("tip" in f or "spce" in f or "opc" in f or "water" in f for f in ffs):
@@ -309,6 +405,11 @@ def _system(r: _Reading) -> None:
             if water and ffs[0].startswith("amber14"):
                 ffs.append(water)
                 r.notes.append(f"water force field {water}")
+            elif ffs[0].startswith("charmm36") and r.build.water_model == "tip3p":
+                ffs.append("charmm36/water.xml")
+                r.notes.append("water force field charmm36/water.xml")
+            else:
+                r.problems.append(f"name the water force-field file to go with {ffs[0]}")
     methods = {"nocutoff": "NoCutoff", "no cutoff": "NoCutoff", "sin cutoff": "NoCutoff", "pme": "PME",
                "cutoffnonperiodic": "CutoffNonPeriodic", "cutoffperiodic": "CutoffPeriodic", "ewald": "Ewald",
                "ljpme": "LJPME", "particle mesh ewald": "PME"}
@@ -325,11 +426,15 @@ def _system(r: _Reading) -> None:
     cons = {"hbonds": "HBonds", "h-bonds": "HBonds", "allbonds": "AllBonds", "all bonds": "AllBonds", "hangles": "HAngles"}
     if r.any(r"\b(?:no|without|sin|none)\s+(?:constraints|restricciones)\b|constraints\s*=\s*none|\bunconstrained\b"):
         r.s().constraints = None
+    said = set()
     for m in r.take(r"\b(?:constraints\s*=\s*|app\.)?(hbonds|h-bonds|allbonds|all bonds|hangles)\b(?:\s+constraints)?|"
                     r"\bconstrain(?:ed|ing)?\s+(?:the\s+)?(?:bonds\s+(?:to|with|involving)\s+hydrogens?|h-bonds|all bonds)|"
                     r"\bconstraints?\s+(?:on|for)\s+(?:the\s+)?bonds\s+(?:to|with|involving)\s+hydrogens?"):
         word = (m.group(1) or "").lower()
+        said.add(cons.get(word, "AllBonds" if "all bonds" in m.group(0).lower() else "HBonds"))
         r.s().constraints = cons.get(word, "AllBonds" if "all bonds" in m.group(0).lower() else "HBonds")
+    if len(said) > 1:
+        r.problems.append(f"two kinds of constraints ({', '.join(sorted(said))})")
     r.take(r"\bconstraints\b|\brestricciones\b")
     if r.any(r"\bflexible water\b|rigidwater\s*=\s*false|\bagua flexible\b"):
         r.s().rigid_water = False
@@ -348,54 +453,79 @@ def _minimise(r: _Reading) -> None:
                  r"\benergy minimi[sz]ation\b"):
         return
     r.minimise = Minimise()
-    for m in r.take(rf"\b(?:tolerance|tolerancia)\s*(?:of|=|de)?\s*{N}\s*(?:kj/mol/nm|kj mol-1 nm-1|kj/\(mol\s*nm\))?"):
-        r.minimise.tolerance = _f(m.group(1))
+    for m in r.take(rf"\b(?:force\s+)?(?:tolerance|tolerancia)\s*(?:of|=|de)?\s*{N}(?:\s*(kj\s*/\s*mol\s*/\s*nm|kj mol-1 nm-1|kj/\(mol\s*nm\)|"
+                    rf"kcal\s*/\s*mol\s*/\s*(?:å|a|angstrom)|kj\s*/\s*mol\s*/\s*(?:å|a))\b)?"):
+        unit = (m.group(2) or "kj/mol/nm").lower().replace(" ", "")
+        factor = {"kcal/mol/å": 41.84, "kcal/mol/a": 41.84, "kcal/mol/angstrom": 41.84, "kj/mol/å": 10.0,
+                  "kj/mol/a": 10.0}.get(unit, 1.0)
+        r.minimise.tolerance = _f(m.group(1)) * factor
     if r.any(r"\b(?:no|without|sin)\s+(?:max(?:imum)?\s+)?(?:iteration|iteraci[óo]n)(?:s|es)?\s*(?:limit|l[íi]mite)?\b|"
+             r"\b(?:no|without|sin)\s+(?:limit|l[íi]mite)\s+(?:on|of|to|de|en)\s+(?:the\s+|las\s+)?(?:number of\s+)?(?:iterations|iteraciones)\b|"
              r"\bno max iterations\b|\bsin l[íi]mite de iteraciones\b|maxiterations\s*=\s*0|until (?:it )?converge[sd]?"):
         r.minimise.max_iterations = 0
-    for m in r.take(rf"\b(?:at most|max(?:imum)?(?: of)?|maxiterations\s*=|up to|hasta)\s*{INT}\s*(?:iterations|steps|iteraciones|pasos)?|"
+    for m in r.take(rf"\b(?:at most|max(?:imum)?(?: of)?|maxiterations\s*=|up to|hasta|a lo sumo)\s*{INT}\s*(?:iterations|steps|iteraciones|pasos)?|"
                     rf"{INT}\s*(?:minimi[sz]ation\s+)?(?:iterations|iteraciones)"):
         r.minimise.max_iterations = int(_f(m.group(1) or m.group(2)))
+        if r.minimise.max_iterations == 0:
+            r.problems.append("0 iterations (OpenMM reads 0 as no limit); ask for no minimisation or for a number")
     r.take(r"\(?\s*default settings\s*\)?|\bdefault\b")
     r.take(r"\btolerance\b|\btolerancia\b|kj/mol/nm")
 
 
+_SAVING = r"(?:\b(?:saving|writing|save|write|record\w*|guardando|escribiendo|guarda|escribe)\s+(?:a\s+|an\s+|one\s+|un\s+|una\s+)?)?"
+
+
 def _simulate(r: _Reading) -> None:
-    run = r.any(r"\blangevin\w*\s*(?:middle\s*)?(?:integrator)?|\blangevinmiddleintegrator\b|\bsimulat\w+|\bsimula\w*|"
+    run = r.any(r"\b(?:(?:el|the)\s+)?(?:integrador\s+)?langevin\w*\s*(?:middle\s*)?(?:integrator)?|\bintegrador\w*|\blangevinmiddleintegrator\b|\bsimulat\w+|\bsimula\w*|"
                 r"\b(?:md|molecular dynamics|din[áa]mica molecular|dynamics)\b|\bintegrat\w+|\bnvt\b|\bequilibrat\w+")
     interval_words = {"dcd": r"dcd\w*|trajectory|trayectoria|frames?", "state": r"statedata\w*|state[- ]data\w*|csv|log|energ\w*|temperatur\w*",
                       "checkpoint": r"checkpoint\w*"}
     intervals: dict[str, int] = {}
     # "a DCDReporter writing every 100 steps", "StateDataReporter to a CSV file every 50 steps (…)"
     for kind, words in interval_words.items():
-        for m in r.take(rf"\b(?:{words})(?:\s+(?:reporter|file|data|writing|saving|written|output|to a csv file|con|with|"
-                        rf"temperature|\([^)]*\)|reporting|de|la|el|a|an?))*\s*(?:every|cada|each)\s*{INT}\s*(?:md\s+)?(?:steps|pasos)|"
+        for m in r.take(rf"{_SAVING}\b(?:{words})(?:\s+(?:reporter|file|data|writing|saving|written|output|to a csv file|con|with|"
+                        rf"temperature|\([^)]*\)|reporting|de|la|el|a|an?|en|un|una|in|to|into|dcd|csv|the))*\s*(?:every|cada|each)\s*{INT}\s*"
+                        rf"(?:md\s+)?(?:steps|pasos)|"
                         rf"\b(?:save|write|record|report|guarda\w*|escrib\w*)\s+(?:a\s+)?(?:{words})\s+(?:every|cada)\s*{INT}\s*(?:steps|pasos)"):
             intervals[kind] = int(_f(next(g for g in m.groups() if g)))
+    ps_intervals = {}
+    for kind, words in interval_words.items():
+        for m in r.take(rf"{_SAVING}\b(?:{words})(?:\s+(?:reporter|file|frame|data|writing|saving|written|output|de|la|el|a|an?|"
+                        rf"en|un|una|in|to|into|dcd|csv))*\s*"
+                        rf"(?:every|cada|each)\s*{N}\s*(ps|fs|picoseconds?|picosegundos?)\b"):
+            ps_intervals[kind] = _f(m.group(1)) / (1000.0 if m.group(2).lower() == "fs" else 1.0)
     if "state" in intervals:
         r.take(r"\b(?:step|time|potential energy|temperature|paso|tiempo|energ[íi]a potencial|temperatura)"
                r"(?:\s*,\s*(?:step|time|potential energy|temperature|paso|tiempo|energ[íi]a potencial|temperatura))*\b")
     r.take(r"\b(?:a\s+)?(?:dcd\s*reporter|dcdreporter|statedatareporter|state\s*data\s*reporter|reporter)s?\b|"
            r"\bto a csv(?: file)?\b|\bcsv\b|\bdcd\b(?:\s+file)?")
     steps = [int(_f(m.group(1))) for m in r.take(rf"\b(?:run|for|during|durante|corre|ejecuta)?\s*{INT}\s*(?:md\s+|more\s+|integration\s+)?(?:time\s*)?(?:steps|pasos)\b")]
+    dt_ps = [_f(m.group(1)) * 1000.0 for m in r.take(rf"\b(?:dt|time\s*step|timestep|step size|integration step|paso de tiempo)\s*(?:=|of|de)?\s*{N}\s*ps\b")]
     length = r.take(rf"\b{N}\s*(ps|ns|picoseconds?|nanoseconds?|picosegundos?|nanosegundos?)\b(?:\s+(?:of\s+)?(?:md|simulation|dynamics|run|long))?")
     temps = [(_f(m.group(1)), m) for m in r.take(rf"\b{N}\s*(?:k|kelvin)\b")]
-    step_fs = [_f(m.group(1)) for m in r.take(rf"\b{N}\s*(?:-\s*)?fs\b(?:\s+(?:time\s*)?(?:steps?|timestep|paso))?|(?:time\s*step|timestep|paso de tiempo)\s*(?:of|=|de)?\s*{N}\s*fs")]
+    step_fs = [_f(m.group(1) or m.group(2)) for m in r.take(
+        rf"\b{N}\s*(?:-\s*)?(?:fs|femtoseconds?|femtosegundos?)\b(?:\s+(?:time\s*)?(?:steps?|timestep|paso))?|"
+        rf"(?:time\s*step|timestep|paso de tiempo|paso|step)\s*(?:of|=|de)?\s*{N}\s*(?:fs|femtoseconds?|femtosegundos?)\b")]
+    step_fs += dt_ps
     friction = [_f(m.group(1) or m.group(2)) for m in r.take(
         rf"\b(?:friction|fricci[óo]n|collision rate)\s*(?:coefficient\s*)?(?:of|=|de)?\s*{N}\s*(?:/\s*ps|ps\^?-1|ps⁻¹|1/ps|per ps)|"
         rf"\b{N}\s*(?:/\s*ps|ps\^?-1|ps⁻¹|per ps)\b(?:\s+(?:friction|collision rate))?")]
     r.take(r"\b(?:friction|fricci[óo]n)\b")
     seeds = [(int(m.group(1)), m) for m in r.take(rf"\b(?:random\s+|integrator\s+|with\s+)?(?:seed|semilla)\s*(?:=|of|de)?\s*{INT}")]
-    velocity = r.take(r"\b(?:initial\s+)?velocit(?:y|ies)\b(?:\s+(?:too|as well|also))?|\bvelocidades\b|setvelocitiestotemperature")
-    if not (run or steps or length):
-        if temps or step_fs or seeds or intervals:
-            r.problems.append("temperature, step size, seeds or reporters, but no run")
-        return
+    r.take(r"\b(?:the same|la misma)\s+(?:seed|semilla)\b|\bfor both\b|\bpara ambos\b")
+    velocity = r.take(r"\b(?:(?:assign|set|give it|draw|asigna|dale|pon)\w*\s+(?:the\s+|las\s+)?)?(?:initial\s+)?"
+                      r"(?:velocit(?:y|ies)|velocidades)(?:\s+iniciales)?\b(?:\s+(?:too|as well|also))?|setvelocitiestotemperature")
+    if not (steps or length):
+        if temps or step_fs or seeds or intervals or friction:
+            r.problems.append("temperature, step size, seeds or reporters, but no run length (steps or ps)")
+        return  # "I'd like to simulate …" with nothing to run: the intention, not a run
     m = r.m()
+    if len(steps) + len(length) > 1:
+        r.problems.append("more than one run length (one run per request)")
+    if len(set(friction)) > 1 or len(set(step_fs)) > 1:
+        r.problems.append("two frictions or two step sizes")
     if steps:
-        m.steps = steps[0] if len(set(steps)) == 1 else 0
-        if len(set(steps)) > 1:
-            r.problems.append(f"two run lengths ({', '.join(str(s) for s in steps)} steps)")
+        m.steps = steps[0]
     if step_fs:
         m.step_fs = step_fs[0]
     else:
@@ -416,10 +546,26 @@ def _simulate(r: _Reading) -> None:
     distinct_seeds = sorted({s for s, _ in seeds})
     if len(distinct_seeds) == 1:
         m.seed = distinct_seeds[0]
-    elif len(distinct_seeds) == 2 and velocity:
-        m.seed, m.velocity_seed = seeds[0][0], seeds[1][0]
-    elif len(distinct_seeds) > 1:
+    elif len(distinct_seeds) == 2:
+        owners = {}
+        for seed, match in seeds:
+            before = r.request[max(0, match.start() - 40): match.end()].lower()
+            last_v = max(before.rfind("velocit"), before.rfind("velocidad"))
+            last_i = max(before.rfind("integrat"), before.rfind("langevin"))
+            if last_v != last_i:
+                owners["velocity" if last_v > last_i else "integrator"] = seed
+        if len(owners) == 2 and owners["velocity"] != owners["integrator"]:
+            m.seed, m.velocity_seed = owners["integrator"], owners["velocity"]
+        else:
+            r.problems.append("two seeds, and not clearly one for the integrator and one for the velocities")
+    elif len(distinct_seeds) > 2:
         r.problems.append("several seeds")
+    for kind, ps in ps_intervals.items():
+        steps_each = ps * 1000.0 / m.step_fs
+        if abs(steps_each - round(steps_each)) > 1e-6 or round(steps_each) <= 0:
+            r.problems.append(f"an interval of {ps:g} ps is not a whole number of {m.step_fs:g} fs steps")
+        else:
+            intervals[kind] = int(round(steps_each))
     m.dcd_every = intervals.get("dcd")
     m.state_every = intervals.get("state")
     m.checkpoint_every = intervals.get("checkpoint")
@@ -427,14 +573,16 @@ def _simulate(r: _Reading) -> None:
 
 
 def _platform(r: _Reading) -> None:
+    r.take(r"\(\s*\)|\bfixer\.\w+|\bfixer\b")
     for m in r.take(r"\b(?:on\s+|en\s+)?(?:the\s+|la\s+)?(cpu|cuda|opencl|reference)\s*(?:platform|plataforma)?\b|"
                     r"\b(?:plataforma|platform)\s+(cpu|cuda|opencl|reference)\b"):
         r.platform = {"cpu": "CPU", "cuda": "CUDA", "opencl": "OpenCL", "reference": "Reference"}[
             next(g for g in m.groups() if g).lower()]
-    r.take(r"\(?\s*(?:with\s+|con\s+)?(?:\{?\s*'?threads'?\s*:\s*'?1'?\s*\}?|1 thread|one thread|un hilo)\s*\)?")
-    if r.any(r"\bkcal/mol\b|\bkcal\b"):
+    r.take(r"(?:\(\s*)?(?:\b(?:with|con)\s+)?(?:\{\s*'?threads'?\s*:\s*'?1'?\s*\}|'?threads'?\s*:\s*'?1'?|\b1 thread|"
+           r"\bone thread|\bun hilo)(?:\s*\))?")
+    if r.any(r"\b(?:in|en)\s+kcal\s*/\s*mol\b(?!\s*/)"):
         r.energy_unit = "kcal/mol"
-    r.take(r"\bkj/mol\b|\bkj\b|\bkilojoules?\b")
+    r.take(r"\bkj\s*/\s*mol\b(?!\s*/)|\bkilojoules? per mole\b")
 
 
 def _analysis_atoms(r: _Reading, report: Report) -> None:
@@ -445,9 +593,20 @@ def _analysis_atoms(r: _Reading, report: Report) -> None:
                          (r"all atoms|todos los [áa]tomos", "all")):
         if r.any(rf"\b(?:of\s+(?:the\s+)?|de\s+(?:los\s+)?)?(?:{words})\b"):
             report.args["atoms"] = atoms
+    over = r.take(r"\b(?:averaged |mean |average )?(?:over|across|sobre|en)\s+(?:all\s+)?(?:the\s+|los\s+)?(?:saved\s+)?"
+                  r"(?:dcd\s+)?(?:frames|snapshots|trajectory|trayectoria|fotogramas)(?:\s+(?:of|in|from|del?)\s+(?:the\s+|el\s+)?"
+                  r"(?:dcd|trajectory|trayectoria))?\b")
+    if over:
+        report.args["over"] = "trajectory"
+        report.args["how"] = "mean"
+        if r.any(r"\b(?:maximum|max|largest|m[áa]ximo)\b"):
+            report.args["how"] = "max"
+        elif r.any(r"\b(?:minimum|min|smallest|m[íi]nimo)\b"):
+            report.args["how"] = "min"
+        r.take(r"\b(?:mean|average|medio|media|promedio)\b")
     if report.quantity == "rg":
-        if r.any(r"\b(?:not |un|no |sin |without )(?:mass[- ]weight\w*|ponderar por (?:las )?masas|weight\w* by mass)\b|"
-                 r"\(\s*sin ponderar por (?:las )?masas\s*\)|\bunweighted\b|\bgeometric\b"):
+        if r.any(r"\b(?:not |un|no |sin |without )(?:mass[- ]weight\w*|ponderar por (?:las )?masas?|weight\w* by mass)\b|"
+                 r"\(\s*sin ponderar por (?:las )?masas?\s*\)|\bunweighted\b|\bgeometric\b"):
             report.args["mass_weighted"] = False
         elif r.any(r"\bmass[- ]weighted\b|\bponderad\w+ por (?:las )?masas?\b"):
             report.args["mass_weighted"] = True
@@ -459,10 +618,17 @@ def _analysis_atoms(r: _Reading, report: Report) -> None:
                r"\bsuperpos\w+\b|\balign\w*\b")
 
 
+MAX_REQUEST = 2000  # characters: a workflow request is a paragraph, not a document
+
+
 def understand(request: str, files: list[str], folder: Path | None = None) -> Understanding:
     """The workflow ``request`` asks for over ``files`` (named in it, in its order), or what
     was not understood. Nothing here raises."""
     result = Understanding(request)
+    if not isinstance(request, str) or len(request) > MAX_REQUEST:
+        result.problem = (f"the request is longer than {MAX_REQUEST:,} characters; ask for one workflow at a time"
+                          if isinstance(request, str) else "the request is not text")
+        return result
     try:
         return _understand(request, files, folder, result)
     except Exception as exc:  # noqa: BLE001 - any reading failure becomes an answer, not a crash
@@ -473,11 +639,25 @@ def understand(request: str, files: list[str], folder: Path | None = None) -> Un
 
 def _understand(request: str, files: list[str], folder: Path | None, result: Understanding) -> Understanding:
     r = _Reading(request, files)
+    negative = re.search(r"(?<![\w+\-/])[-−]\s?\d+(?:[.,]\d+)?", request)
+    if negative:
+        r.problems.append(f"a negative value ({negative.group(0).strip()})")
     _files_and_tools(r)
     # a reporter's columns "(step, time, potential energy, temperature)" are not what is asked
     r.take(r"\((?:\s*(?:step|time|potential energy|kinetic energy|total energy|temperature|volume|density|speed|paso|tiempo|"
            r"energ[íi]a potencial|temperatura)\s*,?)+\)")
+    fields = r"(?:step|time|potential energy|kinetic energy|total energy|temperature|volume|density|speed|paso|tiempo|" \
+             r"energ[íi]a potencial|temperatura)"
+    r.take(rf"\b(?:writing|logging|recording|saving|reporting|guardando|escribiendo|registrando)\s+(?:the\s+)?{fields}"
+           rf"(?:\s*(?:,|and|y)\s*(?:the\s+)?{fields})+")
     r.take(r"(?:\b(?:answer|respuesta|result|resultado|give it|report it|dalo)\s+)?\b(?:in|en)\s+(?:nm\^?3|nm³|nm|kj/mol|kcal/mol|k|kelvin)\b")
+    r.take(r"\(?\b(?:the\s+)?(?:atom\s+)?(?:count|number)\s+after\s+minus\s+(?:the\s+)?(?:atom\s+)?(?:count|number)?\s*before\)?|"
+           r"\(?(?:virtual sites|sitios virtuales)(?: del agua)? (?:included|incluidos)\)?|"
+           r"\b(?:including|counting|contando|incluyendo)\s+(?:the\s+|los\s+)?(?:water(?:'s)?\s+)?(?:virtual sites|sitios virtuales)(?:\s+del agua)?|"
+           r"\(?\b(?:not counting|excluding|without|sin contar)\s+(?:the\s+|la\s+)?(?:header|cabecera)(?:\s+(?:line|row|l[íi]nea|fila))?\)?|"
+           r"\(?\b(?:the\s+)?header(?:\s+(?:line|row))?\s+not\s+counted\)?|\(?\b(?:sum(?:med)?|summed)\s+over\s+(?:all\s+)?(?:the\s+)?gaps\)?|"
+           r"\b(?:in|en)\s+(?:units of|unidades de)\s+e\b|\b(?:just|only|solo|sólo)\s+the\s+(?:count|number)\b|"
+           r"\bwhen (?:it is |it's )?loaded back\b")
     reports, _ = _read_report(r.text)
     _prepare(r)
     _build(r)
@@ -493,8 +673,8 @@ def _understand(request: str, files: list[str], folder: Path | None, result: Und
         reports = [rep for rep in reports if rep.quantity != "atoms"]
     if len(reports) > 1:
         # "the potential energy … after minimisation": an energy word inside a more specific report is that report
-        specific = [rep for rep in reports if rep.quantity != "energy"] if any(
-            rep.quantity == "mean_energy" for rep in reports) else reports
+        specific = [rep for rep in reports if rep.quantity != "energy" or rep.args] if any(
+            rep.quantity == "mean_energy" or rep.args.get("when") for rep in reports) else reports
         if len(specific) > 1:
             result.problem = ("the request asks for several numbers (" + ", ".join(rep.quantity.replace('_', ' ')
                                                                                   for rep in specific) + "); ask one at a time")
@@ -502,39 +682,105 @@ def _understand(request: str, files: list[str], folder: Path | None, result: Und
         reports = specific
     report = reports[0]
     _analysis_atoms(r, report)
-    if report.quantity in ("constraints", "forces", "particles", "energy", "energy_change") and r.system is None:
+    if (report.quantity == "energy_change" or report.args.get("when") == "minimised") and r.minimise is None:
+        r.minimise = Minimise()  # "the minimised energy", "how much does minimisation lower it": a minimisation
+        r.notes.append("OpenMM's default minimisation (10 kJ/mol/nm, no iteration limit)")
+    if report.quantity in ("constraints", "forces", "particles", "energy", "energy_change", "charge") and r.system is None:
         r.s()
     system = r.system
-    if system is not None and not system.forcefield and not (len(files) > 1 and Path(files[0]).suffix.lower()
-                                                              in (".prmtop", ".parm7")):
+    if system is not None and not system.forcefield and Path(files[0]).suffix.lower() not in (".prmtop", ".parm7"):
         result.problem = "the request builds a system without naming its force field (for example amber14-all.xml)"
         return result
     wf = Workflow(files=list(files), report=report, prepare=r.prepare, build=r.build, system=system,
                   minimise=r.minimise, simulate=r.simulate, platform=r.platform, energy_unit=r.energy_unit)
-    result.unaccounted = _left_over(r.text.text)
+    result.unaccounted = _left_over(r.text.text, request)
     result.plan = wf
     try:
         validate(wf, folder)
     except WorkflowError as exc:
         result.problem = str(exc)
+    order = _order_problem(request, r)
+    if order:
+        r.problems.append(order)
     if r.problems and not result.problem:
         result.problem = "; ".join(r.problems)
     result.restatement = restate(wf) + (f" (Defaults: {', '.join(r.notes)}.)" if r.notes else "")
     return result
 
 
-def _left_over(text: str) -> list[str]:
-    """The numbers and workflow words no reading took."""
-    out = []
-    for m in sorted(list(_NUMBER.finditer(text)) + list(_MUST_READ.finditer(text)), key=lambda m: m.start()):
+# words that carry no constraint in a workflow request (beside the reader's question fillers)
+_WF_FILLERS = set("""
+pdbfixer openmm modeller fixer app python notebook load loads loading read reads take takes use uses used run runs
+running do make makes set setup up create creates created build builds built parametrise parametrize parameterise
+parameterize parametrised parametrized prepare prepared clean cleaned fix fixed fixes apply applied call called want
+wanted like i'd i'm i've we'd try trying test quick simple small short first next afterwards finally also then
+after before both each via onto straight directly exactly final resulting end ends ended up remain remains remaining
+left there's here's everything thing things stuff bit note nice ok okay hi hello thanks thank cheers please tell
+give me us resulting outcome output outputs whole again once simply now new same usual standard default defaults
+defined listed as is are was were be being been has have had does did done will would could should can may might
+must shall it's that's what's let's lets i'll time step-by-step pipeline workflow protocol setup count counts
+counted gaps gap reported listed evaluated computed calculated patch attach attached loaded back when went goes
+go going fixing prep prepped cleaning bring brought itself cell final file's
+carga cargar toma tomar usa usar usando corre correr haz hacer prepara preparar crea crear construye construir
+limpia limpiar arregla arreglar aplica aplicar llama llamar quiero quisiera necesito luego después despues primero
+finalmente también tambien ambos ambas final resultante queda quedan quedó restante restantes aquí aqui ahora
+mismo misma estándar estandar habitual defecto simula simular simulación simulacion sistema fichero archivo
+estructura modelo molécula molecula moléculas moleculas resultado vez favor gracias hola ver dime dame devuelve
+""".split())
+# what a request calls the molecule: harmless descriptions, never a constraint
+_MOLECULE_NOUNS = set("""
+water waters agua aguas protein proteins peptide peptides polypeptide dimer dimers monomer monomers tetramer complex enzyme structure
+structures molecule molecules system systems chain-less crystal crystallographic mutant variant headpiece cage
+domain subunit subunits lysozyme villin enkephalin alanine tripeptide pentapeptide pentalanine miniprotein
+residue-level coordinates coordinate topology deposited deposit entry input starting start original
+proteína proteina péptido peptido dímero dimero monómero monomero complejo enzima cristal cristalográfica
+cristalografica mutante variante dominio subunidad subunidades lisozima villina encefalina coordenadas topología
+topologia depositada depositado entrada inicial original
+""".split())
+_LEFT_WORD = re.compile(r"[-+]?\d+(?:[.,]\d+)?(?![^\W_])|[^\W_]+(?:[-'’][^\W_]+)*|[°Å]\w*|[%^]", re.UNICODE)
+
+
+def _at_sentence_start(original: str, index: int) -> bool:
+    before = original[:index].rstrip()
+    return not before or before[-1] in ".?!:;(\"'¿¡-—"
+
+
+def _order_problem(request: str, r: _Reading) -> str:
+    """PDBFixer runs before Modeller: a request that deletes waters or chains before a
+    PDBFixer step would be run in another order than it asks."""
+    if not (r.prepare and r.build and (r.build.delete_water or r.build.delete_chains or r.build.keep_chains)):
+        return ""
+    deletion = re.search(r"\b(?:delete|remove|strip|drop|quita|elimina|borra)\w*\s+(?:all\s+|the\s+|las\s+|la\s+)*"
+                         r"(?:water|agua|chain|cadena)", request, _I)
+    fixer = re.search(r"hydrogen|hidr[óo]geno|missing|falta|heterog|non-?standard|no est[áa]ndar|pdb\s*fixer", request, _I)
+    if deletion and fixer and deletion.start() < fixer.start():
+        return ("the request deletes waters or chains before the PDBFixer steps, and this plan runs PDBFixer first; "
+                "ask for the PDBFixer steps first, or remove the waters with PDBFixer's heterogens")
+    return ""
+
+
+def _left_over(text: str, original: str) -> list[str]:
+    """What no reading took and is not a filler: numbers (with the unit after them), and
+    words other than fillers, molecule nouns and names ("T4", "Trp-cage", "Villin" mid-sentence)."""
+    from ..reader import FILLERS
+
+    out: list[str] = []
+    for m in _LEFT_WORD.finditer(text):
         word = m.group(0)
-        # a number with the unit right after it reads as one phrase ("5 bar")
-        unit = re.match(r"\s*(bar|atm|nm|ns|ps|fs|k|m|mm|kelvin)\b", text[m.end():], _I) if _NUMBER.fullmatch(word) else None
-        if unit:
-            word += " " + unit.group(1)
-        if any(word.lower() in o.lower().split(" ") or word.lower() == o.lower() for o in out):
+        if _NUMBER.fullmatch(word.lstrip("+-")):
+            unit = re.match(r"\s*(bar|atm|nm|ns|ps|fs|k|m|mm|kelvin|å|a|ev|kcal|kj)\b", text[m.end():], _I)
+            out.append(word + (" " + unit.group(1) if unit else ""))
             continue
-        if not _NUMBER.fullmatch(m.group(0)) and any(o.lower().endswith(" " + word.lower()) for o in out):
+        low = word.lower().replace("’", "'")
+        parts = [low] if "'" in low else low.split("-")
+        if all(part in FILLERS or part in _WF_FILLERS or part in _MOLECULE_NOUNS or part.rstrip("s") in _MOLECULE_NOUNS
+               for part in parts) or (len(parts) > 1 and parts[-1] in _MOLECULE_NOUNS):
+            continue
+        named = (len(word) > 1 and word[0].isupper() and not _at_sentence_start(original, m.start())
+                 and not _MUST_READ.fullmatch(word)) or (re.search(r"\d", word) and re.search(r"[^\W\d_]", word))
+        if named:
+            continue
+        if any(o.split(" ")[-1].lower() == low for o in out):
             continue
         out.append(word)
     return out

@@ -17,8 +17,10 @@ _REPORT_WORDS = {
     "forces": "the number of Force objects", "particles": "the number of particles (virtual sites included)",
     "frames": "the number of frames in the trajectory", "rows": "the number of data rows in the state-data CSV",
     "mean_temperature": "the mean reported temperature", "mean_energy": "the mean reported potential energy",
-    "energy_change": "how much minimising lowers the potential energy",
+    "energy_change": "the change of the potential energy on minimising (minimised minus initial)",
+    "hydrogens": "the number of hydrogen atoms",
     "box_volume": "the volume of the periodic box",
+    "charge": "the net charge of the system, in e",
 }
 _ATOMS = {"heavy": "heavy atoms", "all": "all atoms", "backbone": "backbone atoms", "CA": "Cα atoms"}
 _MDTRAJ_ATOMS = {"heavy": "not element H", "all": "all", "backbone": "backbone", "CA": "name CA"}
@@ -59,7 +61,7 @@ def restate(wf: Workflow) -> str:
             parts.append(f"keep only chain{'s' if len(b.keep_chains) > 1 else ''} {', '.join(b.keep_chains)}")
         if b.solvate:
             size = (f"{_num(b.padding_nm)} nm padding" if b.padding_nm is not None
-                    else f"a {_num(b.box_nm)} nm box" if b.box_nm is not None else "no box size")
+                    else f"a {' × '.join(_num(x) for x in b.box_nm)} nm box" if b.box_nm is not None else "no box size")
             ions = "neutralised" if b.neutralize else "not neutralised"
             if b.ionic_strength_molar:
                 ions += f", {_num(b.ionic_strength_molar)} M {b.positive_ion}/{b.negative_ion}"
@@ -101,17 +103,35 @@ def restate(wf: Workflow) -> str:
     return "; ".join(parts) + f"; report {_report_words(wf)}."
 
 
+def energy_when(wf: Workflow) -> str:
+    """Which potential energy an energy report means: the one asked for, else the last
+    one the workflow makes (a run's end needs saying: "final energy")."""
+    said = wf.report.args.get("when")
+    if said:
+        return said
+    return "minimised" if wf.minimise else "initial"
+
+
 def _report_words(wf: Workflow) -> str:
     q, args = wf.report.quantity, wf.report.args
+    if q == "energy_change" and args.get("sign") == "drop":
+        return "how much minimising lowers the potential energy (initial minus minimised)"
     if q == "ions":
         return f"the number of {args.get('ion', 'ions')} ions"
     if q == "energy":
-        when = "after minimisation" if wf.minimise else ("after the run" if wf.simulate else "before any minimisation")
+        when = {"initial": "before any minimisation", "minimised": "after minimisation",
+                "final": "at the end of the run"}[energy_when(wf)]
         return f"the potential energy {when} in {wf.energy_unit}"
+    over = "of the final structure"
+    if args.get("over") == "trajectory":
+        over = {"mean": "averaged over the saved frames", "last": "in the last saved frame", "max": "at its largest over the saved frames",
+                "min": "at its smallest over the saved frames"}[args.get("how", "mean")]
     if q == "rg":
-        return f"the radius of gyration of the {_ATOMS[args.get('atoms', 'all')]} ({'mass-weighted' if args.get('mass_weighted') else 'not mass-weighted'}) of the final structure, in nm"
+        weights = "mass-weighted" if args.get("mass_weighted") else "not mass-weighted"
+        return f"the radius of gyration of the {_ATOMS[args.get('atoms', 'all')]} ({weights}) {over}, in nm"
     if q == "rmsd":
-        return f"the RMSD of the {_ATOMS[args.get('atoms', 'heavy')]} between the final and the starting structure after superposition, in nm"
+        return (f"the RMSD of the {_ATOMS[args.get('atoms', 'heavy')]} to the starting structure after superposition "
+                f"{over}, in nm")
     return _REPORT_WORDS[q]
 
 
@@ -161,8 +181,11 @@ def _hydrogens(target: str) -> str:
 def _load(wf: Workflow, c: _Code) -> None:
     name = wf.structure
     if wf.from_amber:
-        c.add(f"prmtop = app.AmberPrmtopFile({name!r})", f"inpcrd = app.AmberInpcrdFile({wf.files[1]!r})",
-              "topology, positions = prmtop.topology, inpcrd.positions")
+        c.add(f"prmtop = app.AmberPrmtopFile({name!r})")
+        if len(wf.files) > 1:
+            c.add(f"inpcrd = app.AmberInpcrdFile({wf.files[1]!r})", "topology, positions = prmtop.topology, inpcrd.positions")
+        else:  # a count from the topology alone
+            c.add("topology = prmtop.topology")
     elif wf.prepare:
         c.add(f"fixer = PDBFixer(filename={name!r})")
     else:
@@ -230,7 +253,7 @@ def _build(wf: Workflow, c: _Code) -> None:
         else:
             c.add("forcefield = app.ForceField('amber14-all.xml', 'amber14/tip3pfb.xml')")
         size = (f"padding={b.padding_nm!r} * unit.nanometer" if b.padding_nm is not None
-                else f"boxSize=openmm.Vec3({b.box_nm!r}, {b.box_nm!r}, {b.box_nm!r}) * unit.nanometer")
+                else f"boxSize=openmm.Vec3({', '.join(repr(float(x)) for x in b.box_nm)}) * unit.nanometer")
         shape = f", boxShape={b.box_shape!r}" if b.box_shape != "cube" else ""
         model = "tip3p" if b.water_model == "tip3pfb" else ("tip4pew" if b.water_model == "tip4pfb" else b.water_model)
         c.add("waters_before = sum(1 for r in modeller.topology.residues() if r.name == 'HOH')",
@@ -265,7 +288,7 @@ def _system(wf: Workflow, c: _Code) -> None:
               f"{wf.simulate.temperature_k!r} * unit.kelvin))")
     c.add("print(f'system: {system.getNumParticles():,} particles, {system.getNumConstraints():,} constraints, "
           "{system.getNumForces()} forces')")
-    if wf.report.quantity in ("constraints", "forces", "particles") and not (wf.minimise or wf.simulate):
+    if wf.report.quantity in ("constraints", "forces", "particles", "charge") and not (wf.minimise or wf.simulate):
         return
     m = wf.simulate
     temperature, friction, step = (m.temperature_k, m.friction_per_ps, m.step_fs) if m else (300.0, 1.0, 2.0)
@@ -312,6 +335,8 @@ def _simulate(wf: Workflow, c: _Code) -> None:
     chunk = min(every) if every else max(1, m.steps // 100)
     checkpoint = f", checkpoint={stem + '.chk'!r}, checkpoint_every={m.checkpoint_every or m.steps!r}"
     c.add(f"summary = run(simulation, {m.steps!r}, report_every={chunk!r}{checkpoint})", "print(summary)",
+          "if not summary.finished:  # no number from a run cut short",
+          "    raise RuntimeError(f'the run stopped ({summary.stopped}) at step {summary.step:,}; resume it from {summary.checkpoint}')",
           "positions = simulation.context.getState(getPositions=True).getPositions()")
 
 
@@ -325,7 +350,10 @@ def _report(wf: Workflow, c: _Code) -> None:
         "waters": f"sum(1 for r in topology.residues() if r.name in {WATER_RESIDUES!r})",
         "constraints": "system.getNumConstraints()", "forces": "system.getNumForces()",
         "particles": "system.getNumParticles()",
-        "energy": "potential_energy()", "energy_change": "energy_minimised - energy_start",
+        "energy": {"initial": "energy_start", "minimised": "energy_minimised", "final": "potential_energy()"}[energy_when(wf)],
+        "energy_change": ("energy_start - energy_minimised" if args.get("sign") == "drop"
+                          else "energy_minimised - energy_start"),
+        "hydrogens": _hydrogens("topology"),
     }
     if q in values:
         c.add(f"answer = {values[q]}")
@@ -341,16 +369,33 @@ def _report(wf: Workflow, c: _Code) -> None:
                "mean_temperature": "answer = float(state_data['Temperature (K)'].mean())",
                "mean_energy": "answer = float(state_data['Potential Energy (kJ/mole)'].mean())"}[q])
     elif q in ("rg", "rmsd"):
-        c.add("md_topology = md.Topology.from_openmm(topology)",
-              "final = md.Trajectory(np.array(positions.value_in_unit(unit.nanometer))[None], md_topology)",
-              f"atoms = md_topology.select({_MDTRAJ_ATOMS[args.get('atoms', 'heavy' if q == 'rmsd' else 'all')]!r})")
+        c.add("md_topology = md.Topology.from_openmm(topology)")
+        over_trajectory = args.get("over") == "trajectory"
+        if over_trajectory:
+            c.add(f"with md.open({wf.stem + '.dcd'!r}) as trajectory:",
+                  "    xyz = trajectory.read()[0] / 10.0  # DCD coordinates are in Å",
+                  "final = md.Trajectory(xyz, md_topology)")
+        else:
+            c.add("final = md.Trajectory(np.array(positions.value_in_unit(unit.nanometer))[None], md_topology)")
+        selection = _MDTRAJ_ATOMS[args.get("atoms", "heavy" if q == "rmsd" else "all")]
+        if wf.build and wf.build.solvate:  # the solute: not its water box and ions
+            selection = ("" if selection == "all" else f"({selection}) and ") + "not water and not " + \
+                f"(resname {' '.join(sorted(set(ION_RESIDUES.values())))})"
+        c.add(f"atoms = md_topology.select({selection!r})")
         if q == "rg":
             masses = ", masses=np.array([a.element.mass for a in md_topology.atoms])[atoms]" if args.get(
                 "mass_weighted") else ""
-            c.add(f"answer = float(md.compute_rg(final.atom_slice(atoms){masses})[0])")
+            c.add(f"values = md.compute_rg(final.atom_slice(atoms){masses})")
         else:
             c.add("start = md.Trajectory(np.array(start_positions.value_in_unit(unit.nanometer))[None], md_topology)",
-                  "answer = float(md.rmsd(final, start, 0, atom_indices=atoms)[0])")
+                  "values = md.rmsd(final, start, 0, atom_indices=atoms)")
+        how = args.get("how", "mean") if over_trajectory else "last"
+        c.add({"mean": "answer = float(values.mean())", "last": "answer = float(values[-1])",
+               "max": "answer = float(values.max())", "min": "answer = float(values.min())"}[how])
+    elif q == "charge":
+        c.add("nonbonded = [f for f in system.getForces() if isinstance(f, openmm.NonbondedForce)][0]",
+              "answer = round(sum(nonbonded.getParticleParameters(i)[0].value_in_unit(unit.elementary_charge)",
+              "                   for i in range(system.getNumParticles())), 6)")
     elif q == "box_volume":
         c.add("box = topology.getPeriodicBoxVectors()",
               "answer = float(box[0][0] * box[1][1] * box[2][2] / unit.nanometer**3)  # reduced (triclinic) form")

@@ -163,6 +163,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_flags(agent)
     agent.set_defaults(func=cmd_bench_agent)
 
+    md = bench_sub.add_parser("md", help="simulation speed (ns/day) per OpenMM platform, energies against the CPU's")
+    md.add_argument("--platform", action="append", dest="platforms", metavar="NAME",
+                    help="an OpenMM platform to time (repeatable; default CUDA when present, and CPU)")
+    md.add_argument("--steps", type=int, default=500, help="timed steps per repeat (default 500)")
+    md.add_argument("--repeats", type=int, default=3, help="timed repeats, the median is reported (default 3)")
+    md.add_argument("--json", dest="json_out", help="write the result JSON to this file")
+    _add_data_flags(md)
+    md.set_defaults(func=cmd_bench_md)
+
     # commands that live in their own modules: each adds its parsers (and bench entries)
     from . import corpus_cmd, mcp_cmd, policy_cmd, serve_cmd, train_cmd
 
@@ -299,6 +308,15 @@ def cmd_bench_answers(args) -> int:
     result = run_answers_bench(Assistant(settings), questions, k=args.k, progress=progress)
     write_json(result, args.json_out)
     print(json.dumps({k: v for k, v in result.items() if k != "questions"}))
+    return 0
+
+
+def cmd_bench_md(args) -> int:
+    from ..bench.md import run_md_bench
+
+    settings = _settings(args)
+    result = run_md_bench(settings.structures, args.platforms, steps=args.steps, repeats=args.repeats)
+    write_json(result, args.json_out)
     return 0
 
 

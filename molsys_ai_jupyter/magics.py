@@ -40,7 +40,9 @@ TASK IN PLAIN WORDS           turn a task into code, check it, run it in this ke
                               -k N: documentation pages kept as sources (default 3, 0: none)
 %molsys ask QUESTION          answer from the MolSysSuite docs, with citations
 %molsys history               the agent runs of this session
-%molsys export FILE           write them as a notebook (.ipynb) that re-runs, a script (.py) or JSON
+%molsys export FILE [--short F]
+                              write them as a notebook (.ipynb) that re-runs, a script (.py) or JSON;
+                              --short F: the notebook re-runs each simulation with F (0–1) of its steps
 %molsys status                which model and index answer, and from where
 %molsys config                the settings in effect (change them with %config MolsysAI.<name> = value)
 %molsys help                  this text""".replace("{designs}", "|".join(AGENT_DESIGNS))
@@ -218,13 +220,25 @@ class MolsysMagics(Magics):
     def _export(self, target: str):
         from .agent.transcript import export
 
+        words = target.split()
+        step_scale = 1.0
+        if "--short" in words:
+            at = words.index("--short")
+            try:
+                step_scale = float(words[at + 1])
+            except (IndexError, ValueError):
+                raise UsageError("--short needs the share of steps to re-run, e.g. --short 0.1") from None
+            if not 0.0 < step_scale <= 1.0:
+                raise UsageError(f"--short {step_scale}: give a share of the steps between 0 and 1") from None
+            del words[at: at + 2]
+        target = " ".join(words)
         if not target:
             raise UsageError("%molsys export needs a file name: run.ipynb, run.py or run.json")
         runs = self._runs()
         if not runs:
             raise UsageError("nothing to export: no %%molsys runs in this session yet")
         try:
-            path = export(runs, target, backend=self.assistant().backend.describe())
+            path = export(runs, target, backend=self.assistant().backend.describe(), step_scale=step_scale)
         except (ValueError, OSError) as exc:
             raise UsageError(str(exc)) from None
         print(f"wrote {path} ({sum(1 for r in runs if r.ok)} task(s))")

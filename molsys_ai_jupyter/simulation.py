@@ -23,6 +23,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 
+# an exported notebook re-run "shorter" sets this below 1: each run then takes this share of its steps
+STEP_SCALE = 1.0
+
+
 @dataclass
 class RunSummary:
     target_step: int  # the run ends at this step count (a resumed run counts the steps before it)
@@ -70,12 +74,15 @@ def run(simulation, steps: int, *, report_every: int | None = None, checkpoint: 
     a checkpoint takes only the steps left), in chunks of ``report_every`` steps.
 
     Between chunks it updates the progress bar, writes ``checkpoint`` every
-    ``checkpoint_every`` steps, and stops cleanly when the kernel is interrupted, when
+    ``checkpoint_every`` steps, and stops cleanly at the next report when the kernel is
+    interrupted (a second interrupt stops it at once), when
     ``stop_file`` exists or when ``budget_minutes`` have passed; a stopped run writes its
     checkpoint before returning, so it can be resumed with :func:`resume`."""
     if steps <= 0:
         raise ValueError(f"steps must be positive, not {steps}")
     start_step = simulation.currentStep
+    if STEP_SCALE != 1.0:  # a shortened re-run: the same code, fewer steps
+        steps = start_step + max(1, int((steps - start_step) * STEP_SCALE))
     remaining = max(0, steps - start_step)
     chunk = max(1, int(report_every or max(1, remaining // 100)))
     every = int(checkpoint_every) if checkpoint_every else None
@@ -90,10 +97,15 @@ def run(simulation, steps: int, *, report_every: int | None = None, checkpoint: 
     try:
         while simulation.currentStep < steps:
             before = simulation.currentStep
+            end = min(before + chunk, steps)
             try:
-                simulation.step(min(chunk, steps - before))
+                simulation.step(end - before)
             except KeyboardInterrupt:
                 stopped = "interrupted"
+                try:  # finish the chunk, so the run stops at a report (a second interrupt stops it at once)
+                    simulation.step(end - simulation.currentStep)
+                except KeyboardInterrupt:
+                    pass
             if bar is not None:
                 bar.update(simulation.currentStep - before)
             if checkpoint and every and simulation.currentStep // every > before // every:
@@ -117,3 +129,47 @@ def run(simulation, steps: int, *, report_every: int | None = None, checkpoint: 
     return RunSummary(target_step=steps, step=simulation.currentStep, steps_done=done, seconds=round(seconds, 3),
                       ns_per_day=round(ns / (seconds / 86400.0), 3) if seconds > 0 else 0.0, stopped=stopped,
                       checkpoint=last_saved, platform=simulation.context.getPlatform().getName())
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return ""
+
+
+def provenance(files: list[str], *, forcefield: list[str] = (), platform=None, seeds: dict | None = None,
+               parameters: dict | None = None) -> dict:
+    """What a workflow ran with, to keep beside its result: package versions, the platform
+    and its properties, the seeds, the SHA-256 of every input file and force-field file
+    (found in OpenMM's data folder), and the workflow's parameters."""
+    import platform as host
+    from datetime import datetime, timezone
+
+    record = {"when": datetime.now(timezone.utc).isoformat(timespec="seconds"), "python": host.python_version(),
+              "versions": {name: _version(name) for name in ("openmm", "pdbfixer", "mdtraj", "numpy")
+                           if _version(name)},
+              "inputs": {name: _sha256(Path(name)) for name in files if Path(name).is_file()},
+              "seeds": dict(seeds or {}), "parameters": dict(parameters or {})}
+    if forcefield:
+        import openmm.app
+
+        data = Path(openmm.app.__file__).parent / "data"
+        record["forcefield"] = {name: _sha256(data / name) for name in forcefield if (data / name).is_file()}
+    if platform is not None:
+        record["platform"] = platform.getName()
+    if STEP_SCALE != 1.0:
+        record["step_scale"] = STEP_SCALE
+    return record

@@ -84,6 +84,7 @@ class AgentResult:
     restatement: str = ""
     outcome: str = ""  # "answered", "not understood", "failed" or "not run"
     unaccounted: list[str] = field(default_factory=list)  # the request's words the agent did not understand
+    provenance: dict = field(default_factory=dict)  # a workflow's versions, platform, seeds, checksums, parameters
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -289,6 +290,8 @@ class AgentRun:
             result.ok, result.code = True, attempt.code
             result.plan, result.restatement = attempt.plan, attempt.restatement
             result.final_answer = shell.user_ns["answer"]
+            if attempt.plan.get("kind") == "workflow" and isinstance(shell.user_ns.get("run_record"), dict):
+                result.provenance = shell.user_ns["run_record"]
             self._status(f"done in {self._working_s:.1f} s")
             self.finish()
         else:

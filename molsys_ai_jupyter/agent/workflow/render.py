@@ -156,8 +156,7 @@ def code_for(wf: Workflow) -> str:
         c.add("import mdtraj as md", "import numpy as np")
     if q in ("rows", "mean_temperature", "mean_energy"):
         c.add("import pandas as pd")
-    if wf.simulate:
-        c.add("from molsys_ai_jupyter.simulation import run")
+    c.add("from molsys_ai_jupyter.simulation import provenance" + (", run" if wf.simulate else ""))
     c.add("")
     _load(wf, c)
     if wf.prepare:
@@ -171,7 +170,33 @@ def code_for(wf: Workflow) -> str:
     if wf.simulate:
         _simulate(wf, c)
     _report(wf, c)
+    _provenance(wf, c)
     return c.text()
+
+
+def _has_context(wf: Workflow) -> bool:
+    """Does the code make a Simulation (and so a platform)?"""
+    return wf.system is not None and not (wf.report.quantity in ("constraints", "forces", "particles", "charge")
+                                          and not (wf.minimise or wf.simulate))
+
+
+def _provenance(wf: Workflow, c: _Code) -> None:
+    import pprint
+
+    seeds = {}
+    if wf.simulate and wf.simulate.seed is not None:
+        seeds["integrator"] = wf.simulate.seed
+    if wf.simulate and (wf.simulate.velocity_seed or wf.simulate.seed) is not None:
+        seeds["velocities"] = wf.simulate.velocity_seed if wf.simulate.velocity_seed is not None else wf.simulate.seed
+    forcefield = list(wf.system.forcefield) if wf.system else []
+    if wf.build and wf.build.solvate and not forcefield:
+        forcefield = ["amber14-all.xml", "amber14/tip3pfb.xml"]
+    lead = " " * len("run_record = provenance(") + "parameters="
+    parameters = pprint.pformat(wf.to_dict(), width=110 - len(lead), compact=True).replace("\n", "\n" + " " * len(lead))
+    c.add("# what this ran with: versions, platform, seeds, checksums of the inputs, every parameter",
+          f"run_record = provenance({list(wf.files)!r}, forcefield={forcefield!r},"
+          + (" platform=platform," if _has_context(wf) else "") + f" seeds={seeds!r},",
+          f"{lead}{parameters})")
 
 
 def _hydrogens(target: str) -> str:

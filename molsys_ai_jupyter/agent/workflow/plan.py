@@ -122,6 +122,8 @@ class Simulate:
     dcd_every: int | None = None
     state_every: int | None = None
     checkpoint_every: int | None = None
+    budget_minutes: float | None = None  # the run stops (with a checkpoint) after this long
+    estimated_minutes: float | None = None  # on a 2-core CPU, from the system's size (see estimate_minutes)
 
 
 @dataclass
@@ -318,10 +320,47 @@ def validate(wf: Workflow, folder: Path | None = None) -> None:
         _check_against_file(wf, folder)
 
 
+# seconds per step on a 2-core CPU (OpenMM 8.6 CPU platform), fitted to `molsys-ai bench md` and to
+# ala3 (33 atoms) and 1vii (596 atoms) in OBC2: PME grows with the atoms, no cutoff with their pairs
+STEP_OVERHEAD_S = 6e-4
+PME_S_PER_ATOM = 2.0e-6
+PAIR_S = 5.3e-8
+WATERS_PER_NM3 = 33.4
+
+
+def estimate_atoms(wf: Workflow, folder: Path) -> int | None:
+    """Roughly how many particles the workflow simulates (None when the file cannot tell)."""
+    path = folder / wf.structure
+    if path.suffix.lower() != ".pdb" or not path.is_file():
+        return None
+    facts = pdb_facts(path)
+    atoms = facts["atoms"]
+    if wf.prepare and wf.prepare.hydrogens_ph is not None and facts["hydrogens"] < atoms * 0.2:
+        atoms *= 2  # a protein's hydrogens are about as many as its heavy atoms
+    b = wf.build
+    if b and b.solvate:
+        if b.box_nm:
+            volume = b.box_nm[0] * b.box_nm[1] * b.box_nm[2]
+        else:
+            edge = facts["extent_nm"] + 2 * (b.padding_nm or 0.0)
+            volume = edge ** 3 * {"cube": 1.0, "dodecahedron": 0.707, "octahedron": 0.77}[b.box_shape]
+        per_water = {"tip4pew": 4, "tip4pfb": 4, "opc": 4, "tip5p": 5}.get(b.water_model, 3)
+        atoms += int(volume * WATERS_PER_NM3 * per_water * 0.9)
+    return atoms
+
+
+def estimate_minutes(wf: Workflow, atoms: int) -> float:
+    """Minutes the run would take on a 2-core CPU."""
+    periodic = wf.system is not None and wf.system.nonbonded in PERIODIC
+    per_step = STEP_OVERHEAD_S + (PME_S_PER_ATOM * atoms if periodic else PAIR_S * atoms * atoms)
+    return wf.simulate.steps * per_step / 60.0
+
+
 def pdb_facts(path: Path) -> dict:
     """What a PDB file holds, read from its records: chain ids, the names of its HETATM
     residues, its atom count, and whether it has a real unit cell (CRYST1 edges over 2 Å)."""
-    chains, het, atoms, box = set(), set(), 0, False
+    chains, het, atoms, box, hydrogens = set(), set(), 0, False, 0
+    low, high = [1e9] * 3, [-1e9] * 3
     with path.open(errors="replace") as handle:
         for line in handle:
             record = line[:6]
@@ -330,6 +369,12 @@ def pdb_facts(path: Path) -> dict:
             if record in ("ATOM  ", "HETATM"):
                 atoms += 1
                 chains.add(line[21:22].strip())
+                hydrogens += line[76:78].strip() == "H" or (line[76:78].strip() == "" and line[12:16].strip()[:1] == "H")
+                try:
+                    xyz = float(line[30:38]), float(line[38:46]), float(line[46:54])
+                    low, high = [min(a, b) for a, b in zip(low, xyz)], [max(a, b) for a, b in zip(high, xyz)]
+                except ValueError:
+                    pass
                 if record == "HETATM":
                     het.add(line[17:20].strip())
             elif record == "CRYST1":
@@ -337,9 +382,12 @@ def pdb_facts(path: Path) -> dict:
                     box = min(float(line[6:15]), float(line[15:24]), float(line[24:33])) > 2.0
                 except ValueError:
                     box = False
-    return {"chains": chains - {""}, "het": het, "atoms": atoms, "box": box}
+    extent = max(h - l for h, l in zip(high, low)) / 10.0 if atoms else 0.0
+    return {"chains": chains - {""}, "het": het, "atoms": atoms, "box": box, "hydrogens": hydrogens,
+            "extent_nm": extent}
 
 
+LONG_RUN_MINUTES = 120.0  # a CPU run estimated longer than this needs a budget or a GPU to be planned
 ION_NAMES = {"NA", "CL", "K", "MG", "CA", "ZN", "LI", "RB", "CS", "BR", "F", "I", "NA+", "CL-"}
 
 
@@ -362,6 +410,16 @@ def _check_against_file(wf: Workflow, folder: Path) -> None:
     if wf.system is not None and kept and not removes:
         raise WorkflowError(f"the force field has no parameters for {', '.join(kept)} in {wf.structure}: "
                             "remove the heterogens first")
+    m = wf.simulate
+    if m is not None:
+        atoms = estimate_atoms(wf, folder)
+        if atoms:
+            m.estimated_minutes = round(estimate_minutes(wf, atoms), 1)
+            if m.estimated_minutes > LONG_RUN_MINUTES and m.budget_minutes is None and wf.platform != "CUDA":
+                hours = m.estimated_minutes / 60.0
+                raise WorkflowError(
+                    f"this run would take about {hours:.0f} h on a 2-core CPU ({atoms:,} atoms, {m.steps:,} steps); "
+                    "ask for fewer steps, give it a time budget ('for at most 30 minutes'), or ask for the CUDA platform")
 
 
 def _has_box(wf: Workflow, folder: Path) -> bool:

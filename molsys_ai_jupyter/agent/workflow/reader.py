@@ -513,6 +513,9 @@ def _simulate(r: _Reading) -> None:
     r.take(r"\b(?:friction|fricci[óo]n)\b")
     seeds = [(int(m.group(1)), m) for m in r.take(rf"\b(?:random\s+|integrator\s+|with\s+)?(?:seed|semilla)\s*(?:=|of|de)?\s*{INT}")]
     r.take(r"\b(?:the same|la misma)\s+(?:seed|semilla)\b|\bfor both\b|\bpara ambos\b")
+    budget = r.take(rf"\b(?:for\s+)?(?:at most|no more than|up to|within|a lo sumo|como m[áa]ximo|durante)\s+{N}\s*"
+                    rf"(min(?:ute)?s?|minutos?|h|hours?|horas?)\b(?:\s+(?:of\s+)?(?:wall[- ]?clock|compute|cpu)(?:\s+time)?)?|"
+                    rf"\b(?:a\s+)?(?:time\s+)?budget\s+(?:of\s+)?{N}\s*(min(?:ute)?s?|h|hours?)\b")
     velocity = r.take(r"\b(?:(?:assign|set|give it|draw|asigna|dale|pon)\w*\s+(?:the\s+|las\s+)?)?(?:initial\s+)?"
                       r"(?:velocit(?:y|ies)|velocidades)(?:\s+iniciales)?\b(?:\s+(?:too|as well|also))?|setvelocitiestotemperature")
     if not (steps or length):
@@ -566,6 +569,9 @@ def _simulate(r: _Reading) -> None:
             r.problems.append(f"an interval of {ps:g} ps is not a whole number of {m.step_fs:g} fs steps")
         else:
             intervals[kind] = int(round(steps_each))
+    if budget:
+        g = [x for x in budget[0].groups() if x]
+        m.budget_minutes = _f(g[0]) * (60.0 if g[1].lower().startswith("h") else 1.0)
     m.dcd_every = intervals.get("dcd")
     m.state_every = intervals.get("state")
     m.checkpoint_every = intervals.get("checkpoint")

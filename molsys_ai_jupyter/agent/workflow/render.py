@@ -97,6 +97,11 @@ def restate(wf: Workflow) -> str:
         if m.checkpoint_every:
             reports.append(f"a checkpoint every {m.checkpoint_every} steps")
         parts.append(run + (f", saving {', '.join(reports)}" if reports else ""))
+        if m.estimated_minutes is not None:
+            took = "under a minute" if m.estimated_minutes < 1 else f"about {m.estimated_minutes:.0f} min"
+            parts.append(f"{took} on a 2-core CPU")
+        if m.budget_minutes is not None:
+            parts.append(f"stopping after {_num(m.budget_minutes)} min with a checkpoint")
     platform = "on the CUDA platform when present, else the CPU" if wf.platform == "auto" else f"on the {wf.platform} platform"
     if wf.minimise or wf.simulate or wf.report.quantity in ("energy", "energy_change"):
         parts.append(platform)
@@ -170,8 +175,29 @@ def code_for(wf: Workflow) -> str:
     if wf.simulate:
         _simulate(wf, c)
     _report(wf, c)
+    _plot(wf, c)
     _provenance(wf, c)
     return c.text()
+
+
+def _plot(wf: Workflow, c: _Code) -> None:
+    """A run's state data (temperature, potential energy) or a per-frame value, drawn: where a
+    person would rather look than read numbers."""
+    q, args = wf.report.quantity, wf.report.args
+    per_frame = q in ("rg", "rmsd") and args.get("over") == "trajectory"
+    if not (q in ("rows", "mean_temperature", "mean_energy") or per_frame):
+        return
+    c.add("", "import matplotlib.pyplot as plt")
+    if per_frame:
+        label = "radius of gyration" if q == "rg" else "RMSD to the start"
+        c.add("figure, axis = plt.subplots(figsize=(6, 3))",
+              f"axis.plot(values, marker='o')", "axis.set_xlabel('saved frame')", f"axis.set_ylabel({label + ' (nm)'!r})")
+    else:
+        c.add("figure, (top, bottom) = plt.subplots(2, 1, figsize=(6, 4), sharex=True)",
+              "top.plot(state_data['Time (ps)'], state_data['Temperature (K)'])", "top.set_ylabel('temperature (K)')",
+              "bottom.plot(state_data['Time (ps)'], state_data['Potential Energy (kJ/mole)'])",
+              "bottom.set_ylabel('potential energy (kJ/mol)')", "bottom.set_xlabel('time (ps)')")
+    c.add("figure.tight_layout()", "plt.show()")
 
 
 def _has_context(wf: Workflow) -> bool:
@@ -359,6 +385,8 @@ def _simulate(wf: Workflow, c: _Code) -> None:
     every = [e for e in (m.dcd_every, m.state_every, m.checkpoint_every) if e]
     chunk = min(every) if every else max(1, m.steps // 100)
     checkpoint = f", checkpoint={stem + '.chk'!r}, checkpoint_every={m.checkpoint_every or m.steps!r}"
+    if m.budget_minutes is not None:
+        checkpoint += f", budget_minutes={m.budget_minutes!r}"
     c.add(f"summary = run(simulation, {m.steps!r}, report_every={chunk!r}{checkpoint})", "print(summary)",
           "if not summary.finished:  # no number from a run cut short",
           "    raise RuntimeError(f'the run stopped ({summary.stopped}) at step {summary.step:,}; resume it from {summary.checkpoint}')",

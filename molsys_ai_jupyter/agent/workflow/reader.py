@@ -194,7 +194,8 @@ def _files_and_tools(r: _Reading) -> None:
     r.take(r"\(?\b(?:it\s+|which\s+)?(?:already\s+)?(?:has|have|contains|carries|comes with|includes)\s+(?:its\s+|all\s+(?:its\s+)?)?"
            r"hydrogens(?:\s+already)?\b\)?|\(?\b(?:ya\s+)?(?:trae|tiene|incluye|lleva|viene con)\s+(?:los\s+|sus\s+)?hidr[óo]genos\b\)?|"
            r"\b(?:use|using|úsalo|usa|tómalo)\s+(?:it\s+|the file\s+|el fichero\s+|el archivo\s+)?(?:as it is|as is|tal cual|tal y como (?:est[áa]|viene))\b|"
-           r"\b(?:as it is|as is|exactly as (?:it is )?(?:in the file|deposited)|as deposited|tal cual|tal y como (?:est[áa]|viene)(?: en el fichero)?)\b")
+           r"\b(?:as it is|as is|exactly as (?:it is )?(?:in the file|deposited)|as deposited|tal cual|"
+           r"tal y como (?:est[áa]|viene)(?:\s+(?:protonad[ao]|solvatad[ao]))?(?: en el fichero)?)\b")
     r.take(r"\b(?:the\s+)?first model\b|\b(?:el\s+)?primer modelo\b")  # what OpenMM's PDB reader takes
     r.take(r"(?-i:\b[A-Z]\.\s?[a-z]{3,}\b)")  # "T. cruzi", "E. coli"
     r.take(r"\bis missing (?:its|the|an?)\s+[\w\s-]{1,30}?(?=[.;,])|\ble faltan? (?:el|la|los|las)\s+[\w\s-]{1,30}?(?=[.;,])")

@@ -105,8 +105,6 @@ class TestReader:
          "structure have?", ["5zmz.pdb"], "don't"),
         ("Sin añadir hidrógenos, carga 5zmz.pdb en PDBFixer y añade los átomos que faltan. ¿Cuántos átomos tiene la "
          "estructura final?", ["5zmz.pdb"], "Sin"),
-        ("ala3.pdb with amber14-all.xml + implicit/obc2.xml, NoCutoff, minimze the energy and report the potential "
-         "energy.", ["ala3.pdb"], "minimze"),
         ("Relax ala3.pdb with amber14-all.xml + implicit/obc2.xml, NoCutoff; potential energy?", ["ala3.pdb"], "Relax"),
         ("ala3.pdb, amber14-all.xml + implicit/obc2.xml, NoCutoff, HBonds, 1 seed 1; run 1000 steps on the CPU. What "
          "is the kinetic energy at the end?", ["ala3.pdb"], "kinetic"),
@@ -116,6 +114,12 @@ class TestReader:
         """Red team: each of these gave a wrong number while words were allowed to go unread."""
         u = understand(request_, files)
         assert not u.ok and why in u.unaccounted, u.unaccounted
+
+    def test_a_misspelt_word_is_read_as_the_word_and_said(self):
+        u = understand("ala3.pdb with amber14-all.xml + implicit/obc2.xml, NoCutoff, minimze the energy and report the "
+                       "potential energy.", ["ala3.pdb"])
+        assert u.ok and u.plan.minimise is not None
+        assert u.corrections == {"minimze": "minimize"} and "Read “minimze” as “minimize”" in u.restatement
 
     @pytest.mark.parametrize("request_, problem", [
         ("ala3.pdb with amber14-all.xml, NoCutoff, HBonds, Langevin 300 K, run 1000 steps, DCD every 100 steps, then "

@@ -660,7 +660,7 @@ def _understand_parts(request: str, files, residues, topology, n_frames) -> Unde
             result.restatement = restate(result.plan)
             return result
     if result.unaccounted:
-        corrected, corrections = _correct(request, result.unaccounted)
+        corrected, corrections = correct_spelling(request, result.unaccounted)
         if corrections:
             second = _understand(corrected, list(files), residues or set(), topology, n_frames)
             second.request, second.corrections = request, corrections
@@ -764,14 +764,17 @@ weight molecular gyration hydrogen
 """.split()))
 
 
-def _correct(request: str, unknown: list[str]) -> tuple[str, dict[str, str]]:
+def correct_spelling(request: str, unknown: list[str], vocabulary=None) -> tuple[str, dict[str, str]]:
+    """``request`` with the ``unknown`` words that are misspellings of a word of ``vocabulary``
+    (default: this reader's) replaced, and what was replaced by what."""
     import difflib
 
+    vocabulary = VOCABULARY if vocabulary is None else vocabulary
     corrections = {}
     for word in unknown:
         if len(word) < 5 or not word.isalpha():
             continue
-        close = difflib.get_close_matches(word.lower(), VOCABULARY, n=1, cutoff=0.8)
+        close = difflib.get_close_matches(word.lower(), vocabulary, n=1, cutoff=0.8)
         if not close or close[0] == word.lower():
             continue
         # letters swapped ("distnace"), or one letter off in a long word; not another word ("median", "bends")

@@ -38,6 +38,7 @@ REPORTS: dict[str, tuple[str, str]] = {
     "energy": ("kJ/mol", "system"),
     "energy_change": ("kJ/mol", "minimise"),
     "charge": ("e", "system"),
+    "terms": ("count", "system"),
     "frames": ("count", "simulate"),
     "rows": ("count", "simulate"),
     "mean_temperature": ("K", "simulate"),
@@ -301,6 +302,8 @@ def validate(wf: Workflow, folder: Path | None = None) -> None:
             raise WorkflowError(f"{quantity.replace('_', ' ')} needs a state-data reporter")
     if wf.report.args.get("over") == "trajectory" and not (wf.simulate and wf.simulate.dcd_every):
         raise WorkflowError("a value over the trajectory needs a run that saves one (a DCD reporter)")
+    if quantity == "waters" and wf.report.args.get("added") and not (wf.build and wf.build.solvate):
+        raise WorkflowError("waters added needs a solvation")
     if quantity == "energy":
         when = wf.report.args.get("when")
         if when == "minimised" and not wf.minimise:

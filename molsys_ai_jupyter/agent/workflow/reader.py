@@ -92,6 +92,8 @@ _REPORTS: list[tuple[str, dict, str]] = [
     ("particles", {}, r"how many particles|number of particles|(?:cu[áa]ntas|n[úu]mero de) part[íi]culas|getnumparticles\(\)"),
     ("constraints", {}, r"how many constraints|number of constraints|(?:cu[áa]ntas|n[úu]mero de) restricciones|getnumconstraints\(\)"),
     ("forces", {}, r"how many (?:force objects|forces)|number of (?:force objects|forces)|getnumforces\(\)|cu[áa]ntas fuerzas"),
+    ("waters", {"added": True}, r"(?:how many|number of) water(?: molecule)?s (?:were |are |did it |got )?(?:added|went in)|"
+                                r"cu[áa]ntas (?:mol[ée]culas de )?aguas? se (?:a[ñn]adieron|agregaron)"),
     ("waters", {}, r"how many water(?: molecule)?s|number of water(?: molecule)?s|cu[áa]ntas (?:mol[ée]culas de )?aguas?"),
     ("ions", {"ion": "Na+"}, r"how many (?:na\+|sodium)(?: ions?| atoms?)?|number of (?:na\+|sodium)(?: ions?)?|cu[áa]ntos (?:iones )?(?:na\+|sodio)"),
     ("ions", {"ion": "Cl-"}, r"how many (?:cl-|cl−|chloride)(?: ions?| atoms?)?|number of (?:cl-|chloride)(?: ions?)?|cu[áa]ntos (?:iones )?(?:cl-|cloruro)"),
@@ -99,7 +101,8 @@ _REPORTS: list[tuple[str, dict, str]] = [
     ("ions", {}, r"how many ions|number of ions|cu[áa]ntos iones"),
     ("frames", {}, r"how many frames|number of frames|cu[áa]ntos (?:frames|fotogramas|marcos|cuadros)"),
     ("rows", {}, r"how many (?:data )?(?:rows|lines)|number of (?:data )?(?:rows|lines)|cu[áa]ntas (?:filas|l[íi]neas)"),
-    ("mean_temperature", {}, r"(?:mean|average) (?:of the )?(?:reported |logged |recorded |sampled |instantaneous )?temperatures?|temperatura (?:media|promedio)"
+    ("mean_temperature", {}, r"(?:mean|average) temperature over (?:all )?(?:the )?(?:reported |logged )?(?:rows|samples|reports)|"
+                             r"(?:mean|average) (?:of the )?(?:reported |logged |recorded |sampled |instantaneous )?temperatures?|temperatura (?:media|promedio)"
                              r"|(?:media|promedio) de (?:las )?temperaturas?"),
     ("mean_energy", {}, r"(?:mean|average) (?:of the )?(?:reported )?potential energ(?:y|ies)|energ[íi]a potencial (?:media|promedio)"),
     ("energy_change", {"sign": "drop"}, r"how much (?:does|did|will) (?:the )?(?:energy )?minimi[sz]\w* (?:lower|decrease|reduce|drop)\w*(?: the (?:potential )?energy)?|"
@@ -107,14 +110,21 @@ _REPORTS: list[tuple[str, dict, str]] = [
                                         r"how much (?:does|did) the (?:potential )?energy (?:drop|decrease|fall|go down)"),
     ("energy_change", {}, r"how much (?:does|did) (?:the )?minimi[sz]\w* change(?: the (?:potential )?energy)?|(?:energy|energ[íi]a) (?:change|cambio)|"
                           r"cambio de (?:la )?energ[íi]a"),
-    ("charge", {}, r"net charge|total charge|carga (?:neta|total)"),
+    ("charge", {}, r"net charge|total charge|carga (?:neta|total)|sum of (?:the )?(?:nonbondedforce |partial )?charges"),
+    ("terms", {"term": "bonds"}, r"how many (?:harmonic )?bonds (?:does|do|are|in)\b[^?.]{0,40}?(?:harmonicbondforce|system|force)|"
+                                 r"cu[áa]ntos enlaces tiene el harmonicbondforce|number of bonds in the harmonicbondforce"),
+    ("terms", {"term": "angles"}, r"how many (?:harmonic )?angles (?:does|do|are|in)\b[^?.]{0,40}?(?:harmonicangleforce|system|force)|"
+                                  r"cu[áa]ntos [áa]ngulos tiene el harmonicangleforce"),
+    ("terms", {"term": "torsions"}, r"how many (?:periodic |proper )?(?:torsions|dihedrals) (?:does|do|are|in)\b[^?.]{0,40}?"
+                                    r"(?:periodictorsionforce|system|force)"),
+    ("terms", {"term": "cmap"}, r"how many cmap\b(?: backbone)?(?: cross[- ]terms| torsions| terms)?|cu[áa]ntas torsiones cmap"),
     ("rg", {}, r"radius of gyration|radio de giro|\brg\b"),
     ("rmsd", {}, r"\brmsd\b"),
     ("box_volume", {}, r"(?:box|caja)(?: \w+){0,3}? volume|volume of (?:the |that |this |its )?(?:periodic |unit )?(?:box|cell)|"
                        r"volumen de (?:la|esa|esta) (?:caja|celda)"),
     ("residues", {}, r"how many residues|number of residues|cu[áa]ntos residuos"),
     ("chains", {}, r"how many chains|number of chains|cu[áa]ntas cadenas"),
-    ("atoms", {}, r"how many atoms|number of atoms|atom count|cu[áa]ntos [áa]tomos|n[úu]mero de [áa]tomos|"
+    ("atoms", {}, r"\batoms (?:left|remaining)\b|how many atoms|number of atoms|atom count|cu[áa]ntos [áa]tomos|n[úu]mero de [áa]tomos|"
                   r"(?:total )?atoms (?:remain|are left|in the final|does the final)|getnumatoms\(\)"),
     ("energy", {"when": "initial"}, r"(?:initial|starting|unminimi[sz]ed|single[- ]point)\s+(?:potential\s+)?energy|"
                                     r"(?:potential\s+)?energy\s+(?:before|prior to)\s+(?:the\s+)?minimi[sz]\w+|"
@@ -212,7 +222,9 @@ def _prepare(r: _Reading) -> None:
     if r.any(r"\b(?:do not|don'?t|not)\b[^.;]{0,40}missing residues[^.;]{0,12}(?:modell?ed|built|added)|"
              r"(?:and )?(?:then )?empty(?:ing)? (?:the )?(?:fixer\.)?missingresidues(?: dict\w*)?|"
              r"without (?:modell?ing|building|adding) (?:the )?missing residues|missingresidues\s*=\s*\{\s*\}|"
-             r"(?:sin|no) (?:modelar|construir|a[ñn]adir) (?:los )?residuos (?:faltantes|que faltan)"):
+             r"(?:sin|no) (?:modelar|construir|a[ñn]adir|modeles|construyas|a[ñn]adas|reconstruyas) (?:el |los )?residuos? "
+             r"(?:faltantes?|que faltan?)(?:\s*\([^)]{0,60}\))?(?:\s+ni nada m[áa]s)?|"
+             r"\b(?:do not|don'?t)\s+(?:model|build|add|rebuild)\s+(?:the\s+)?missing residues?(?:\s*\([^)]{0,60}\))?"):
         r.p().missing_residues = "ignore"
     for m in r.take(r"\bno (?:a[ñn]adas|agregues|a[ñn]adir) ((?:residuos|[áa]tomos|hidr[óo]genos)(?:,? (?:ni |y )?"
                     r"(?:residuos|[áa]tomos|hidr[óo]genos))*)"):
@@ -220,13 +232,16 @@ def _prepare(r: _Reading) -> None:
     r.take(r"\b(?:no|without|sin) (?:added |adding )?(?:hydrogens|hidr[óo]genos|h atoms)\b|\bleave (?:the )?hydrogens out\b")
     r.take(r"\bleave (?:the )?heterogens (?:and (?:the )?waters? )?alone\b|\bkeep (?:the )?heterogens\b|"
            r"\(?\bleave (?:the\s+)?(?:one\s+|single\s+)?(?:crystal\s+)?waters?\s+(?:in|alone)\b\)?")
-    r.take(r"\b(?:no|without|sin) (?:added |extra )?(?:salt|sal)\b")
+    r.take(r"\b(?:no|without|sin) (?:added |extra )?(?:salt|sal)(?: adicional| a[ñn]adida)?\b(?:\s*\((?:ionic strength|fuerza i[óo]nica)\s*0\s*(?:m\b)?\))?|"
+           r"\(?\b(?:it'?s|it is|es)\s+neutral\w*,?\s+(?:so\s+|as[íi] que\s+)?(?:no|sin)\s+(?:ions|iones)\)?")
     # missing residues and non-standard ones ("find and add", "busca y reemplaza", "reconstruye los … que faltan")
-    if r.any(rf"{_VERBS}(?:any |all |the |los |cualquier )?missing residues?(?:/atoms)?\b|findmissingresidues|"
+    r.take(r"\b(?:add|put)\s+back\b(?=\s+(?:the\s+)?missing)")
+    r.take(r"\(\s*(?:the\s+)?(?:one|two|three|four|\d+)\s+(?:c|n)-terminal\s+ones?\s*\)|\(\s*(?:tambi[ée]n|also)\s+(?:a\s+)?(?:las|the)\s+(?:aguas|waters)\s*\)")
+    if r.any(rf"{_VERBS}(?:any |all |the |los |cualquier )?missing residues?(?:\s*(?:/|\+|and|y)\s*(?:heavy\s+)?atoms)?\b|findmissingresidues|"
              rf"{_VERBS}(?:los |cualquier )?residuos? (?:faltantes?|que faltan|ausentes?)"):
         if r.p().missing_residues == "skip":
             r.p().missing_residues = "model"
-        if re.search(r"missing residues/atoms|residuos y [áa]tomos (?:faltantes|que faltan)", r.request, _I):
+        if re.search(r"missing residues\s*(?:/|\+|and)\s*(?:heavy\s+)?atoms|residuos y [áa]tomos (?:faltantes|que faltan)", r.request, _I):
             r.p().missing_atoms = True
     if r.any(rf"{_VERBS}(?:los\s+)?residuos y [áa]tomos (?:pesados )?(?:faltantes|que faltan)"):
         r.p().missing_atoms = True
@@ -236,7 +251,7 @@ def _prepare(r: _Reading) -> None:
              rf"{_VERBS}(?:los )?residuos no est[áa]ndar(?:es)?"):
         r.p().nonstandard = True
     # heterogens, with or without water (said next to them: "(keep the waters)", "incluidas las aguas")
-    het = r.take(r"\b(?:remove|delete|strip|drop|get rid of|discard|quita\w*|elimina\w*|sin)\s+(?:\w+\s+){0,2}?"
+    het = r.take(r"\b(?:remove|delete|strip|drop|get rid of|discard|quita\w*|elimina\w*|sin)\s+(?:out\s+)?(?:\w+\s+){0,2}?"
                  r"(?:heterogens?|het(?:ero)?[- ]?(?:atoms|groups)|hetatms?|heter[óo]genos|heterogrupos|ligands and waters)\b|"
                  r"removeheterogens|heterogens? removed")
     if het:
@@ -254,6 +269,10 @@ def _prepare(r: _Reading) -> None:
             r"(?:water(?:s)? included|waters? too)", _I)
         keep = list(keep_pattern.finditer(window))
         drop = list(drop_pattern.finditer(window))
+        named = re.match(r"\s*[-–—:(]?\s*((?:(?:the|el|la|los|las)\s+)?[\w+-]+(?:\s*(?:,|\band\b|\by\b)\s*(?:(?:the|el|la|los|las)\s+)?"
+                         r"(?:crystal(?:lographic)?\s+)?[\w+-]+){1,6})(?:\s+too)?", window[het[0].end() - het[0].start():], _I)
+        if named and re.search(r"water|agua", named.group(1), _I) and not keep:  # "- the benzene, … and the crystal waters too"
+            drop.append(re.compile(re.escape(named.group(0))).search(window))
         if drop:  # "incluidas las aguas, el benceno, el HED y los cloruros": what else goes, named
             tail = re.match(r"(?:\s*(?:,|\by\b|\band\b)\s*(?:the\s+|el\s+|la\s+|los\s+|las\s+)?[\w+-]+){1,6}",
                             window[drop[-1].end():], _I)
@@ -294,7 +313,7 @@ def _build(r: _Reading) -> None:
     r.take(r"\b(?:the|a|an|this|that|its|already|pre-?|el|la|los|las|ya)\s+(?:solvated|solvatad[ao]s?|protonated|protonad[ao]s?)\b|"
            r"\b(?:as (?:it is |it's )?|tal (?:y )?como (?:viene |est[áa] )?)(?:solvated|protonated|solvatad[ao]|protonad[ao])\b")
     r.take(r"\b(?:without adding anything|sin a[ñn]adir nada|nothing added|no additions)\b")
-    if r.any(r"\b(?:delete|remove|strip|drop|quita\w*|elimina\w*|borra\w*)\s+(?:all\s+|todas\s+)?(?:the\s+|las\s+)?"
+    if r.any(r"\bdeletewater(?:\(\s*\))?|\b(?:delete|remove|strip|drop|quita\w*|elimina\w*|borra\w*)\s+(?:all\s+|todas\s+)?(?:the\s+|las\s+)?"
              r"(?:crystal(?:lographic)?\s+)?(?:water(?: molecule)?s?|(?:mol[ée]culas de )?agua)\b|\bdry\b|\bdehydrat\w+"):
         r.b().delete_water = True
     for m in r.take(r"\b(?:delete|remove|strip|drop|quita\w*|elimina\w*|borra\w*)\s+(?:the\s+|la\s+)?(?:whole\s+)?"
@@ -307,7 +326,8 @@ def _build(r: _Reading) -> None:
     if r.any(r"\bsolv[aá]t\w*|\badd(?:ing)?\s+(?:explicit\s+)?(?:water|solvent)\b|\baddsolvent\b|\bwater box\b|"
              r"\bcaja de agua\b|\ba[ñn]ad\w* (?:el )?(?:agua|solvente|disolvente)\b|explicit (?:water|solvent)|"
              r"\b(?:put|place|immerse|pon\w*|mete\w*)\b(?:(?!\.\s)[^;?]){0,60}?\b(?:in|into|en)\s+(?:a|an|una)\b"
-             r"(?=(?:(?!\.\s)[^;?]){0,60}\b(?:box|caja)\b(?:(?!\.\s)[^;?]){0,30}\b(?:water|agua|tip\w+|spc\w*|opc\w*)\b)"):
+             r"(?=(?:(?!\.\s)[^;?]){0,60}\b(?:box|caja)\b(?:(?!\.\s)[^;?]){0,30}\b(?:water|agua|tip\w+|spc\w*|opc\w*)\b)|"
+             r"\b(?:put|place|immerse)\b(?:(?!\.\s)[^;?]){0,80}?\b(?:in|into)\s+(?:a|an)\b(?=(?:(?!\.\s)[^;?]){0,30}\b(?:water|solvent)\s+box\b)"):
         r.b().solvate = True
     b = r.build
     if b is None or not b.solvate:
@@ -326,7 +346,7 @@ def _build(r: _Reading) -> None:
         g = [x for x in m.groups() if x]
         edge = _len_nm(g[0], g[1] if len(g) > 1 else "nm")
         b.box_nm = [edge, edge, edge]
-    r.take(r"\(?boxsize,? not padding\)?|\(?not padding\)?|\(default cubic box\)|\bfixed\b(?=\s+(?:\w+\s+)?box)")
+    r.take(r"\(\s*boxsize\s*\)|\(?boxsize,? not padding\)?|\(?not padding\)?|\(default cubic box\)|\bfixed\b(?=\s+(?:\w+\s+)?box)")
     for shape in BOX_SHAPES[1:]:
         if r.any(rf"\b(?:truncated\s+)?(?:rhombic\s+)?{shape[:-1]}\w*|{'dodecaedro' if shape == 'dodecahedron' else 'octaedro'}\w*"):
             b.box_shape = shape
@@ -352,7 +372,9 @@ def _build(r: _Reading) -> None:
             b.positive_ion = "K+"
     r.take(r"\bneutrali[sz]\w*|\bneutral\b")
     r.take(r"\b(?:bring|take)\s+it\s+(?=to\b)|\b(?:up\s+)?to\s+(?:an?\s+)?(?=\d)|\bhasta\s+(?=\d)")
-    for m in r.take(r"\b(?:with\s+|con\s+)?(k\+|na\+|li\+|cs\+|rb\+)\s+(?:as|como)\s+(?:the\s+|el\s+)?(?:positive ion|cati[óo]n|ion positivo)"):
+    r.take(r"\(?\b(?:cl-|cl−)\s+(?:as|como)\s+(?:the\s+|el\s+)?(?:anion|ani[óo]n|negative ion)\)?")
+    for m in r.take(r"\b(?:with\s+|con\s+)?(k\+|na\+|li\+|cs\+|rb\+)\s+(?:as|como)\s+(?:the\s+|el\s+)?(?:positive ion|cation|cati[óo]n|ion positivo)"
+                    r"(?:\s+instead of\s+na\+)?"):
         b.positive_ion = {"k+": "K+", "na+": "Na+", "li+": "Li+", "cs+": "Cs+", "rb+": "Rb+"}[m.group(1).lower()]
     salts = r.take(rf"{N}\s*(mm|m|mol/l|molar|millimolar|milimolar)\b(?:\s+(?:of\s+)?(?:nacl|kcl|salt|sal|na\+/cl-|ionic strength|de fuerza i[óo]nica))?")
     for m in salts:
@@ -424,6 +446,7 @@ def _system(r: _Reading) -> None:
         g = [x for x in m.groups() if x]
         r.s().cutoff_nm = _len_nm(g[0], g[1])
     r.take(r"\bnonbonded\s*method\b|\bnonbonded\b")
+    r.take(r"\b(?:the\s+)?default (?:ewald )?error tolerance\b|\bat the (?:inpcrd |file'?s? )?coordinates(?: and box)?\b")
     cons = {"hbonds": "HBonds", "h-bonds": "HBonds", "allbonds": "AllBonds", "all bonds": "AllBonds", "hangles": "HAngles"}
     if r.any(r"\b(?:no|without|sin|none)\s+(?:constraints|restricciones)\b|constraints\s*=\s*none|\bunconstrained\b"):
         r.s().constraints = None
@@ -464,7 +487,7 @@ def _minimise(r: _Reading) -> None:
              r"\b(?:no|without|sin)\s+(?:limit|l[íi]mite)\s+(?:on|of|to|de|en)\s+(?:the\s+|las\s+)?(?:number of\s+)?(?:iterations|iteraciones)\b|"
              r"\bno max iterations\b|\bsin l[íi]mite de iteraciones\b|maxiterations\s*=\s*0|until (?:it )?converge[sd]?"):
         r.minimise.max_iterations = 0
-    for m in r.take(rf"\b(?:at most|max(?:imum)?(?: of)?|maxiterations\s*=|up to|hasta|a lo sumo)\s*{INT}\s*(?:iterations|steps|iteraciones|pasos)?|"
+    for m in r.take(rf"\b(?:at most|max(?:imum)?(?: of)?|maxiterations\s*=|up to|hasta|a lo sumo|como m[áa]ximo)\s*{INT}\s*(?:iterations|steps|iteraciones|pasos)?|"
                     rf"{INT}\s*(?:minimi[sz]ation\s+)?(?:iterations|iteraciones)"):
         r.minimise.max_iterations = int(_f(m.group(1) or m.group(2)))
         if r.minimise.max_iterations == 0:
@@ -625,6 +648,17 @@ def _analysis_atoms(r: _Reading, report: Report) -> None:
                r"\bsuperpos\w+\b|\balign\w*\b")
 
 
+# the words a misspelling in a workflow request is matched against (English and Spanish)
+VOCABULARY = sorted(set("""
+heterogens hydrogens residues missing atoms nonstandard simulate simulation steps minimise minimize minimisation
+minimization cutoff constraints solvate solvent padding temperature friction integrator velocities neutralise
+neutralize ionic strength waters chains remove delete protonate frames trajectory reporter energy potential
+particles forces tolerance iterations implicit modeller pdbfixer langevin langevinmiddleintegrator heavy
+equilibrate structure hydrogen residue chain water molecules charge gyration radius average mean
+heterógenos hidrógenos residuos átomos faltantes minimiza minimizar simula simular pasos semilla restricciones
+solvata neutraliza temperatura fricción energía potencial partículas tolerancia iteraciones cadena cadenas
+""".split()))
+
 MAX_REQUEST = 2000  # characters: a workflow request is a paragraph, not a document
 
 
@@ -637,7 +671,20 @@ def understand(request: str, files: list[str], folder: Path | None = None) -> Un
                           if isinstance(request, str) else "the request is not text")
         return result
     try:
-        return _understand(request, files, folder, result)
+        first = _understand(request, files, folder, Understanding(request))
+        if not first.unaccounted:
+            return first
+        from ..reader import correct_spelling
+
+        fixed, corrections = correct_spelling(request, first.unaccounted, VOCABULARY)
+        if not corrections:
+            return first
+        second = _understand(fixed, files, folder, Understanding(request))
+        second.corrections = corrections
+        if second.restatement:
+            read_as = ", ".join(f"“{a}” as “{b}”" for a, b in corrections.items())
+            second.restatement += f" (Read {read_as}.)"
+        return second
     except Exception as exc:  # noqa: BLE001 - any reading failure becomes an answer, not a crash
         result.plan = None
         result.problem = f"the request could not be read ({type(exc).__name__}: {exc})"
@@ -689,6 +736,8 @@ def _understand(request: str, files: list[str], folder: Path | None, result: Und
         reports = specific
     report = reports[0]
     _analysis_atoms(r, report)
+    if report.quantity == "energy" and report.args.get("when") == "final" and r.simulate is None and r.minimise:
+        report.args["when"] = "minimised"  # "la energía final" of a minimisation
     if (report.quantity == "energy_change" or report.args.get("when") == "minimised") and r.minimise is None:
         r.minimise = Minimise()  # "the minimised energy", "how much does minimisation lower it": a minimisation
         r.notes.append("OpenMM's default minimisation (10 kJ/mol/nm, no iteration limit)")
@@ -727,6 +776,8 @@ give me us resulting outcome output outputs whole again once simply now new same
 defined listed as is are was were be being been has have had does did done will would could should can may might
 must shall it's that's what's let's lets i'll time step-by-step pipeline workflow protocol setup count counts
 counted gaps gap reported listed evaluated computed calculated patch attach attached loaded back when went goes
+setting pls plz table paper quickly briefly yet else think guess hmm sure result results parametriza parametrízala
+parametrizala parametrízalo parametrizalo parametriza nothing nada
 go going fixing prep prepped cleaning bring brought itself cell final file's
 carga cargar toma tomar usa usar usando corre correr haz hacer prepara preparar crea crear construye construir
 limpia limpiar arregla arreglar aplica aplicar llama llamar quiero quisiera necesito luego después despues primero

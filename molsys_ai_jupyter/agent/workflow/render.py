@@ -121,6 +121,12 @@ def _report_words(wf: Workflow) -> str:
     q, args = wf.report.quantity, wf.report.args
     if q == "energy_change" and args.get("sign") == "drop":
         return "how much minimising lowers the potential energy (initial minus minimised)"
+    if q == "terms":
+        return {"bonds": "the number of bonds of the HarmonicBondForce", "angles": "the number of angles of the HarmonicAngleForce",
+                "torsions": "the number of torsions of the PeriodicTorsionForce",
+                "cmap": "the number of CMAP torsions"}[args["term"]]
+    if q == "waters" and args.get("added"):
+        return "the number of water molecules added"
     if q == "ions":
         return f"the number of {args.get('ion', 'ions')} ions"
     if q == "energy":
@@ -202,7 +208,7 @@ def _plot(wf: Workflow, c: _Code) -> None:
 
 def _has_context(wf: Workflow) -> bool:
     """Does the code make a Simulation (and so a platform)?"""
-    return wf.system is not None and not (wf.report.quantity in ("constraints", "forces", "particles", "charge")
+    return wf.system is not None and not (wf.report.quantity in ("constraints", "forces", "particles", "charge", "terms")
                                           and not (wf.minimise or wf.simulate))
 
 
@@ -307,7 +313,7 @@ def _build(wf: Workflow, c: _Code) -> None:
                 else f"boxSize=openmm.Vec3({', '.join(repr(float(x)) for x in b.box_nm)}) * unit.nanometer")
         shape = f", boxShape={b.box_shape!r}" if b.box_shape != "cube" else ""
         model = "tip3p" if b.water_model == "tip3pfb" else ("tip4pew" if b.water_model == "tip4pfb" else b.water_model)
-        c.add("waters_before = sum(1 for r in modeller.topology.residues() if r.name == 'HOH')",
+        c.add(f"waters_before = sum(1 for r in modeller.topology.residues() if r.name in {WATER_RESIDUES!r})",
               f"modeller.addSolvent(forcefield, model={model!r}, {size}{shape}, neutralize={b.neutralize},",
               f"                    ionicStrength={b.ionic_strength_molar!r} * unit.molar, "
               f"positiveIon={b.positive_ion!r}, negativeIon={b.negative_ion!r})",
@@ -339,7 +345,7 @@ def _system(wf: Workflow, c: _Code) -> None:
               f"{wf.simulate.temperature_k!r} * unit.kelvin))")
     c.add("print(f'system: {system.getNumParticles():,} particles, {system.getNumConstraints():,} constraints, "
           "{system.getNumForces()} forces')")
-    if wf.report.quantity in ("constraints", "forces", "particles", "charge") and not (wf.minimise or wf.simulate):
+    if wf.report.quantity in ("constraints", "forces", "particles", "charge", "terms") and not (wf.minimise or wf.simulate):
         return
     m = wf.simulate
     temperature, friction, step = (m.temperature_k, m.friction_per_ps, m.step_fs) if m else (300.0, 1.0, 2.0)
@@ -408,7 +414,9 @@ def _report(wf: Workflow, c: _Code) -> None:
                           else "energy_minimised - energy_start"),
         "hydrogens": _hydrogens("topology"),
     }
-    if q in values:
+    if q == "waters" and args.get("added"):
+        c.add(f"answer = sum(1 for r in topology.residues() if r.name in {WATER_RESIDUES!r}) - waters_before")
+    elif q in values:
         c.add(f"answer = {values[q]}")
     elif q == "ions":
         ion = args.get("ion")
@@ -445,6 +453,11 @@ def _report(wf: Workflow, c: _Code) -> None:
         how = args.get("how", "mean") if over_trajectory else "last"
         c.add({"mean": "answer = float(values.mean())", "last": "answer = float(values[-1])",
                "max": "answer = float(values.max())", "min": "answer = float(values.min())"}[how])
+    elif q == "terms":
+        force, count = {"bonds": ("HarmonicBondForce", "getNumBonds"), "angles": ("HarmonicAngleForce", "getNumAngles"),
+                        "torsions": ("PeriodicTorsionForce", "getNumTorsions"),
+                        "cmap": ("CMAPTorsionForce", "getNumTorsions")}[args["term"]]
+        c.add(f"answer = sum(f.{count}() for f in system.getForces() if isinstance(f, openmm.{force}))")
     elif q == "charge":
         c.add("nonbonded = [f for f in system.getForces() if isinstance(f, openmm.NonbondedForce)][0]",
               "answer = round(sum(nonbonded.getParticleParameters(i)[0].value_in_unit(unit.elementary_charge)",

@@ -519,6 +519,10 @@ class Blanked:
     def __init__(self, text: str):
         self.text = text
 
+    def blank(self, start: int, end: int) -> None:
+        """Mark ``text[start:end]`` as read."""
+        self.text = self.text[:start] + " " * (end - start) + self.text[end:]
+
     def take(self, pattern: re.Pattern) -> list[re.Match]:
         found = list(pattern.finditer(self.text))
         for m in found:

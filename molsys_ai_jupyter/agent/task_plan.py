@@ -90,7 +90,7 @@ def understand_task(task: str, observation: Observation, backend=None) -> Unders
     files = files_named(task, observation)
     from .workflow.reader import is_workflow
 
-    if files and is_workflow(task):  # prepare, build, simulate: a workflow plan
+    if files and is_workflow(task, files):  # prepare, build, simulate: a workflow plan
         from .workflow.reader import understand as understand_workflow
 
         amber_first = sorted(files, key=lambda f: Path(f).suffix.lower() not in (".prmtop", ".parm7"))

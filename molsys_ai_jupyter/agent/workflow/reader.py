@@ -28,20 +28,27 @@ _I = re.I
 N = r"(\d+(?:[.,]\d+)?)"  # a number (a decimal comma is read as a point)
 INT = r"(\d{1,3}(?:,\d{3})+|\d+)"  # 5000 or 5,000
 
-# words that make a request a workflow rather than a question about a file's contents
+# words that make a request a workflow rather than a question about a file's contents: an
+# operation on the system (prepare, build, parametrise, minimise, run), never a word that only
+# describes a file ("the solvated trajectory", "solvent accessible", "simulation time")
 _WORKFLOW = re.compile(
-    r"pdb\s*fixer|openmm|modell?er|solvat|\bsolvent\b|minimi[sz]|minimiza|force\s*field|campo de fuerza|\.xml\b|"
-    r"integrator|langevin|simulat|simula\b|simulaci|heterog|het\s*atoms|missing (?:heavy )?(?:residues|atoms)|"
-    r"(?:residuos|[áa]tomos) (?:pesados )?(?:que )?falta|add(?:ing)? (?:the )?(?:missing )?hydrogens|"
-    r"a[ñn]ad\w* (?:los )?hidr[óo]genos|protonat|createsystem|potential energy|energ[íi]a potencial|\bparticles\b|"
-    r"\bpart[íi]culas\b|\bconstraints\b|restricciones|dcd ?reporter|state ?data|prmtop|\bneutrali[sz]|\bionic strength|"
-    r"fuerza i[óo]nica|water box|caja de agua|\bnpt\b|\bnvt\b|barostat|\bpme\b|unit cell|\bamber\d+|\bcharmm\d*|"
-    r"solv[áa]t|heterogrup", _I)
+    r"pdb\s*fixer|\bopenmm\b|\bmodell?er\b|\bsolvat(?:e|es|ing)\b|\bsolv[áa]t(?:a|alo|ala|ar)\b|minimi[sz]|minimiza|"
+    r"force\s*field|campo de fuerza|\.xml\b|\bamber\d+|\bcharmm\d*\b|integrator|integrador|langevin|"
+    r"\bsimulat(?:e|ing)\b|\bsimula(?:r)?\b|\brun\s+(?:it\s+)?(?:for\s+)?\d[\d,.]*\s*(?:steps|ps|ns)\b|heterog|het\s*atoms|"
+    r"missing (?:heavy )?(?:residues|atoms)|(?:residuos|[áa]tomos) (?:pesados )?(?:que )?falta|"
+    r"add(?:ing)? (?:the )?(?:missing )?hydrogens|a[ñn]ad\w* (?:los )?hidr[óo]genos|protonat|createsystem|"
+    r"potential energy|energ[íi]a potencial|\bconstraints\b|restricciones|dcd ?reporter|state ?data|"
+    r"\bneutrali[sz]|\bionic strength|fuerza i[óo]nica|\bnpt\b|\bnvt\b|barostat|heterogrup|nonbonded", _I)
 
 
-def is_workflow(request: str) -> bool:
-    """Does the request ask for preparation, building, a system, minimisation or a run?"""
-    return bool(_WORKFLOW.search(request or ""))
+def is_workflow(request: str, files: list[str] = ()) -> bool:
+    """Does the request ask for preparation, building, a system, minimisation or a run?
+    (The file names are read out first: "…_solvated.h5" asks for nothing.)"""
+    text = request or ""
+    for name in sorted(files, key=len, reverse=True):
+        text = text.replace(name, " ")
+    text = re.sub(r"[\w./-]+\.(?:pdb|h5|dcd|xtc|trr|nc|gro|prmtop|inpcrd|mol2|sdf|cif|h5msm)\b", " ", text, flags=_I)
+    return bool(_WORKFLOW.search(text))
 
 
 # words naming something a workflow does or sets: each must be read, or the request is not understood
@@ -280,8 +287,7 @@ def _prepare(r: _Reading) -> None:
                 start = drop[-1].end()
                 drop.append(re.compile(re.escape(tail.group(0))).search(window, start))
         for m in keep + drop:
-            r.text.text = (r.text.text[:offset + m.start()] + " " * (m.end() - m.start())
-                           + r.text.text[offset + m.end():])
+            r.text.blank(offset + m.start(), offset + m.end())
         if keep and drop:
             r.problems.append("the request both keeps and removes the waters")
         elif keep or drop:

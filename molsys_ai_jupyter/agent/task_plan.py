@@ -67,20 +67,23 @@ def companion_topology(files: list[str], folder_files) -> list[str]:
     """A trajectory named alone ("md_1u19.xtc") takes its topology from the one structure
     file of the folder with the same name ("md_1u19.pdb"); the restatement shows it. []
     when a structure is named already, or when none or several files would do."""
-    if len(files) != 1 or Path(files[0]).suffix.lower() not in TRAJECTORY_ONLY:
-        return []
-    stem = Path(files[0]).stem
-    found = [f for f in folder_files if Path(f).stem == stem and Path(f).suffix.lower() in TOPOLOGY_FORMATS]
-    return found if len(found) == 1 else []
+    return _one_companion(files, folder_files, TRAJECTORY_ONLY, TOPOLOGY_FORMATS)
 
 
 def companion_coordinates(files: list[str], folder_files) -> list[str]:
     """An Amber topology named alone ("pentalanine.prmtop") takes its coordinates from the
     one .inpcrd/.rst7 file of the folder with the same name; the restatement shows it."""
-    if len(files) != 1 or Path(files[0]).suffix.lower() not in (".prmtop", ".parm7"):
+    return _one_companion(files, folder_files, (".prmtop", ".parm7"), (".inpcrd", ".rst7", ".crd"))
+
+
+def _one_companion(files: list[str], folder_files, named, wanted) -> list[str]:
+    """The one file of the folder with the same name as the one file named (whose suffix is
+    in ``named``) and a suffix in ``wanted``; [] when another file is named too, or when
+    none or several would do."""
+    if len(files) != 1 or Path(files[0]).suffix.lower() not in named:
         return []
     stem = Path(files[0]).stem
-    found = [f for f in folder_files if Path(f).stem == stem and Path(f).suffix.lower() in (".inpcrd", ".rst7", ".crd")]
+    found = [f for f in folder_files if Path(f).stem == stem and Path(f).suffix.lower() in wanted]
     return found if len(found) == 1 else []
 
 

@@ -15,6 +15,7 @@ in OpenMM's units: nm, K, ps⁻¹, fs, kJ/mol/nm, mol/L.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import asdict, dataclass, field
@@ -189,12 +190,13 @@ class Workflow:
         return out
 
 
-def forcefield_files() -> set[str]:
+@functools.lru_cache(maxsize=1)
+def forcefield_files() -> frozenset[str]:
     """The force-field XML files OpenMM ships (relative to its data folder)."""
     import openmm.app
 
     data = Path(openmm.app.__file__).parent / "data"
-    return {str(p.relative_to(data)).replace("\\", "/") for p in data.rglob("*.xml")}
+    return frozenset(str(p.relative_to(data)).replace("\\", "/") for p in data.rglob("*.xml"))
 
 
 def validate(wf: Workflow, folder: Path | None = None) -> None:
@@ -210,8 +212,6 @@ def validate(wf: Workflow, folder: Path | None = None) -> None:
             for number in (value if isinstance(value, list) else [value]):
                 if isinstance(number, float) and not math.isfinite(number):
                     raise WorkflowError(f"{key.replace('_', ' ')} is {number}")
-            if False:
-                raise WorkflowError(f"{key.replace('_', ' ')} is {value}")
     needs = REPORTS[quantity][1]
     if needs and getattr(wf, needs) is None:
         raise WorkflowError(f"{quantity.replace('_', ' ')} needs a {needs} step")
@@ -331,12 +331,9 @@ PAIR_S = 5.3e-8
 WATERS_PER_NM3 = 33.4
 
 
-def estimate_atoms(wf: Workflow, folder: Path) -> int | None:
-    """Roughly how many particles the workflow simulates (None when the file cannot tell)."""
-    path = folder / wf.structure
-    if path.suffix.lower() != ".pdb" or not path.is_file():
-        return None
-    facts = pdb_facts(path)
+def estimate_atoms(wf: Workflow, facts: dict) -> int:
+    """Roughly how many particles the workflow simulates, from its PDB file's
+    :func:`pdb_facts`."""
     atoms = facts["atoms"]
     if wf.prepare and wf.prepare.hydrogens_ph is not None and facts["hydrogens"] < atoms * 0.2:
         atoms *= 2  # a protein's hydrogens are about as many as its heavy atoms
@@ -415,7 +412,7 @@ def _check_against_file(wf: Workflow, folder: Path) -> None:
                             "remove the heterogens first")
     m = wf.simulate
     if m is not None:
-        atoms = estimate_atoms(wf, folder)
+        atoms = estimate_atoms(wf, facts)
         if atoms:
             m.estimated_minutes = round(estimate_minutes(wf, atoms), 1)
             if m.estimated_minutes > LONG_RUN_MINUTES and m.budget_minutes is None and wf.platform != "CUDA":

@@ -145,7 +145,7 @@ _REPORTS: list[tuple[str, dict, str]] = [
 _REPORT_PATTERNS = [(q, a, re.compile(p, _I)) for q, a, p in _REPORTS]
 
 
-def _read_report(text: Blanked) -> tuple[list[Report], list[str]]:
+def _read_report(text: Blanked) -> list[Report]:
     """What the request asks to report (one quantity, normally)."""
     found: list[Report] = []
     for quantity, args, pattern in _REPORT_PATTERNS:
@@ -153,7 +153,7 @@ def _read_report(text: Blanked) -> tuple[list[Report], list[str]]:
             report = Report(quantity, dict(args))
             if all(r.quantity != quantity or r.args != args for r in found):
                 found.append(report)
-    return found, []
+    return found
 
 
 class _Reading:
@@ -506,8 +506,9 @@ _SAVING = r"(?:\b(?:saving|writing|save|write|record\w*|guardando|escribiendo|gu
 
 
 def _simulate(r: _Reading) -> None:
-    run = r.any(r"\b(?:(?:el|the)\s+)?(?:integrador\s+)?langevin\w*\s*(?:middle\s*)?(?:integrator)?|\bintegrador\w*|\blangevinmiddleintegrator\b|\bsimulat\w+|\bsimula\w*|"
-                r"\b(?:md|molecular dynamics|din[áa]mica molecular|dynamics)\b|\bintegrat\w+|\bnvt\b|\bequilibrat\w+")
+    # the words that name a run; whether there is one is said by its length (steps or ps) below
+    r.take(r"\b(?:(?:el|the)\s+)?(?:integrador\s+)?langevin\w*\s*(?:middle\s*)?(?:integrator)?|\bintegrador\w*|\blangevinmiddleintegrator\b|\bsimulat\w+|\bsimula\w*|"
+           r"\b(?:md|molecular dynamics|din[áa]mica molecular|dynamics)\b|\bintegrat\w+|\bnvt\b|\bequilibrat\w+")
     interval_words = {"dcd": r"dcd\w*|trajectory|trayectoria|frames?", "state": r"statedata\w*|state[- ]data\w*|csv|log|energ\w*|temperatur\w*",
                       "checkpoint": r"checkpoint\w*"}
     intervals: dict[str, int] = {}
@@ -718,7 +719,7 @@ def _understand(request: str, files: list[str], folder: Path | None, result: Und
            r"\(?\b(?:the\s+)?header(?:\s+(?:line|row))?\s+not\s+counted\)?|\(?\b(?:sum(?:med)?|summed)\s+over\s+(?:all\s+)?(?:the\s+)?gaps\)?|"
            r"\b(?:in|en)\s+(?:units of|unidades de)\s+e\b|\b(?:just|only|solo|sólo)\s+the\s+(?:count|number)\b|"
            r"\bwhen (?:it is |it's )?loaded back\b")
-    reports, _ = _read_report(r.text)
+    reports = _read_report(r.text)
     _prepare(r)
     _build(r)
     _system(r)

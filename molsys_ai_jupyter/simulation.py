@@ -159,7 +159,7 @@ def provenance(files: list[str], *, forcefield: list[str] = (), platform=None, s
     from datetime import datetime, timezone
 
     record = {"when": datetime.now(timezone.utc).isoformat(timespec="seconds"), "python": host.python_version(),
-              "versions": {name: _version(name) for name in ("openmm", "pdbfixer", "mdtraj", "numpy")
+              "versions": {name: _version(name) for name in ("openmm", "pdbfixer", "molsysmt", "mdtraj", "numpy")
                            if _version(name)},
               "inputs": {name: _sha256(Path(name)) for name in files if Path(name).is_file()},
               "seeds": dict(seeds or {}), "parameters": dict(parameters or {})}

@@ -377,7 +377,7 @@ class Agent:
             if getattr(understanding.plan, "kind", "") == "workflow":
                 from .workflow.render import code_for as workflow_code
 
-                attempt.code = workflow_code(understanding.plan)
+                attempt.code = workflow_code(understanding.plan)  # its engine chosen from the kernel's
             else:
                 attempt.code = code_for(understanding.plan, observation.engine)
             return

@@ -98,7 +98,7 @@ def understand_task(task: str, observation: Observation, backend=None) -> Unders
 
         amber_first = sorted(files, key=lambda f: Path(f).suffix.lower() not in (".prmtop", ".parm7"))
         amber_first += companion_coordinates(amber_first, observation.files)
-        return understand_workflow(task, amber_first, Path(observation.workdir))
+        return understand_workflow(task, amber_first, Path(observation.workdir), observation.engine)
     if not files:
         result = Understanding(task)
         result.problem = ("the request names no molecular file of the working folder (the files are: "

@@ -150,6 +150,7 @@ class Workflow:
     simulate: Simulate | None = None
     platform: str = "auto"  # auto (CUDA when present, else CPU) | CPU | CUDA | OpenCL | Reference
     energy_unit: str = "kJ/mol"
+    engine: str = "openmm"  # who prepares and builds: openmm (PDBFixer, Modeller) | molsysmt (msm.build)
 
     kind = "workflow"
 
@@ -180,6 +181,8 @@ class Workflow:
                 data[name] = asdict(stage)
         if self.energy_unit != "kJ/mol":
             data["energy_unit"] = self.energy_unit
+        if self.engine != "openmm":
+            data["engine"] = self.engine
         return data
 
     def elements(self) -> set[tuple[str, object]]:
@@ -206,6 +209,8 @@ def validate(wf: Workflow, folder: Path | None = None) -> None:
         raise WorkflowError(f"cannot report {quantity!r}")
     if not wf.files:
         raise WorkflowError("a workflow starts from a structure file")
+    if wf.engine not in ("openmm", "molsysmt"):
+        raise WorkflowError(f"unknown engine {wf.engine!r} (openmm or molsysmt)")
     for name in ("prepare", "build", "system", "minimise", "simulate"):
         stage = getattr(wf, name)
         for key, value in (asdict(stage).items() if stage is not None else ()):

@@ -669,16 +669,17 @@ solvata neutraliza temperatura fricción energía potencial partículas toleranc
 MAX_REQUEST = 2000  # characters: a workflow request is a paragraph, not a document
 
 
-def understand(request: str, files: list[str], folder: Path | None = None) -> Understanding:
+def understand(request: str, files: list[str], folder: Path | None = None, engine: str = "openmm") -> Understanding:
     """The workflow ``request`` asks for over ``files`` (named in it, in its order), or what
-    was not understood. Nothing here raises."""
+    was not understood. ``engine="molsysmt"`` (molsysmt importable in the kernel) makes
+    molsysmt prepare and build the system where it can. Nothing here raises."""
     result = Understanding(request)
     if not isinstance(request, str) or len(request) > MAX_REQUEST:
         result.problem = (f"the request is longer than {MAX_REQUEST:,} characters; ask for one workflow at a time"
                           if isinstance(request, str) else "the request is not text")
         return result
     try:
-        first = _understand(request, files, folder, Understanding(request))
+        first = _understand(request, files, folder, Understanding(request), engine)
         if not first.unaccounted:
             return first
         from ..reader import correct_spelling
@@ -686,7 +687,7 @@ def understand(request: str, files: list[str], folder: Path | None = None) -> Un
         fixed, corrections = correct_spelling(request, first.unaccounted, VOCABULARY)
         if not corrections:
             return first
-        second = _understand(fixed, files, folder, Understanding(request))
+        second = _understand(fixed, files, folder, Understanding(request), engine)
         second.corrections = corrections
         if second.restatement:
             read_as = ", ".join(f"“{a}” as “{b}”" for a, b in corrections.items())
@@ -698,7 +699,12 @@ def understand(request: str, files: list[str], folder: Path | None = None) -> Un
         return result
 
 
-def _understand(request: str, files: list[str], folder: Path | None, result: Understanding) -> Understanding:
+_NAMES_OPENMM_TOOL = re.compile(r"pdb\s?fixer|modeller|\b(?:addSolvent|addHydrogens|removeHeterogens|addMissingAtoms|"
+                                r"addMissingHydrogens|findMissing\w*)\b", re.IGNORECASE)
+
+
+def _understand(request: str, files: list[str], folder: Path | None, result: Understanding,
+                engine: str = "openmm") -> Understanding:
     r = _Reading(request, files)
     negative = re.search(r"(?<![\w+\-/])[-−]\s?\d+(?:[.,]\d+)?", request)
     if negative:
@@ -767,6 +773,11 @@ def _understand(request: str, files: list[str], folder: Path | None, result: Und
         r.problems.append(order)
     if r.problems and not result.problem:
         result.problem = "; ".join(r.problems)
+    if engine == "molsysmt" and not _NAMES_OPENMM_TOOL.search(request):  # a tool asked for by name is that tool
+        from .render_molsysmt import unsupported
+
+        if unsupported(wf) is None:
+            wf.engine = "molsysmt"
     result.restatement = restate(wf) + (f" (Defaults: {', '.join(r.notes)}.)" if r.notes else "")
     return result
 

@@ -1,5 +1,6 @@
 """A workflow's code (one readable OpenMM/PDBFixer cell that ends by setting ``answer``
-and says what each step changed) and its one-sentence restatement."""
+and says what each step changed) and its one-sentence restatement. Where molsysmt is
+importable, its preparation and building are molsysmt calls (:mod:`.render_molsysmt`)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ _REPORT_WORDS = {
     "box_volume": "the volume of the periodic box",
     "charge": "the net charge of the system, in e",
 }
+SOLVATION_FORCEFIELD = ("amber14-all.xml", "amber14/tip3pfb.xml")  # to solvate a system that names none
 _ATOMS = {"heavy": "heavy atoms", "all": "all atoms", "backbone": "backbone atoms", "CA": "Cα atoms"}
 _MDTRAJ_ATOMS = {"heavy": "not element H", "all": "all", "backbone": "backbone", "CA": "name CA"}
 
@@ -50,7 +52,8 @@ def restate(wf: Workflow) -> str:
             fixes.append("add missing heavy atoms")
         if p.hydrogens_ph is not None:
             fixes.append(f"add hydrogens at pH {_num(p.hydrogens_ph)}")
-        parts.append("with PDBFixer " + (", ".join(fixes) if fixes else "read it"))
+        tool = "molsysmt" if wf.engine == "molsysmt" else "PDBFixer"
+        parts.append(f"with {tool} " + (", ".join(fixes) if fixes else "read it"))
     b = wf.build
     if b:
         if b.delete_water:
@@ -66,7 +69,8 @@ def restate(wf: Workflow) -> str:
             if b.ionic_strength_molar:
                 ions += f", {_num(b.ionic_strength_molar)} M {b.positive_ion}/{b.negative_ion}"
             shape = "" if b.box_shape == "cube" else f" {b.box_shape}"
-            parts.append(f"solvate in {b.water_model.upper()} ({size}{shape}, {ions})")
+            tool = " with molsysmt" if wf.engine == "molsysmt" else ""
+            parts.append(f"solvate{tool} in {b.water_model.upper()} ({size}{shape}, {ions})")
     s = wf.system
     if s:
         source = "the Amber topology" + (f" with {s.implicit} implicit solvent" if s.implicit else "") \
@@ -149,6 +153,7 @@ def _report_words(wf: Workflow) -> str:
 class _Code:
     def __init__(self):
         self.lines: list[str] = []
+        self.forcefield = False  # is ``forcefield`` defined yet?
 
     def add(self, *lines: str) -> None:
         self.lines.extend(lines)
@@ -158,10 +163,19 @@ class _Code:
 
 
 def code_for(wf: Workflow) -> str:
+    """The workflow's cell. With ``wf.engine == "molsysmt"``, molsysmt prepares and builds
+    the system and hands it to OpenMM; otherwise PDBFixer and Modeller do."""
+    front = None
+    if wf.engine == "molsysmt":
+        from . import render_molsysmt
+
+        front = render_molsysmt.prepare_and_build
     c = _Code()
     c.add("# " + " ".join(restate(wf).split()), "import openmm", "import openmm.app as app", "import openmm.unit as unit")
     q = wf.report.quantity
-    if wf.prepare:
+    if front:
+        c.add("import molsysmt as msm")
+    elif wf.prepare:
         c.add("from pdbfixer import PDBFixer")
     if q in ("rg", "rmsd", "frames"):
         c.add("import mdtraj as md", "import numpy as np")
@@ -169,11 +183,14 @@ def code_for(wf: Workflow) -> str:
         c.add("import pandas as pd")
     c.add("from molsys_ai_jupyter.simulation import provenance" + (", run" if wf.simulate else ""))
     c.add("")
-    _load(wf, c)
-    if wf.prepare:
-        _prepare(wf, c)
-    if wf.build:
-        _build(wf, c)
+    if front:
+        front(wf, c)
+    else:
+        _load(wf, c)
+        if wf.prepare:
+            _prepare(wf, c)
+        if wf.build:
+            _build(wf, c)
     if q == "rmsd" or (q == "rg" and not (wf.minimise or wf.simulate)):
         c.add("start_positions = positions")
     if wf.system:
@@ -222,7 +239,7 @@ def _provenance(wf: Workflow, c: _Code) -> None:
         seeds["velocities"] = wf.simulate.velocity_seed if wf.simulate.velocity_seed is not None else wf.simulate.seed
     forcefield = list(wf.system.forcefield) if wf.system else []
     if wf.build and wf.build.solvate and not forcefield:
-        forcefield = ["amber14-all.xml", "amber14/tip3pfb.xml"]
+        forcefield = list(SOLVATION_FORCEFIELD)
     lead = " " * len("run_record = provenance(") + "parameters="
     parameters = pprint.pformat(wf.to_dict(), width=110 - len(lead), compact=True).replace("\n", "\n" + " " * len(lead))
     c.add("# what this ran with: versions, platform, seeds, checksums of the inputs, every parameter",
@@ -291,6 +308,7 @@ def _prepare(wf: Workflow, c: _Code) -> None:
 
 def _forcefield(wf: Workflow, c: _Code) -> None:
     c.add(f"forcefield = app.ForceField({', '.join(repr(f) for f in wf.system.forcefield)})")
+    c.forcefield = True
 
 
 def _build(wf: Workflow, c: _Code) -> None:
@@ -308,7 +326,7 @@ def _build(wf: Workflow, c: _Code) -> None:
         if wf.system and not wf.from_amber:
             _forcefield(wf, c)
         else:
-            c.add("forcefield = app.ForceField('amber14-all.xml', 'amber14/tip3pfb.xml')")
+            c.add(f"forcefield = app.ForceField({', '.join(repr(f) for f in SOLVATION_FORCEFIELD)})")
         size = (f"padding={b.padding_nm!r} * unit.nanometer" if b.padding_nm is not None
                 else f"boxSize=openmm.Vec3({', '.join(repr(float(x)) for x in b.box_nm)}) * unit.nanometer")
         shape = f", boxShape={b.box_shape!r}" if b.box_shape != "cube" else ""
@@ -337,7 +355,7 @@ def _system(wf: Workflow, c: _Code) -> None:
             args.append(f"implicitSolvent=app.{s.implicit}")
         c.add(f"system = prmtop.createSystem({', '.join(args)})")
     else:
-        if not (wf.build and wf.build.solvate):
+        if not c.forcefield:
             _forcefield(wf, c)
         c.add(f"system = forcefield.createSystem(topology, {', '.join(args)})")
     if s.pressure_bar is not None:

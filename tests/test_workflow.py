@@ -132,10 +132,36 @@ class TestReader:
         ("Minimise ala3.pdb with amber14-all.xml, NoCutoff, at most 0 iterations; potential energy?", "0 iterations"),
         ("Run ala3.pdb with amber14-all.xml + implicit/obc2.xml at -300 K for 100 steps; how many frames, DCD every "
          "10 steps?", "negative value"),
+        ("Gas-phase energy of ala3.pdb with amber14-all.xml + implicit/obc2.xml, NoCutoff?", "vacuum"),
+        ("ala3.pdb with amber14-all.xml alone (no water, no implicit solvent) and implicit/gbn2.xml, NoCutoff: potential "
+         "energy?", "vacuum"),
+        ("With Modeller, delete chain B of 1tcd.pdb so that only chain B is left. How many atoms?", "chain B is left"),
     ])
     def test_conflicts_are_said_not_resolved(self, request_, problem):
-        u = understand(request_, ["ala3.pdb"] if "ala3" in request_ else ["5zmz.pdb"])
+        u = understand(request_, [next(f for f in ("ala3.pdb", "1tcd.pdb", "5zmz.pdb") if f in request_)])
         assert not u.ok and problem in u.problem, u.problem
+
+    def test_deleting_waters_first_is_fine_when_only_the_result_is_counted(self):
+        """The deleted waters go either way; only what PDBFixer adds on the way depends on the order."""
+        u = understand("In 5zmz.pdb delete the water, then add hydrogens at pH 7 with PDBFixer; how many atoms?",
+                       ["5zmz.pdb"])
+        assert u.ok, u.message()
+
+    def test_an_equilibration_before_the_reporters(self):
+        u = understand("ala3.pdb, amber14-all.xml + implicit/obc2.xml, NoCutoff, HBonds, 300 K, seed 3: minimise, run "
+                       "1000 steps of equilibration without any reporter, then a StateDataReporter every 50 steps and "
+                       "run 4000 more steps. Mean temperature over the production part?", ["ala3.pdb"])
+        assert u.ok, u.message()
+        assert (u.plan.simulate.equilibration_steps, u.plan.simulate.steps) == (1000, 4000)
+        assert "1,000 steps of equilibration with no reporter, then 4,000 steps" in u.restatement
+
+    def test_degrees_of_freedom_with_their_usual_definition(self):
+        u = understand("Degrees of freedom of ala3.pdb with amber14-all.xml + implicit/obc2.xml, NoCutoff, HBonds (DOF = "
+                       "3 x number of particles - number of constraints - 3)?", ["ala3.pdb"])
+        assert u.ok and u.plan.report.quantity == "dof", u.message()
+        u = understand("Degrees of freedom of ala3.pdb with amber14-all.xml, NoCutoff, HBonds (DOF = 3 x number of "
+                       "particles - number of constraints - 6)?", ["ala3.pdb"])
+        assert not u.ok  # another definition is not this one
 
     def test_seeds_go_to_what_they_are_said_for(self):
         u = understand("ala3.pdb, amber14-all.xml + implicit/obc2.xml, NoCutoff, HBonds, Langevin 300 K; velocities "
@@ -229,6 +255,19 @@ class TestRender:
         assert ns["answer"] == 10
         assert ns["summary"].finished and ns["summary"].step == 200
         assert {"ala3_md.dcd", "ala3_md.csv", "ala3_md.chk"} <= set(os.listdir(folder))
+
+    def test_reporters_start_after_the_equilibration(self, folder):
+        wf = Workflow(["ala3.pdb"], Report("rows"), system=System(IMPLICIT, constraints="HBonds"), platform="CPU",
+                      simulate=Simulate(200, seed=5, state_every=20, equilibration_steps=100))
+        ns = run_cell(code_for(wf))
+        assert ns["answer"] == 10 and ns["summary"].step == 300
+        assert ns["state_data"].iloc[0, 0] == 120  # the first report comes after the equilibration
+
+    def test_degrees_of_freedom(self, folder):
+        wf = Workflow(["ala3.pdb"], Report("dof"), system=System(IMPLICIT, constraints="HBonds"))
+        ns = run_cell(code_for(wf))
+        system = ns["system"]
+        assert ns["answer"] == 3 * system.getNumParticles() - system.getNumConstraints() - 3
 
     def test_a_run_cut_short_gives_no_number(self, folder):
         wf = Workflow(["ala3.pdb"], Report("frames"), system=System(IMPLICIT), platform="CPU",

@@ -34,6 +34,7 @@ REPORTS: dict[str, tuple[str, str]] = {
     "waters": ("count", ""),
     "ions": ("count", ""),
     "constraints": ("count", "system"),
+    "dof": ("count", "system"),
     "forces": ("count", "system"),
     "particles": ("count", "system"),
     "energy": ("kJ/mol", "system"),
@@ -114,7 +115,7 @@ class Minimise:
 
 @dataclass
 class Simulate:
-    steps: int = 0
+    steps: int = 0  # the production run (after any equilibration)
     temperature_k: float = 300.0
     friction_per_ps: float = 1.0
     step_fs: float = 2.0
@@ -126,6 +127,7 @@ class Simulate:
     checkpoint_every: int | None = None
     budget_minutes: float | None = None  # the run stops (with a checkpoint) after this long
     estimated_minutes: float | None = None  # on a 2-core CPU, from the system's size (see estimate_minutes)
+    equilibration_steps: int = 0  # run first, before the reporters are attached
 
 
 @dataclass
@@ -222,7 +224,7 @@ def validate(wf: Workflow, folder: Path | None = None) -> None:
         raise WorkflowError(f"{quantity.replace('_', ' ')} needs a {needs} step")
     suffix = Path(wf.structure).suffix.lower()
     if wf.from_amber:
-        if len(wf.files) < 2 and (wf.minimise or wf.simulate or quantity not in ("constraints", "forces", "particles",
+        if len(wf.files) < 2 and (wf.minimise or wf.simulate or quantity not in ("constraints", "dof", "forces", "particles",
                                                                                 "charge", "atoms", "residues", "chains",
                                                                                 "waters", "ions")):
             raise WorkflowError(f"{wf.structure} needs its coordinates (an .inpcrd or .rst7 file)")
@@ -248,6 +250,9 @@ def validate(wf: Workflow, folder: Path | None = None) -> None:
         odd = [c for c in b.delete_chains + b.keep_chains if not re.fullmatch(r"[A-Za-z0-9]{1,4}", str(c))]
         if odd:
             raise WorkflowError(f"{odd[0]!r} is not a chain id")
+        both = sorted(set(b.delete_chains) & set(b.keep_chains))
+        if both:
+            raise WorkflowError(f"chain {both[0]} is both deleted and kept")
         if b.solvate:
             if (b.padding_nm is None) == (b.box_nm is None):
                 raise WorkflowError("solvating needs a padding or a box size (one of them)")
@@ -294,7 +299,7 @@ def validate(wf: Workflow, folder: Path | None = None) -> None:
         raise WorkflowError("minimising or simulating needs a force field")
     if wf.simulate:
         m = wf.simulate
-        if m.steps <= 0:
+        if m.steps <= 0 or m.equilibration_steps < 0:
             raise WorkflowError("a simulation needs a number of steps or a length")
         if not (0 < m.step_fs <= 10 and m.temperature_k > 0 and m.friction_per_ps > 0):
             raise WorkflowError("step size, temperature and friction must be positive (step ≤ 10 fs)")
@@ -358,7 +363,7 @@ def estimate_minutes(wf: Workflow, atoms: int) -> float:
     """Minutes the run would take on a 2-core CPU."""
     periodic = wf.system is not None and wf.system.nonbonded in PERIODIC
     per_step = STEP_OVERHEAD_S + (PME_S_PER_ATOM * atoms if periodic else PAIR_S * atoms * atoms)
-    return wf.simulate.steps * per_step / 60.0
+    return (wf.simulate.steps + wf.simulate.equilibration_steps) * per_step / 60.0
 
 
 def pdb_facts(path: Path) -> dict:

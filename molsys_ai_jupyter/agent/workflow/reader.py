@@ -96,6 +96,7 @@ _REPORTS: list[tuple[str, dict, str]] = [
                             r"|cu[áa]ntos (?:[áa]tomos de )?hidr[óo]genos (?:se )?(?:a[ñn]ad|agreg|pus)\w*"),
     ("atoms_added", {}, r"how many (?:heavy )?atoms (?:did|does|were|are|got|get)\b[^?.]*add\w*|(?:number|count) of (?:heavy )?atoms added"
                         r"|(?:heavy )?atoms added|cu[áa]ntos [áa]tomos (?:pesados )?(?:se )?(?:a[ñn]ad|agreg)\w*"),
+    ("dof", {}, r"(?:number of |how many )?degrees of freedom|\bdofs?\b|(?:n[úu]mero de )?grados de libertad"),
     ("particles", {}, r"how many particles|number of particles|(?:cu[áa]ntas|n[úu]mero de) part[íi]culas|getnumparticles\(\)"),
     ("constraints", {}, r"how many constraints|number of constraints|(?:cu[áa]ntas|n[úu]mero de) restricciones|getnumconstraints\(\)"),
     ("forces", {}, r"how many (?:force objects|forces)|number of (?:force objects|forces)|getnumforces\(\)|cu[áa]ntas fuerzas"),
@@ -107,8 +108,8 @@ _REPORTS: list[tuple[str, dict, str]] = [
     ("ions", {"ion": "K+"}, r"how many (?:k\+|potassium)(?: ions?)?|cu[áa]ntos (?:iones )?(?:k\+|potasio)"),
     ("ions", {}, r"how many ions|number of ions|cu[áa]ntos iones"),
     ("frames", {}, r"how many frames|number of frames|cu[áa]ntos (?:frames|fotogramas|marcos|cuadros)"),
-    ("rows", {}, r"how many (?:data )?(?:rows|lines)|number of (?:data )?(?:rows|lines)|cu[áa]ntas (?:filas|l[íi]neas)"),
-    ("mean_temperature", {}, r"(?:mean|average) temperature over (?:all )?(?:the )?(?:reported |logged )?(?:rows|samples|reports)|"
+    ("rows", {}, r"how many (?:data )?(?:rows|lines)|number of (?:data )?(?:rows|lines)|cu[áa]ntas (?:filas|l[íi]neas)(?: de datos)?"),
+    ("mean_temperature", {}, r"(?:mean|average) temperature (?:over|of|across) (?:all )?(?:the )?(?:reported |logged )?(?:rows|samples|reports)|"
                              r"(?:mean|average) (?:of the )?(?:reported |logged |recorded |sampled |instantaneous )?temperatures?|temperatura (?:media|promedio)"
                              r"|(?:media|promedio) de (?:las )?temperaturas?"),
     ("mean_energy", {}, r"(?:mean|average) (?:of the )?(?:reported )?potential energ(?:y|ies)|energ[íi]a potencial (?:media|promedio)"),
@@ -117,8 +118,10 @@ _REPORTS: list[tuple[str, dict, str]] = [
                                         r"how much (?:does|did) the (?:potential )?energy (?:drop|decrease|fall|go down)"),
     ("energy_change", {}, r"how much (?:does|did) (?:the )?minimi[sz]\w* change(?: the (?:potential )?energy)?|(?:energy|energ[íi]a) (?:change|cambio)|"
                           r"cambio de (?:la )?energ[íi]a"),
-    ("charge", {}, r"net charge|total charge|carga (?:neta|total)|sum of (?:the )?(?:nonbondedforce |partial )?charges"),
+    ("charge", {}, r"net charge|total charge|carga (?:neta|total)|sum of (?:the )?(?:nonbondedforce |partial )?charges|"
+                   r"suma de (?:las )?cargas(?: de (?:las )?part[íi]culas)?(?: (?:en|del) (?:el )?nonbondedforce)?"),
     ("terms", {"term": "bonds"}, r"how many (?:harmonic )?bonds (?:does|do|are|in)\b[^?.]{0,40}?(?:harmonicbondforce|system|force)|"
+                                 r"how many (?:entries|terms|bond terms) (?:does|do|are in|in)\s+(?:the\s+)?harmonicbondforce(?:\s+(?:hold|have|contain))?|"
                                  r"cu[áa]ntos enlaces tiene el harmonicbondforce|number of bonds in the harmonicbondforce"),
     ("terms", {"term": "angles"}, r"how many (?:harmonic )?angles (?:does|do|are|in)\b[^?.]{0,40}?(?:harmonicangleforce|system|force)|"
                                   r"cu[áa]ntos [áa]ngulos tiene el harmonicangleforce"),
@@ -173,6 +176,7 @@ class _Reading:
         self.platform = "auto"
         self.energy_unit = "kJ/mol"
         self.forcefield: list[str] = []
+        self.vacuum = False  # "in vacuum", "amber14-all.xml alone"
 
     def take(self, pattern: str) -> list[re.Match]:
         return self.text.take(re.compile(pattern, _I))
@@ -203,8 +207,10 @@ def _files_and_tools(r: _Reading) -> None:
         r.take(re.escape(name))
     for name in r.files:
         r.take(rf"\b{re.escape(Path(name).stem)}\b(?:\s+(?:pdb|file|structure))?")
-    for m in r.take(r"(?<![\w/.-])((?:[\w-]+/)?[\w-]+\.xml)\b|(?<![\w/.-])((?:amber\d+|charmm\d+|implicit)/[\w-]+)\b"):
-        r.forcefield.append(m.group(1) or m.group(2) + ".xml")
+    for m in r.take(r"(?<![\w/.-])((?:[\w-]+/)?[\w-]+\.xml)\b(\s+(?:alone|only|solo|s[óo]lo)\b)?|"
+                    r"(?<![\w/.-])((?:amber\d+|charmm\d+|implicit)/[\w-]+)\b"):
+        r.forcefield.append(m.group(1) or m.group(3) + ".xml")
+        r.vacuum = r.vacuum or bool(m.group(2))
     r.take(r"\b(?:pdb\s*fixer|openmm(?:'s)?|modell?er|pdbfile|app\.pdbfile|python|de openmm|el modeller|con openmm)\b")
     r.take(r"\(s\)")
     # what the request says the file already is: nothing to do
@@ -216,6 +222,22 @@ def _files_and_tools(r: _Reading) -> None:
     r.take(r"\b(?:the\s+)?first model\b|\b(?:el\s+)?primer modelo\b")  # what OpenMM's PDB reader takes
     r.take(r"(?-i:\b[A-Z]\.\s?[a-z]{3,}\b)")  # "T. cruzi", "E. coli"
     r.take(r"\bis missing (?:its|the|an?)\s+[\w\s-]{1,30}?(?=[.;,])|\ble faltan? (?:el|la|los|las)\s+[\w\s-]{1,30}?(?=[.;,])")
+
+
+def _phrasing(r: _Reading) -> None:
+    """How requests are laid out and what they say about the files: nothing to do."""
+    r.take(r"(?m)^\s*(?:step\s+)?\d{1,2}[.)](?=\s)")  # a numbered protocol's markers
+    r.take(r"\bmodel\s+(?:1|one)\s+(?:of|from|in)\b|\bmodelo\s+1\s+de\b")  # what OpenMM's PDB reader takes
+    # an Amber pair said briefly, and the box its coordinates carry (read from the inpcrd when periodic)
+    r.take(r"(?:^|(?<=\s))/\s*\.?inpcrd\b|\bprmtop\s*(?:/|\+|and|y)\s*\.?inpcrd\b|"
+           r"\(?\b(?:with\s+)?(?:the\s+)?(?:periodic\s+)?box(?:\s+vectors)?\s+(?:taken\s+|read\s+)?(?:from|of|in)\s+the\s+inpcrd(?:\s+file)?\)?|"
+           r"\(?\b(?:la\s+)?caja\s+(?:del|de la)\s+inpcrd\)?")
+    # the standard definition of the degrees of freedom, said with the question
+    r.take(r"\(?\b(?:take|with|using|where|usa|con)?\s*dof\s*=\s*3\s*[x×*]\s*\(?\s*(?:the\s+)?(?:number of\s+)?particles"
+           r"(?:\s+with\s+(?:non-?zero|nonzero|positive)\s+mass)?\s*\)?\s*[-−]\s*(?:the\s+)?(?:number of\s+)?constraints\s*"
+           r"[-−]\s*3(?:\s*\((?:for\s+)?(?:the\s+)?cmmotionremover\)|\s+for\s+(?:the\s+)?(?:cmmotionremover|centre[- ]of[- ]mass motion))?\)?")
+    r.take(r"\(\s*bonds\s+(?:plus|and|\+)\s+(?:the\s+)?urey[- ]bradley\s+terms\s*\)")
+    r.take(r"\b(?:at\s+)?body temperature\b(?=\s*[:,;(])")  # said, and then given in K
 
 
 # a chain of verbs before what they act on: "find and add", "busca y añade", "look for / rebuild"
@@ -239,10 +261,15 @@ def _prepare(r: _Reading) -> None:
     r.take(r"\b(?:no|without|sin) (?:added |adding )?(?:hydrogens|hidr[óo]genos|h atoms)\b|\bleave (?:the )?hydrogens out\b")
     r.take(r"\bleave (?:the )?heterogens (?:and (?:the )?waters? )?alone\b|\bkeep (?:the )?heterogens\b|"
            r"\(?\bleave (?:the\s+)?(?:one\s+|single\s+)?(?:crystal\s+)?waters?\s+(?:in|alone)\b\)?")
-    r.take(r"\b(?:no|without|sin) (?:added |extra )?(?:salt|sal)(?: adicional| a[ñn]adida)?\b(?:\s*\((?:ionic strength|fuerza i[óo]nica)\s*0\s*(?:m\b)?\))?|"
+    r.take(r"\b(?:no|without|sin) (?:added |extra )?(?:ionic strength|fuerza i[óo]nica)(?: extra| adicional)?\b|"
+           r"\b(?:no|without|sin) (?:added |extra )?(?:salt|sal)(?: adicional| a[ñn]adida| extra)?\b(?:\s*\((?:ionic strength|fuerza i[óo]nica)\s*0\s*(?:m\b)?\))?|"
            r"\(?\b(?:it'?s|it is|es)\s+neutral\w*,?\s+(?:so\s+|as[íi] que\s+)?(?:no|sin)\s+(?:ions|iones)\)?")
     # missing residues and non-standard ones ("find and add", "busca y reemplaza", "reconstruye los … que faltan")
     r.take(r"\b(?:add|put)\s+back\b(?=\s+(?:the\s+)?missing)")
+    r.take(r"\(\s*the\s+(?:one|two|three|four|\d+)\s+(?:disordered\s+|missing\s+)?(?:c|n)-terminal\s+residues?\s+(?:get|are|is|will be)\s+"
+           r"(?:built|modell?ed|added)(?:\s+too)?\s*\)")
+    if re.search(r"missing residues", r.request, _I):
+        r.take(r"\b(?:and\s+)?keep\s+(?:everything|all(?: of it)?)\s+(?:it|that it|pdbfixer)\s+finds\b")
     r.take(r"\(\s*(?:the\s+)?(?:one|two|three|four|\d+)\s+(?:c|n)-terminal\s+ones?\s*\)|\(\s*(?:tambi[ée]n|also)\s+(?:a\s+)?(?:las|the)\s+(?:aguas|waters)\s*\)")
     if r.any(rf"{_VERBS}(?:any |all |the |los |cualquier )?missing residues?(?:\s*(?:/|\+|and|y)\s*(?:heavy\s+)?atoms)?\b|findmissingresidues|"
              rf"{_VERBS}(?:los |cualquier )?residuos? (?:faltantes?|que faltan|ausentes?)"):
@@ -294,6 +321,10 @@ def _prepare(r: _Reading) -> None:
             r.p().heterogens = "remove_keep_water" if keep else "remove"
         else:
             r.problems.append("say whether the waters go with the heterogens (PDBFixer keeps them unless told)")
+    # missing atoms (PDBFixer's addMissingAtoms adds the missing terminal atoms with them)
+    r.take(r"\(?\b(?:terminal ones|terminal atoms|the terminal oxt|oxt)\s+included\)?|"
+           r"\b(?:including|incl\.|with)\s+(?:the\s+)?(?:missing\s+)?(?:c-?\s*)?terminal\s+(?:oxt|oxygen|atoms?|ones)\b|"
+           r"\bincluid[oa]s?\s+(?:el\s+|los\s+)?(?:oxt\s+terminal|[áa]tomos\s+terminales|oxt)\b")
     # missing atoms
     if r.any(rf"{_VERBS}(?:any |all |the |los )?missing (?:heavy )?atoms\b|findmissingatoms|addmissingatoms|"
              rf"{_VERBS}(?:los |cualquier )?[áa]tomos? (?:pesados? )?(?:que )?(?:faltan(?:tes)?|ausentes?)|missing atoms|"
@@ -326,9 +357,16 @@ def _build(r: _Reading) -> None:
                     r"(?:chain|cadena)s?\s+([A-Za-z0-9](?:\s*(?:,\s*(?:and\s+|y\s+)?|and\s+|y\s+)[A-Za-z0-9])*)\b(?:\s*\([^)]*\))?"
                     r"(?:\s+completely)?"):
         r.b().delete_chains += re.findall(r"\b[A-Za-z0-9]\b", m.group(1))
+    # what the deletions leave, said as their result: it must agree with them
+    said_left = r.take(r"\b(?:so that|so|leaving|dejando|para que)\s+(?:only|s[óo]lo|solamente)\s+(?:the\s+|el\s+|la\s+)?"
+                       r"(?:monomer|chain|cadena|mon[óo]mero)\s+([A-Za-z0-9])\b(?:\s+(?:is\s+|remains?\s*|quede\b)?"
+                       r"(?:left|remaining|remains))?")
     for m in r.take(r"\b(?:keep|retain|conserva\w*|deja\w*)\s+only\s+(?:the\s+)?(?:chain|cadena)s?\s+([A-Za-z0-9](?:\s*(?:,|and|y)\s*[A-Za-z0-9])*)\b|"
                     r"\bs[óo]lo\s+(?:la\s+)?cadena\s+([A-Za-z0-9])\b|\bonly chain ([A-Za-z0-9])\b"):
         r.b().keep_chains += re.findall(r"\b[A-Za-z0-9]\b", next(g for g in m.groups() if g))
+    for m in said_left:
+        if r.build is None or m.group(1) in r.build.delete_chains or (r.build.keep_chains and m.group(1) not in r.build.keep_chains):
+            r.problems.append(f"the request says chain {m.group(1)} is left, and the deletions do not leave it")
     if r.any(r"\bsolv[aá]t\w*|\badd(?:ing)?\s+(?:explicit\s+)?(?:water|solvent)\b|\baddsolvent\b|\bwater box\b|"
              r"\bcaja de agua\b|\ba[ñn]ad\w* (?:el )?(?:agua|solvente|disolvente)\b|explicit (?:water|solvent)|"
              r"\b(?:put|place|immerse|pon\w*|mete\w*)\b(?:(?!\.\s)[^;?]){0,60}?\b(?:in|into|en)\s+(?:a|an|una)\b"
@@ -347,12 +385,12 @@ def _build(r: _Reading) -> None:
         g = m.groups()
         unit = g[5]
         b.box_nm = [_len_nm(g[0], g[1] or unit), _len_nm(g[2], g[3] or unit), _len_nm(g[4], unit)]
-    for m in r.take(rf"(?:cubic\s+)?(?:box|caja)\s*(?:c[úu]bica\s*)?(?:of|with|de)?\s*(?:a\s+)?(?:an?\s+)?{N}\s*{_LENGTH}\s*(?:edge|side|de lado|de arista)?|"
+    for m in r.take(rf"(?:cubic\s+)?(?:box|caja)\s*(?:c[úu]bica\s*)?(?:of|with|de)?\s*(?:a\s+)?(?:an?\s+)?(?:exactly\s+|exactamente\s+)?{N}\s*{_LENGTH}\s*(?:edge|side|de lado|de arista)?|"
                     rf"{N}\s*{_LENGTH}\s*(?:edge|side|cubic box|box)|boxsize\s*(?:=|of)?\s*{N}\s*{_LENGTH}?"):
         g = [x for x in m.groups() if x]
         edge = _len_nm(g[0], g[1] if len(g) > 1 else "nm")
         b.box_nm = [edge, edge, edge]
-    r.take(r"\(\s*boxsize\s*\)|\(?boxsize,? not padding\)?|\(?not padding\)?|\(default cubic box\)|\bfixed\b(?=\s+(?:\w+\s+)?box)")
+    r.take(r"\(\s*boxsize\s*\)|\(?boxsize,? (?:not|no) padding\)?|\(?not padding\)?|\(default cubic box\)|\bfixed\b(?=\s+(?:\w+\s+)?box)")
     for shape in BOX_SHAPES[1:]:
         if r.any(rf"\b(?:truncated\s+)?(?:rhombic\s+)?{shape[:-1]}\w*|{'dodecaedro' if shape == 'dodecahedron' else 'octaedro'}\w*"):
             b.box_shape = shape
@@ -382,12 +420,13 @@ def _build(r: _Reading) -> None:
     for m in r.take(r"\b(?:with\s+|con\s+)?(k\+|na\+|li\+|cs\+|rb\+)\s+(?:as|como)\s+(?:the\s+|el\s+)?(?:positive ion|cation|cati[óo]n|ion positivo)"
                     r"(?:\s+instead of\s+na\+)?"):
         b.positive_ion = {"k+": "K+", "na+": "Na+", "li+": "Li+", "cs+": "Cs+", "rb+": "Rb+"}[m.group(1).lower()]
+    r.take(r"\b(?:add(?:ing)?|a[ñn]ad\w*|agreg\w*)\s+(?=\d[\d.,]*\s*(?:mm|m|mol/l|molar|millimolar|milimolar)\b)")
     salts = r.take(rf"{N}\s*(mm|m|mol/l|molar|millimolar|milimolar)\b(?:\s+(?:of\s+)?(?:nacl|kcl|salt|sal|na\+/cl-|ionic strength|de fuerza i[óo]nica))?")
     for m in salts:
         b.ionic_strength_molar = _f(m.group(1)) / (1000.0 if m.group(2).lower() in ("mm", "millimolar", "milimolar") else 1.0)
     if len(salts) > 1:
         r.problems.append("two salt concentrations")
-    if r.any(r"\bkcl\b|\bk\+|potassium|potasio"):
+    if r.any(r"\bkcl\b(?:\s+(?:instead of|rather than|en (?:lugar|vez) de)\s+nacl\b)?|\bk\+|potassium|potasio"):
         b.positive_ion = "K+"
     r.take(r"\b(?:add(?:ing)?|a[ñn]ad\w*|agreg\w*)\s+(?:(?:the|some|extra|more)\s+)?(?=(?:nacl|kcl|salt|sal|ions?|iones|na\+|k\+)(?!\w))")
     r.take(r"\((?:na\+\s*/\s*cl-)\)|\bnacl\b|\bna\+|\bcl-|sodium chloride|cloruro de sodio|\bions?\b|\biones\b|"
@@ -407,11 +446,15 @@ def _system(r: _Reading) -> None:
     for pattern, name in _FORCEFIELDS.items():
         if r.any(rf"\b(?:{pattern})\b(?:\s+(?:force\s*field|campo de fuerza))?") and name not in ffs:
             ffs.insert(0, name)
+    vacuum = r.take(r"\bin vacuum\b|\ben vac[íi]o\b|\bvacuum\b|\bgas[- ]phase\b|\bfase gas\b|"
+                    r"\(?\bno (?:explicit )?water,? (?:and )?no implicit solvent\)?|\(?\bsin agua,? ni (?:di)?solvente impl[íi]cito\)?")
     implicit = [m.group(1).lower() for m in r.take(r"\b(obc2|obc1|gbn2|gbn|hct)\b(?:\s+implicit\s+solvent)?")]
-    said_implicit = r.take(r"\bimplicit[- ]solvent\b|\bsolvente impl[íi]cito\b|\bimplicit\b|\bimpl[íi]cito\b")
+    said_implicit = r.take(r"\bimplicit[- ]solvent\b|\b(?:di)?solvente impl[íi]cito\b|\bimplicit\b|\bimpl[íi]cito\b")
     if said_implicit and not implicit and not any(f.startswith("implicit/") or f.endswith("_obc.xml") for f in ffs):
         r.problems.append("which implicit-solvent model (for example implicit/obc2.xml)")
-    r.take(r"\bin vacuum\b|\ben vac[íi]o\b|\bvacuum\b|\bgas phase\b")
+    if (vacuum or r.vacuum) and (implicit or said_implicit or any(f.startswith("implicit/") for f in ffs)
+                                 or (r.build and r.build.solvate)):
+        r.problems.append("the request says vacuum and also names a solvent")
     r.take(r"\b(?:plus|along with|together with|más|junto con)\b(?:\s+its\b)?|\+")
     r.take(r"\bthe (?:old )?\w*\s*force\s*field\b|\bforce\s*fields?\b|\bcampos? de fuerza\b|\bits\b")
     if implicit and ffs and not any(f.startswith("implicit/") or f.endswith("_obc.xml") for f in ffs):
@@ -468,10 +511,12 @@ def _system(r: _Reading) -> None:
     r.take(r"\bconstraints\b|\brestricciones\b")
     if r.any(r"\bflexible water\b|rigidwater\s*=\s*false|\bagua flexible\b"):
         r.s().rigid_water = False
-    r.take(r"\b(?:and\s+)?rigid water\b|rigidwater\s*=\s*true|\bagua r[íi]gida\b")
+    r.take(r"\b(?:and\s+)?rigid(?: water)?\b|rigidwater\s*=\s*true|\bagua r[íi]gida\b")
     for m in r.take(rf"{N}\s*(bar|atm)\b(?:\s+(?:monte carlo\s+)?barostat)?|(?:monte carlo\s+)?barostat\w*\s*(?:at|of|de)?\s*{N}\s*(bar|atm)"):
         g = [x for x in m.groups() if x]
         r.s().pressure_bar = _f(g[0]) * (1.01325 if g[1].lower() == "atm" else 1.0)
+    r.take(r"\b(?:with\s+)?(?:the\s+|its\s+)?default\s+createsystem\s+(?:arguments|settings|options|parameters)\b|"
+           r"\bcreatesystem'?s?\s+defaults\b")
     r.take(r"\bcreatesystem\b|\b(?:an? )?(?:openmm )?system\b|\bsistema\b")
 
 
@@ -493,7 +538,8 @@ def _minimise(r: _Reading) -> None:
              r"\b(?:no|without|sin)\s+(?:limit|l[íi]mite)\s+(?:on|of|to|de|en)\s+(?:the\s+|las\s+)?(?:number of\s+)?(?:iterations|iteraciones)\b|"
              r"\bno max iterations\b|\bsin l[íi]mite de iteraciones\b|maxiterations\s*=\s*0|until (?:it )?converge[sd]?"):
         r.minimise.max_iterations = 0
-    for m in r.take(rf"\b(?:at most|max(?:imum)?(?: of)?|maxiterations\s*=|up to|hasta|a lo sumo|como m[áa]ximo)\s*{INT}\s*(?:iterations|steps|iteraciones|pasos)?|"
+    for m in r.take(rf"\b(?:at most|max(?:imum)?(?: of)?|maxiterations\s*(?:=|of)?|up to|hasta|a lo sumo|como m[áa]ximo|"
+                    rf"(?:un\s+)?m[áa]ximo de)\s*{INT}\s*(?:iterations|steps|iteraciones|pasos)?|"
                     rf"{INT}\s*(?:minimi[sz]ation\s+)?(?:iterations|iteraciones)"):
         r.minimise.max_iterations = int(_f(m.group(1) or m.group(2)))
         if r.minimise.max_iterations == 0:
@@ -507,7 +553,14 @@ _SAVING = r"(?:\b(?:saving|writing|save|write|record\w*|guardando|escribiendo|gu
 
 def _simulate(r: _Reading) -> None:
     # the words that name a run; whether there is one is said by its length (steps or ps) below
-    r.take(r"\b(?:(?:el|the)\s+)?(?:integrador\s+)?langevin\w*\s*(?:middle\s*)?(?:integrator)?|\bintegrador\w*|\blangevinmiddleintegrator\b|\bsimulat\w+|\bsimula\w*|"
+    equilibration = [int(_f(next(g for g in m.groups() if g))) for m in r.take(
+        rf"\b{INT}\s*(?:md\s+)?(?:steps|pasos)\s+(?:of\s+|de\s+)?(?:unreported\s+|reporter-?free\s+)?(?:equilibration|equilibraci[óo]n|equilibrado)\b|"
+        rf"\bequilibrat\w*\s+(?:for\s+)?{INT}\s*steps\b|\bequilibra\w*\s+(?:durante\s+)?{INT}\s*pasos\b")]
+    if equilibration:
+        r.take(r"\b(?:without|with no|sin)\s+(?:any\s+|ning[úu]n\s+)?reporters?\b|"
+               r"\b(?:over|of|during|in|for)?\s*(?:the\s+)?production(?:\s+(?:run|part|phase|steps))?\b|"
+               r"\b(?:de|en|durante)?\s*(?:la\s+)?(?:fase de\s+)?producci[óo]n\b")
+    r.take(r"\b(?:(?:el|the)\s+)?(?:integrador\s+)?langevin\w*\s*(?:middle\s*)?(?:integrator)?|\bintegrador\w*|\blangevinmiddleintegrator\b|\bsimulat\w+|\bsim[úu]la\w*|"
            r"\b(?:md|molecular dynamics|din[áa]mica molecular|dynamics)\b|\bintegrat\w+|\bnvt\b|\bequilibrat\w+")
     interval_words = {"dcd": r"dcd\w*|trajectory|trayectoria|frames?", "state": r"statedata\w*|state[- ]data\w*|csv|log|energ\w*|temperatur\w*",
                       "checkpoint": r"checkpoint\w*"}
@@ -532,7 +585,8 @@ def _simulate(r: _Reading) -> None:
            r"\bto a csv(?: file)?\b|\bcsv\b|\bdcd\b(?:\s+file)?")
     steps = [int(_f(m.group(1))) for m in r.take(rf"\b(?:run|for|during|durante|corre|ejecuta)?\s*{INT}\s*(?:md\s+|more\s+|integration\s+)?(?:time\s*)?(?:steps|pasos)\b")]
     dt_ps = [_f(m.group(1)) * 1000.0 for m in r.take(rf"\b(?:dt|time\s*step|timestep|step size|integration step|paso de tiempo)\s*(?:=|of|de)?\s*{N}\s*ps\b")]
-    length = r.take(rf"\b{N}\s*(ps|ns|picoseconds?|nanoseconds?|picosegundos?|nanosegundos?)\b(?:\s+(?:of\s+)?(?:md|simulation|dynamics|run|long))?")
+    length = r.take(rf"\b{N}\s*(ps|ns|picoseconds?|nanoseconds?|picosegundos?|nanosegundos?)\b(?:\s+(?:of\s+)?(?:md|simulation|dynamics|run|long)|"
+                    rf"\s+de\s+(?:din[áa]mica|simulaci[óo]n|md))?")
     temps = [(_f(m.group(1)), m) for m in r.take(rf"\b{N}\s*(?:k|kelvin)\b")]
     step_fs = [_f(m.group(1) or m.group(2)) for m in r.take(
         rf"\b{N}\s*(?:-\s*)?(?:fs|femtoseconds?|femtosegundos?)\b(?:\s+(?:time\s*)?(?:steps?|timestep|paso))?|"
@@ -554,6 +608,10 @@ def _simulate(r: _Reading) -> None:
             r.problems.append("temperature, step size, seeds or reporters, but no run length (steps or ps)")
         return  # "I'd like to simulate …" with nothing to run: the intention, not a run
     m = r.m()
+    if len(equilibration) > 1:
+        r.problems.append("two equilibration lengths")
+    elif equilibration:
+        m.equilibration_steps = equilibration[0]
     if len(steps) + len(length) > 1:
         r.problems.append("more than one run length (one run per request)")
     if len(set(friction)) > 1 or len(set(step_fs)) > 1:
@@ -642,7 +700,8 @@ def _analysis_atoms(r: _Reading, report: Report) -> None:
             report.args["how"] = "min"
         r.take(r"\b(?:mean|average|medio|media|promedio)\b")
     if report.quantity == "rg":
-        if r.any(r"\b(?:not |un|no |sin |without )(?:mass[- ]weight\w*|ponderar por (?:las )?masas?|weight\w* by mass)\b|"
+        r.take(r"(?:\bmd)?\.compute_rg(?:\(\))?")
+        if r.any(r"\bnon-mass-weighted\b|\b(?:not |un|no |sin |without )(?:mass[- ]weight\w*|ponderar por (?:las )?masas?|weight\w* by mass)\b|"
                  r"\(\s*sin ponderar por (?:las )?masas?\s*\)|\bunweighted\b|\bgeometric\b"):
             report.args["mass_weighted"] = False
         elif r.any(r"\bmass[- ]weighted\b|\bponderad\w+ por (?:las )?masas?\b"):
@@ -706,10 +765,11 @@ _NAMES_OPENMM_TOOL = re.compile(r"pdb\s?fixer|modeller|\b(?:addSolvent|addHydrog
 def _understand(request: str, files: list[str], folder: Path | None, result: Understanding,
                 engine: str = "openmm") -> Understanding:
     r = _Reading(request, files)
-    negative = re.search(r"(?<![\w+\-/])[-−]\s?\d+(?:[.,]\d+)?", request)
+    _files_and_tools(r)
+    _phrasing(r)
+    negative = re.search(r"(?<![\w+\-/])[-−]\s?\d+(?:[.,]\d+)?", r.text.text)
     if negative:
         r.problems.append(f"a negative value ({negative.group(0).strip()})")
-    _files_and_tools(r)
     # a reporter's columns "(step, time, potential energy, temperature)" are not what is asked
     r.take(r"\((?:\s*(?:step|time|potential energy|kinetic energy|total energy|temperature|volume|density|speed|paso|tiempo|"
            r"energ[íi]a potencial|temperatura)\s*,?)+\)")
@@ -723,7 +783,7 @@ def _understand(request: str, files: list[str], folder: Path | None, result: Und
            r"\b(?:including|counting|contando|incluyendo)\s+(?:the\s+|los\s+)?(?:water(?:'s)?\s+)?(?:virtual sites|sitios virtuales)(?:\s+del agua)?|"
            r"\(?\b(?:not counting|excluding|without|sin contar)\s+(?:the\s+|la\s+)?(?:header|cabecera)(?:\s+(?:line|row|l[íi]nea|fila))?\)?|"
            r"\(?\b(?:the\s+)?header(?:\s+(?:line|row))?\s+not\s+counted\)?|\(?\b(?:sum(?:med)?|summed)\s+over\s+(?:all\s+)?(?:the\s+)?gaps\)?|"
-           r"\b(?:in|en)\s+(?:units of|unidades de)\s+e\b|\b(?:just|only|solo|sólo)\s+the\s+(?:count|number)\b|"
+           r"\b(?:in|en)\s+(?:units of|unidades de)\s+(?:e|carga elemental|elementary charge)\b|\b(?:just|only|solo|sólo)\s+the\s+(?:count|number)\b|"
            r"\bwhen (?:it is |it's )?loaded back\b")
     reports = _read_report(r.text)
     _prepare(r)
@@ -754,7 +814,8 @@ def _understand(request: str, files: list[str], folder: Path | None, result: Und
     if (report.quantity == "energy_change" or report.args.get("when") == "minimised") and r.minimise is None:
         r.minimise = Minimise()  # "the minimised energy", "how much does minimisation lower it": a minimisation
         r.notes.append("OpenMM's default minimisation (10 kJ/mol/nm, no iteration limit)")
-    if report.quantity in ("constraints", "forces", "particles", "energy", "energy_change", "charge") and r.system is None:
+    if report.quantity in ("constraints", "dof", "forces", "particles", "energy", "energy_change", "charge",
+                           "terms") and r.system is None:
         r.s()
     system = r.system
     if system is not None and not system.forcefield and Path(files[0]).suffix.lower() not in (".prmtop", ".parm7"):
@@ -768,7 +829,7 @@ def _understand(request: str, files: list[str], folder: Path | None, result: Und
         validate(wf, folder)
     except WorkflowError as exc:
         result.problem = str(exc)
-    order = _order_problem(request, r)
+    order = _order_problem(request, r, report)
     if order:
         r.problems.append(order)
     if r.problems and not result.problem:
@@ -796,7 +857,8 @@ must shall it's that's what's let's lets i'll time step-by-step pipeline workflo
 counted gaps gap reported listed evaluated computed calculated patch attach attached loaded back when went goes
 setting pls plz table paper quickly briefly yet else think guess hmm sure result results parametriza parametrízala
 parametrizala parametrízalo parametrizalo parametriza nothing nada
-go going fixing prep prepped cleaning bring brought itself cell final file's
+go going fixing prep prepped cleaning bring brought itself cell final file's put folder arguments
+decir exactamente just full long previa
 carga cargar toma tomar usa usar usando corre correr haz hacer prepara preparar crea crear construye construir
 limpia limpiar arregla arreglar aplica aplicar llama llamar quiero quisiera necesito luego después despues primero
 finalmente también tambien ambos ambas final resultante queda quedan quedó restante restantes aquí aqui ahora
@@ -821,9 +883,12 @@ def _at_sentence_start(original: str, index: int) -> bool:
     return not before or before[-1] in ".?!:;(\"'¿¡-—"
 
 
-def _order_problem(request: str, r: _Reading) -> str:
+def _order_problem(request: str, r: _Reading, report: Report) -> str:
     """PDBFixer runs before Modeller: a request that deletes waters or chains before a
-    PDBFixer step would be run in another order than it asks."""
+    PDBFixer step would be run in another order than it asks. The order changes only what
+    PDBFixer finds or adds on the way (the deleted atoms go either way)."""
+    if report.quantity not in ("missing_residues", "missing_atoms", "atoms_added", "hydrogens_added"):
+        return ""
     if not (r.prepare and r.build and (r.build.delete_water or r.build.delete_chains or r.build.keep_chains)):
         return ""
     deletion = re.search(r"\b(?:delete|remove|strip|drop|quita|elimina|borra)\w*\s+(?:all\s+|the\s+|las\s+|la\s+)*"

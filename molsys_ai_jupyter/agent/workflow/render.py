@@ -15,6 +15,8 @@ _REPORT_WORDS = {
     "hydrogens_added": "the number of hydrogens added",
     "atoms": "the number of atoms", "residues": "the number of residues", "chains": "the number of chains",
     "waters": "the number of water molecules", "constraints": "the number of constraints",
+    "dof": "the number of degrees of freedom (3 per particle with mass, less the constraints, less 3 when the "
+           "centre-of-mass motion is removed)",
     "forces": "the number of Force objects", "particles": "the number of particles (virtual sites included)",
     "frames": "the number of frames in the trajectory", "rows": "the number of data rows in the state-data CSV",
     "mean_temperature": "the mean reported temperature", "mean_energy": "the mean reported potential energy",
@@ -23,6 +25,7 @@ _REPORT_WORDS = {
     "box_volume": "the volume of the periodic box",
     "charge": "the net charge of the system, in e",
 }
+SYSTEM_ONLY = ("constraints", "forces", "particles", "charge", "terms", "dof")  # read from the System, no Context
 SOLVATION_FORCEFIELD = ("amber14-all.xml", "amber14/tip3pfb.xml")  # to solvate a system that names none
 _ATOMS = {"heavy": "heavy atoms", "all": "all atoms", "backbone": "backbone atoms", "CA": "Cα atoms"}
 _MDTRAJ_ATOMS = {"heavy": "not element H", "all": "all", "backbone": "backbone", "CA": "name CA"}
@@ -91,6 +94,8 @@ def restate(wf: Workflow) -> str:
         length = f"{ns * 1000:g} ps" if ns < 1 else f"{ns:g} ns"
         run = (f"run {m.steps:,} steps of {_num(m.step_fs)} fs ({length}) of Langevin dynamics at "
                f"{_num(m.temperature_k)} K, friction {_num(m.friction_per_ps)}/ps")
+        if m.equilibration_steps:
+            run = f"run {m.equilibration_steps:,} steps of equilibration with no reporter, then " + run[4:]
         if m.seed is not None:
             run += f", seed {m.seed}"
         reports = []
@@ -225,7 +230,7 @@ def _plot(wf: Workflow, c: _Code) -> None:
 
 def _has_context(wf: Workflow) -> bool:
     """Does the code make a Simulation (and so a platform)?"""
-    return wf.system is not None and not (wf.report.quantity in ("constraints", "forces", "particles", "charge", "terms")
+    return wf.system is not None and not (wf.report.quantity in SYSTEM_ONLY
                                           and not (wf.minimise or wf.simulate))
 
 
@@ -363,7 +368,7 @@ def _system(wf: Workflow, c: _Code) -> None:
               f"{wf.simulate.temperature_k!r} * unit.kelvin))")
     c.add("print(f'system: {system.getNumParticles():,} particles, {system.getNumConstraints():,} constraints, "
           "{system.getNumForces()} forces')")
-    if wf.report.quantity in ("constraints", "forces", "particles", "charge", "terms") and not (wf.minimise or wf.simulate):
+    if wf.report.quantity in SYSTEM_ONLY and not (wf.minimise or wf.simulate):
         return
     m = wf.simulate
     temperature, friction, step = (m.temperature_k, m.friction_per_ps, m.step_fs) if m else (300.0, 1.0, 2.0)
@@ -401,6 +406,10 @@ def _simulate(wf: Workflow, c: _Code) -> None:
         seed = m.velocity_seed if m.velocity_seed is not None else m.seed
         c.add(f"simulation.context.setVelocitiesToTemperature({m.temperature_k!r} * unit.kelvin"
               + (f", {seed!r})" if seed is not None else ")"))
+    if m.equilibration_steps:
+        c.add(f"equilibration = run(simulation, {m.equilibration_steps!r})  # no reporter attached yet", "print(equilibration)",
+              "if not equilibration.finished:",
+              "    raise RuntimeError(f'the equilibration stopped ({equilibration.stopped}) at step {equilibration.step:,}')")
     if m.dcd_every:
         c.add(f"simulation.reporters.append(app.DCDReporter({stem + '.dcd'!r}, {m.dcd_every!r}))")
     if m.state_every:
@@ -411,7 +420,8 @@ def _simulate(wf: Workflow, c: _Code) -> None:
     checkpoint = f", checkpoint={stem + '.chk'!r}, checkpoint_every={m.checkpoint_every or m.steps!r}"
     if m.budget_minutes is not None:
         checkpoint += f", budget_minutes={m.budget_minutes!r}"
-    c.add(f"summary = run(simulation, {m.steps!r}, report_every={chunk!r}{checkpoint})", "print(summary)",
+    end = f"{m.equilibration_steps!r} + {m.steps!r}" if m.equilibration_steps else repr(m.steps)
+    c.add(f"summary = run(simulation, {end}, report_every={chunk!r}{checkpoint})", "print(summary)",
           "if not summary.finished:  # no number from a run cut short",
           "    raise RuntimeError(f'the run stopped ({summary.stopped}) at step {summary.step:,}; resume it from {summary.checkpoint}')",
           "positions = simulation.context.getState(getPositions=True).getPositions()")
@@ -426,6 +436,9 @@ def _report(wf: Workflow, c: _Code) -> None:
         "residues": "topology.getNumResidues()", "chains": "topology.getNumChains()",
         "waters": f"sum(1 for r in topology.residues() if r.name in {WATER_RESIDUES!r})",
         "constraints": "system.getNumConstraints()", "forces": "system.getNumForces()",
+        "dof": ("3 * sum(1 for i in range(system.getNumParticles()) if system.getParticleMass(i) > 0 * unit.dalton) "
+                "- system.getNumConstraints() - (3 if any(isinstance(f, openmm.CMMotionRemover) for f in system.getForces()) "
+                "else 0)"),
         "particles": "system.getNumParticles()",
         "energy": {"initial": "energy_start", "minimised": "energy_minimised", "final": "potential_energy()"}[energy_when(wf)],
         "energy_change": ("energy_start - energy_minimised" if args.get("sign") == "drop"

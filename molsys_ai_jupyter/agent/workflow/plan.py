@@ -105,6 +105,7 @@ class System:
     constraints: str | None = None
     rigid_water: bool = True
     pressure_bar: float | None = None  # a Monte Carlo barostat at the run's temperature
+    barostat_every: int = 25  # steps between its volume moves (OpenMM's default)
 
 
 @dataclass

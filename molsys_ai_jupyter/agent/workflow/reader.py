@@ -86,6 +86,10 @@ _LENGTH = r"(nm|nanomet\w*|nan[óo]metros?|Å|angstroms?|[áa]ngstr[öo]m\w*|A(?
 _REPORTS: list[tuple[str, dict, str]] = [
     ("missing_residues", {}, r"how many residues (?:are|were) missing|how many missing residues|missing residues (?:are|were|does it|did it)? ?(?:reported|found|report|find)"
                              r"|(?:number|count|total) of missing residues|cu[áa]ntos residuos (?:faltan(?:tes)?|perdidos)"),
+    ("missing_atoms", {"terminals": False},
+     r"(?:how many|number of|total (?:number of )?)\s*(?:missing )?(?:heavy )?atoms[^?.]{0,80}?(?:\(\s*)?(?:not (?:counting )?the terminal ones|"
+     r"(?:not counting|excluding|without) (?:the )?(?:missing )?terminal(?:s| atoms| ones)?(?:\s*\(missingterminals\))?)\)?|"
+     r"cu[áa]ntos [áa]tomos pesados faltan[^?]{0,160}?sin contar (?:los )?(?:[áa]tomos )?terminales(?:\s*\(missingterminals\))?"),
     ("missing_atoms", {}, r"how many (?:missing )?(?:heavy )?atoms (?:are|were) (?:missing|reported missing|found missing)|"
                           r"(?:number|count) of missing (?:heavy )?atoms(?! (?:were |did )?add)"),
     ("hydrogens", {}, r"how many (?:hydrogen(?: atom)?s|h atoms) (?:are|is|does|do)\s+(?:there\s+)?(?:in|on|does the|the)\b[^?.]*?"
@@ -220,7 +224,7 @@ def _files_and_tools(r: _Reading) -> None:
            r"\b(?:as it is|as is|exactly as (?:it is )?(?:in the file|deposited)|as deposited|tal cual|"
            r"tal y como (?:est[áa]|viene)(?:\s+(?:protonad[ao]|solvatad[ao]))?(?: en el fichero)?)\b")
     r.take(r"\b(?:the\s+)?first model\b|\b(?:el\s+)?primer modelo\b")  # what OpenMM's PDB reader takes
-    r.take(r"(?-i:\b[A-Z]\.\s?[a-z]{3,}\b)")  # "T. cruzi", "E. coli"
+    r.take(r"(?<!chain )(?<!cadena )(?-i:\b[A-Z]\.\s?[a-z]{3,}\b)")  # "T. cruzi", "E. coli" (not "chain B. atoms")
     r.take(r"\bis missing (?:its|the|an?)\s+[\w\s-]{1,30}?(?=[.;,])|\ble faltan? (?:el|la|los|las)\s+[\w\s-]{1,30}?(?=[.;,])")
 
 
@@ -237,6 +241,9 @@ def _phrasing(r: _Reading) -> None:
            r"(?:\s+with\s+(?:non-?zero|nonzero|positive)\s+mass)?\s*\)?\s*[-−]\s*(?:the\s+)?(?:number of\s+)?constraints\s*"
            r"[-−]\s*3(?:\s*\((?:for\s+)?(?:the\s+)?cmmotionremover\)|\s+for\s+(?:the\s+)?(?:cmmotionremover|centre[- ]of[- ]mass motion))?\)?")
     r.take(r"\(\s*bonds\s+(?:plus|and|\+)\s+(?:the\s+)?urey[- ]bradley\s+terms\s*\)")
+    if re.search(r"degrees of freedom|\bdofs?\b|grados de libertad", r.request, _I):  # what the DOF are for, said
+        r.take(r"\b(?:will|does|would)\s+(?:the\s+)?statedatareporter\s+use\s+(?:when|to)\s+(?:it\s+)?comput\w+\s+(?:the\s+)?temperature\b|"
+               r"\(?(?:with\s+)?(?:the\s+)?default\s+cmmotionremover(?:\s+kept)?\)?|\bcmmotionremover\s+kept\b")
     r.take(r"\b(?:at\s+)?body temperature\b(?=\s*[:,;(])")  # said, and then given in K
 
 
@@ -290,7 +297,7 @@ def _prepare(r: _Reading) -> None:
                  r"removeheterogens|heterogens? removed")
     if het:
         window = r.text.text[het[0].start(): het[0].end() + 90]
-        window = re.split(r"[;]|\.\s|\?", window)[0]
+        window = re.split(r"[;]|(?<!incl)\.\s|\?", window)[0]
         offset = het[0].start()
         keep_pattern = re.compile(
             r"\b(?:but |while |and )?(?:keep(?:ing)?|preserv\w+|retain\w*|conserv\w+|dej\w+|mant[ei]n\w*)\s+(?:the\s+|las?\s+)?"
@@ -303,7 +310,7 @@ def _prepare(r: _Reading) -> None:
             r"(?:water(?:s)? included|waters? too)", _I)
         keep = list(keep_pattern.finditer(window))
         drop = list(drop_pattern.finditer(window))
-        named = re.match(r"\s*[-–—:(]?\s*((?:(?:the|el|la|los|las)\s+)?[\w+-]+(?:\s*(?:,|\band\b|\by\b)\s*(?:(?:the|el|la|los|las)\s+)?"
+        named = re.match(r"\s*(?:with\s+)?[-–—:(]?\s*((?:(?:the|el|la|los|las)\s+)?[\w+-]+(?:\s*(?:,|\band\b|\by\b)\s*(?:(?:the|el|la|los|las)\s+)?"
                          r"(?:crystal(?:lographic)?\s+)?[\w+-]+){1,6})(?:\s+too)?", window[het[0].end() - het[0].start():], _I)
         if named and re.search(r"water|agua", named.group(1), _I) and not keep:  # "- the benzene, … and the crystal waters too"
             drop.append(re.compile(re.escape(named.group(0))).search(window))
@@ -485,10 +492,13 @@ def _system(r: _Reading) -> None:
     methods = {"nocutoff": "NoCutoff", "no cutoff": "NoCutoff", "sin cutoff": "NoCutoff", "pme": "PME",
                "cutoffnonperiodic": "CutoffNonPeriodic", "cutoffperiodic": "CutoffPeriodic", "ewald": "Ewald",
                "ljpme": "LJPME", "particle mesh ewald": "PME"}
+    r.take(r"\b(?:the\s+|a\s+)?default (?:ewald )?error tolerance\b")
     found = []
     for m in r.take(r"\b(?:nonbonded\s*method\s*=?\s*|app\.)?(nocutoff|no cutoff|sin cutoff|ljpme|pme|particle mesh ewald|"
                     r"cutoffnonperiodic|cutoffperiodic|ewald)\b(?:\s+electrostatics)?"):
         found.append(methods[m.group(1).lower()])
+    if len(set(found)) > 1:
+        r.problems.append(f"two nonbonded methods ({', '.join(sorted(set(found)))})")
     if found:
         r.s().nonbonded = found[0]
     for m in r.take(rf"{N}\s*{_LENGTH}\s*(?:nonbonded\s+|non-bonded\s+)?cut-?off|(?:nonbonded\s*)?cut-?off\s*(?:of|=|de)?\s*{N}\s*{_LENGTH}"):
@@ -512,11 +522,18 @@ def _system(r: _Reading) -> None:
     if r.any(r"\bflexible water\b|rigidwater\s*=\s*false|\bagua flexible\b"):
         r.s().rigid_water = False
     r.take(r"\b(?:and\s+)?rigid(?: water)?\b|rigidwater\s*=\s*true|\bagua r[íi]gida\b")
+    # the barostat's interval, said after it ("MonteCarloBarostat at 1 bar and 300 K every 25 steps")
+    every = re.search(rf"barost\w*[^.;,?]{{0,40}}?\b((?:every|cada)\s+{INT}\s*(?:md\s+)?(?:steps|pasos))", r.text.text, _I)
+    if every:
+        r.text.blank(every.start(1), every.end(1))
+        r.s().barostat_every = int(_f(every.group(2)))
     for m in r.take(rf"{N}\s*(bar|atm)\b(?:\s+(?:monte carlo\s+)?barostat)?|(?:monte carlo\s+)?barostat\w*\s*(?:at|of|de)?\s*{N}\s*(bar|atm)"):
         g = [x for x in m.groups() if x]
         r.s().pressure_bar = _f(g[0]) * (1.01325 if g[1].lower() == "atm" else 1.0)
     r.take(r"\b(?:with\s+)?(?:the\s+|its\s+)?default\s+createsystem\s+(?:arguments|settings|options|parameters)\b|"
            r"\bcreatesystem'?s?\s+defaults\b")
+    if r.system is not None and r.system.pressure_bar is not None:
+        r.take(r"\bnpt\b(?:\s+(?:run|simulation|ensemble))?|\bconstant[- ]pressure\b|\bpresi[óo]n constante\b")  # the barostat, named
     r.take(r"\bcreatesystem\b|\b(?:an? )?(?:openmm )?system\b|\bsistema\b")
 
 
@@ -597,7 +614,7 @@ def _simulate(r: _Reading) -> None:
         rf"\b{N}\s*(?:/\s*ps|ps\^?-1|ps⁻¹|per ps)\b(?:\s+(?:friction|collision rate))?")]
     r.take(r"\b(?:friction|fricci[óo]n)\b")
     seeds = [(int(m.group(1)), m) for m in r.take(rf"\b(?:random\s+|integrator\s+|with\s+)?(?:seed|semilla)\s*(?:=|of|de)?\s*{INT}")]
-    r.take(r"\b(?:the same|la misma)\s+(?:seed|semilla)\b|\bfor both\b|\bpara ambos\b")
+    r.take(r"\b(?:the same|la misma)\s+(?:seed|semilla)\b|\bfor both\b|\bpara ambos\b|\bfor everything\b|\bpara todo\b")
     budget = r.take(rf"\b(?:for\s+)?(?:at most|no more than|up to|within|a lo sumo|como m[áa]ximo|durante)\s+{N}\s*"
                     rf"(min(?:ute)?s?|minutos?|h|hours?|horas?)\b(?:\s+(?:of\s+)?(?:wall[- ]?clock|compute|cpu)(?:\s+time)?)?|"
                     rf"\b(?:a\s+)?(?:time\s+)?budget\s+(?:of\s+)?{N}\s*(min(?:ute)?s?|h|hours?)\b")
@@ -669,6 +686,7 @@ def _simulate(r: _Reading) -> None:
 
 def _platform(r: _Reading) -> None:
     r.take(r"\(\s*\)|\bfixer\.\w+|\bfixer\b")
+    r.take(r"\bonly\s*\(\s*(?:no|not|without|sin)\s*\)")  # "Modeller only (no PDBFixer)": the tool names are read
     for m in r.take(r"\b(?:on\s+|en\s+)?(?:the\s+|la\s+)?(cpu|cuda|opencl|reference)\s*(?:platform|plataforma)?\b|"
                     r"\b(?:plataforma|platform)\s+(cpu|cuda|opencl|reference)\b"):
         r.platform = {"cpu": "CPU", "cuda": "CUDA", "opencl": "OpenCL", "reference": "Reference"}[
@@ -783,6 +801,7 @@ def _understand(request: str, files: list[str], folder: Path | None, result: Und
            r"\b(?:including|counting|contando|incluyendo)\s+(?:the\s+|los\s+)?(?:water(?:'s)?\s+)?(?:virtual sites|sitios virtuales)(?:\s+del agua)?|"
            r"\(?\b(?:not counting|excluding|without|sin contar)\s+(?:the\s+|la\s+)?(?:header|cabecera)(?:\s+(?:line|row|l[íi]nea|fila))?\)?|"
            r"\(?\b(?:the\s+)?header(?:\s+(?:line|row))?\s+not\s+counted\)?|\(?\b(?:sum(?:med)?|summed)\s+over\s+(?:all\s+)?(?:the\s+)?gaps\)?|"
+           r"\b(?:sum(?:med)?|summed)\s+over\s+(?:all\s+)?(?:the\s+)?residues(?:\s+in\s+fixer\.missingatoms)?|\bi mean\b|\bes decir\b|"
            r"\b(?:in|en)\s+(?:units of|unidades de)\s+(?:e|carga elemental|elementary charge)\b|\b(?:just|only|solo|sólo)\s+the\s+(?:count|number)\b|"
            r"\bwhen (?:it is |it's )?loaded back\b")
     reports = _read_report(r.text)
@@ -794,6 +813,7 @@ def _understand(request: str, files: list[str], folder: Path | None, result: Und
     _platform(r)
     if not reports:
         result.problem = "the request does not say which number to report"
+        result.unaccounted = _left_over(r.text.text, request)  # a misspelt report word is corrected, then read
         return result
     if len(reports) > 1 and any(rep.quantity in ("atoms_added", "hydrogens_added", "missing_atoms") for rep in reports):
         # "how many heavy atoms were added (atom count after minus before)": one count of atoms, said twice
@@ -858,7 +878,7 @@ counted gaps gap reported listed evaluated computed calculated patch attach atta
 setting pls plz table paper quickly briefly yet else think guess hmm sure result results parametriza parametrízala
 parametrizala parametrízalo parametrizalo parametriza nothing nada
 go going fixing prep prepped cleaning bring brought itself cell final file's put folder arguments
-decir exactamente just full long previa
+decir exactamente just full long previa smoke creado creada
 carga cargar toma tomar usa usar usando corre correr haz hacer prepara preparar crea crear construye construir
 limpia limpiar arregla arreglar aplica aplicar llama llamar quiero quisiera necesito luego después despues primero
 finalmente también tambien ambos ambas final resultante queda quedan quedó restante restantes aquí aqui ahora

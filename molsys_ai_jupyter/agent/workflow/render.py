@@ -83,7 +83,8 @@ def restate(wf: Workflow) -> str:
         if not s.rigid_water:
             extra.append("flexible water")
         if s.pressure_bar is not None:
-            extra.append(f"{_num(s.pressure_bar)} bar barostat")
+            extra.append(f"{_num(s.pressure_bar)} bar barostat"
+                         + (f" every {s.barostat_every} steps" if s.barostat_every != 25 else ""))
         parts.append(f"build the system with {source} ({', '.join(extra)})")
     if wf.minimise:
         parts.append(f"minimise to {_num(wf.minimise.tolerance)} kJ/mol/nm"
@@ -130,6 +131,8 @@ def _report_words(wf: Workflow) -> str:
     q, args = wf.report.quantity, wf.report.args
     if q == "energy_change" and args.get("sign") == "drop":
         return "how much minimising lowers the potential energy (initial minus minimised)"
+    if q == "missing_atoms" and args.get("terminals") is False:
+        return "the number of missing heavy atoms PDBFixer finds in the residues (fixer.missingAtoms), not the terminal ones"
     if q == "terms":
         return {"bonds": "the number of bonds of the HarmonicBondForce", "angles": "the number of angles of the HarmonicAngleForce",
                 "torsions": "the number of torsions of the PeriodicTorsionForce",
@@ -295,9 +298,11 @@ def _prepare(wf: Workflow, c: _Code) -> None:
               f"print(f'removed {{atoms_before - fixer.topology.getNumAtoms():,}} heterogen atoms"
               f"{' (waters kept)' if keep else ' (waters included)'}')")
     if p.missing_atoms or wf.report.quantity == "missing_atoms":
+        terminals = wf.report.args.get("terminals", True)
         c.add("fixer.findMissingAtoms()",
-              "missing_atoms = sum(len(atoms) for atoms in fixer.missingAtoms.values()) + "
-              "sum(len(atoms) for atoms in fixer.missingTerminals.values())")
+              "missing_atoms = sum(len(atoms) for atoms in fixer.missingAtoms.values())"
+              + (" + sum(len(atoms) for atoms in fixer.missingTerminals.values())" if terminals else
+                 "  # the residues' own, not the terminal ones"))
     if p.missing_atoms:
         with_residues = " (and the missing residues)" if p.missing_residues == "model" else ""
         c.add("atoms_before = fixer.topology.getNumAtoms()", "fixer.addMissingAtoms()",
@@ -364,8 +369,9 @@ def _system(wf: Workflow, c: _Code) -> None:
             _forcefield(wf, c)
         c.add(f"system = forcefield.createSystem(topology, {', '.join(args)})")
     if s.pressure_bar is not None:
+        every = f", {s.barostat_every!r}" if s.barostat_every != 25 else ""
         c.add(f"system.addForce(openmm.MonteCarloBarostat({s.pressure_bar!r} * unit.bar, "
-              f"{wf.simulate.temperature_k!r} * unit.kelvin))")
+              f"{wf.simulate.temperature_k!r} * unit.kelvin{every}))")
     c.add("print(f'system: {system.getNumParticles():,} particles, {system.getNumConstraints():,} constraints, "
           "{system.getNumForces()} forces')")
     if wf.report.quantity in SYSTEM_ONLY and not (wf.minimise or wf.simulate):

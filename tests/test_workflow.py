@@ -170,6 +170,20 @@ class TestReader:
         assert u.ok, u.message()
         assert (u.plan.simulate.seed, u.plan.simulate.velocity_seed) == (7, 5)
 
+    @pytest.mark.parametrize("said", ["in kcal/mol?", "in kcal/mol, for the coordinates in the file?", "(kcal/mol)"])
+    def test_an_energy_unit_is_never_dropped(self, said):
+        """Red team B: "…, in kcal/mol, …" was read out as a filler and the answer came in kJ/mol."""
+        u = understand(f"ala3.pdb with amber14-all.xml + implicit/obc2.xml, NoCutoff: initial potential energy {said}",
+                       ["ala3.pdb"])
+        assert u.ok and u.plan.energy_unit == "kcal/mol", u.message()
+
+    def test_one_force_energy(self):
+        u = understand("For ala3.pdb as is, amber14-all.xml in vacuum with NoCutoff and no constraints: what is the "
+                       "energy of the HarmonicAngleForce alone (not the total potential energy) for the coordinates in "
+                       "the file?", ["ala3.pdb"])
+        assert u.ok and u.plan.report.args == {"force": "HarmonicAngleForce"}, u.message()
+        assert "HarmonicAngleForce alone" in u.restatement
+
     def test_which_energy_is_reported(self):
         u = understand("Minimise ala3.pdb with amber14-all.xml + implicit/obc2.xml, NoCutoff, and report the initial "
                        "potential energy.", ["ala3.pdb"])
@@ -262,6 +276,14 @@ class TestRender:
         ns = run_cell(code_for(wf))
         assert ns["answer"] == 10 and ns["summary"].step == 300
         assert ns["state_data"].iloc[0, 0] == 120  # the first report comes after the equilibration
+
+    def test_one_force_energy_adds_up_with_the_others(self, folder):
+        wf = Workflow(["ala3.pdb"], Report("energy", {"force": "HarmonicAngleForce"}), system=System(IMPLICIT),
+                      minimise=Minimise(), platform="CPU")
+        wf.report.args["when"] = "minimised"
+        ns = run_cell(code_for(wf))
+        assert ns["answer"] == ns["terms_minimised"]["HarmonicAngleForce"] > 0
+        assert sum(ns["terms_minimised"].values()) == pytest.approx(ns["energy_minimised"], rel=1e-4)
 
     def test_degrees_of_freedom(self, folder):
         wf = Workflow(["ala3.pdb"], Report("dof"), system=System(IMPLICIT, constraints="HBonds"))

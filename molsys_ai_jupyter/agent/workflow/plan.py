@@ -52,6 +52,9 @@ REPORTS: dict[str, tuple[str, str]] = {
 NONBONDED = ("NoCutoff", "CutoffNonPeriodic", "CutoffPeriodic", "PME", "Ewald", "LJPME")
 PERIODIC = ("CutoffPeriodic", "PME", "Ewald", "LJPME")
 CONSTRAINTS = (None, "HBonds", "AllBonds", "HAngles")
+# the Force classes whose energy can be reported alone (createSystem's forces, the barostat, CMAP)
+FORCES = ("HarmonicBondForce", "HarmonicAngleForce", "PeriodicTorsionForce", "NonbondedForce", "CMAPTorsionForce",
+          "CustomGBForce", "GBSAOBCForce", "CustomNonbondedForce", "CustomBondForce", "CustomTorsionForce")
 WATER_MODELS = ("tip3p", "tip3pfb", "tip4pew", "tip4pfb", "tip5p", "spce", "opc", "opc3", "swm4ndp")
 BOX_SHAPES = ("cube", "dodecahedron", "octahedron")
 POSITIVE_IONS = ("Na+", "K+", "Li+", "Rb+", "Cs+")
@@ -316,6 +319,8 @@ def validate(wf: Workflow, folder: Path | None = None) -> None:
     if quantity == "waters" and wf.report.args.get("added") and not (wf.build and wf.build.solvate):
         raise WorkflowError("waters added needs a solvation")
     if quantity == "energy":
+        if wf.report.args.get("force", FORCES[0]) not in FORCES:
+            raise WorkflowError(f"cannot report the energy of {wf.report.args['force']!r} (one of {', '.join(FORCES)})")
         when = wf.report.args.get("when")
         if when == "minimised" and not wf.minimise:
             raise WorkflowError("a minimised energy needs a minimisation")

@@ -21,7 +21,7 @@ import re
 from pathlib import Path
 
 from ..reader import Blanked, Understanding
-from .plan import (BOX_SHAPES, Build, Minimise, Prepare, Report, Simulate, System, Workflow, WorkflowError, validate)
+from .plan import (BOX_SHAPES, FORCES, Build, Minimise, Prepare, Report, Simulate, System, Workflow, WorkflowError, validate)
 from .render import restate
 
 _I = re.I
@@ -152,9 +152,19 @@ _REPORTS: list[tuple[str, dict, str]] = [
 _REPORT_PATTERNS = [(q, a, re.compile(p, _I)) for q, a, p in _REPORTS]
 
 
+_FORCE_NAMES = "|".join(f.lower() for f in FORCES)
+_FORCE_ENERGY = re.compile(
+    rf"\b(?:(?:the\s+)?(?:potential\s+)?energy\s+(?:of|from|in)\s+(?:the\s+)?({_FORCE_NAMES})|({_FORCE_NAMES})(?:'s)?\s+(?:energy|term)|"
+    rf"energ[íi]a\s+(?:potencial\s+)?(?:del?\s+)?(?:la\s+|el\s+)?({_FORCE_NAMES}))\b(?:\s+(?:alone|only|term|sola|solo))?", _I)
+
+
 def _read_report(text: Blanked) -> list[Report]:
     """What the request asks to report (one quantity, normally)."""
     found: list[Report] = []
+    for match in text.take(_FORCE_ENERGY):  # one Force's energy (before the energy words below)
+        name = next(g for g in match.groups() if g).lower()
+        found.append(Report("energy", {"force": next(f for f in FORCES if f.lower() == name)}))
+    text.take(re.compile(r"\(\s*not\s+(?:the\s+)?total(?:\s+potential)?\s+energy\s*\)", _I))
     for quantity, args, pattern in _REPORT_PATTERNS:
         for _match in text.take(pattern):
             report = Report(quantity, dict(args))
@@ -221,6 +231,8 @@ def _files_and_tools(r: _Reading) -> None:
     r.take(r"\(?\b(?:it\s+|which\s+)?(?:already\s+)?(?:has|have|contains|carries|comes with|includes)\s+(?:its\s+|all\s+(?:its\s+)?)?"
            r"hydrogens(?:\s+already)?\b\)?|\(?\b(?:ya\s+)?(?:trae|tiene|incluye|lleva|viene con)\s+(?:los\s+|sus\s+)?hidr[óo]genos\b\)?|"
            r"\b(?:use|using|úsalo|usa|tómalo)\s+(?:it\s+|the file\s+|el fichero\s+|el archivo\s+)?(?:as it is|as is|tal cual|tal y como (?:est[áa]|viene))\b|"
+           r"\(?\b(?:with\s+)?(?:its\s+|all\s+)?hydrogens\s+(?:are\s+)?(?:already\s+)?(?:present|included|in place)\b\)?|"
+           r"\(?\bcon\s+(?:sus\s+|los\s+)?hidr[óo]genos\s+(?:ya\s+)?(?:presentes|incluidos)\b\)?|"
            r"\b(?:as it is|as is|exactly as (?:it is )?(?:in the file|deposited)|as deposited|tal cual|"
            r"tal y como (?:est[áa]|viene)(?:\s+(?:protonad[ao]|solvatad[ao]))?(?: en el fichero)?)\b")
     r.take(r"\b(?:the\s+)?first model\b|\b(?:el\s+)?primer modelo\b")  # what OpenMM's PDB reader takes
@@ -228,8 +240,17 @@ def _files_and_tools(r: _Reading) -> None:
     r.take(r"\bis missing (?:its|the|an?)\s+[\w\s-]{1,30}?(?=[.;,])|\ble faltan? (?:el|la|los|las)\s+[\w\s-]{1,30}?(?=[.;,])")
 
 
+_NUMBER_WORDS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
+_NUMBER_WORDS.update({w: i for i, w in enumerate("cero uno dos tres cuatro cinco seis siete ocho nueve diez".split())})
+
+
 def _phrasing(r: _Reading) -> None:
     """How requests are laid out and what they say about the files: nothing to do."""
+    # a number said in words with its digits beside it ("pH four (4.0)"): the digits are read, the word is the same
+    for m in re.finditer(r"\b([a-z]+)\s*\(\s*(\d+(?:\.\d+)?)\s*\)", r.text.text, _I):
+        if _NUMBER_WORDS.get(m.group(1).lower()) == float(m.group(2)):
+            r.text.blank(m.start(1), m.start(2))  # the word and "("
+            r.text.blank(m.end(2), m.end())  # ")"
     r.take(r"(?m)^\s*(?:step\s+)?\d{1,2}[.)](?=\s)")  # a numbered protocol's markers
     r.take(r"\bmodel\s+(?:1|one)\s+(?:of|from|in)\b|\bmodelo\s+1\s+de\b")  # what OpenMM's PDB reader takes
     # an Amber pair said briefly, and the box its coordinates carry (read from the inpcrd when periodic)
@@ -398,8 +419,10 @@ def _build(r: _Reading) -> None:
         edge = _len_nm(g[0], g[1] if len(g) > 1 else "nm")
         b.box_nm = [edge, edge, edge]
     r.take(r"\(\s*boxsize\s*\)|\(?boxsize,? (?:not|no) padding\)?|\(?not padding\)?|\(default cubic box\)|\bfixed\b(?=\s+(?:\w+\s+)?box)")
+    for m in r.take(r"\bboxshape\s*=\s*['\"]?(cube|dodecahedron|octahedron)['\"]?"):
+        b.box_shape = m.group(1).lower()
     for shape in BOX_SHAPES[1:]:
-        if r.any(rf"\b(?:truncated\s+)?(?:rhombic\s+)?{shape[:-1]}\w*|{'dodecaedro' if shape == 'dodecahedron' else 'octaedro'}\w*"):
+        if r.any(rf"\b(?:truncated[\s-]+)?(?:rhombic[\s-]+)?{shape[:-1]}\w*|{'dodecaedro' if shape == 'dodecahedron' else 'octaedro'}\w*"):
             b.box_shape = shape
     r.take(r"\b(?:cubic|c[úu]bica)\s*(?:box|caja)?\b|\bbox\b|\bcaja\b")
     models = {"tip3pfb": "tip3p", "tip3p": "tip3p", "tip4pew": "tip4pew", "tip4p-ew": "tip4pew", "tip4pfb": "tip4pfb",
@@ -506,6 +529,9 @@ def _system(r: _Reading) -> None:
         r.s().cutoff_nm = _len_nm(g[0], g[1])
     r.take(r"\bnonbonded\s*method\b|\bnonbonded\b")
     r.take(r"\b(?:the\s+)?default (?:ewald )?error tolerance\b|\bat the (?:inpcrd |file'?s? )?coordinates(?: and box)?\b")
+    r.take(r"\(\s*not\s+(?:hbonds|allbonds|hangles|h-bonds|nocutoff|pme|ewald|ljpme|cutoffperiodic|cutoffnonperiodic)\s*\)")
+    if r.system is not None and r.system.nonbonded in ("NoCutoff", "CutoffNonPeriodic"):
+        r.take(r"\(?\b(?:no|without|sin)\s+(?:a\s+)?periodic\s+box\)?|\(?\bsin\s+caja\s+peri[óo]dica\)?")
     cons = {"hbonds": "HBonds", "h-bonds": "HBonds", "allbonds": "AllBonds", "all bonds": "AllBonds", "hangles": "HAngles"}
     if r.any(r"\b(?:no|without|sin|none)\s+(?:constraints|restricciones)\b|constraints\s*=\s*none|\bunconstrained\b"):
         r.s().constraints = None
@@ -693,7 +719,7 @@ def _platform(r: _Reading) -> None:
             next(g for g in m.groups() if g).lower()]
     r.take(r"(?:\(\s*)?(?:\b(?:with|con)\s+)?(?:\{\s*'?threads'?\s*:\s*'?1'?\s*\}|'?threads'?\s*:\s*'?1'?|\b1 thread|"
            r"\bone thread|\bun hilo)(?:\s*\))?")
-    if r.any(r"\b(?:in|en)\s+kcal\s*/\s*mol\b(?!\s*/)"):
+    if r.any(r"\b(?:in|en)\s+kcal\s*/\s*mol\b(?!\s*/)|\(\s*kcal\s*/\s*mol\s*\)|\bkcal\s*/\s*mol\s+(?=please|por favor)"):
         r.energy_unit = "kcal/mol"
     r.take(r"\bkj\s*/\s*mol\b(?!\s*/)|\bkilojoules? per mole\b")
 
@@ -795,7 +821,8 @@ def _understand(request: str, files: list[str], folder: Path | None, result: Und
              r"energ[íi]a potencial|temperatura)"
     r.take(rf"\b(?:writing|logging|recording|saving|reporting|guardando|escribiendo|registrando)\s+(?:the\s+)?{fields}"
            rf"(?:\s*(?:,|and|y)\s*(?:the\s+)?{fields})+")
-    r.take(r"(?:\b(?:answer|respuesta|result|resultado|give it|report it|dalo)\s+)?\b(?:in|en)\s+(?:nm\^?3|nm³|nm|kj/mol|kcal/mol|k|kelvin)\b")
+    # the unit an answer is wanted in, where it changes nothing (an energy's unit is read with the platform)
+    r.take(r"(?:\b(?:answer|respuesta|result|resultado|give it|report it|dalo)\s+)?\b(?:in|en)\s+(?:nm\^?3|nm³|nm|k|kelvin)\b")
     r.take(r"\(?\b(?:the\s+)?(?:atom\s+)?(?:count|number)\s+after\s+minus\s+(?:the\s+)?(?:atom\s+)?(?:count|number)?\s*before\)?|"
            r"\(?(?:virtual sites|sitios virtuales)(?: del agua)? (?:included|incluidos)\)?|"
            r"\b(?:including|counting|contando|incluyendo)\s+(?:the\s+|los\s+)?(?:water(?:'s)?\s+)?(?:virtual sites|sitios virtuales)(?:\s+del agua)?|"

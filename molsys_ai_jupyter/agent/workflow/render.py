@@ -144,7 +144,8 @@ def _report_words(wf: Workflow) -> str:
     if q == "energy":
         when = {"initial": "before any minimisation", "minimised": "after minimisation",
                 "final": "at the end of the run"}[energy_when(wf)]
-        return f"the potential energy {when} in {wf.energy_unit}"
+        of = f" of the {args['force']} alone" if args.get("force") else ""
+        return f"the potential energy{of} {when} in {wf.energy_unit}"
     over = "of the final structure"
     if args.get("over") == "trajectory":
         over = {"mean": "averaged over the saved frames", "last": "in the last saved frame", "max": "at its largest over the saved frames",
@@ -387,6 +388,10 @@ def _system(wf: Workflow, c: _Code) -> None:
               "platform = openmm.Platform.getPlatformByName('CUDA' if 'CUDA' in available else 'CPU')")
     else:
         c.add(f"platform = openmm.Platform.getPlatformByName({wf.platform!r})")
+    by_force = wf.report.quantity == "energy" and wf.report.args.get("force")
+    if by_force:
+        c.add("for index, force in enumerate(system.getForces()):  # one group per Force: its energy alone",
+              "    force.setForceGroup(index)")
     c.add("simulation = app.Simulation(topology, system, integrator, platform)",
           "simulation.context.setPositions(positions)")
     if wf.from_amber and wf.system.nonbonded in ("PME", "Ewald", "LJPME", "CutoffPeriodic"):
@@ -396,10 +401,22 @@ def _system(wf: Workflow, c: _Code) -> None:
           "    state = simulation.context.getState(getEnergy=True)",
           "    return state.getPotentialEnergy().value_in_unit(unit.kilojoule_per_mole)", "",
           "energy_start = potential_energy()", "print(f'potential energy: {energy_start:,.2f} kJ/mol')")
+    if by_force:
+        c.add("", "def energy_by_force():",
+              "    \"\"\"kJ/mol of each kind of Force (the forces of one class summed).\"\"\"",
+              "    terms = {}",
+              "    for index, force in enumerate(system.getForces()):",
+              "        state = simulation.context.getState(getEnergy=True, groups={index})",
+              "        name = type(force).__name__",
+              "        terms[name] = terms.get(name, 0.0) + state.getPotentialEnergy().value_in_unit(unit.kilojoule_per_mole)",
+              "    return terms", "",
+              "terms_start = energy_by_force()",
+              "print('by force:', ', '.join(f'{name} {value:,.2f}' for name, value in terms_start.items()))")
     if wf.minimise:
         c.add(f"simulation.minimizeEnergy(tolerance={wf.minimise.tolerance!r} * unit.kilojoule_per_mole / unit.nanometer, "
               f"maxIterations={wf.minimise.max_iterations!r})",
               "energy_minimised = potential_energy()",
+              *(["terms_minimised = energy_by_force()"] if by_force else []),
               "print(f'minimised: {energy_minimised:,.2f} kJ/mol ({energy_minimised - energy_start:+,.2f})')",
               "positions = simulation.context.getState(getPositions=True).getPositions()")
 
@@ -446,7 +463,9 @@ def _report(wf: Workflow, c: _Code) -> None:
                 "- system.getNumConstraints() - (3 if any(isinstance(f, openmm.CMMotionRemover) for f in system.getForces()) "
                 "else 0)"),
         "particles": "system.getNumParticles()",
-        "energy": {"initial": "energy_start", "minimised": "energy_minimised", "final": "potential_energy()"}[energy_when(wf)],
+        "energy": ({"initial": "terms_start", "minimised": "terms_minimised", "final": "energy_by_force()"}[energy_when(wf)]
+                   + f"[{args['force']!r}]" if args.get("force") else
+                   {"initial": "energy_start", "minimised": "energy_minimised", "final": "potential_energy()"}[energy_when(wf)]),
         "energy_change": ("energy_start - energy_minimised" if args.get("sign") == "drop"
                           else "energy_minimised - energy_start"),
         "hydrogens": _hydrogens("topology"),

@@ -108,7 +108,7 @@ class TestReader:
         ("Relax ala3.pdb with amber14-all.xml + implicit/obc2.xml, NoCutoff; potential energy?", ["ala3.pdb"], "Relax"),
         ("ala3.pdb, amber14-all.xml + implicit/obc2.xml, NoCutoff, HBonds, 1 seed 1; run 1000 steps on the CPU. What "
          "is the kinetic energy at the end?", ["ala3.pdb"], "kinetic"),
-        ("Rg of ala3.pdb after minimising with amber14-all.xml + implicit/obc2.xml, NoCutoff, in Å", ["ala3.pdb"], "Å"),
+        ("Rg of ala3.pdb after minimising with amber14-all.xml + implicit/obc2.xml, NoCutoff, in pm", ["ala3.pdb"], "pm"),
     ])
     def test_a_word_no_reading_takes_stops_the_plan(self, request_, files, why):
         """Red team: each of these gave a wrong number while words were allowed to go unread."""
@@ -183,6 +183,11 @@ class TestReader:
                        "the file?", ["ala3.pdb"])
         assert u.ok and u.plan.report.args == {"force": "HarmonicAngleForce"}, u.message()
         assert "HarmonicAngleForce alone" in u.restatement
+
+    def test_lengths_and_volumes_in_angstrom(self):
+        u = understand("Rg of ala3.pdb after minimising with amber14-all.xml + implicit/obc2.xml, NoCutoff, in Å",
+                       ["ala3.pdb"])
+        assert u.ok and u.plan.unit == "Å" and "answer = answer * 10.0" in code_for(u.plan), u.message()
 
     def test_which_energy_is_reported(self):
         u = understand("Minimise ala3.pdb with amber14-all.xml + implicit/obc2.xml, NoCutoff, and report the initial "

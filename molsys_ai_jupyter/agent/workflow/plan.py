@@ -49,6 +49,8 @@ REPORTS: dict[str, tuple[str, str]] = {
     "rmsd": ("nm", ""),
     "box_volume": ("nm³", ""),
 }
+# lengths and volumes: the unit OpenMM gives → the units an answer may be asked in, with the factor
+LENGTH_UNITS = {"nm": {"nm": 1.0, "Å": 10.0}, "nm³": {"nm³": 1.0, "Å³": 1000.0}}
 NONBONDED = ("NoCutoff", "CutoffNonPeriodic", "CutoffPeriodic", "PME", "Ewald", "LJPME")
 PERIODIC = ("CutoffPeriodic", "PME", "Ewald", "LJPME")
 CONSTRAINTS = (None, "HBonds", "AllBonds", "HAngles")
@@ -171,6 +173,8 @@ class Workflow:
     @property
     def unit(self) -> str:
         unit = REPORTS[self.report.quantity][0]
+        if unit in LENGTH_UNITS and self.report.args.get("unit"):  # Rg or RMSD in Å, a box volume in Å³
+            return self.report.args["unit"]
         return self.energy_unit if unit == "kJ/mol" else unit
 
     @property
@@ -318,6 +322,8 @@ def validate(wf: Workflow, folder: Path | None = None) -> None:
         raise WorkflowError("a value over the trajectory needs a run that saves one (a DCD reporter)")
     if quantity == "waters" and wf.report.args.get("added") and not (wf.build and wf.build.solvate):
         raise WorkflowError("waters added needs a solvation")
+    if wf.report.args.get("unit") and wf.report.args["unit"] not in LENGTH_UNITS.get(REPORTS[quantity][0], {}):
+        raise WorkflowError(f"{quantity.replace('_', ' ')} cannot be given in {wf.report.args['unit']}")
     if quantity == "energy":
         if wf.report.args.get("force", FORCES[0]) not in FORCES:
             raise WorkflowError(f"cannot report the energy of {wf.report.args['force']!r} (one of {', '.join(FORCES)})")

@@ -134,7 +134,7 @@ _REPORTS: list[tuple[str, dict, str]] = [
     ("terms", {"term": "cmap"}, r"how many cmap\b(?: backbone)?(?: cross[- ]terms| torsions| terms)?|cu[áa]ntas torsiones cmap"),
     ("rg", {}, r"radius of gyration|radio de giro|\brg\b"),
     ("rmsd", {}, r"\brmsd\b"),
-    ("box_volume", {}, r"(?:box|caja)(?: \w+){0,3}? volume|volume of (?:the |that |this |its )?(?:periodic |unit )?(?:box|cell)|"
+    ("box_volume", {}, r"(?:periodic\s+)?(?:box|caja)(?: \w+){0,3}? volume|volume of (?:the |that |this |its )?(?:periodic |unit )?(?:box|cell)|"
                        r"volumen de (?:la|esa|esta) (?:caja|celda)"),
     ("residues", {}, r"how many residues|number of residues|cu[áa]ntos residuos"),
     ("chains", {}, r"how many chains|number of chains|cu[áa]ntas cadenas"),
@@ -424,7 +424,7 @@ def _build(r: _Reading) -> None:
     for shape in BOX_SHAPES[1:]:
         if r.any(rf"\b(?:truncated[\s-]+)?(?:rhombic[\s-]+)?{shape[:-1]}\w*|{'dodecaedro' if shape == 'dodecahedron' else 'octaedro'}\w*"):
             b.box_shape = shape
-    r.take(r"\b(?:cubic|c[úu]bica)\s*(?:box|caja)?\b|\bbox\b|\bcaja\b")
+    r.take(r"\b(?:cubic|c[úu]bica)\s*(?:box|caja)?\b(?!\s*[åáa]ngstr)|\bbox\b|\bcaja\b")
     models = {"tip3pfb": "tip3p", "tip3p": "tip3p", "tip4pew": "tip4pew", "tip4p-ew": "tip4pew", "tip4pfb": "tip4pfb",
               "tip5p": "tip5p", "spce": "spce", "spc/e": "spce", "opc3": "opc3", "opc": "opc"}
     found = []
@@ -724,6 +724,16 @@ def _platform(r: _Reading) -> None:
     r.take(r"\bkj\s*/\s*mol\b(?!\s*/)|\bkilojoules? per mole\b")
 
 
+def _length_unit(r: _Reading, report: Report) -> None:
+    """Rg or RMSD asked in Å, a box volume in Å³ (in nm or nm³, nothing changes)."""
+    if report.quantity in ("rg", "rmsd") and r.any(r"\b(?:in|en)\s+(?:å|[åáa]ngstr[öo]ms?|a)(?![\w³^])"):
+        report.args["unit"] = "Å"
+    elif report.quantity == "box_volume" and r.any(r"\b(?:in|en)\s+(?:å³|å\^3|a\^3|(?:cubic|c[úu]bicos)\s+[åáa]ngstr[öo]ms?|"
+                                                    r"[åáa]ngstr[öo]ms?\s+c[úu]bicos)(?:\s*\(\s*å³\s*\))?|\(\s*å³\s*\)"):
+        report.args["unit"] = "Å³"
+    r.take(r"\(?\b(?:not|no)\s+(?:in\s+)?(?:nm³|nm\^3|nm)\)?")
+
+
 def _analysis_atoms(r: _Reading, report: Report) -> None:
     if report.quantity not in ("rg", "rmsd"):
         return
@@ -856,6 +866,7 @@ def _understand(request: str, files: list[str], folder: Path | None, result: Und
         reports = specific
     report = reports[0]
     _analysis_atoms(r, report)
+    _length_unit(r, report)
     if report.quantity == "energy" and report.args.get("when") == "final" and r.simulate is None and r.minimise:
         report.args["when"] = "minimised"  # "la energía final" of a minimisation
     if (report.quantity == "energy_change" or report.args.get("when") == "minimised") and r.minimise is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .plan import ION_RESIDUES, WATER_RESIDUES, Workflow
+from .plan import ION_RESIDUES, LENGTH_UNITS, REPORTS, WATER_RESIDUES, Workflow
 
 _REPORT_WORDS = {
     "missing_residues": "the number of missing residues PDBFixer finds",
@@ -152,10 +152,10 @@ def _report_words(wf: Workflow) -> str:
                 "min": "at its smallest over the saved frames"}[args.get("how", "mean")]
     if q == "rg":
         weights = "mass-weighted" if args.get("mass_weighted") else "not mass-weighted"
-        return f"the radius of gyration of the {_ATOMS[args.get('atoms', 'all')]} ({weights}) {over}, in nm"
+        return f"the radius of gyration of the {_ATOMS[args.get('atoms', 'all')]} ({weights}) {over}, in {wf.unit}"
     if q == "rmsd":
         return (f"the RMSD of the {_ATOMS[args.get('atoms', 'heavy')]} to the starting structure after superposition "
-                f"{over}, in nm")
+                f"{over}, in {wf.unit}")
     return _REPORT_WORDS[q]
 
 
@@ -523,5 +523,8 @@ def _report(wf: Workflow, c: _Code) -> None:
               "answer = float(box[0][0] * box[1][1] * box[2][2] / unit.nanometer**3)  # reduced (triclinic) form")
     if wf.report.quantity in ("energy", "energy_change") and wf.energy_unit == "kcal/mol":
         c.add("answer = answer / 4.184  # kJ/mol → kcal/mol")
+    given = REPORTS[q][0]
+    if given in LENGTH_UNITS and wf.unit != given:
+        c.add(f"answer = answer * {LENGTH_UNITS[given][wf.unit]!r}  # {given} → {wf.unit}")
     unit = wf.unit
     c.add(f"print(f'answer: {{answer}}{(' ' + unit) if unit and unit != 'count' else ''}')")

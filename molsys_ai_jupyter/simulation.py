@@ -150,8 +150,8 @@ def _version(name: str) -> str:
         return ""
 
 
-def provenance(files: list[str], *, forcefield: list[str] = (), platform=None, seeds: dict | None = None,
-               parameters: dict | None = None) -> dict:
+def provenance(files: list[str], *, forcefield: list[str] = (), platform=None, properties: dict | None = None,
+               seeds: dict | None = None, parameters: dict | None = None) -> dict:
     """What a workflow ran with, to keep beside its result: package versions, the platform
     and its properties, the seeds, the SHA-256 of every input file and force-field file
     (found in OpenMM's data folder), and the workflow's parameters."""
@@ -170,6 +170,8 @@ def provenance(files: list[str], *, forcefield: list[str] = (), platform=None, s
         record["forcefield"] = {name: _sha256(data / name) for name in forcefield if (data / name).is_file()}
     if platform is not None:
         record["platform"] = platform.getName()
+    if properties:
+        record["platform_properties"] = dict(properties)
     if STEP_SCALE != 1.0:
         record["step_scale"] = STEP_SCALE
     return record

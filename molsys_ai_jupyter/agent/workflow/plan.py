@@ -111,6 +111,7 @@ class System:
     rigid_water: bool = True
     pressure_bar: float | None = None  # a Monte Carlo barostat at the run's temperature
     barostat_every: int = 25  # steps between its volume moves (OpenMM's default)
+    ewald_tolerance: float | None = None  # PME/Ewald's ewaldErrorTolerance (None: OpenMM's 5e-4)
 
 
 @dataclass
@@ -320,8 +321,8 @@ def validate(wf: Workflow, folder: Path | None = None) -> None:
             raise WorkflowError(f"{quantity.replace('_', ' ')} needs a state-data reporter")
     if wf.report.args.get("over") == "trajectory" and not (wf.simulate and wf.simulate.dcd_every):
         raise WorkflowError("a value over the trajectory needs a run that saves one (a DCD reporter)")
-    if quantity == "waters" and wf.report.args.get("added") and not (wf.build and wf.build.solvate):
-        raise WorkflowError("waters added needs a solvation")
+    if quantity in ("waters", "ions") and wf.report.args.get("added") and not (wf.build and wf.build.solvate):
+        raise WorkflowError(f"{quantity} added needs a solvation")
     if wf.report.args.get("unit") and wf.report.args["unit"] not in LENGTH_UNITS.get(REPORTS[quantity][0], {}):
         raise WorkflowError(f"{quantity.replace('_', ' ')} cannot be given in {wf.report.args['unit']}")
     if quantity == "energy":
@@ -375,6 +376,8 @@ def estimate_minutes(wf: Workflow, atoms: int) -> float:
     """Minutes the run would take on a 2-core CPU."""
     periodic = wf.system is not None and wf.system.nonbonded in PERIODIC
     per_step = STEP_OVERHEAD_S + (PME_S_PER_ATOM * atoms if periodic else PAIR_S * atoms * atoms)
+    if wf.simulate.seed is not None:
+        per_step *= 1.8  # a seeded run uses one of the two threads, so that it repeats exactly
     return (wf.simulate.steps + wf.simulate.equilibration_steps) * per_step / 60.0
 
 

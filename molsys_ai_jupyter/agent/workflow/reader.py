@@ -110,7 +110,11 @@ _REPORTS: list[tuple[str, dict, str]] = [
     ("ions", {"ion": "Na+"}, r"how many (?:na\+|sodium)(?: ions?| atoms?)?|number of (?:na\+|sodium)(?: ions?)?|cu[áa]ntos (?:iones )?(?:na\+|sodio)"),
     ("ions", {"ion": "Cl-"}, r"how many (?:cl-|cl−|chloride)(?: ions?| atoms?)?|number of (?:cl-|chloride)(?: ions?)?|cu[áa]ntos (?:iones )?(?:cl-|cloruro)"),
     ("ions", {"ion": "K+"}, r"how many (?:k\+|potassium)(?: ions?)?|cu[áa]ntos (?:iones )?(?:k\+|potasio)"),
-    ("ions", {}, r"how many ions|number of ions|cu[áa]ntos iones"),
+    ("ions", {"ion": "Br-"}, r"how many (?:br-|bromide)(?: ions?)?|cu[áa]ntos (?:iones )?(?:br-|bromuro)"),
+    ("ions", {"ion": "Li+"}, r"how many (?:li\+|lithium)(?: ions?)?|cu[áa]ntos (?:iones )?(?:li\+|litio)"),
+    ("ions", {"ion": "F-"}, r"how many (?:f-|fluoride)(?: ions?)?|cu[áa]ntos (?:iones )?(?:f-|fluoruro)"),
+    ("ions", {"ion": "I-"}, r"how many (?:i-|iodide)(?: ions?)?|cu[áa]ntos (?:iones )?(?:i-|yoduro)"),
+    ("ions", {}, r"how many (?:counter-?\s?)?ions|number of (?:counter-?\s?)?ions|cu[áa]ntos (?:contra)?iones"),
     ("frames", {}, r"how many frames|number of frames|cu[áa]ntos (?:frames|fotogramas|marcos|cuadros)"),
     ("rows", {}, r"how many (?:data )?(?:rows|lines)|number of (?:data )?(?:rows|lines)|cu[áa]ntas (?:filas|l[íi]neas)(?: de datos)?"),
     ("mean_temperature", {}, r"(?:mean|average) temperature (?:over|of|across) (?:all )?(?:the )?(?:reported |logged )?(?:rows|samples|reports)|"
@@ -155,7 +159,8 @@ _REPORT_PATTERNS = [(q, a, re.compile(p, _I)) for q, a, p in _REPORTS]
 _FORCE_NAMES = "|".join(f.lower() for f in FORCES)
 _FORCE_ENERGY = re.compile(
     rf"\b(?:(?:the\s+)?(?:potential\s+)?energy\s+(?:of|from|in)\s+(?:the\s+)?({_FORCE_NAMES})|({_FORCE_NAMES})(?:'s)?\s+(?:energy|term)|"
-    rf"energ[íi]a\s+(?:potencial\s+)?(?:del?\s+)?(?:la\s+|el\s+)?({_FORCE_NAMES}))\b(?:\s+(?:alone|only|term|sola|solo))?", _I)
+    rf"energ[íi]a\s+(?:potencial\s+)?(?:del?\s+)?(?:la\s+|el\s+)?({_FORCE_NAMES}))\b(?:\s+(?:alone|only|term|sola|solo|t[ée]rmino))*"
+    rf"(?:\s*\(\s*proper\s*(?:\+|and|y)\s*improper(?:\s+torsions)?\s*\))?", _I)
 
 
 def _read_report(text: Blanked) -> list[Report]:
@@ -231,7 +236,10 @@ def _files_and_tools(r: _Reading) -> None:
     r.take(r"\(?\b(?:it\s+|which\s+)?(?:already\s+)?(?:has|have|contains|carries|comes with|includes)\s+(?:its\s+|all\s+(?:its\s+)?)?"
            r"hydrogens(?:\s+already)?\b\)?|\(?\b(?:ya\s+)?(?:trae|tiene|incluye|lleva|viene con)\s+(?:los\s+|sus\s+)?hidr[óo]genos\b\)?|"
            r"\b(?:use|using|úsalo|usa|tómalo)\s+(?:it\s+|the file\s+|el fichero\s+|el archivo\s+)?(?:as it is|as is|tal cual|tal y como (?:est[áa]|viene))\b|"
-           r"\(?\b(?:with\s+)?(?:its\s+|all\s+)?hydrogens\s+(?:are\s+)?(?:already\s+)?(?:present|included|in place)\b\)?|"
+           r"\(?\b(?:with\s+)?(?:its\s+|all\s+)?hydrogens\s+(?:are\s+)?(?:already\s+)?(?:present|included|in place|as deposited)\b\)?|"
+           r"\(?\b(?:keep(?:ing)?|with)\s+the\s+hydrogens\s+(?:that\s+are\s+|already\s+)?in\s+the\s+file\b\)?|"
+           r"\(?\bcon\s+los\s+hidr[óo]genos\s+que\s+ya\s+(?:trae|tiene|lleva)\b\)?|"
+           r"\b(?:just\s+)?evaluat\w*\s+(?:it\s+at\s+)?(?:the\s+)?(?:deposited|input|file'?s?)\s+coordinates\b|"
            r"\(?\bcon\s+(?:sus\s+|los\s+)?hidr[óo]genos\s+(?:ya\s+)?(?:presentes|incluidos)\b\)?|"
            r"\b(?:as it is|as is|exactly as (?:it is )?(?:in the file|deposited)|as deposited|tal cual|"
            r"tal y como (?:est[áa]|viene)(?:\s+(?:protonad[ao]|solvatad[ao]))?(?: en el fichero)?)\b")
@@ -252,6 +260,9 @@ def _phrasing(r: _Reading) -> None:
             r.text.blank(m.start(1), m.start(2))  # the word and "("
             r.text.blank(m.end(2), m.end())  # ")"
     r.take(r"(?m)^\s*(?:step\s+)?\d{1,2}[.)](?=\s)")  # a numbered protocol's markers
+    r.take(r"\b(?:question|pregunta)\s*:")
+    r.take(r"\b(?:(?:a|quick|simple)\s+)?(?:check(?:ing)?|test(?:ing)?|chequeo|comprobar|comprobaci[óo]n|prueba)\s+(?:of\s+|del?\s+)?"
+           r"(?:the\s+|el\s+)?(?:thermostat|termostato)\b")  # what the run is for
     r.take(r"\bmodel\s+(?:1|one)\s+(?:of|from|in)\b|\bmodelo\s+1\s+de\b")  # what OpenMM's PDB reader takes
     # an Amber pair said briefly, and the box its coordinates carry (read from the inpcrd when periodic)
     r.take(r"(?:^|(?<=\s))/\s*\.?inpcrd\b|\bprmtop\s*(?:/|\+|and|y)\s*\.?inpcrd\b|"
@@ -305,7 +316,7 @@ def _prepare(r: _Reading) -> None:
             r.p().missing_residues = "model"
         if re.search(r"missing residues\s*(?:/|\+|and)\s*(?:heavy\s+)?atoms|residuos y [áa]tomos (?:faltantes|que faltan)", r.request, _I):
             r.p().missing_atoms = True
-    if r.any(rf"{_VERBS}(?:los\s+)?residuos y [áa]tomos (?:pesados )?(?:faltantes|que faltan)"):
+    if r.any(rf"{_VERBS}(?:los\s+)?residuos y [áa]tomos (?:pesados )?(?:faltantes|que falt[ae]n)"):
         r.p().missing_atoms = True
         if r.p().missing_residues == "skip":
             r.p().missing_residues = "model"
@@ -314,7 +325,7 @@ def _prepare(r: _Reading) -> None:
         r.p().nonstandard = True
     # heterogens, with or without water (said next to them: "(keep the waters)", "incluidas las aguas")
     het = r.take(r"\b(?:remove|delete|strip|drop|get rid of|discard|quita\w*|elimina\w*|sin)\s+(?:out\s+)?(?:\w+\s+){0,2}?"
-                 r"(?:heterogens?|het(?:ero)?[- ]?(?:atoms|groups)|hetatms?|heter[óo]genos|heterogrupos|ligands and waters)\b|"
+                 r"(?:heterogens?|het(?:ero)?[- ]?(?:atoms|groups)|hetatms?|heter[óo]genos|heteroátomos|heteroatomos|heterogrupos|ligands and waters)\b|"
                  r"removeheterogens|heterogens? removed")
     if het:
         window = r.text.text[het[0].start(): het[0].end() + 90]
@@ -332,9 +343,12 @@ def _prepare(r: _Reading) -> None:
         keep = list(keep_pattern.finditer(window))
         drop = list(drop_pattern.finditer(window))
         named = re.match(r"\s*(?:with\s+)?[-–—:(]?\s*((?:(?:the|el|la|los|las)\s+)?[\w+-]+(?:\s*(?:,|\band\b|\by\b)\s*(?:(?:the|el|la|los|las)\s+)?"
-                         r"(?:crystal(?:lographic)?\s+)?[\w+-]+){1,6})(?:\s+too)?", window[het[0].end() - het[0].start():], _I)
+                         r"(?:crystal(?:lographic)?\s+)?[\w+-]+(?:\s+(?:ions?|molecules?|ligands?|groups?))?){1,6})(?:\s+too)?\)?",
+                         window[het[0].end() - het[0].start():], _I)
         if named and re.search(r"water|agua", named.group(1), _I) and not keep:  # "- the benzene, … and the crystal waters too"
             drop.append(re.compile(re.escape(named.group(0))).search(window))
+        elif named and named.group(0).lstrip().startswith("(") and not re.search(r"water|agua", named.group(1), _I):
+            r.text.blank(het[0].end(), het[0].end() + len(named.group(0)))  # "(the benzene, HED and the chloride ions)": which they are
         if drop:  # "incluidas las aguas, el benceno, el HED y los cloruros": what else goes, named
             tail = re.match(r"(?:\s*(?:,|\by\b|\band\b)\s*(?:the\s+|el\s+|la\s+|los\s+|las\s+)?[\w+-]+){1,6}",
                             window[drop[-1].end():], _I)
@@ -349,9 +363,10 @@ def _prepare(r: _Reading) -> None:
             r.p().heterogens = "remove_keep_water" if keep else "remove"
         else:
             r.problems.append("say whether the waters go with the heterogens (PDBFixer keeps them unless told)")
+    r.take(r"(?<=[,;])\s*(?:and\s+)?add\s+them\b|\b(?:and\s+)?add\s+them(?=\s*\))")  # "(find missing residues/atoms, add them)"
     # missing atoms (PDBFixer's addMissingAtoms adds the missing terminal atoms with them)
     r.take(r"\(?\b(?:terminal ones|terminal atoms|the terminal oxt|oxt)\s+included\)?|"
-           r"\b(?:including|incl\.|with)\s+(?:the\s+)?(?:missing\s+)?(?:c-?\s*)?terminal\s+(?:oxt|oxygen|atoms?|ones)\b|"
+           r"\b(?:including|incl\.?|with)\s+(?:the\s+)?(?:missing\s+)?(?:c-?\s*)?terminal\s+(?:oxt|oxygen|atoms?|ones)\b|"
            r"\bincluid[oa]s?\s+(?:el\s+|los\s+)?(?:oxt\s+terminal|[áa]tomos\s+terminales|oxt)\b")
     # missing atoms
     if r.any(rf"{_VERBS}(?:any |all |the |los )?missing (?:heavy )?atoms\b|findmissingatoms|addmissingatoms|"
@@ -378,7 +393,7 @@ def _build(r: _Reading) -> None:
     r.take(r"\b(?:the|a|an|this|that|its|already|pre-?|el|la|los|las|ya)\s+(?:solvated|solvatad[ao]s?|protonated|protonad[ao]s?)\b|"
            r"\b(?:as (?:it is |it's )?|tal (?:y )?como (?:viene |est[áa] )?)(?:solvated|protonated|solvatad[ao]|protonad[ao])\b")
     r.take(r"\b(?:without adding anything|sin a[ñn]adir nada|nothing added|no additions)\b")
-    if r.any(r"\bdeletewater(?:\(\s*\))?|\b(?:delete|remove|strip|drop|quita\w*|elimina\w*|borra\w*)\s+(?:all\s+|todas\s+)?(?:the\s+|las\s+)?"
+    if r.any(r"\bdeletewater(?:\(\s*\))?|\b(?:delete|remove|strip|drop|quita\w*|elimina\w*|borra\w*)\s+(?:all\s+|todas\s+)?(?:the\s+|las\s+|el\s+)?"
              r"(?:crystal(?:lographic)?\s+)?(?:water(?: molecule)?s?|(?:mol[ée]culas de )?agua)\b|\bdry\b|\bdehydrat\w+"):
         r.b().delete_water = True
     for m in r.take(r"\b(?:delete|remove|strip|drop|quita\w*|elimina\w*|borra\w*)\s+(?:the\s+|la\s+)?(?:whole\s+)?"
@@ -399,7 +414,10 @@ def _build(r: _Reading) -> None:
              r"\bcaja de agua\b|\ba[ñn]ad\w* (?:el )?(?:agua|solvente|disolvente)\b|explicit (?:water|solvent)|"
              r"\b(?:put|place|immerse|pon\w*|mete\w*)\b(?:(?!\.\s)[^;?]){0,60}?\b(?:in|into|en)\s+(?:a|an|una)\b"
              r"(?=(?:(?!\.\s)[^;?]){0,60}\b(?:box|caja)\b(?:(?!\.\s)[^;?]){0,30}\b(?:water|agua|tip\w+|spc\w*|opc\w*)\b)|"
-             r"\b(?:put|place|immerse)\b(?:(?!\.\s)[^;?]){0,80}?\b(?:in|into)\s+(?:a|an)\b(?=(?:(?!\.\s)[^;?]){0,30}\b(?:water|solvent)\s+box\b)"):
+             r"\b(?:put|place|immerse)\b(?:(?!\.\s)[^;?]){0,80}?\b(?:in|into)\s+(?:a|an)\b(?=(?:(?!\.\s)[^;?]){0,30}\b(?:water|solvent)\s+box\b)|"
+             r"\b(?:put|place|immerse)\b(?:(?!\.\s)[^;?]){0,60}?\b(?:in|into)\s+(?:a|an)\s+(?=(?:truncated\s+|rhombic\s+)?(?:octahedron|dodecahedron)\s+of\s+(?:\w+[- ]?)?\w*\s*water)|"
+             r"\bfill\w*(?=\s+(?:a|an|the)\b(?:(?!\.\s)[^;?]){0,60}?\bbox\s+with\s+(?:water|solvent))|"
+             r"\b(?:en|in)\s+(?:una|a)\s+(?=caja\b(?:(?!\.\s)[^;?]){0,80}\bcon\s+agua\b)"):
         r.b().solvate = True
     b = r.build
     if b is None or not b.solvate:
@@ -422,9 +440,10 @@ def _build(r: _Reading) -> None:
     for m in r.take(r"\bboxshape\s*=\s*['\"]?(cube|dodecahedron|octahedron)['\"]?"):
         b.box_shape = m.group(1).lower()
     for shape in BOX_SHAPES[1:]:
-        if r.any(rf"\b(?:truncated[\s-]+)?(?:rhombic[\s-]+)?{shape[:-1]}\w*|{'dodecaedro' if shape == 'dodecahedron' else 'octaedro'}\w*"):
+        if r.any(rf"\b(?:truncated[\s-]+)?(?:rhombic[\s-]+)?{shape[:-1]}\w*|{'dodeca' if shape == 'dodecahedron' else 'octa'}[ée]dric[ao]"
+                 rf"(?:\s+(?:r[óo]mbica|truncada))?|{'dodecaedro' if shape == 'dodecahedron' else 'octaedro'}\w*(?:\s+(?:r[óo]mbico|truncado))?"):
             b.box_shape = shape
-    r.take(r"\b(?:cubic|c[úu]bica)\s*(?:box|caja)?\b(?!\s*[åáa]ngstr)|\bbox\b|\bcaja\b")
+    r.take(r"\b(?:cubic|c[úu]bica|rectangular|rectangle)\s*(?:box|caja)?\b(?!\s*[åáa]ngstr)|\bbox\b|\bcaja\b")
     models = {"tip3pfb": "tip3p", "tip3p": "tip3p", "tip4pew": "tip4pew", "tip4p-ew": "tip4pew", "tip4pfb": "tip4pfb",
               "tip5p": "tip5p", "spce": "spce", "spc/e": "spce", "opc3": "opc3", "opc": "opc"}
     found = []
@@ -458,6 +477,20 @@ def _build(r: _Reading) -> None:
         r.problems.append("two salt concentrations")
     if r.any(r"\bkcl\b(?:\s+(?:instead of|rather than|en (?:lugar|vez) de)\s+nacl\b)?|\bk\+|potassium|potasio"):
         b.positive_ion = "K+"
+    for m in r.take(r"\b(?:negative\s+ion|anion|ani[óo]n|(?:ion\s+)?negativo|negativeion\s*=)\s*['\"]?(br-|f-|i-|cl-)['\"]?|"
+                    r"\b(?:positive\s+ion|cation|cati[óo]n|(?:ion\s+)?positivo|positiveion\s*=)\s*['\"]?(na\+|k\+|li\+|cs\+|rb\+)['\"]?"):
+        if m.group(1):
+            b.negative_ion = {"br-": "Br-", "f-": "F-", "i-": "I-", "cl-": "Cl-"}[m.group(1).lower()]
+        else:
+            b.positive_ion = {"k+": "K+", "na+": "Na+", "li+": "Li+", "cs+": "Cs+", "rb+": "Rb+"}[m.group(2).lower()]
+    salt = {"nabr": ("Na+", "Br-"), "kbr": ("K+", "Br-"), "licl": ("Li+", "Cl-"), "naf": ("Na+", "F-"), "nai": ("Na+", "I-")}
+    for m in r.take(r"\b(?:de\s+|of\s+)?(nabr|kbr|licl|naf|nai)\b"):
+        positive, negative = salt[m.group(1).lower()]
+        if b.positive_ion not in ("Na+", positive) or b.negative_ion not in ("Cl-", negative):
+            r.problems.append(f"{m.group(1)} and the ions named beside it disagree")
+        else:
+            b.positive_ion, b.negative_ion = positive, negative
+    r.take(r"\((?:k\+|na\+|li\+)\s*/\s*(?:cl-|br-)\)|\bneutralizad[ao]\b")
     r.take(r"\b(?:add(?:ing)?|a[ñn]ad\w*|agreg\w*)\s+(?:(?:the|some|extra|more)\s+)?(?=(?:nacl|kcl|salt|sal|ions?|iones|na\+|k\+)(?!\w))")
     r.take(r"\((?:na\+\s*/\s*cl-)\)|\bnacl\b|\bna\+|\bcl-|sodium chloride|cloruro de sodio|\bions?\b|\biones\b|"
            r"\b(?:added |extra )?salt\b|\bsal\b|(?:to |an |hasta )?(?:ionic strength|fuerza i[óo]nica)\b|\bconcentration\b")
@@ -512,19 +545,25 @@ def _system(r: _Reading) -> None:
                 r.notes.append("water force field charmm36/water.xml")
             else:
                 r.problems.append(f"name the water force-field file to go with {ffs[0]}")
-    methods = {"nocutoff": "NoCutoff", "no cutoff": "NoCutoff", "sin cutoff": "NoCutoff", "pme": "PME",
+    methods = {"nocutoff": "NoCutoff", "no cutoff": "NoCutoff", "sin cutoff": "NoCutoff", "sin corte": "NoCutoff", "pme": "PME",
                "cutoffnonperiodic": "CutoffNonPeriodic", "cutoffperiodic": "CutoffPeriodic", "ewald": "Ewald",
                "ljpme": "LJPME", "particle mesh ewald": "PME"}
     r.take(r"\b(?:the\s+|a\s+)?default (?:ewald )?error tolerance\b")
+    for m in r.take(r"\b(?:ewald\s*error\s*tolerance|ewalderrortolerance|tolerancia\s+de\s+ewald)\s*(?:=|of|de)?\s*(\d+(?:\.\d+)?(?:e-?\d+)?)"):
+        r.s().ewald_tolerance = float(m.group(1))
+    r.take(r"\b(?:and\s+|y\s+)?(?:the\s+|la\s+)?(?:default\s+)?(?:long-range\s+)?dispersion correction(?:\s+(?:on|at its default|by default))?\b|"
+           r"\b(?:y\s+)?(?:la\s+)?correcci[óo]n de dispersi[óo]n(?:\s+por defecto)?\b")
+    r.take(r"\(?\bremovecmmotion\s*(?:=\s*true|left\s+at\s+(?:its\s+)?default(?:\s+true)?)\)?|\bcounting\s+the\s+cmmotionremover\b|"
+           r"\b(?:with\s+)?(?:the\s+)?(?:default\s+)?cmmotionremover\s+(?:kept|included)\b")
     found = []
-    for m in r.take(r"\b(?:nonbonded\s*method\s*=?\s*|app\.)?(nocutoff|no cutoff|sin cutoff|ljpme|pme|particle mesh ewald|"
+    for m in r.take(r"\b(?:nonbonded\s*method\s*=?\s*|app\.)?(nocutoff|no cutoff|sin cutoff|sin corte|ljpme|pme|particle mesh ewald|"
                     r"cutoffnonperiodic|cutoffperiodic|ewald)\b(?:\s+electrostatics)?"):
         found.append(methods[m.group(1).lower()])
     if len(set(found)) > 1:
         r.problems.append(f"two nonbonded methods ({', '.join(sorted(set(found)))})")
     if found:
         r.s().nonbonded = found[0]
-    for m in r.take(rf"{N}\s*{_LENGTH}\s*(?:nonbonded\s+|non-bonded\s+)?cut-?off|(?:nonbonded\s*)?cut-?off\s*(?:of|=|de)?\s*{N}\s*{_LENGTH}"):
+    for m in r.take(rf"{N}\s*{_LENGTH}\s*(?:nonbonded\s+|non-bonded\s+)?cut-?off|(?:nonbonded\s*)?(?:cut-?off|corte)\s*(?:of|=|de)?\s*{N}\s*{_LENGTH}"):
         g = [x for x in m.groups() if x]
         r.s().cutoff_nm = _len_nm(g[0], g[1])
     r.take(r"\bnonbonded\s*method\b|\bnonbonded\b")
@@ -564,14 +603,18 @@ def _system(r: _Reading) -> None:
 
 
 def _minimise(r: _Reading) -> None:
-    if r.any(r"\b(?:without|no|sin|not|before)\s+(?:any\s+|ninguna\s+)?(?:energy\s+)?(?:minimi[sz]\w*|minimizar|minimizaci[óo]n)\b|"
+    if r.any(r"\b(?:without|no|sin|not|before|don'?t|do not)\s+(?:any\s+|ninguna\s+)?(?:energy\s+)?(?:minimi[sz]\w*|minimizar|minimizaci[óo]n)\b|"
              r"\b(?:un|not\s+)minimi[sz]ed\b|\bsin minimizar\b"):
         return
+    if re.search(r"\bminimi[sz]er\b", r.text.text, _I):  # "relax it with the minimiser": that minimisation
+        r.take(r"\b(?:and\s+)?relax(?:es|ing)?\s+(?:the\s+)?(?:structure|system|geometry)?(?=\s+(?:with|using)\b[^.;?]{0,60}minimi[sz]er\b)")
     if not r.any(r"\b(?:simulation\.)?minimizeenergy\w*|\bminimi[sz]\w*|\blocalenergyminimizer\w*|\bminimiza\w*|"
                  r"\benergy minimi[sz]ation\b"):
         return
     r.minimise = Minimise()
-    for m in r.take(rf"\b(?:force\s+)?(?:tolerance|tolerancia)\s*(?:of|=|de)?\s*{N}(?:\s*(kj\s*/\s*mol\s*/\s*nm|kj mol-1 nm-1|kj/\(mol\s*nm\)|"
+    r.take(r"\b(?:openmm'?s\s+)?l-?bfgs\b|\buntil\b(?=[^.;?]{0,40}tolerance)|"
+           r"\b(?:is|are)\s+reached\b|\bstop\s+after\b")
+    for m in r.take(rf"\b(?:(?:force\s+)?(?:tolerance|tolerancia)|down to)\s*(?:of|=|de)?\s*{N}(?:\s*(kj\s*/\s*mol\s*/\s*nm|kj mol-1 nm-1|kj/\(mol\s*nm\)|"
                     rf"kcal\s*/\s*mol\s*/\s*(?:å|a|angstrom)|kj\s*/\s*mol\s*/\s*(?:å|a))\b)?"):
         unit = (m.group(2) or "kj/mol/nm").lower().replace(" ", "")
         factor = {"kcal/mol/å": 41.84, "kcal/mol/a": 41.84, "kcal/mol/angstrom": 41.84, "kj/mol/å": 10.0,
@@ -579,7 +622,8 @@ def _minimise(r: _Reading) -> None:
         r.minimise.tolerance = _f(m.group(1)) * factor
     if r.any(r"\b(?:no|without|sin)\s+(?:max(?:imum)?\s+)?(?:iteration|iteraci[óo]n)(?:s|es)?\s*(?:limit|l[íi]mite)?\b|"
              r"\b(?:no|without|sin)\s+(?:limit|l[íi]mite)\s+(?:on|of|to|de|en)\s+(?:the\s+|las\s+)?(?:number of\s+)?(?:iterations|iteraciones)\b|"
-             r"\bno max iterations\b|\bsin l[íi]mite de iteraciones\b|maxiterations\s*=\s*0|until (?:it )?converge[sd]?"):
+             r"\bno max iterations\b|\bsin l[íi]mite de iteraciones\b|maxiterations\s*=\s*0|until (?:it )?converge[sd]?|"
+             r"\(?\b(?:no|without|sin)\s+(?:iteration|iteraci[óo]n)\s+(?:cap|limit|l[íi]mite)\)?"):
         r.minimise.max_iterations = 0
     for m in r.take(rf"\b(?:at most|max(?:imum)?(?: of)?|maxiterations\s*(?:=|of)?|up to|hasta|a lo sumo|como m[áa]ximo|"
                     rf"(?:un\s+)?m[áa]ximo de)\s*{INT}\s*(?:iterations|steps|iteraciones|pasos)?|"
@@ -610,7 +654,7 @@ def _simulate(r: _Reading) -> None:
     intervals: dict[str, int] = {}
     # "a DCDReporter writing every 100 steps", "StateDataReporter to a CSV file every 50 steps (…)"
     for kind, words in interval_words.items():
-        for m in r.take(rf"{_SAVING}\b(?:{words})(?:\s+(?:reporter|file|data|writing|saving|written|output|to a csv file|con|with|"
+        for m in r.take(rf"{_SAVING}\b(?:{words})(?:\s+(?:reporter|file|frame|frames|data|writing|saving|written|output|to a csv file|con|with|"
                         rf"temperature|\([^)]*\)|reporting|de|la|el|a|an?|en|un|una|in|to|into|dcd|csv|the))*\s*(?:every|cada|each)\s*{INT}\s*"
                         rf"(?:md\s+)?(?:steps|pasos)|"
                         rf"\b(?:save|write|record|report|guarda\w*|escrib\w*)\s+(?:a\s+)?(?:{words})\s+(?:every|cada)\s*{INT}\s*(?:steps|pasos)"):
@@ -626,7 +670,10 @@ def _simulate(r: _Reading) -> None:
                r"(?:\s*,\s*(?:step|time|potential energy|temperature|paso|tiempo|energ[íi]a potencial|temperatura))*\b")
     r.take(r"\b(?:a\s+)?(?:dcd\s*reporter|dcdreporter|statedatareporter|state\s*data\s*reporter|reporter)s?\b|"
            r"\bto a csv(?: file)?\b|\bcsv\b|\bdcd\b(?:\s+file)?")
-    steps = [int(_f(m.group(1))) for m in r.take(rf"\b(?:run|for|during|durante|corre|ejecuta)?\s*{INT}\s*(?:md\s+|more\s+|integration\s+)?(?:time\s*)?(?:steps|pasos)\b")]
+    r.take(r"\b(?:sin guardar nada|without saving anything|with nothing saved)\b|\b(?:a\s+|an\s+)?(?:nvt\s+)?production\s+run\b|"
+           r"\b(?:haz\s+)?(?:una\s+)?producci[óo]n\b(?=\s+de\s+\d)")
+    steps = [int(_f(m.group(1))) for m in r.take(rf"\b(?:run|for|during|durante|corre|ejecuta)?\s*{INT}\s*(?:md\s+|more\s+|integration\s+)?(?:time\s*)?(?:steps|pasos)\b"
+                                                 rf"(?:\s+de\s+din[áa]mica)?")]
     dt_ps = [_f(m.group(1)) * 1000.0 for m in r.take(rf"\b(?:dt|time\s*step|timestep|step size|integration step|paso de tiempo)\s*(?:=|of|de)?\s*{N}\s*ps\b")]
     length = r.take(rf"\b{N}\s*(ps|ns|picoseconds?|nanoseconds?|picosegundos?|nanosegundos?)\b(?:\s+(?:of\s+)?(?:md|simulation|dynamics|run|long)|"
                     rf"\s+de\s+(?:din[áa]mica|simulaci[óo]n|md))?")
@@ -774,7 +821,7 @@ heterogens hydrogens residues missing atoms nonstandard simulate simulation step
 minimization cutoff constraints solvate solvent padding temperature friction integrator velocities neutralise
 neutralize ionic strength waters chains remove delete protonate frames trajectory reporter energy potential
 particles forces tolerance iterations implicit modeller pdbfixer langevin langevinmiddleintegrator heavy
-equilibrate structure hydrogen residue chain water molecules charge gyration radius average mean
+equilibrate structure hydrogen residue chain water molecules charge gyration radius average mean vacuum
 heterógenos hidrógenos residuos átomos faltantes minimiza minimizar simula simular pasos semilla restricciones
 solvata neutraliza temperatura fricción energía potencial partículas tolerancia iteraciones cadena cadenas
 """.split()))
@@ -867,6 +914,10 @@ def _understand(request: str, files: list[str], folder: Path | None, result: Und
     report = reports[0]
     _analysis_atoms(r, report)
     _length_unit(r, report)
+    if report.quantity == "ions":
+        if r.any(r"\b(?:get|gets|got|are|were|is|was|have been|has been|will be)\s+added\b|\bse\s+(?:a[ñn]aden|agregan|a[ñn]adieron|agregaron)\b"):
+            report.args["added"] = True
+        r.take(r"\bend\s+up\s+in\s+the\s+(?:box|system)\b")
     if report.quantity == "energy" and report.args.get("when") == "final" and r.simulate is None and r.minimise:
         report.args["when"] = "minimised"  # "la energía final" of a minimisation
     if (report.quantity == "energy_change" or report.args.get("when") == "minimised") and r.minimise is None:
@@ -876,6 +927,9 @@ def _understand(request: str, files: list[str], folder: Path | None, result: Und
                            "terms") and r.system is None:
         r.s()
     system = r.system
+    if not files:
+        result.problem = "a workflow starts from a structure file, and the request names none of the working folder's"
+        return result
     if system is not None and not system.forcefield and Path(files[0]).suffix.lower() not in (".prmtop", ".parm7"):
         result.problem = "the request builds a system without naming its force field (for example amber14-all.xml)"
         return result
@@ -916,7 +970,7 @@ counted gaps gap reported listed evaluated computed calculated patch attach atta
 setting pls plz table paper quickly briefly yet else think guess hmm sure result results parametriza parametrízala
 parametrizala parametrízalo parametrizalo parametriza nothing nada
 go going fixing prep prepped cleaning bring brought itself cell final file's put folder arguments
-decir exactamente just full long previa smoke creado creada
+decir exactamente just full long previa smoke creado creada preparado preparada w
 carga cargar toma tomar usa usar usando corre correr haz hacer prepara preparar crea crear construye construir
 limpia limpiar arregla arreglar aplica aplicar llama llamar quiero quisiera necesito luego después despues primero
 finalmente también tambien ambos ambas final resultante queda quedan quedó restante restantes aquí aqui ahora

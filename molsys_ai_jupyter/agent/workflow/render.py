@@ -98,7 +98,7 @@ def restate(wf: Workflow) -> str:
         if m.equilibration_steps:
             run = f"run {m.equilibration_steps:,} steps of equilibration with no reporter, then " + run[4:]
         if m.seed is not None:
-            run += f", seed {m.seed}"
+            run += f", seed {m.seed} (forces summed in a fixed order, one thread on a CPU, so the run repeats exactly)"
         reports = []
         if m.dcd_every:
             reports.append(f"a DCD frame every {m.dcd_every} steps")
@@ -140,7 +140,7 @@ def _report_words(wf: Workflow) -> str:
     if q == "waters" and args.get("added"):
         return "the number of water molecules added"
     if q == "ions":
-        return f"the number of {args.get('ion', 'ions')} ions"
+        return f"the number of {args.get('ion', 'ions')} ions" + (" added" if args.get("added") else "")
     if q == "energy":
         when = {"initial": "before any minimisation", "minimised": "after minimisation",
                 "final": "at the end of the run"}[energy_when(wf)]
@@ -253,8 +253,15 @@ def _provenance(wf: Workflow, c: _Code) -> None:
     parameters = pprint.pformat(wf.to_dict(), width=110 - len(lead), compact=True).replace("\n", "\n" + " " * len(lead))
     c.add("# what this ran with: versions, platform, seeds, checksums of the inputs, every parameter",
           f"run_record = provenance({list(wf.files)!r}, forcefield={forcefield!r},"
-          + (" platform=platform," if _has_context(wf) else "") + f" seeds={seeds!r},",
+          + (" platform=platform," if _has_context(wf) else "")
+          + (" properties=properties," if _has_context(wf) and wf.simulate and wf.simulate.seed is not None else "")
+          + f" seeds={seeds!r},",
           f"{lead}{parameters})")
+
+
+def _ion_count(ion: str | None, topology: str) -> str:
+    names = (repr(ION_RESIDUES[ion]),) if ion else tuple(repr(n) for n in sorted(set(ION_RESIDUES.values())))
+    return f"sum(1 for r in {topology}.residues() if r.name in ({', '.join(names)},))"
 
 
 def _hydrogens(target: str) -> str:
@@ -342,6 +349,8 @@ def _build(wf: Workflow, c: _Code) -> None:
                 else f"boxSize=openmm.Vec3({', '.join(repr(float(x)) for x in b.box_nm)}) * unit.nanometer")
         shape = f", boxShape={b.box_shape!r}" if b.box_shape != "cube" else ""
         model = "tip3p" if b.water_model == "tip3pfb" else ("tip4pew" if b.water_model == "tip4pfb" else b.water_model)
+        if wf.report.quantity == "ions" and wf.report.args.get("added"):
+            c.add(f"ions_before = {_ion_count(wf.report.args.get('ion'), 'modeller.topology')}")
         c.add(f"waters_before = sum(1 for r in modeller.topology.residues() if r.name in {WATER_RESIDUES!r})",
               f"modeller.addSolvent(forcefield, model={model!r}, {size}{shape}, neutralize={b.neutralize},",
               f"                    ionicStrength={b.ionic_strength_molar!r} * unit.molar, "
@@ -359,6 +368,8 @@ def _system(wf: Workflow, c: _Code) -> None:
     args = [f"nonbondedMethod=app.{s.nonbonded}"]
     if s.cutoff_nm is not None:
         args.append(f"nonbondedCutoff={s.cutoff_nm!r} * unit.nanometer")
+    if s.ewald_tolerance is not None:
+        args.append(f"ewaldErrorTolerance={s.ewald_tolerance!r}")
     args.append(f"constraints={'app.' + s.constraints if s.constraints else None}")
     args.append(f"rigidWater={s.rigid_water}")
     if wf.from_amber:
@@ -392,8 +403,17 @@ def _system(wf: Workflow, c: _Code) -> None:
     if by_force:
         c.add("for index, force in enumerate(system.getForces()):  # one group per Force: its energy alone",
               "    force.setForceGroup(index)")
-    c.add("simulation = app.Simulation(topology, system, integrator, platform)",
-          "simulation.context.setPositions(positions)")
+    if m and m.seed is not None:  # a seed asks for a run that repeats: forces summed in one fixed order
+        c.add("if platform.getName() == 'CPU':",
+              "    properties = {'Threads': '1'}  # more threads sum the forces in a varying order, and the run drifts apart",
+              "elif 'DeterministicForces' in platform.getPropertyNames():",
+              "    properties = {'DeterministicForces': 'true'}",
+              "else:",
+              "    properties = {}",
+              "simulation = app.Simulation(topology, system, integrator, platform, properties)")
+    else:
+        c.add("simulation = app.Simulation(topology, system, integrator, platform)")
+    c.add("simulation.context.setPositions(positions)")
     if wf.from_amber and wf.system.nonbonded in ("PME", "Ewald", "LJPME", "CutoffPeriodic"):
         c.add("if inpcrd.boxVectors is not None:", "    simulation.context.setPeriodicBoxVectors(*inpcrd.boxVectors)")
     c.add("print(f'platform: {platform.getName()}')", "",
@@ -475,9 +495,7 @@ def _report(wf: Workflow, c: _Code) -> None:
     elif q in values:
         c.add(f"answer = {values[q]}")
     elif q == "ions":
-        ion = args.get("ion")
-        names = (repr(ION_RESIDUES[ion]),) if ion else tuple(repr(n) for n in sorted(set(ION_RESIDUES.values())))
-        c.add(f"answer = sum(1 for r in topology.residues() if r.name in ({', '.join(names)},))")
+        c.add(f"answer = {_ion_count(args.get('ion'), 'topology')}" + (" - ions_before" if args.get("added") else ""))
     elif q == "frames":
         c.add(f"with md.open({wf.stem + '.dcd'!r}) as trajectory:", "    answer = len(trajectory)")
     elif q in ("rows", "mean_temperature", "mean_energy"):

@@ -42,6 +42,8 @@ def unsupported(wf: Workflow) -> str | None:
     p, b = wf.prepare, wf.build
     if not (p or b):
         return "no preparation or building step"
+    if wf.report.quantity == "ions" and wf.report.args.get("added"):
+        return "ions added, counted on their own"
     if wf.report.quantity in _FOUND_BY_PDBFIXER:
         return "what PDBFixer finds or adds, counted on its own"
     if p:

@@ -279,7 +279,8 @@ def validate(wf: Workflow, folder: Path | None = None) -> None:
                 raise WorkflowError(f"OpenMM builds a {b.box_shape} only from a padding (a box size gives a cube)")
     if wf.system:
         s = wf.system
-        proteins = [f for f in s.forcefield if "/" not in f and not f.endswith("_obc.xml")]
+        proteins = [f for f in s.forcefield if "/" not in f and not f.endswith("_obc.xml")
+                    and f[:-4] not in WATER_MODELS + ("swm4ndp",)]  # tip5p.xml, spce.xml…: water files
         if len(proteins) > 1:
             raise WorkflowError(f"two protein force fields ({', '.join(proteins)})")
         if wf.build and wf.build.solvate:
@@ -376,8 +377,7 @@ def estimate_minutes(wf: Workflow, atoms: int) -> float:
     """Minutes the run would take on a 2-core CPU."""
     periodic = wf.system is not None and wf.system.nonbonded in PERIODIC
     per_step = STEP_OVERHEAD_S + (PME_S_PER_ATOM * atoms if periodic else PAIR_S * atoms * atoms)
-    if wf.simulate.seed is not None:
-        per_step *= 1.8  # a seeded run uses one of the two threads, so that it repeats exactly
+    per_step *= 1.8  # the run uses one of the two threads, so that its numbers repeat
     return (wf.simulate.steps + wf.simulate.equilibration_steps) * per_step / 60.0
 
 

@@ -104,12 +104,12 @@ _REPORTS: list[tuple[str, dict, str]] = [
     ("particles", {}, r"how many particles|number of particles|(?:cu[áa]ntas|n[úu]mero de) part[íi]culas|getnumparticles\(\)"),
     ("constraints", {}, r"how many constraints|number of constraints|(?:cu[áa]ntas|n[úu]mero de) restricciones|getnumconstraints\(\)"),
     ("forces", {}, r"how many (?:force objects|forces)|number of (?:force objects|forces)|getnumforces\(\)|cu[áa]ntas fuerzas"),
-    ("waters", {"added": True}, r"(?:how many|number of) water(?: molecule)?s (?:were |are |did it |got )?(?:added|went in)|"
+    ("waters", {"added": True}, r"(?:how many|number of) water(?: molecule)?s (?:were |are |did it |got |get |gets )?(?:added|went in)|"
                                 r"cu[áa]ntas (?:mol[ée]culas de )?aguas? se (?:a[ñn]adieron|agregaron)"),
     ("waters", {}, r"how many water(?: molecule)?s|number of water(?: molecule)?s|cu[áa]ntas (?:mol[ée]culas de )?aguas?"),
-    ("ions", {"ion": "Na+"}, r"how many (?:na\+|sodium)(?: ions?| atoms?)?|number of (?:na\+|sodium)(?: ions?)?|cu[áa]ntos (?:iones )?(?:na\+|sodio)"),
-    ("ions", {"ion": "Cl-"}, r"how many (?:cl-|cl−|chloride)(?: ions?| atoms?)?|number of (?:cl-|chloride)(?: ions?)?|cu[áa]ntos (?:iones )?(?:cl-|cloruro)"),
-    ("ions", {"ion": "K+"}, r"how many (?:k\+|potassium)(?: ions?)?|cu[áa]ntos (?:iones )?(?:k\+|potasio)"),
+    ("ions", {"ion": "Na+"}, r"how many (?:na\+|sodium)(?: (?:counter-?\s?)?ions?| atoms?)?|number of (?:na\+|sodium)(?: ions?)?|cu[áa]ntos (?:iones )?(?:na\+|sodio)"),
+    ("ions", {"ion": "Cl-"}, r"how many (?:cl-|cl−|chloride)(?: (?:counter-?\s?)?ions?| atoms?)?|number of (?:cl-|chloride)(?: ions?)?|cu[áa]ntos (?:iones )?(?:cl-|cloruro)"),
+    ("ions", {"ion": "K+"}, r"how many (?:k\+|potassium)(?: (?:counter-?\s?)?ions?)?|cu[áa]ntos (?:iones )?(?:k\+|potasio)"),
     ("ions", {"ion": "Br-"}, r"how many (?:br-|bromide)(?: ions?)?|cu[áa]ntos (?:iones )?(?:br-|bromuro)"),
     ("ions", {"ion": "Li+"}, r"how many (?:li\+|lithium)(?: ions?)?|cu[áa]ntos (?:iones )?(?:li\+|litio)"),
     ("ions", {"ion": "F-"}, r"how many (?:f-|fluoride)(?: ions?)?|cu[áa]ntos (?:iones )?(?:f-|fluoruro)"),
@@ -126,7 +126,7 @@ _REPORTS: list[tuple[str, dict, str]] = [
                                         r"how much (?:does|did) the (?:potential )?energy (?:drop|decrease|fall|go down)"),
     ("energy_change", {}, r"how much (?:does|did) (?:the )?minimi[sz]\w* change(?: the (?:potential )?energy)?|(?:energy|energ[íi]a) (?:change|cambio)|"
                           r"cambio de (?:la )?energ[íi]a"),
-    ("charge", {}, r"net charge|total charge|carga (?:neta|total)|sum of (?:the )?(?:nonbondedforce |partial )?charges|"
+    ("charge", {}, r"net charge|total charge|carga (?:neta|total)|sum(?:ming)? (?:of |up )?(?:the )?(?:nonbondedforce |partial )?charges|"
                    r"suma de (?:las )?cargas(?: de (?:las )?part[íi]culas)?(?: (?:en|del) (?:el )?nonbondedforce)?"),
     ("terms", {"term": "bonds"}, r"how many (?:harmonic )?bonds (?:does|do|are|in)\b[^?.]{0,40}?(?:harmonicbondforce|system|force)|"
                                  r"how many (?:entries|terms|bond terms) (?:does|do|are in|in)\s+(?:the\s+)?harmonicbondforce(?:\s+(?:hold|have|contain))?|"
@@ -159,7 +159,8 @@ _REPORT_PATTERNS = [(q, a, re.compile(p, _I)) for q, a, p in _REPORTS]
 _FORCE_NAMES = "|".join(f.lower() for f in FORCES)
 _FORCE_ENERGY = re.compile(
     rf"\b(?:(?:the\s+)?(?:potential\s+)?energy\s+(?:of|from|in)\s+(?:the\s+)?({_FORCE_NAMES})|({_FORCE_NAMES})(?:'s)?\s+(?:energy|term)|"
-    rf"energ[íi]a\s+(?:potencial\s+)?(?:del?\s+)?(?:la\s+|el\s+)?({_FORCE_NAMES}))\b(?:\s+(?:alone|only|term|sola|solo|t[ée]rmino))*"
+    rf"energ[íi]a\s+(?:potencial\s+)?(?:del?\s+)?(?:la\s+|el\s+)?({_FORCE_NAMES})|"
+    rf"energy\s+of\s+(?:just\s+|only\s+)?the\s+[\w\s-]{{0,30}}?\bterm\s*\(\s*(?:the\s+)?({_FORCE_NAMES})\s*\))(?!\w)(?:\s+(?:alone|only|term|sola|solo|t[ée]rmino))*"
     rf"(?:\s*\(\s*proper\s*(?:\+|and|y)\s*improper(?:\s+torsions)?\s*\))?", _I)
 
 
@@ -238,7 +239,8 @@ def _files_and_tools(r: _Reading) -> None:
            r"\b(?:use|using|úsalo|usa|tómalo)\s+(?:it\s+|the file\s+|el fichero\s+|el archivo\s+)?(?:as it is|as is|tal cual|tal y como (?:est[áa]|viene))\b|"
            r"\(?\b(?:with\s+)?(?:its\s+|all\s+)?hydrogens\s+(?:are\s+)?(?:already\s+)?(?:present|included|in place|as deposited)\b\)?|"
            r"\(?\b(?:keep(?:ing)?|with)\s+the\s+hydrogens\s+(?:that\s+are\s+|already\s+)?in\s+the\s+file\b\)?|"
-           r"\(?\bcon\s+los\s+hidr[óo]genos\s+que\s+ya\s+(?:trae|tiene|lleva)\b\)?|"
+           r"\(?\bcon\s+los\s+hidr[óo]genos\s+que\s+ya\s+(?:trae|tiene|lleva)\b\)?|\(?\bcon\s+sus\s+hidr[óo]genos\)?|"
+           r"\b(?:as\s+is|as\s+it\s+is),?\s+with\s+its\s+hydrogens\b|"
            r"\b(?:just\s+)?evaluat\w*\s+(?:it\s+at\s+)?(?:the\s+)?(?:deposited|input|file'?s?)\s+coordinates\b|"
            r"\(?\bcon\s+(?:sus\s+|los\s+)?hidr[óo]genos\s+(?:ya\s+)?(?:presentes|incluidos)\b\)?|"
            r"\b(?:as it is|as is|exactly as (?:it is )?(?:in the file|deposited)|as deposited|tal cual|"
@@ -261,6 +263,8 @@ def _phrasing(r: _Reading) -> None:
             r.text.blank(m.end(2), m.end())  # ")"
     r.take(r"(?m)^\s*(?:step\s+)?\d{1,2}[.)](?=\s)")  # a numbered protocol's markers
     r.take(r"\b(?:question|pregunta)\s*:")
+    r.take(r"\b(?:all|every|both)\s+chains\s+together\b|\b(?:summed|in total)\s+over\s+(?:all\s+)?(?:the\s+)?chains\b|"
+           r"\b(?:de\s+)?todas\s+las\s+cadenas(?:\s+juntas)?\b")
     r.take(r"\b(?:(?:a|quick|simple)\s+)?(?:check(?:ing)?|test(?:ing)?|chequeo|comprobar|comprobaci[óo]n|prueba)\s+(?:of\s+|del?\s+)?"
            r"(?:the\s+|el\s+)?(?:thermostat|termostato)\b")  # what the run is for
     r.take(r"\bmodel\s+(?:1|one)\s+(?:of|from|in)\b|\bmodelo\s+1\s+de\b")  # what OpenMM's PDB reader takes
@@ -324,6 +328,8 @@ def _prepare(r: _Reading) -> None:
              rf"{_VERBS}(?:los )?residuos no est[áa]ndar(?:es)?"):
         r.p().nonstandard = True
     # heterogens, with or without water (said next to them: "(keep the waters)", "incluidas las aguas")
+    early_keep = r.take(r"\b(?:conservando|manteniendo|keeping|preserving|retaining)\s+(?:the\s+|el\s+|las?\s+)?(?:crystal\w*\s+)?"
+                        r"(?:water(?: molecule)?s?|aguas?)(?:\s+cristalogr[áa]fic[ao]s?)?\b") if re.search(r"keepwater\s*=\s*true|\bkeep\w*\s+(?:the\s+)?\w*\s*waters?\b|conserv|manten", r.text.text, _I) else []
     het = r.take(r"\b(?:remove|delete|strip|drop|get rid of|discard|quita\w*|elimina\w*|sin)\s+(?:out\s+)?(?:\w+\s+){0,2}?"
                  r"(?:heterogens?|het(?:ero)?[- ]?(?:atoms|groups)|hetatms?|heter[óo]genos|heteroátomos|heteroatomos|heterogrupos|ligands and waters)\b|"
                  r"removeheterogens|heterogens? removed")
@@ -340,7 +346,7 @@ def _prepare(r: _Reading) -> None:
             r"(?:crystal(?:lographic)?\s+)?(?:water(?: molecule)?s?|(?:mol[ée]culas de )?aguas?)(?:\s+too|\s+as well)?\b|"
             r"\((?:tambi[ée]n|also|incl\w*) (?:el |the |las )?(?:aguas?|waters?)\)|keepwater\s*=\s*false|"
             r"(?:water(?:s)? included|waters? too)", _I)
-        keep = list(keep_pattern.finditer(window))
+        keep = list(keep_pattern.finditer(window)) + ([early_keep[0]] if early_keep else [])
         drop = list(drop_pattern.finditer(window))
         named = re.match(r"\s*(?:with\s+)?[-–—:(]?\s*((?:(?:the|el|la|los|las)\s+)?[\w+-]+(?:\s*(?:,|\band\b|\by\b)\s*(?:(?:the|el|la|los|las)\s+)?"
                          r"(?:crystal(?:lographic)?\s+)?[\w+-]+(?:\s+(?:ions?|molecules?|ligands?|groups?))?){1,6})(?:\s+too)?\)?",
@@ -356,7 +362,8 @@ def _prepare(r: _Reading) -> None:
                 start = drop[-1].end()
                 drop.append(re.compile(re.escape(tail.group(0))).search(window, start))
         for m in keep + drop:
-            r.text.blank(offset + m.start(), offset + m.end())
+            if m not in early_keep:
+                r.text.blank(offset + m.start(), offset + m.end())
         if keep and drop:
             r.problems.append("the request both keeps and removes the waters")
         elif keep or drop:
@@ -370,7 +377,7 @@ def _prepare(r: _Reading) -> None:
            r"\bincluid[oa]s?\s+(?:el\s+|los\s+)?(?:oxt\s+terminal|[áa]tomos\s+terminales|oxt)\b")
     # missing atoms
     if r.any(rf"{_VERBS}(?:any |all |the |los )?missing (?:heavy )?atoms\b|findmissingatoms|addmissingatoms|"
-             rf"{_VERBS}(?:los |cualquier )?[áa]tomos? (?:pesados? )?(?:que )?(?:faltan(?:tes)?|ausentes?)|missing atoms|"
+             rf"{_VERBS}(?:los |cualquier )?[áa]tomos? (?:pesados? )?(?:que )?(?:faltan(?:tes)?|falten|ausentes?)|missing atoms|"
              r"(?:add|a[ñn]ade)?\s*(?:the\s+)?missing (?:c-terminal |terminal )?(?:oxt|oxygen)(?: atom)?"):
         r.p().missing_atoms = True
     # hydrogens at a pH
@@ -410,7 +417,8 @@ def _build(r: _Reading) -> None:
     for m in said_left:
         if r.build is None or m.group(1) in r.build.delete_chains or (r.build.keep_chains and m.group(1) not in r.build.keep_chains):
             r.problems.append(f"the request says chain {m.group(1)} is left, and the deletions do not leave it")
-    if r.any(r"\bsolv[aá]t\w*|\badd(?:ing)?\s+(?:explicit\s+)?(?:water|solvent)\b|\baddsolvent\b|\bwater box\b|"
+    if r.any(r"\bsolvat(?:e|es|ed|ing)\b(?!\s+(?:term|energy|free energy|model|force))|\bsolv[aá]t(?:a|alo|ala|ar|ando|ado|ada)\b|"
+             r"\badd(?:ing)?\s+(?:explicit\s+)?(?:water|solvent)\b|\baddsolvent\b|\bwater box\b|"
              r"\bcaja de agua\b|\ba[ñn]ad\w* (?:el )?(?:agua|solvente|disolvente)\b|explicit (?:water|solvent)|"
              r"\b(?:put|place|immerse|pon\w*|mete\w*)\b(?:(?!\.\s)[^;?]){0,60}?\b(?:in|into|en)\s+(?:a|an|una)\b"
              r"(?=(?:(?!\.\s)[^;?]){0,60}\b(?:box|caja)\b(?:(?!\.\s)[^;?]){0,30}\b(?:water|agua|tip\w+|spc\w*|opc\w*)\b)|"
@@ -436,7 +444,7 @@ def _build(r: _Reading) -> None:
         g = [x for x in m.groups() if x]
         edge = _len_nm(g[0], g[1] if len(g) > 1 else "nm")
         b.box_nm = [edge, edge, edge]
-    r.take(r"\(\s*boxsize\s*\)|\(?boxsize,? (?:not|no) padding\)?|\(?not padding\)?|\(default cubic box\)|\bfixed\b(?=\s+(?:\w+\s+)?box)")
+    r.take(r"\bof\s+fixed\s+size\b|\(\s*boxsize\s*\)|\(?boxsize,? (?:not|no) padding\)?|\(?not padding\)?|\(default cubic box\)|\bfixed\b(?=\s+(?:\w+\s+)?box)")
     for m in r.take(r"\bboxshape\s*=\s*['\"]?(cube|dodecahedron|octahedron)['\"]?"):
         b.box_shape = m.group(1).lower()
     for shape in BOX_SHAPES[1:]:
@@ -446,6 +454,7 @@ def _build(r: _Reading) -> None:
     r.take(r"\b(?:cubic|c[úu]bica|rectangular|rectangle)\s*(?:box|caja)?\b(?!\s*[åáa]ngstr)|\bbox\b|\bcaja\b")
     models = {"tip3pfb": "tip3p", "tip3p": "tip3p", "tip4pew": "tip4pew", "tip4p-ew": "tip4pew", "tip4pfb": "tip4pfb",
               "tip5p": "tip5p", "spce": "spce", "spc/e": "spce", "opc3": "opc3", "opc": "opc"}
+    r.take(r"\b(?:instead of|rather than|en (?:lugar|vez) de)\s+(?:the\s+)?(?:default\s+)?(?:tip3p|tip4p-?ew|tip5p|spc/?e|opc3?)\b")
     found = []
     for m in r.take(r"\bmodel\s*=\s*['\"]?(tip3p|tip4pew|tip5p|spce|opc3?)['\"]?|\b(tip3p|tip4p-?ew|tip5p|spc/?e|opc3?)\b"
                     r"(?:\s+(?:water(?: model)?|agua))?|water model\s+(tip3p|tip4pew|tip5p|spce|opc3?)"):
@@ -455,7 +464,8 @@ def _build(r: _Reading) -> None:
     elif found:
         b.water_model = found[0]
     r.take(r"\b(?:water|agua)\b")
-    if r.any(r"\b(?:do not|don'?t|no|without|sin)\s+neutrali[sz]\w*|neutrali[sz]e\s*=\s*false"):
+    if r.any(r"\b(?:do not|don'?t|no|without|sin)\s+neutrali[sz]\w*|neutrali[sz]e\s*=\s*false|"
+             r"\b(?:no|without|sin)\s+(?:ions|iones|counter-?ions|contraiones)(?:\s*/\s*(?:salt|sal))?\b"):
         b.neutralize = False
     for m in r.take(r"\bneutrali[sz]\w*\s+(?:with|con)\s+(na\+|k\+|cl-|sodium|potassium|chloride|sodio|potasio|cloruro)(?!\w)"):
         ion = m.group(1).lower()
@@ -475,14 +485,14 @@ def _build(r: _Reading) -> None:
         b.ionic_strength_molar = _f(m.group(1)) / (1000.0 if m.group(2).lower() in ("mm", "millimolar", "milimolar") else 1.0)
     if len(salts) > 1:
         r.problems.append("two salt concentrations")
-    if r.any(r"\bkcl\b(?:\s+(?:instead of|rather than|en (?:lugar|vez) de)\s+nacl\b)?|\bk\+|potassium|potasio"):
-        b.positive_ion = "K+"
-    for m in r.take(r"\b(?:negative\s+ion|anion|ani[óo]n|(?:ion\s+)?negativo|negativeion\s*=)\s*['\"]?(br-|f-|i-|cl-)['\"]?|"
+    for m in r.take(r"\b(?:negative(?:\s+ion)?|anion|ani[óo]n|(?:ion\s+)?negativo|negativeion\s*=)\s*['\"]?(br-|f-|i-|cl-)['\"]?|"
                     r"\b(?:positive\s+ion|cation|cati[óo]n|(?:ion\s+)?positivo|positiveion\s*=)\s*['\"]?(na\+|k\+|li\+|cs\+|rb\+)['\"]?"):
         if m.group(1):
             b.negative_ion = {"br-": "Br-", "f-": "F-", "i-": "I-", "cl-": "Cl-"}[m.group(1).lower()]
         else:
             b.positive_ion = {"k+": "K+", "na+": "Na+", "li+": "Li+", "cs+": "Cs+", "rb+": "Rb+"}[m.group(2).lower()]
+    if r.any(r"\bkcl\b(?:\s+(?:instead of|rather than|en (?:lugar|vez) de)\s+nacl\b)?|\bk\+|potassium|potasio"):
+        b.positive_ion = "K+"
     salt = {"nabr": ("Na+", "Br-"), "kbr": ("K+", "Br-"), "licl": ("Li+", "Cl-"), "naf": ("Na+", "F-"), "nai": ("Na+", "I-")}
     for m in r.take(r"\b(?:de\s+|of\s+)?(nabr|kbr|licl|naf|nai)\b"):
         positive, negative = salt[m.group(1).lower()]
@@ -512,6 +522,8 @@ def _system(r: _Reading) -> None:
     vacuum = r.take(r"\bin vacuum\b|\ben vac[íi]o\b|\bvacuum\b|\bgas[- ]phase\b|\bfase gas\b|"
                     r"\(?\bno (?:explicit )?water,? (?:and )?no implicit solvent\)?|\(?\bsin agua,? ni (?:di)?solvente impl[íi]cito\)?")
     implicit = [m.group(1).lower() for m in r.take(r"\b(obc2|obc1|gbn2|gbn|hct)\b(?:\s+implicit\s+solvent)?")]
+    if any(f.endswith("_obc.xml") or f.startswith("implicit/obc") for f in ffs):
+        r.take(r"\bobc\b")
     said_implicit = r.take(r"\bimplicit[- ]solvent\b|\b(?:di)?solvente impl[íi]cito\b|\bimplicit\b|\bimpl[íi]cito\b")
     if said_implicit and not implicit and not any(f.startswith("implicit/") or f.endswith("_obc.xml") for f in ffs):
         r.problems.append("which implicit-solvent model (for example implicit/obc2.xml)")
@@ -606,15 +618,15 @@ def _minimise(r: _Reading) -> None:
     if r.any(r"\b(?:without|no|sin|not|before|don'?t|do not)\s+(?:any\s+|ninguna\s+)?(?:energy\s+)?(?:minimi[sz]\w*|minimizar|minimizaci[óo]n)\b|"
              r"\b(?:un|not\s+)minimi[sz]ed\b|\bsin minimizar\b"):
         return
-    if re.search(r"\bminimi[sz]er\b", r.text.text, _I):  # "relax it with the minimiser": that minimisation
-        r.take(r"\b(?:and\s+)?relax(?:es|ing)?\s+(?:the\s+)?(?:structure|system|geometry)?(?=\s+(?:with|using)\b[^.;?]{0,60}minimi[sz]er\b)")
+    if re.search(r"\bminimi[sz]\w*|\bminimiza\w*", r.text.text, _I):  # "relax it … minimise to 10": that minimisation
+        r.take(r"\b(?:and\s+)?relax(?:es|ing)?\b(?:\s+(?:the\s+)?(?:structure|system|geometry)\b)?")
     if not r.any(r"\b(?:simulation\.)?minimizeenergy\w*|\bminimi[sz]\w*|\blocalenergyminimizer\w*|\bminimiza\w*|"
                  r"\benergy minimi[sz]ation\b"):
         return
     r.minimise = Minimise()
     r.take(r"\b(?:openmm'?s\s+)?l-?bfgs\b|\buntil\b(?=[^.;?]{0,40}tolerance)|"
            r"\b(?:is|are)\s+reached\b|\bstop\s+after\b")
-    for m in r.take(rf"\b(?:(?:force\s+)?(?:tolerance|tolerancia)|down to)\s*(?:of|=|de)?\s*{N}(?:\s*(kj\s*/\s*mol\s*/\s*nm|kj mol-1 nm-1|kj/\(mol\s*nm\)|"
+    for m in r.take(rf"\b(?:(?:force\s+)?(?:tolerance|tolerancia|tol)|down to)\s*(?:of|=|de)?\s*{N}(?:\s*(kj\s*/\s*mol\s*/\s*nm|kj mol-1 nm-1|kj/\(mol\s*nm\)|"
                     rf"kcal\s*/\s*mol\s*/\s*(?:å|a|angstrom)|kj\s*/\s*mol\s*/\s*(?:å|a))\b)?"):
         unit = (m.group(2) or "kj/mol/nm").lower().replace(" ", "")
         factor = {"kcal/mol/å": 41.84, "kcal/mol/a": 41.84, "kcal/mol/angstrom": 41.84, "kj/mol/å": 10.0,
@@ -626,7 +638,7 @@ def _minimise(r: _Reading) -> None:
              r"\(?\b(?:no|without|sin)\s+(?:iteration|iteraci[óo]n)\s+(?:cap|limit|l[íi]mite)\)?"):
         r.minimise.max_iterations = 0
     for m in r.take(rf"\b(?:at most|max(?:imum)?(?: of)?|maxiterations\s*(?:=|of)?|up to|hasta|a lo sumo|como m[áa]ximo|"
-                    rf"(?:un\s+)?m[áa]ximo de)\s*{INT}\s*(?:iterations|steps|iteraciones|pasos)?|"
+                    rf"(?:un\s+)?m[áa]ximo(?:\s+de)?|capped at|limited to|a cap of)\s*{INT}\s*(?:iterations|steps|iteraciones|pasos)?|"
                     rf"{INT}\s*(?:minimi[sz]ation\s+)?(?:iterations|iteraciones)"):
         r.minimise.max_iterations = int(_f(m.group(1) or m.group(2)))
         if r.minimise.max_iterations == 0:
@@ -635,7 +647,7 @@ def _minimise(r: _Reading) -> None:
     r.take(r"\btolerance\b|\btolerancia\b|kj/mol/nm")
 
 
-_SAVING = r"(?:\b(?:saving|writing|save|write|record\w*|guardando|escribiendo|guarda|escribe)\s+(?:a\s+|an\s+|one\s+|un\s+|una\s+)?)?"
+_SAVING = r"(?:\b(?:saving|writing|save|write|record\w*|logging|log|guardando|escribiendo|guarda|escribe)\s+(?:a\s+|an\s+|one\s+|the\s+|un\s+|una\s+)?)?"
 
 
 def _simulate(r: _Reading) -> None:
@@ -644,12 +656,12 @@ def _simulate(r: _Reading) -> None:
         rf"\b{INT}\s*(?:md\s+)?(?:steps|pasos)\s+(?:of\s+|de\s+)?(?:unreported\s+|reporter-?free\s+)?(?:equilibration|equilibraci[óo]n|equilibrado)\b|"
         rf"\bequilibrat\w*\s+(?:for\s+)?{INT}\s*steps\b|\bequilibra\w*\s+(?:durante\s+)?{INT}\s*pasos\b")]
     if equilibration:
-        r.take(r"\b(?:without|with no|sin)\s+(?:any\s+|ning[úu]n\s+)?reporters?\b|"
-               r"\b(?:over|of|during|in|for)?\s*(?:the\s+)?production(?:\s+(?:run|part|phase|steps))?\b|"
+        r.take(r"\b(?:without|with no|sin)\s+(?:any\s+|ning[úu]n\s+)?(?:reporters?|reporting|logging|output)\b|"
+               r"\b(?:over|of|during|in|for)?\s*(?:the\s+)?production(?:\s+(?:run|part|phase))?\b(?!\s+steps)|"
                r"\b(?:de|en|durante)?\s*(?:la\s+)?(?:fase de\s+)?producci[óo]n\b")
     r.take(r"\b(?:(?:el|the)\s+)?(?:integrador\s+)?langevin\w*\s*(?:middle\s*)?(?:integrator)?|\bintegrador\w*|\blangevinmiddleintegrator\b|\bsimulat\w+|\bsim[úu]la\w*|"
            r"\b(?:md|molecular dynamics|din[áa]mica molecular|dynamics)\b|\bintegrat\w+|\bnvt\b|\bequilibrat\w+")
-    interval_words = {"dcd": r"dcd\w*|trajectory|trayectoria|frames?", "state": r"statedata\w*|state[- ]data\w*|csv|log|energ\w*|temperatur\w*",
+    interval_words = {"dcd": r"dcd\w*|trajectory|trayectoria|frames?|snapshots?", "state": r"statedata\w*|state[- ]data\w*|csv|log|energ\w*|temperatur\w*",
                       "checkpoint": r"checkpoint\w*"}
     intervals: dict[str, int] = {}
     # "a DCDReporter writing every 100 steps", "StateDataReporter to a CSV file every 50 steps (…)"
@@ -672,8 +684,8 @@ def _simulate(r: _Reading) -> None:
            r"\bto a csv(?: file)?\b|\bcsv\b|\bdcd\b(?:\s+file)?")
     r.take(r"\b(?:sin guardar nada|without saving anything|with nothing saved)\b|\b(?:a\s+|an\s+)?(?:nvt\s+)?production\s+run\b|"
            r"\b(?:haz\s+)?(?:una\s+)?producci[óo]n\b(?=\s+de\s+\d)")
-    steps = [int(_f(m.group(1))) for m in r.take(rf"\b(?:run|for|during|durante|corre|ejecuta)?\s*{INT}\s*(?:md\s+|more\s+|integration\s+)?(?:time\s*)?(?:steps|pasos)\b"
-                                                 rf"(?:\s+de\s+din[áa]mica)?")]
+    steps = [int(_f(m.group(1))) for m in r.take(rf"\b(?:run|for|during|durante|corre|ejecuta)?\s*{INT}\s*(?:md\s+|more\s+|integration\s+|production\s+)?(?:time\s*)?(?:steps|pasos)\b"
+                                                 rf"(?:\s+de\s+(?:din[áa]mica|producci[óo]n))?")]
     dt_ps = [_f(m.group(1)) * 1000.0 for m in r.take(rf"\b(?:dt|time\s*step|timestep|step size|integration step|paso de tiempo)\s*(?:=|of|de)?\s*{N}\s*ps\b")]
     length = r.take(rf"\b{N}\s*(ps|ns|picoseconds?|nanoseconds?|picosegundos?|nanosegundos?)\b(?:\s+(?:of\s+)?(?:md|simulation|dynamics|run|long)|"
                     rf"\s+de\s+(?:din[áa]mica|simulaci[óo]n|md))?")
@@ -692,7 +704,7 @@ def _simulate(r: _Reading) -> None:
                     rf"(min(?:ute)?s?|minutos?|h|hours?|horas?)\b(?:\s+(?:of\s+)?(?:wall[- ]?clock|compute|cpu)(?:\s+time)?)?|"
                     rf"\b(?:a\s+)?(?:time\s+)?budget\s+(?:of\s+)?{N}\s*(min(?:ute)?s?|h|hours?)\b")
     velocity = r.take(r"\b(?:(?:assign|set|give it|draw|asigna|dale|pon)\w*\s+(?:the\s+|las\s+)?)?(?:initial\s+)?"
-                      r"(?:velocit(?:y|ies)|velocidades)(?:\s+iniciales)?\b(?:\s+(?:too|as well|also))?|setvelocitiestotemperature")
+                      r"(?:velocit(?:y|ies)|velocidades)(?:\s+iniciales)?\b(?:\s+(?:too|as well|also|drawn|assigned))?|setvelocitiestotemperature")
     if not (steps or length):
         if temps or step_fs or seeds or intervals or friction:
             r.problems.append("temperature, step size, seeds or reporters, but no run length (steps or ps)")
@@ -754,7 +766,7 @@ def _simulate(r: _Reading) -> None:
     m.dcd_every = intervals.get("dcd")
     m.state_every = intervals.get("state")
     m.checkpoint_every = intervals.get("checkpoint")
-    r.take(r"\b(?:at|a)\b(?=\s*$)")
+    r.take(r"\b(?:at|a)\b(?=\s*$)|\(\s*k\s*\)")
 
 
 def _platform(r: _Reading) -> None:
@@ -789,7 +801,7 @@ def _analysis_atoms(r: _Reading, report: Report) -> None:
                          (r"all atoms|todos los [áa]tomos", "all")):
         if r.any(rf"\b(?:of\s+(?:the\s+)?|de\s+(?:los\s+)?)?(?:{words})\b"):
             report.args["atoms"] = atoms
-    over = r.take(r"\b(?:averaged |mean |average )?(?:over|across|sobre|en)\s+(?:all\s+)?(?:the\s+|los\s+)?(?:saved\s+)?"
+    over = r.take(r"\b(?:of|for|in)\s+every\s+(?:saved\s+)?frame\b|\b(?:averaged |mean |average )?(?:over|across|sobre|en)\s+(?:all\s+)?(?:the\s+|los\s+)?(?:saved\s+)?"
                   r"(?:dcd\s+)?(?:frames|snapshots|trajectory|trayectoria|fotogramas)(?:\s+(?:of|in|from|del?)\s+(?:the\s+|el\s+)?"
                   r"(?:dcd|trajectory|trayectoria))?\b")
     if over:
@@ -821,7 +833,7 @@ heterogens hydrogens residues missing atoms nonstandard simulate simulation step
 minimization cutoff constraints solvate solvent padding temperature friction integrator velocities neutralise
 neutralize ionic strength waters chains remove delete protonate frames trajectory reporter energy potential
 particles forces tolerance iterations implicit modeller pdbfixer langevin langevinmiddleintegrator heavy
-equilibrate structure hydrogen residue chain water molecules charge gyration radius average mean vacuum
+equilibrate structure hydrogen residue chain water molecules charge gyration radius average mean vacuum protein
 heterógenos hidrógenos residuos átomos faltantes minimiza minimizar simula simular pasos semilla restricciones
 solvata neutraliza temperatura fricción energía potencial partículas tolerancia iteraciones cadena cadenas
 """.split()))
@@ -883,7 +895,7 @@ def _understand(request: str, files: list[str], folder: Path | None, result: Und
     r.take(r"\(?\b(?:the\s+)?(?:atom\s+)?(?:count|number)\s+after\s+minus\s+(?:the\s+)?(?:atom\s+)?(?:count|number)?\s*before\)?|"
            r"\(?(?:virtual sites|sitios virtuales)(?: del agua)? (?:included|incluidos)\)?|"
            r"\b(?:including|counting|contando|incluyendo)\s+(?:the\s+|los\s+)?(?:water(?:'s)?\s+)?(?:virtual sites|sitios virtuales)(?:\s+del agua)?|"
-           r"\(?\b(?:not counting|excluding|without|sin contar)\s+(?:the\s+|la\s+)?(?:header|cabecera)(?:\s+(?:line|row|l[íi]nea|fila))?\)?|"
+           r"\(?\b(?:not counting|excluding|without|sin contar|sin)\s+(?:the\s+|la\s+)?(?:header|cabecera)(?:\s+(?:line|row|l[íi]nea|fila))?\)?|"
            r"\(?\b(?:the\s+)?header(?:\s+(?:line|row))?\s+not\s+counted\)?|\(?\b(?:sum(?:med)?|summed)\s+over\s+(?:all\s+)?(?:the\s+)?gaps\)?|"
            r"\b(?:sum(?:med)?|summed)\s+over\s+(?:all\s+)?(?:the\s+)?residues(?:\s+in\s+fixer\.missingatoms)?|\bi mean\b|\bes decir\b|"
            r"\b(?:in|en)\s+(?:units of|unidades de)\s+(?:e|carga elemental|elementary charge)\b|\b(?:just|only|solo|sólo)\s+the\s+(?:count|number)\b|"

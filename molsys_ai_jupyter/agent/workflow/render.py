@@ -98,7 +98,7 @@ def restate(wf: Workflow) -> str:
         if m.equilibration_steps:
             run = f"run {m.equilibration_steps:,} steps of equilibration with no reporter, then " + run[4:]
         if m.seed is not None:
-            run += f", seed {m.seed} (forces summed in a fixed order, one thread on a CPU, so the run repeats exactly)"
+            run += f", seed {m.seed}"
         reports = []
         if m.dcd_every:
             reports.append(f"a DCD frame every {m.dcd_every} steps")
@@ -112,7 +112,8 @@ def restate(wf: Workflow) -> str:
             parts.append(f"{took} on a 2-core CPU")
         if m.budget_minutes is not None:
             parts.append(f"stopping after {_num(m.budget_minutes)} min with a checkpoint")
-    platform = "on the CUDA platform when present, else the CPU" if wf.platform == "auto" else f"on the {wf.platform} platform"
+    platform = ("on the CUDA platform when present, else the CPU" if wf.platform == "auto" else f"on the {wf.platform} platform") + \
+        " (forces summed in a fixed order, one thread on a CPU, so the numbers repeat)"
     if wf.minimise or wf.simulate or wf.report.quantity in ("energy", "energy_change"):
         parts.append(platform)
     return "; ".join(parts) + f"; report {_report_words(wf)}."
@@ -254,7 +255,7 @@ def _provenance(wf: Workflow, c: _Code) -> None:
     c.add("# what this ran with: versions, platform, seeds, checksums of the inputs, every parameter",
           f"run_record = provenance({list(wf.files)!r}, forcefield={forcefield!r},"
           + (" platform=platform," if _has_context(wf) else "")
-          + (" properties=properties," if _has_context(wf) and wf.simulate and wf.simulate.seed is not None else "")
+          + (" properties=properties," if _has_context(wf) else "")
           + f" seeds={seeds!r},",
           f"{lead}{parameters})")
 
@@ -403,16 +404,15 @@ def _system(wf: Workflow, c: _Code) -> None:
     if by_force:
         c.add("for index, force in enumerate(system.getForces()):  # one group per Force: its energy alone",
               "    force.setForceGroup(index)")
-    if m and m.seed is not None:  # a seed asks for a run that repeats: forces summed in one fixed order
-        c.add("if platform.getName() == 'CPU':",
-              "    properties = {'Threads': '1'}  # more threads sum the forces in a varying order, and the run drifts apart",
-              "elif 'DeterministicForces' in platform.getPropertyNames():",
-              "    properties = {'DeterministicForces': 'true'}",
-              "else:",
-              "    properties = {}",
-              "simulation = app.Simulation(topology, system, integrator, platform, properties)")
-    else:
-        c.add("simulation = app.Simulation(topology, system, integrator, platform)")
+    # numbers that repeat: forces summed in one fixed order (more CPU threads sum them in a varying order, and a
+    # minimisation or a run drifts apart from one time to the next)
+    c.add("if platform.getName() == 'CPU':",
+          "    properties = {'Threads': '1'}",
+          "elif 'DeterministicForces' in platform.getPropertyNames():",
+          "    properties = {'DeterministicForces': 'true'}",
+          "else:",
+          "    properties = {}",
+          "simulation = app.Simulation(topology, system, integrator, platform, properties)")
     c.add("simulation.context.setPositions(positions)")
     if wf.from_amber and wf.system.nonbonded in ("PME", "Ewald", "LJPME", "CutoffPeriodic"):
         c.add("if inpcrd.boxVectors is not None:", "    simulation.context.setPeriodicBoxVectors(*inpcrd.boxVectors)")

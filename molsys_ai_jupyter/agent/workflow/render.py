@@ -113,7 +113,7 @@ def restate(wf: Workflow) -> str:
         if m.budget_minutes is not None:
             parts.append(f"stopping after {_num(m.budget_minutes)} min with a checkpoint")
     platform = ("on the CUDA platform when present, else the CPU" if wf.platform == "auto" else f"on the {wf.platform} platform") + \
-        " (forces summed in a fixed order, one thread on a CPU, so the numbers repeat)"
+        " (on a CPU one thread, so that minimisations and runs repeat exactly; on a GPU they can end slightly differently)"
     if wf.minimise or wf.simulate or wf.report.quantity in ("energy", "energy_change"):
         parts.append(platform)
     return "; ".join(parts) + f"; report {_report_words(wf)}."
@@ -405,7 +405,7 @@ def _system(wf: Workflow, c: _Code) -> None:
         c.add("for index, force in enumerate(system.getForces()):  # one group per Force: its energy alone",
               "    force.setForceGroup(index)")
     # numbers that repeat: forces summed in one fixed order (more CPU threads sum them in a varying order, and a
-    # minimisation or a run drifts apart from one time to the next)
+    # minimisation or a run drifts apart from one time to the next; on CUDA the minimiser still varies a little)
     c.add("if platform.getName() == 'CPU':",
           "    properties = {'Threads': '1'}",
           "elif 'DeterministicForces' in platform.getPropertyNames():",

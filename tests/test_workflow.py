@@ -163,6 +163,37 @@ class TestReader:
                        "particles - number of constraints - 6)?", ["ala3.pdb"])
         assert not u.ok  # another definition is not this one
 
+    @pytest.mark.parametrize("request_, files, check", [
+        ("Solvate 1vii.pdb in a cubic TIP3P box with 1 nm padding (amber14-all.xml + amber14/tip3p.xml), neutralise with "
+         "0.1 M NaBr. How many Br- ions get added?", ["1vii.pdb"],
+         lambda wf: (wf.build.negative_ion, wf.report.args) == ("Br-", {"ion": "Br-", "added": True})),
+        ("Solvate ala3.pdb with TIP5P instead of TIP3P: amber14-all.xml + tip5p.xml, model='tip5p', cubic box, 0.8 nm "
+         "padding, neutralize=False. How many water molecules?", ["ala3.pdb"],
+         lambda wf: (wf.build.water_model, wf.build.neutralize, wf.system.forcefield[-1]) == ("tip5p", False, "tip5p.xml")),
+        ("ala3.pdb, amber14-all.xml + implicit/obc2.xml, NoCutoff: energy of just the GB solvation term (the "
+         "CustomGBForce)?", ["ala3.pdb"], lambda wf: wf.build is None and wf.report.args == {"force": "CustomGBForce"}),
+        ("pentalanine.prmtop/.inpcrd with PME, 0.9 nm cutoff, ewaldErrorTolerance 1e-5, HBonds: initial potential "
+         "energy?", ["pentalanine.prmtop", "pentalanine.inpcrd"], lambda wf: wf.system.ewald_tolerance == 1e-5),
+        ("pentalanine.prmtop + pentalanine.inpcrd, PME, 1 nm cutoff, HBonds, MonteCarloBarostat at 1 bar and 300 K every "
+         "50 steps, Langevin 300 K, seed 3; run 1000 steps, DCD every 100 steps. How many frames?",
+         ["pentalanine.prmtop", "pentalanine.inpcrd"], lambda wf: (wf.system.pressure_bar, wf.system.barostat_every) == (1.0, 50)),
+        ("ala3.pdb with amber14-all.xml, NoCutoff, constraints=HAngles (not HBonds): how many constraints?", ["ala3.pdb"],
+         lambda wf: wf.system.constraints == "HAngles"),
+        ("Add hydrogens to 5zmz.pdb with PDBFixer at pH four (4.0). How many hydrogens were added?", ["5zmz.pdb"],
+         lambda wf: wf.prepare.hydrogens_ph == 4.0),
+    ])
+    def test_readings(self, request_, files, check):
+        u = understand(request_, files)
+        assert u.ok and check(u.plan), (u.message(), u.plan and u.plan.to_dict())
+
+    @pytest.mark.parametrize("request_", [
+        "Add hydrogens to 5zmz.pdb with PDBFixer at pH four (5.0). How many hydrogens were added?",  # word and digits disagree
+        "Solvate ala3.pdb in a cubic box, 1 nm padding, amber14-all.xml + amber14/tip3p.xml, K+ as the cation and 0.1 M "
+        "NaBr. How many ions?",  # the salt and the ion named beside it disagree
+    ])
+    def test_readings_that_disagree_are_not_guessed(self, request_):
+        assert not understand(request_, ["5zmz.pdb" if "5zmz" in request_ else "ala3.pdb"]).ok
+
     def test_seeds_go_to_what_they_are_said_for(self):
         u = understand("ala3.pdb, amber14-all.xml + implicit/obc2.xml, NoCutoff, HBonds, Langevin 300 K; velocities "
                        "with seed 5 and integrator seed 7; run 1000 steps with state data every 100 steps. Mean "

@@ -279,12 +279,12 @@ def validate(wf: Workflow, folder: Path | None = None) -> None:
                 raise WorkflowError(f"OpenMM builds a {b.box_shape} only from a padding (a box size gives a cube)")
     if wf.system:
         s = wf.system
-        proteins = [f for f in s.forcefield if "/" not in f and not f.endswith("_obc.xml")
-                    and f[:-4] not in WATER_MODELS + ("swm4ndp",)]  # tip5p.xml, spce.xml…: water files
+        top_level_water = [f for f in s.forcefield if f[:-4] in WATER_MODELS + ("swm4ndp",)]  # tip5p.xml, spce.xml…
+        proteins = [f for f in s.forcefield if "/" not in f and not f.endswith("_obc.xml") and f not in top_level_water]
         if len(proteins) > 1:
             raise WorkflowError(f"two protein force fields ({', '.join(proteins)})")
         if wf.build and wf.build.solvate:
-            waters = [f for f in s.forcefield if "/" in f and not f.startswith("implicit/")]
+            waters = [f for f in s.forcefield if "/" in f and not f.startswith("implicit/")] + top_level_water
             model = wf.build.water_model
             if not waters:
                 raise WorkflowError("solvating needs a water force-field file (for example amber14/tip3pfb.xml)")

@@ -328,8 +328,6 @@ def _prepare(r: _Reading) -> None:
              rf"{_VERBS}(?:los )?residuos no est[áa]ndar(?:es)?"):
         r.p().nonstandard = True
     # heterogens, with or without water (said next to them: "(keep the waters)", "incluidas las aguas")
-    early_keep = r.take(r"\b(?:conservando|manteniendo|keeping|preserving|retaining)\s+(?:the\s+|el\s+|las?\s+)?(?:crystal\w*\s+)?"
-                        r"(?:water(?: molecule)?s?|aguas?)(?:\s+cristalogr[áa]fic[ao]s?)?\b") if re.search(r"keepwater\s*=\s*true|\bkeep\w*\s+(?:the\s+)?\w*\s*waters?\b|conserv|manten", r.text.text, _I) else []
     het = r.take(r"\b(?:remove|delete|strip|drop|get rid of|discard|quita\w*|elimina\w*|sin)\s+(?:out\s+)?(?:\w+\s+){0,2}?"
                  r"(?:heterogens?|het(?:ero)?[- ]?(?:atoms|groups)|hetatms?|heter[óo]genos|heteroátomos|heteroatomos|heterogrupos|ligands and waters)\b|"
                  r"removeheterogens|heterogens? removed")
@@ -346,7 +344,14 @@ def _prepare(r: _Reading) -> None:
             r"(?:crystal(?:lographic)?\s+)?(?:water(?: molecule)?s?|(?:mol[ée]culas de )?aguas?)(?:\s+too|\s+as well)?\b|"
             r"\((?:tambi[ée]n|also|incl\w*) (?:el |the |las )?(?:aguas?|waters?)\)|keepwater\s*=\s*false|"
             r"(?:water(?:s)? included|waters? too)", _I)
-        keep = list(keep_pattern.finditer(window)) + ([early_keep[0]] if early_keep else [])
+        keep = list(keep_pattern.finditer(window))
+        # "keeping the crystal water (remove the heterogens with keepWater=True)": said before them
+        before = re.search(r"\b(?:conservando|manteniendo|keeping|preserving|retaining)\s+(?:the\s+|el\s+|las?\s+)?"
+                           r"(?:crystal\w*\s+)?(?:water(?: molecule)?s?|aguas?)(?:\s+cristalogr[áa]fic[ao]s?)?\b",
+                           r.text.text[:het[0].start()], _I)
+        if before:
+            r.text.blank(before.start(), before.end())
+            keep.append(before)
         drop = list(drop_pattern.finditer(window))
         named = re.match(r"\s*(?:with\s+)?[-–—:(]?\s*((?:(?:the|el|la|los|las)\s+)?[\w+-]+(?:\s*(?:,|\band\b|\by\b)\s*(?:(?:the|el|la|los|las)\s+)?"
                          r"(?:crystal(?:lographic)?\s+)?[\w+-]+(?:\s+(?:ions?|molecules?|ligands?|groups?))?){1,6})(?:\s+too)?\)?",
@@ -362,7 +367,7 @@ def _prepare(r: _Reading) -> None:
                 start = drop[-1].end()
                 drop.append(re.compile(re.escape(tail.group(0))).search(window, start))
         for m in keep + drop:
-            if m not in early_keep:
+            if m is not before:
                 r.text.blank(offset + m.start(), offset + m.end())
         if keep and drop:
             r.problems.append("the request both keeps and removes the waters")

@@ -224,7 +224,7 @@ def _plot(wf: Workflow, c: _Code) -> None:
     if per_frame:
         label = "radius of gyration" if q == "rg" else "RMSD to the start"
         c.add("figure, axis = plt.subplots(figsize=(6, 3))",
-              f"axis.plot(values, marker='o')", "axis.set_xlabel('saved frame')", f"axis.set_ylabel({label + ' (nm)'!r})")
+              "axis.plot(values, marker='o')", "axis.set_xlabel('saved frame')", f"axis.set_ylabel({label + ' (nm)'!r})")
     else:
         c.add("figure, (top, bottom) = plt.subplots(2, 1, figsize=(6, 4), sharex=True)",
               "top.plot(state_data['Time (ps)'], state_data['Temperature (K)'])", "top.set_ylabel('temperature (K)')",

@@ -181,6 +181,14 @@ class TestReader:
          lambda wf: wf.system.constraints == "HAngles"),
         ("Add hydrogens to 5zmz.pdb with PDBFixer at pH four (4.0). How many hydrogens were added?", ["5zmz.pdb"],
          lambda wf: wf.prepare.hydrogens_ph == 4.0),
+        ("Modeller(ala3.pdb).addSolvent(ForceField('amber14-all.xml','amber14/tip3p.xml'), model='tip3p', "
+         "boxSize=Vec3(3.0,3.0,3.0)*nanometer, neutralize=True). Number of HOH residues?", ["ala3.pdb"],
+         lambda wf: wf.build.box_nm == [3.0, 3.0, 3.0] and wf.report.quantity == "waters"),
+        ("AmberPrmtopFile('pentalanine.prmtop').createSystem(nonbondedMethod=PME, nonbondedCutoff=12*angstrom, "
+         "constraints=HBonds) -> number of constraints?", ["pentalanine.prmtop"], lambda wf: wf.system.cutoff_nm == 1.2),
+        ("Minimise 1vii.pdb with amber14-all.xml + implicit/obc2.xml, no cutoff, bonds to hydrogen constrained, until the "
+         "forces are below 5 kJ/mol/nm. Final energy?", ["1vii.pdb"],
+         lambda wf: (wf.system.constraints, wf.minimise.tolerance) == ("HBonds", 5.0)),
     ])
     def test_readings(self, request_, files, check):
         u = understand(request_, files)

@@ -48,6 +48,7 @@ REPORTS: dict[str, tuple[str, str]] = {
     "rg": ("nm", ""),
     "rmsd": ("nm", ""),
     "box_volume": ("nm³", ""),
+    "box_edge": ("nm", ""),
 }
 # lengths and volumes: the unit OpenMM gives → the units an answer may be asked in, with the factor
 LENGTH_UNITS = {"nm": {"nm": 1.0, "Å": 10.0}, "nm³": {"nm³": 1.0, "Å³": 1000.0}}
@@ -338,6 +339,8 @@ def validate(wf: Workflow, folder: Path | None = None) -> None:
             raise WorkflowError("say which energy: the initial one, after minimisation, or at the end of the run")
     if quantity == "rmsd" and not (wf.minimise or wf.simulate):
         raise WorkflowError("an RMSD needs a minimised or simulated structure to compare with the start")
+    if quantity == "box_edge" and not (wf.build and wf.build.solvate and wf.build.box_shape == "cube"):
+        raise WorkflowError("a box edge is asked of a cubic box that the workflow builds")
     if quantity == "box_volume" and folder is not None and not _has_box(wf, folder):
         raise WorkflowError(f"{wf.structure} has no periodic box (no CRYST1 record) and none is built")
     if folder is not None:

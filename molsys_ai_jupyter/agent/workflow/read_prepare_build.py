@@ -14,11 +14,13 @@ def read_files_and_tools(r: Reading) -> None:
         r.take(re.escape(name))
     for name in r.files:
         r.take(rf"\b{re.escape(Path(name).stem)}\b(?:\s+(?:pdb|file|structure))?")
+    r.take(r"\bff\b(?=\s+(?:amber|charmm|[\w/-]+\.xml))")  # "ff amber14-all.xml": the force field
     for m in r.take(r"(?<![\w/.-])((?:[\w-]+/)?[\w-]+\.xml)\b(\s+(?:alone|only|solo|s[óo]lo)\b)?|"
                     r"(?<![\w/.-])((?:amber\d+|charmm\d+|implicit)/[\w-]+)\b"):
         r.forcefield.append(m.group(1) or m.group(3) + ".xml")
         r.vacuum = r.vacuum or bool(m.group(2))
-    r.take(r"\b(?:pdb\s*fixer|openmm(?:'s)?|modell?er|pdbfile|app\.pdbfile|python|de openmm|el modeller|con openmm)\b")
+    r.take(r"\b(?:pdb\s*fixer|openmm(?:'s)?|modell?er|pdbfile|app\.pdbfile|amberprmtopfile|amberinpcrdfile|python|de openmm|el modeller|"
+           r"con openmm)\b")
     r.take(r"\(s\)")
     # what the request says the file already is: nothing to do
     r.take(r"\(?\b(?:it\s+|which\s+)?(?:already\s+)?(?:has|have|contains|carries|comes with|includes)\s+(?:its\s+|all\s+(?:its\s+)?)?"
@@ -49,8 +51,14 @@ def read_phrasing(r: Reading) -> None:
             r.text.blank(m.start(1), m.start(2))  # the word and "("
             r.text.blank(m.end(2), m.end())  # ")"
     r.take(r"(?m)^\s*(?:step\s+)?\d{1,2}[.)](?=\s)")  # a numbered protocol's markers
-    r.take(r"\b(?:question|pregunta)\s*:")
-    r.take(r"\b(?:all|every|both)\s+chains\s+together\b|\b(?:summed|in total)\s+over\s+(?:all\s+)?(?:the\s+)?chains\b|"
+    r.take(r"\b(?:question|pregunta)\s*:|\bfilename\s*=|\bff\b(?=\s+(?:amber|charmm|\w+\.xml))|\(\s*context\s*,|"
+           r"\b(?:(?:and|with)\s+)?(?:all\s+)?other\s+(?:args|arguments|options|settings)\s+(?:at\s+)?(?:their\s+)?defaults?\b|"
+           r"\bafter\s+(?:the\s+)?solvation\b|\bfrom the start\b|\bdesde el inicio\b")
+    r.take(r"\bmodel\s+1\b(?=\s*[,)])|\b(?:h|hydrogens)\s+already\s+(?:there|present|in place)\b|"
+           r"\bwith\s+its\s+(?:own\s+)?hydrogens\b(?:\s+included)?|\bhydrogens\s+included\b|"
+           r"\bya\s+tiene\s+hidr[óo]genos,?\s*(?:no\s+a[ñn]adas\s+m[áa]s)?|,?\s*\bno\s+a[ñn]adas\s+m[áa]s\b|"
+           r"(?<=hydrogens)\s*,?\s*(?:do not|don'?t)\s+add\s+(?:any(?:\s+more)?|more)\b")
+    r.take(r"\(\s*all\s+chains\s*\)|\b(?:all|every|both)\s+chains\s+together\b|\b(?:summed|in total)\s+over\s+(?:all\s+)?(?:the\s+)?chains\b|"
            r"\b(?:de\s+)?todas\s+las\s+cadenas(?:\s+juntas)?\b")
     r.take(r"\b(?:(?:a|quick|simple)\s+)?(?:check(?:ing)?|test(?:ing)?|chequeo|comprobar|comprobaci[óo]n|prueba)\s+(?:of\s+|del?\s+)?"
            r"(?:the\s+|el\s+)?(?:thermostat|termostato)\b")  # what the run is for
@@ -78,6 +86,9 @@ _VERBS = (r"(?:\b(?:find|search(?: for)?|look for|identify|detect|check for|loca
 
 def read_prepare(r: Reading) -> None:
     # what is not to be done, first ("no hydrogens", "do NOT want the missing residues modelled")
+    if r.any(r"\b(?:do not|don'?t)\s+add\s+(?:any\s+)?(?:missing\s+)?(?:residues|atoms|hydrogens)(?:\s*(?:,|or|and|nor)\s*"
+             r"(?:missing\s+)?(?:residues|atoms|hydrogens))+\b"):
+        r.notes.append("nothing added")
     if r.any(r"\b(?:do not|don'?t|not)\b[^.;]{0,40}missing residues[^.;]{0,12}(?:modell?ed|built|added)|"
              r"(?:and )?(?:then )?empty(?:ing)? (?:the )?(?:fixer\.)?missingresidues(?: dict\w*)?|"
              r"without (?:modell?ing|building|adding) (?:the )?missing residues|missingresidues\s*=\s*\{\s*\}|"
@@ -185,6 +196,9 @@ def read_prepare(r: Reading) -> None:
             r.notes.append("pH 7.0 (PDBFixer's default)")
     elif ph:
         r.problems.append(f"{ph[0].group(0).strip()} without hydrogens to add")
+    if re.search(r"hydrogen[^.;]{0,60}(?:do not|don'?t)\s+add\s+any", r.request, IGNORECASE) and r.any(
+            r"\b(?:do not|don'?t)\s+add\s+any(?:\s+more)?(?=\s*[.;)]|\s*$)") and hydrogens:
+        r.problems.append("hydrogens are both added and not")
 
 
 def read_build(r: Reading) -> None:
@@ -227,6 +241,8 @@ def read_build(r: Reading) -> None:
                     rf"{N}\s*{LENGTH}\s+(?:from the (?:protein|solute|peptide) to the (?:box )?edges?|(?:of )?(?:water|solvent) around)"):
         g = [x for x in m.groups() if x]
         b.padding_nm = length_nm(g[0], g[1])
+    for m in r.take(rf"\bboxsize\s*=\s*(?:openmm\.)?vec3\(\s*{N}\s*,\s*{N}\s*,\s*{N}\s*\)\s*\*\s*(?:unit\.)?(nanometers?|angstroms?)"):
+        b.box_nm = [length_nm(m.group(i), m.group(4)) for i in (1, 2, 3)]
     for m in r.take(rf"{N}\s*{LENGTH}?\s*[x×]\s*{N}\s*{LENGTH}?\s*[x×]\s*{N}\s*{LENGTH}"):
         g = m.groups()
         unit = g[5]
@@ -259,24 +275,25 @@ def read_build(r: Reading) -> None:
     if r.any(r"\b(?:do not|don'?t|no|without|sin)\s+neutrali[sz]\w*|neutrali[sz]e\s*=\s*false|"
              r"\b(?:no|without|sin)\s+(?:ions|iones|counter-?ions|contraiones)(?:\s*/\s*(?:salt|sal))?\b"):
         b.neutralize = False
-    for m in r.take(r"\bneutrali[sz]\w*\s+(?:with|con)\s+(na\+|k\+|cl-|sodium|potassium|chloride|sodio|potasio|cloruro)(?!\w)"):
+    for m in r.take(r"\bneutrali[sz]\w*\s+(?:with|con)\s+(na\+|k\+|cl-|sodium|potassium|chloride|sodio|potasio|cloruro)(?!\w)"
+                    r"(?:\s+(?:as|como)\s+(?:the\s+|el\s+)?(?:positive ion|cation|cati[óo]n|ion positivo))?"):
         ion = m.group(1).lower()
         if ion in ("na+", "sodium", "sodio"):
             b.positive_ion = "Na+"
         elif ion in ("k+", "potassium", "potasio"):
             b.positive_ion = "K+"
     r.take(r"\bneutrali[sz]\w*|\bneutral\b")
-    r.take(r"\b(?:bring|take)\s+it\s+(?=to\b)|\b(?:up\s+)?to\s+(?:an?\s+)?(?=\d)|\bhasta\s+(?=\d)")
-    r.take(r"\(?\b(?:cl-|cl−)\s+(?:as|como)\s+(?:the\s+|el\s+)?(?:anion|ani[óo]n|negative ion)\)?")
-    for m in r.take(r"\b(?:with\s+|con\s+)?(k\+|na\+|li\+|cs\+|rb\+)\s+(?:as|como)\s+(?:the\s+|el\s+)?(?:positive ion|cation|cati[óo]n|ion positivo)"
-                    r"(?:\s+instead of\s+na\+)?"):
-        b.positive_ion = {"k+": "K+", "na+": "Na+", "li+": "Li+", "cs+": "Cs+", "rb+": "Rb+"}[m.group(1).lower()]
+    r.take(r"\b(?:bring|take)\s+it\s+(?=to\b)|\b(?:up\s+)?to\s+(?:an?\s+)?(?=\d)|\bhasta\s+(?=\d)|\bhasta\s+(?:una\s+)?(?=fuerza i[óo]nica)")
+    r.take(r"\(?\b(?:cl-|cl−)\s+(?:as|como)\s+(?:the\s+|el\s+)?(?:anion|ani[óo]n|negative ion|(?:ion\s+)?negativo)\)?")
     r.take(r"\b(?:add(?:ing)?|a[ñn]ad\w*|agreg\w*)\s+(?=\d[\d.,]*\s*(?:mm|m|mol/l|molar|millimolar|milimolar)\b)")
     salts = r.take(rf"{N}\s*(mm|m|mol/l|molar|millimolar|milimolar)\b(?:\s+(?:of\s+)?(?:nacl|kcl|salt|sal|na\+/cl-|ionic strength|de fuerza i[óo]nica))?")
     for m in salts:
         b.ionic_strength_molar = number(m.group(1)) / (1000.0 if m.group(2).lower() in ("mm", "millimolar", "milimolar") else 1.0)
     if len(salts) > 1:
         r.problems.append("two salt concentrations")
+    for m in r.take(r"\b(?:with\s+|con\s+)?(k\+|na\+|li\+|cs\+|rb\+)\s+(?:as|como)\s+(?:the\s+|el\s+)?(?:positive ion|cation|cati[óo]n|ion positivo)"
+                    r"(?:\s+instead of\s+na\+)?"):
+        b.positive_ion = {"k+": "K+", "na+": "Na+", "li+": "Li+", "cs+": "Cs+", "rb+": "Rb+"}[m.group(1).lower()]
     for m in r.take(r"\b(?:negative(?:\s+ion)?|anion|ani[óo]n|(?:ion\s+)?negativo|negativeion\s*=)\s*['\"]?(br-|f-|i-|cl-)['\"]?|"
                     r"\b(?:positive\s+ion|cation|cati[óo]n|(?:ion\s+)?positivo|positiveion\s*=)\s*['\"]?(na\+|k\+|li\+|cs\+|rb\+)['\"]?"):
         if m.group(1):

@@ -30,10 +30,10 @@ _REPORTS: list[tuple[str, dict, str]] = [
     ("dof", {}, r"(?:number of |how many )?degrees of freedom|\bdofs?\b|(?:n[úu]mero de )?grados de libertad"),
     ("particles", {}, r"how many particles|number of particles|(?:cu[áa]ntas|n[úu]mero de) part[íi]culas|getnumparticles\(\)"),
     ("constraints", {}, r"how many constraints|number of constraints|(?:cu[áa]ntas|n[úu]mero de) restricciones|getnumconstraints\(\)"),
-    ("forces", {}, r"how many (?:force objects|forces)|number of (?:force objects|forces)|getnumforces\(\)|cu[áa]ntas fuerzas"),
+    ("forces", {}, r"how many (?:force objects|forces)|count all of system\.getforces\(\)|number of (?:force objects|forces)|getnumforces\(\)|cu[áa]ntas fuerzas"),
     ("waters", {"added": True}, r"(?:how many|number of) water(?: molecule)?s (?:were |are |did it |got |get |gets )?(?:added|went in)|"
                                 r"cu[áa]ntas (?:mol[ée]culas de )?aguas? se (?:a[ñn]adieron|agregaron)"),
-    ("waters", {}, r"how many water(?: molecule)?s|number of water(?: molecule)?s|cu[áa]ntas (?:mol[ée]culas de )?aguas?"),
+    ("waters", {}, r"(?:how many|number of) hoh residues|how many water(?: molecule)?s|number of water(?: molecule)?s|cu[áa]ntas (?:mol[ée]culas de )?aguas?"),
     ("ions", {"ion": "Na+"}, r"how many (?:na\+|sodium)(?: (?:counter-?\s?)?ions?| atoms?)?|number of (?:na\+|sodium)(?: ions?)?|cu[áa]ntos (?:iones )?(?:na\+|sodio)"),
     ("ions", {"ion": "Cl-"}, r"how many (?:cl-|cl−|chloride)(?: (?:counter-?\s?)?ions?| atoms?)?|number of (?:cl-|chloride)(?: ions?)?|cu[áa]ntos (?:iones )?(?:cl-|cloruro)"),
     ("ions", {"ion": "K+"}, r"how many (?:k\+|potassium)(?: (?:counter-?\s?)?ions?)?|cu[áa]ntos (?:iones )?(?:k\+|potasio)"),
@@ -44,7 +44,7 @@ _REPORTS: list[tuple[str, dict, str]] = [
     ("ions", {}, r"how many (?:counter-?\s?)?ions|number of (?:counter-?\s?)?ions|cu[áa]ntos (?:contra)?iones"),
     ("frames", {}, r"how many frames|number of frames|cu[áa]ntos (?:frames|fotogramas|marcos|cuadros)"),
     ("rows", {}, r"how many (?:data )?(?:rows|lines)|number of (?:data )?(?:rows|lines)|cu[áa]ntas (?:filas|l[íi]neas)(?: de datos)?"),
-    ("mean_temperature", {}, r"(?:mean|average) temperature (?:over|of|across) (?:all )?(?:the )?(?:reported |logged )?(?:rows|samples|reports)|"
+    ("mean_temperature", {}, r"(?:mean|average) temperature (?:over|of|across) (?:all |those |these )?(?:the )?(?:reported |logged )?(?:rows|samples|reports|frames)|"
                              r"(?:mean|average) (?:of the )?(?:reported |logged |recorded |sampled |instantaneous )?temperatures?|temperatura (?:media|promedio)"
                              r"|(?:media|promedio) de (?:las )?temperaturas?"),
     ("mean_energy", {}, r"(?:mean|average) (?:of the )?(?:reported )?potential energ(?:y|ies)|energ[íi]a potencial (?:media|promedio)"),
@@ -65,6 +65,7 @@ _REPORTS: list[tuple[str, dict, str]] = [
     ("terms", {"term": "cmap"}, r"how many cmap\b(?: backbone)?(?: cross[- ]terms| torsions| terms)?|cu[áa]ntas torsiones cmap"),
     ("rg", {}, r"radius of gyration|radio de giro|\brg\b"),
     ("rmsd", {}, r"\brmsd\b"),
+    ("box_edge", {}, r"(?:the\s+)?box(?:'s)?\s+edge(?:\s+length)?|edge\s+length\s+of\s+the\s+(?:periodic\s+)?box|(?:longitud\s+de\s+la\s+)?arista\s+de\s+la\s+caja"),
     ("box_volume", {}, r"(?:periodic\s+)?(?:box|caja)(?: \w+){0,3}? volume|volume of (?:the |that |this |its )?(?:periodic |unit )?(?:box|cell)|"
                        r"volumen de (?:la|esa|esta) (?:caja|celda)"),
     ("residues", {}, r"how many residues|number of residues|cu[áa]ntos residuos"),
@@ -87,7 +88,8 @@ _FORCE_NAMES = "|".join(f.lower() for f in FORCES)
 _FORCE_ENERGY = re.compile(
     rf"\b(?:(?:the\s+)?(?:potential\s+)?energy\s+(?:of|from|in)\s+(?:the\s+)?({_FORCE_NAMES})|({_FORCE_NAMES})(?:'s)?\s+(?:energy|term)|"
     rf"energ[íi]a\s+(?:potencial\s+)?(?:del?\s+)?(?:la\s+|el\s+)?({_FORCE_NAMES})|"
-    rf"energy\s+of\s+(?:just\s+|only\s+)?the\s+[\w\s-]{{0,30}}?\bterm\s*\(\s*(?:the\s+)?({_FORCE_NAMES})\s*\))(?!\w)(?:\s+(?:alone|only|term|sola|solo|t[ée]rmino))*"
+    rf"energy\s+of\s+(?:just\s+|only\s+)?the\s+[\w\s-]{{0,30}}?\b(?:term|force)(?:\s+alone)?\s*\(\s*(?:the\s+)?({_FORCE_NAMES})"
+    rf"(?:\s*,\s*which\s+includes\s+its\s+[\w\s-]{{0,30}}?term)?\s*\))(?!\w)(?:\s+(?:alone|only|term|sola|solo|t[ée]rmino))*"
     rf"(?:\s*\(\s*proper\s*(?:\+|and|y)\s*improper(?:\s+torsions)?\s*\))?", IGNORECASE)
 
 

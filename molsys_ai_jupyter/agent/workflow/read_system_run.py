@@ -10,7 +10,7 @@ from .reading import IGNORECASE, INT, LENGTH, N, Reading, length_nm, number
 
 
 _FORCEFIELDS = {  # names said without a file → OpenMM's files
-    r"amber14(?:-all)?|amber ff14sb|ff14sb": "amber14-all.xml", r"amber99sb-?ildn": "amber99sbildn.xml",
+    r"amber14(?:-all)?|amber ff14sb|ff14sb": "amber14-all.xml", r"(?:amber\s+)?(?:amber99sb-?ildn|ff99sb-?ildn)": "amber99sbildn.xml",
     r"amber99sb": "amber99sb.xml", r"amber03": "amber03.xml", r"amber10": "amber10.xml", r"amber96": "amber96.xml",
     r"charmm36": "charmm36.xml",
 }
@@ -78,6 +78,8 @@ def read_system(r: Reading) -> None:
         r.problems.append(f"two nonbonded methods ({', '.join(sorted(set(found)))})")
     if found:
         r.s().nonbonded = found[0]
+    for m in r.take(rf"\bnonbondedcutoff\s*=\s*{N}\s*\*\s*(?:unit\.)?(nanometers?|angstroms?)"):
+        r.s().cutoff_nm = length_nm(m.group(1), m.group(2))
     for m in r.take(rf"{N}\s*{LENGTH}\s*(?:nonbonded\s+|non-bonded\s+)?cut-?off|(?:nonbonded\s*)?(?:cut-?off|corte)\s*(?:of|=|de)?\s*{N}\s*{LENGTH}"):
         g = [x for x in m.groups() if x]
         r.s().cutoff_nm = length_nm(g[0], g[1])
@@ -90,6 +92,9 @@ def read_system(r: Reading) -> None:
     if r.any(r"\b(?:no|without|sin|none)\s+(?:constraints|restricciones)\b|constraints\s*=\s*none|\bunconstrained\b"):
         r.s().constraints = None
     said = set()
+    for m in r.take(r"\b(?:bonds\s+to\s+hydrogens?|hydrogen\s+bonds|bonds\s+(?:with|involving)\s+hydrogens?)\s+constrained\b"):
+        said.add("HBonds")
+        r.s().constraints = "HBonds"
     for m in r.take(r"\b(?:constraints\s*=\s*|app\.)?(hbonds|h-bonds|allbonds|all bonds|hangles)\b(?:\s+constraints)?|"
                     r"\bconstrain(?:ed|ing)?\s+(?:the\s+)?(?:bonds\s+(?:to|with|involving)\s+hydrogens?|h-bonds|all bonds)|"
                     r"\bconstraints?\s+(?:on|for)\s+(?:the\s+)?bonds\s+(?:to|with|involving)\s+hydrogens?"):
@@ -119,7 +124,7 @@ def read_system(r: Reading) -> None:
 
 def read_minimise(r: Reading) -> None:
     if r.any(r"\b(?:without|no|sin|not|before|don'?t|do not)\s+(?:any\s+|ninguna\s+)?(?:energy\s+)?(?:minimi[sz]\w*|minimizar|minimizaci[óo]n)\b|"
-             r"\b(?:un|not\s+)minimi[sz]ed\b|\bsin minimizar\b"):
+             r"\b(?:un|not\s+)minimi[sz]ed\b|\bsin minimizar\b|\bno\s+minim\b\.?"):
         return
     if re.search(r"\bminimi[sz]\w*|\bminimiza\w*", r.text.text, IGNORECASE):  # "relax it … minimise to 10": that minimisation
         r.take(r"\b(?:and\s+)?relax(?:es|ing)?\b(?:\s+(?:the\s+)?(?:structure|system|geometry)\b)?")
@@ -127,9 +132,10 @@ def read_minimise(r: Reading) -> None:
                  r"\benergy minimi[sz]ation\b"):
         return
     r.minimise = Minimise()
-    r.take(r"\b(?:openmm'?s\s+)?l-?bfgs\b|\buntil\b(?=[^.;?]{0,40}tolerance)|"
+    r.take(r"\b(?:openmm'?s\s+)?l-?bfgs\b|\buntil\b(?=[^.;?]{0,40}(?:tolerance|forces?|gradient))|"
            r"\b(?:is|are)\s+reached\b|\bstop\s+after\b")
-    for m in r.take(rf"\b(?:(?:force\s+)?(?:tolerance|tolerancia|tol)|down to)\s*(?:of|=|de)?\s*{N}(?:\s*(kj\s*/\s*mol\s*/\s*nm|kj mol-1 nm-1|kj/\(mol\s*nm\)|"
+    for m in r.take(rf"\b(?:(?:force\s+)?(?:tolerance|tolerancia|tol)|down to|(?:the\s+)?(?:forces?|gradient)\s+(?:are\s+|is\s+)?"
+                    rf"(?:below|under|less than))\s*(?:of|=|de)?\s*{N}(?:\s*(kj\s*/\s*mol\s*/\s*nm|kj mol-1 nm-1|kj/\(mol\s*nm\)|"
                     rf"kcal\s*/\s*mol\s*/\s*(?:å|a|angstrom)|kj\s*/\s*mol\s*/\s*(?:å|a))\b)?"):
         unit = (m.group(2) or "kj/mol/nm").lower().replace(" ", "")
         factor = {"kcal/mol/å": 41.84, "kcal/mol/a": 41.84, "kcal/mol/angstrom": 41.84, "kj/mol/å": 10.0,
@@ -138,7 +144,8 @@ def read_minimise(r: Reading) -> None:
     if r.any(r"\b(?:no|without|sin)\s+(?:max(?:imum)?\s+)?(?:iteration|iteraci[óo]n)(?:s|es)?\s*(?:limit|l[íi]mite)?\b|"
              r"\b(?:no|without|sin)\s+(?:limit|l[íi]mite)\s+(?:on|of|to|de|en)\s+(?:the\s+|las\s+)?(?:number of\s+)?(?:iterations|iteraciones)\b|"
              r"\bno max iterations\b|\bsin l[íi]mite de iteraciones\b|maxiterations\s*=\s*0|until (?:it )?converge[sd]?|"
-             r"\(?\b(?:no|without|sin)\s+(?:iteration|iteraci[óo]n)\s+(?:cap|limit|l[íi]mite)\)?"):
+             r"\(?\b(?:no|without|sin)\s+(?:iteration|iteraci[óo]n)\s+(?:cap|limit|l[íi]mite)\)?|"
+             r"\(?\bno\s+limit\s+on\s+the\s+number\s+of\s+(?:steps|iterations)\)?"):
         r.minimise.max_iterations = 0
     for m in r.take(rf"\b(?:at most|max(?:imum)?(?: of)?|maxiterations\s*(?:=|of)?|up to|hasta|a lo sumo|como m[áa]ximo|"
                     rf"(?:un\s+)?m[áa]ximo(?:\s+de)?|capped at|limited to|a cap of)\s*{INT}\s*(?:iterations|steps|iteraciones|pasos)?|"
@@ -190,6 +197,7 @@ def read_simulate(r: Reading) -> None:
     steps = [int(number(m.group(1))) for m in r.take(rf"\b(?:run|for|during|durante|corre|ejecuta)?\s*{INT}\s*(?:md\s+|more\s+|integration\s+|production\s+)?(?:time\s*)?(?:steps|pasos)\b"
                                                  rf"(?:\s+de\s+(?:din[áa]mica|producci[óo]n))?")]
     dt_ps = [number(m.group(1)) * 1000.0 for m in r.take(rf"\b(?:dt|time\s*step|timestep|step size|integration step|paso de tiempo)\s*(?:=|of|de)?\s*{N}\s*ps\b")]
+    dt_ps += [number(m.group(1)) for m in r.take(rf"\bdt\s*(?:=|of|de)?\s*{N}\s*fs\b")]
     length = r.take(rf"\b{N}\s*(ps|ns|picoseconds?|nanoseconds?|picosegundos?|nanosegundos?)\b(?:\s+(?:of\s+)?(?:md|simulation|dynamics|run|long)|"
                     rf"\s+de\s+(?:din[áa]mica|simulaci[óo]n|md))?")
     temps = [(number(m.group(1)), m) for m in r.take(rf"\b{N}\s*(?:k|kelvin)\b")]

@@ -144,7 +144,8 @@ def _understand(request: str, files: list[str], folder: Path | None, result: Und
            r"\(?\b(?:not counting|excluding|without|sin contar|sin)\s+(?:the\s+|la\s+)?(?:header|cabecera)(?:\s+(?:line|row|l[íi]nea|fila))?\)?|"
            r"\(?\b(?:the\s+)?header(?:\s+(?:line|row))?\s+not\s+counted\)?|\(?\b(?:sum(?:med)?|summed)\s+over\s+(?:all\s+)?(?:the\s+)?gaps\)?|"
            r"\b(?:sum(?:med)?|summed)\s+over\s+(?:all\s+)?(?:the\s+)?residues(?:\s+in\s+fixer\.missingatoms)?|\bi mean\b|\bes decir\b|"
-           r"\b(?:in|en)\s+(?:units of|unidades de)\s+(?:e|carga elemental|elementary charge)\b|\b(?:just|only|solo|sólo)\s+the\s+(?:count|number)\b|"
+           r"\b(?:in|en)\s+(?:units of|unidades de)\s+(?:e|carga elemental|elementary charge)\b|"
+           r"\b(?:report it\s+)?in\s+elementary\s+charges?\b|\b(?:just|only|solo|sólo)\s+the\s+(?:count|number)\b|"
            r"\bwhen (?:it is |it's )?loaded back\b")
     reports = read_report(r.text)
     read_prepare(r)
@@ -227,6 +228,7 @@ must shall it's that's what's let's lets i'll time step-by-step pipeline workflo
 counted gaps gap reported listed evaluated computed calculated patch attach attached loaded back when went goes
 setting pls plz table paper quickly briefly yet else think guess hmm sure result results parametriza parametrízala
 parametrizala parametrízalo parametrizalo parametriza nothing nada
+parameterized parameterised parametrised little
 go going fixing prep prepped cleaning bring brought itself cell final file's put folder arguments
 decir exactamente just full long previa smoke creado creada preparado preparada w
 carga cargar toma tomar usa usar usando corre correr haz hacer prepara preparar crea crear construye construir

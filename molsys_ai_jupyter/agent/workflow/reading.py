@@ -19,7 +19,7 @@ def number(text: str) -> float:
 
 
 def length_nm(value: str, unit: str) -> float:
-    return number(value) / 10.0 if unit.lower().startswith(("å", "a")) else number(value)
+    return number(value) / 10.0 if unit.lower().startswith(("å", "a")) else number(value)  # nm, nanometer(s)
 
 
 LENGTH = r"(nm|nanomet\w*|nan[óo]metros?|Å|angstroms?|[áa]ngstr[öo]m\w*|A(?=\W|$))"

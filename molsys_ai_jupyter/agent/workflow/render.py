@@ -23,6 +23,7 @@ _REPORT_WORDS = {
     "energy_change": "the change of the potential energy on minimising (minimised minus initial)",
     "hydrogens": "the number of hydrogen atoms",
     "box_volume": "the volume of the periodic box",
+    "box_edge": "the edge of the cubic periodic box, in nm",
     "charge": "the net charge of the system, in e",
 }
 SYSTEM_ONLY = ("constraints", "forces", "particles", "charge", "terms", "dof")  # read from the System, no Context
@@ -536,6 +537,8 @@ def _report(wf: Workflow, c: _Code) -> None:
         c.add("nonbonded = [f for f in system.getForces() if isinstance(f, openmm.NonbondedForce)][0]",
               "answer = round(sum(nonbonded.getParticleParameters(i)[0].value_in_unit(unit.elementary_charge)",
               "                   for i in range(system.getNumParticles())), 6)")
+    elif q == "box_edge":
+        c.add("answer = float(topology.getPeriodicBoxVectors()[0][0] / unit.nanometer)  # a cube: its three edges are equal")
     elif q == "box_volume":
         c.add("box = topology.getPeriodicBoxVectors()",
               "answer = float(box[0][0] * box[1][1] * box[2][2] / unit.nanometer**3)  # reduced (triclinic) form")

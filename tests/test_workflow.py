@@ -272,9 +272,12 @@ class TestValidate:
             validate(Workflow(["ala3.pdb"], Report("waters"), build=build,
                               system=System(["amber14-all.xml", "amber14/tip3pfb.xml"])))
 
-    def test_a_box_volume_needs_a_box(self, folder):
+    def test_a_box_volume_needs_a_box(self, folder, real_settings):
         with pytest.raises(WorkflowError, match="no periodic box"):
             validate(Workflow(["met_enkephalin.pdb"], Report("box_volume")), folder)
+        shutil.copyfile(real_settings.structures / "1vii.pdb", folder / "1vii.pdb")  # CRYST1 of 1 Å: a placeholder
+        with pytest.raises(WorkflowError, match="placeholder"):
+            validate(Workflow(["1vii.pdb"], Report("box_volume")), folder)
 
 
 class TestRender:

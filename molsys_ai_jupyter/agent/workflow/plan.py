@@ -21,6 +21,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ..slots import WATER_RESIDUES as _WATER_NAMES
+
 # what a workflow can report, with its unit and the stages it needs
 REPORTS: dict[str, tuple[str, str]] = {
     "missing_residues": ("count", "prepare"),
@@ -64,7 +66,7 @@ POSITIVE_IONS = ("Na+", "K+", "Li+", "Rb+", "Cs+")
 NEGATIVE_IONS = ("Cl-", "Br-", "F-", "I-")
 ION_RESIDUES = {"Na+": "NA", "K+": "K", "Li+": "LI", "Rb+": "RB", "Cs+": "CS", "Cl-": "CL", "Br-": "BR", "F-": "F",
                 "I-": "I"}
-WATER_RESIDUES = ("HOH", "WAT", "TIP3", "SOL")
+WATER_RESIDUES = tuple(sorted(_WATER_NAMES))  # the analysis agent's water names, as a literal for the cells
 STRUCTURE_FORMATS = (".pdb", ".cif", ".pdbx")
 
 
@@ -342,7 +344,8 @@ def validate(wf: Workflow, folder: Path | None = None) -> None:
     if quantity == "box_edge" and not (wf.build and wf.build.solvate and wf.build.box_shape == "cube"):
         raise WorkflowError("a box edge is asked of a cubic box that the workflow builds")
     if quantity == "box_volume" and folder is not None and not _has_box(wf, folder):
-        raise WorkflowError(f"{wf.structure} has no periodic box (no CRYST1 record) and none is built")
+        raise WorkflowError(f"{wf.structure} has no periodic box (no CRYST1 record, or a placeholder under 2 Å) "
+                            "and none is built")
     if folder is not None:
         missing = [f for f in wf.files if not (folder / f).is_file()]
         if missing:
@@ -456,5 +459,4 @@ def _has_box(wf: Workflow, folder: Path) -> bool:
     path = folder / wf.structure
     if path.suffix.lower() != ".pdb" or not path.is_file():
         return True  # let OpenMM say
-    with path.open(errors="replace") as handle:
-        return any(line.startswith("CRYST1") for line in handle)
+    return pdb_facts(path)["box"]  # a real unit cell: a 1 Å CRYST1 placeholder is no box

@@ -343,9 +343,6 @@ def validate(wf: Workflow, folder: Path | None = None) -> None:
         raise WorkflowError("an RMSD needs a minimised or simulated structure to compare with the start")
     if quantity == "box_edge" and not (wf.build and wf.build.solvate and wf.build.box_shape == "cube"):
         raise WorkflowError("a box edge is asked of a cubic box that the workflow builds")
-    if quantity == "box_volume" and folder is not None and not _has_box(wf, folder):
-        raise WorkflowError(f"{wf.structure} has no periodic box (no CRYST1 record, or a placeholder under 2 Å) "
-                            "and none is built")
     if folder is not None:
         missing = [f for f in wf.files if not (folder / f).is_file()]
         if missing:
@@ -428,6 +425,9 @@ def _check_against_file(wf: Workflow, folder: Path) -> None:
         return
     facts = pdb_facts(path)
     b = wf.build
+    if wf.report.quantity == "box_volume" and not (b and b.solvate) and not facts["box"]:
+        raise WorkflowError(f"{wf.structure} has no periodic box (no CRYST1 record, or a placeholder under 2 Å) "
+                            "and none is built")
     if b:
         unknown = [c for c in b.delete_chains + b.keep_chains if c not in facts["chains"]]
         if unknown:
@@ -451,12 +451,3 @@ def _check_against_file(wf: Workflow, folder: Path) -> None:
                 raise WorkflowError(
                     f"this run would take about {hours:.0f} h on a 2-core CPU ({atoms:,} atoms, {m.steps:,} steps); "
                     "ask for fewer steps, give it a time budget ('for at most 30 minutes'), or ask for the CUDA platform")
-
-
-def _has_box(wf: Workflow, folder: Path) -> bool:
-    if wf.build and wf.build.solvate:
-        return True
-    path = folder / wf.structure
-    if path.suffix.lower() != ".pdb" or not path.is_file():
-        return True  # let OpenMM say
-    return pdb_facts(path)["box"]  # a real unit cell: a 1 Å CRYST1 placeholder is no box

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .plan import BOX_SHAPES
+from .plan import BOX_SHAPES, NEGATIVE_IONS, POSITIVE_IONS
 from .reading import IGNORECASE, LENGTH, N, Reading, length_nm, number
 
 
@@ -201,6 +201,8 @@ def read_prepare(r: Reading) -> None:
         r.problems.append("hydrogens are both added and not")
 
 
+_IONS = {ion.lower(): ion for ion in POSITIVE_IONS + NEGATIVE_IONS}  # "k+" → "K+", as the plan writes them
+
 def read_build(r: Reading) -> None:
     # a state, not a step: "the solvated pentalanine", "already solvated", "tal y como viene protonada"
     r.take(r"\b(?:the|a|an|this|that|its|already|pre-?|el|la|los|las|ya)\s+(?:solvated|solvatad[ao]s?|protonated|protonad[ao]s?)\b|"
@@ -293,13 +295,13 @@ def read_build(r: Reading) -> None:
         r.problems.append("two salt concentrations")
     for m in r.take(r"\b(?:with\s+|con\s+)?(k\+|na\+|li\+|cs\+|rb\+)\s+(?:as|como)\s+(?:the\s+|el\s+)?(?:positive ion|cation|cati[óo]n|ion positivo)"
                     r"(?:\s+instead of\s+na\+)?"):
-        b.positive_ion = {"k+": "K+", "na+": "Na+", "li+": "Li+", "cs+": "Cs+", "rb+": "Rb+"}[m.group(1).lower()]
+        b.positive_ion = _IONS[m.group(1).lower()]
     for m in r.take(r"\b(?:negative(?:\s+ion)?|anion|ani[óo]n|(?:ion\s+)?negativo|negativeion\s*=)\s*['\"]?(br-|f-|i-|cl-)['\"]?|"
                     r"\b(?:positive\s+ion|cation|cati[óo]n|(?:ion\s+)?positivo|positiveion\s*=)\s*['\"]?(na\+|k\+|li\+|cs\+|rb\+)['\"]?"):
         if m.group(1):
-            b.negative_ion = {"br-": "Br-", "f-": "F-", "i-": "I-", "cl-": "Cl-"}[m.group(1).lower()]
+            b.negative_ion = _IONS[m.group(1).lower()]
         else:
-            b.positive_ion = {"k+": "K+", "na+": "Na+", "li+": "Li+", "cs+": "Cs+", "rb+": "Rb+"}[m.group(2).lower()]
+            b.positive_ion = _IONS[m.group(2).lower()]
     if r.any(r"\bkcl\b(?:\s+(?:instead of|rather than|en (?:lugar|vez) de)\s+nacl\b)?|\bk\+|potassium|potasio"):
         b.positive_ion = "K+"
     salt = {"nabr": ("Na+", "Br-"), "kbr": ("K+", "Br-"), "licl": ("Li+", "Cl-"), "naf": ("Na+", "F-"), "nai": ("Na+", "I-")}

@@ -6,10 +6,10 @@ import { molsysIcon } from './icon';
 import { failingCell, head, tail } from './notebookContext';
 import { ChatSidebar } from './sidebar';
 
-export namespace CommandIDs {
-  export const open = 'molsys-ai:open';
-  export const fix = 'molsys-ai:fix-cell';
-}
+export const CommandIDs = {
+  open: 'molsys-ai:open',
+  fix: 'molsys-ai:fix-cell'
+} as const;
 
 const CATEGORY = 'MolSys-AI';
 

@@ -24,6 +24,12 @@ const USER_NAMES =
   "(globals(), globals().get('_molsys_agent_names'))";
 const VARIABLES_WAIT_MS = 3000; // a busy kernel answers later: then the names are not known
 
+/** One result of an execute reply's `user_expressions` (Jupyter messaging). */
+interface IUserExpression {
+  status?: string;
+  data?: Record<string, unknown>;
+}
+
 async function kernelVariables(tracker: INotebookTracker): Promise<string[]> {
   const kernel = tracker.currentWidget?.sessionContext.session?.kernel;
   if (!kernel) {
@@ -38,8 +44,8 @@ async function kernelVariables(tracker: INotebookTracker): Promise<string[]> {
   const timeout = new Promise<null>(resolve => setTimeout(() => resolve(null), VARIABLES_WAIT_MS));
   try {
     const reply = await Promise.race([future.done, timeout]);
-    const result = (reply?.content as { user_expressions?: Record<string, any> } | undefined)?.user_expressions
-      ?.names;
+    const result = (reply?.content as { user_expressions?: Record<string, IUserExpression> } | undefined)
+      ?.user_expressions?.names;
     if (!result || result.status !== 'ok') {
       return [];
     }

@@ -222,6 +222,25 @@ def test_invented_api_is_caught_before_running_and_repaired(shell, folder):
     assert first.prompt and first.reply.startswith("```python") and not first.output  # never ran
 
 
+def test_code_the_api_check_could_not_finish_is_not_run(shell, folder, monkeypatch):
+    """A crash of the registry's checker is not a pass: the code is not run, and the
+    failure goes back to the model like an invented name."""
+    from molsys_ai_jupyter.knowledge import verifier
+
+    def broken_walk(self, *args, **kwargs):
+        raise RuntimeError("the checker broke")
+
+    monkeypatch.setattr(verifier.SymbolRegistry, "check_path", broken_walk)
+    unchecked = "```python\nimport molsysmt as msm\nmsm.structure.get_distances('1vii.pdb')\nanswer = 1\n```"
+    fixed = "```python\nanswer = 2\n```"
+    with FakeLLM([unchecked, fixed]) as fake:
+        result = _agent(fake, design="freeform").run("distances", shell, workdir=folder, show=False)
+    first = result.attempts[0]
+    assert result.ok and result.final_answer == 2 and len(result.attempts) == 2
+    assert first.verification["error"] == "RuntimeError: the checker broke" and not first.verification["ok"]
+    assert "the API check failed" in first.error and not first.output  # never ran
+
+
 def test_the_record_of_a_run_keeps_prompts_replies_checks_and_output(shell, folder):
     reply = json.dumps({"recipe": "count_residues", "file": "1vii.pdb"})
     with FakeLLM([reply]) as fake:

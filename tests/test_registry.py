@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from molsys_ai_jupyter.errors import CorpusNotFound
-from molsys_ai_jupyter.knowledge.registry import SymbolRegistry, load_registry
+from molsys_ai_jupyter.knowledge.registry import MAX_DEPTH, PathCheck, SymbolRegistry, load_registry
 
 PROJECTS = ("molsysmt", "molsysviewer", "pyunitwizard", "topomt")
 
@@ -282,3 +282,28 @@ def test_members(registry):
     members = registry.members("molsysmt.structure")
     assert "get_rmsd" in members and "least_rmsd_align" in members
     assert "show" in registry.members("molsysviewer.MolSysView")
+
+
+@pytest.mark.parametrize(
+    "dotted, start, expected",
+    [
+        ("molsysmt.structure.get_rmsd", 1, PathCheck(True)),
+        ("molsysviewer.MolSysView.isolate", 1, PathCheck(True)),
+        ("molsysmt.structure.align", 1, PathCheck(False, 2)),  # the first name that does not exist
+        ("molsysmt.structure.align.more", 1, PathCheck(False, 2)),
+        ("molsysmt.fetch.x", 1, PathCheck(False, 1)),
+        ("molsysmt.structure.align", 3, PathCheck(True)),  # the given prefix is taken as real
+        ("molsysmt.systems.demo.anything", 1, PathCheck(False)),  # below a plain-object attribute
+        ("molsysmt.config.anything", 1, PathCheck(False)),  # a configuration module
+        ("molsysmt._private", 1, PathCheck(False)),  # private names are not reported
+        ("molsysmt." + ".".join(["x"] * MAX_DEPTH), 1, PathCheck(False)),  # too deep to be real
+    ],
+)
+def test_check_path(registry, dotted, start, expected):
+    assert registry.check_path(dotted, start) == expected
+
+
+def test_can_flag_below(registry):
+    assert registry.can_flag_below("molsysmt.structure")  # a module
+    assert registry.can_flag_below("molsysviewer.MolSysView")  # a class without outside bases
+    assert not registry.can_flag_below("molsysmt.fetch")  # not in the registry

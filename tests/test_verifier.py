@@ -14,6 +14,7 @@ import json
 
 import pytest
 
+from molsys_ai_jupyter.knowledge import verifier
 from molsys_ai_jupyter.knowledge.registry import SymbolRegistry
 from molsys_ai_jupyter.knowledge.verifier import (
     SYNTAX_ERROR,
@@ -112,6 +113,7 @@ CLEAN = [
 def test_clean_code_has_no_issues(registry, source, used):
     report = verify_code(source, registry)
     assert report.ok, _summary(report)
+    assert report.error is None
     assert report.symbols_used == used
 
 
@@ -238,6 +240,7 @@ def test_bad_code_is_flagged(registry, source, expected, suggestion):
     report = verify_code(source, registry)
     assert _summary(report) == expected
     assert not report.ok
+    assert report.error is None  # a finding, not a failure of the checker
     if suggestion:
         assert suggestion in report.issues[0].suggestions
 
@@ -461,3 +464,105 @@ def test_methods_of_an_instance_of_a_known_class_count_and_their_kwargs_are_chec
     report = verify_code(source, registry)
     assert "molsysviewer.MolSysView.isolate" in report.symbols_used
     assert [(i.kind, i.name, i.kwarg) for i in report.issues] == [("unknown_kwarg", "molsysviewer.MolSysView.isolate", "colour")]
+
+
+# ------------------------------------------------- the checker failing itself
+
+
+def _boom(*args, **kwargs):
+    raise RuntimeError("boom")
+
+
+def test_a_crash_of_the_code_checker_is_reported_and_not_ok(registry, monkeypatch):
+    monkeypatch.setattr(verifier._CodeChecker, "visit_Call", _boom)
+    report = verify_code("import molsysmt as msm\nmsm.structure.get_rmsd(x, selection='all')", registry)
+    assert report.issues == []
+    assert report.ok is False
+    assert report.error == "RuntimeError: boom"
+    data = json.loads(json.dumps(report.to_dict()))
+    assert data["ok"] is False
+    assert data["error"] == "RuntimeError: boom"
+
+
+def test_what_was_found_before_a_crash_is_kept(registry, monkeypatch):
+    monkeypatch.setattr(verifier._CodeChecker, "visit_Call", _boom)
+    report = verify_code("import molsysmt as msm\nmsm.fetch\nmsm.convert(x)", registry)
+    assert _summary(report) == [(UNKNOWN_SYMBOL, "molsysmt.fetch", None)]
+    assert report.error == "RuntimeError: boom"
+
+
+def test_a_crash_of_the_registry_walk_is_reported(registry, monkeypatch):
+    monkeypatch.setattr(registry, "check_path", _boom)
+    for report in (
+        verify_code("import molsysmt as msm\nmsm.structure.get_rmsd(x)", registry),
+        verify_text("Use msm.structure.get_rmsd here.", registry),
+    ):
+        assert not report.ok
+        assert report.error == "RuntimeError: boom"
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "```python\nimport molsysmt as msm\nmsm.structure.get_rmsd(x)\n```",  # a code block
+        "Try `msm.structure.get_rmsd(x)`.",  # inline code
+    ],
+)
+def test_a_crash_while_checking_an_answer_is_reported(registry, monkeypatch, markdown):
+    assert verify_text(markdown, registry).ok  # ordinary text verifies as before
+    monkeypatch.setattr(verifier._CodeChecker, "visit_Call", _boom)
+    report = verify_text(markdown, registry)
+    assert not report.ok
+    assert report.error == "RuntimeError: boom"
+    assert json.loads(json.dumps(report.to_dict()))["error"] == "RuntimeError: boom"
+
+
+def test_a_crash_in_the_prose_check_is_reported(registry, monkeypatch):
+    monkeypatch.setattr(verifier, "_check_prose_name", _boom)
+    report = verify_text("The function msm.structure.get_rmsd does this.", registry)
+    assert not report.ok
+    assert report.error == "RuntimeError: boom"
+
+
+def test_code_too_nested_to_walk_is_not_ok(registry, monkeypatch):
+    def too_deep(*args, **kwargs):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(verifier._CodeChecker, "visit_Call", too_deep)
+    report = verify_code("import molsysmt as msm\nmsm.fetch\nmsm.convert(x)", registry)
+    assert report.blocks_checked == 1  # it parsed
+    assert _summary(report) == [(UNKNOWN_SYMBOL, "molsysmt.fetch", None)]  # what was found so far
+    assert not report.ok
+    assert report.error == "RecursionError: maximum recursion depth exceeded"
+
+
+def test_ordinary_reports_have_no_error(registry):
+    for report in (verify_code("import molsysmt as msm\nmsm.structure.align(x)", registry),
+                   verify_text(ANSWER, registry), verify_code("x = (", registry)):
+        assert report.issues and not report.ok
+        assert report.error is None
+        assert report.to_dict()["error"] is None
+    assert verify_text("Plain words, no code.", registry).to_dict() == {
+        "ok": True, "issues": [], "symbols_used": [], "blocks_checked": 0, "truncated": False, "error": None,
+    }
+
+
+# ------------------------------------------------------- one dotted-name walk
+
+
+def test_code_and_prose_walk_dotted_names_through_the_registry(registry, monkeypatch):
+    calls = []
+    walk = registry.check_path
+
+    def spy(dotted, start=1):
+        calls.append((dotted, start))
+        return walk(dotted, start)
+
+    monkeypatch.setattr(registry, "check_path", spy)
+    report = verify_code("from molsysmt import structure\nstructure.align(x)", registry)
+    assert calls == [("molsysmt.structure.align", 2)]  # the walk starts after the alias
+    assert _summary(report) == [(UNKNOWN_SYMBOL, "molsysmt.structure.align", None)]
+    calls.clear()
+    report = verify_text("The function msm.structure.align does this.", registry)
+    assert calls == [("molsysmt.structure.align", 1)]
+    assert _summary(report) == [(UNKNOWN_SYMBOL, "molsysmt.structure.align", None)]

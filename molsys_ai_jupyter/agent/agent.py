@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Callable
 
 from ..config import AGENT_DESIGNS, DEFAULT_AGENT_DESIGN
+from ..policy import check_policy
 from .executor import Execution, execute
 from .observe import observe
 from .planner import plan
-from ..policy import check_policy
 from .recipes import CATALOGUE
 
 # the variables agent runs made, as {name: id of the value they left}: theirs to replace, until
@@ -246,8 +246,12 @@ class AgentRun:
                     self._status(f"error: {attempt.error}")
                     continue
                 attempt.verification = verify_api(attempt.code)
-                if attempt.verification.get("issues"):  # invented API: not worth running
-                    attempt.error = self.feedback = "; ".join(i["message"] for i in attempt.verification["issues"][:3])
+                if attempt.verification.get("issues") or attempt.verification.get("error"):
+                    # invented API, or code the checker could not check to the end: not worth running
+                    problems = [i["message"] for i in attempt.verification.get("issues", [])[:3]]
+                    if attempt.verification.get("error"):
+                        problems.append(f"the API check failed: {attempt.verification['error']}")
+                    attempt.error = self.feedback = "; ".join(problems)
                     self._status(f"error: {attempt.error}")
                     continue
                 attempt.policy = findings

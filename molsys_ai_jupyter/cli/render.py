@@ -57,7 +57,12 @@ def print_answer(answer) -> None:
         changes = [f"{old} → {new}" for old, new in answer.fixed] + [f"removed {n}" for n in answer.removed]
         print("\n(verified against the API: " + "; ".join(changes) + ")")
     verification = answer.verification
-    status = "all API names exist" if verification.get("ok") else f"{len(verification.get('issues', []))} issue(s) remain"
+    if verification.get("error"):  # the checker itself failed: nothing was checked to the end
+        status = f"API names not checked ({verification['error']})"
+    elif verification.get("ok"):
+        status = "all API names exist"
+    else:
+        status = f"{len(verification.get('issues', []))} issue(s) remain"
     timings = answer.timings
     print(f"\n[{answer.backend}: {answer.model} · first token {timings.get('ttft_ms', 0) / 1000:.1f} s · "
           f"total {timings.get('total_ms', 0) / 1000:.1f} s · verified: {status}]")

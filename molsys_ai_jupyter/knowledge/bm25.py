@@ -12,9 +12,12 @@ import json
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from haystack import Document, component
+
+if TYPE_CHECKING:
+    import bm25s
 
 MAX_QUERY_TOKENS = 512
 _WORD = re.compile(r"[0-9a-záéíóúñü_]+")
@@ -106,7 +109,7 @@ class Bm25sRetriever:
     def __init__(self, folder: str, top_k: int = 10):
         self.folder = folder
         self.top_k = top_k
-        self._index = None
+        self._index: bm25s.BM25 | None = None  # loaded by warm_up
         self._docs: list[dict] = []
         self._vocab: dict[str, int] = {}
         self.last_best_score = 0.0  # BM25 score of the best chunk for the last query
@@ -117,10 +120,10 @@ class Bm25sRetriever:
         import bm25s
 
         folder = Path(self.folder)
-        self._index = bm25s.BM25.load(str(folder / "bm25s"))
+        self._index = index = bm25s.BM25.load(str(folder / "bm25s"))
         with open(folder / "documents.jsonl", encoding="utf-8") as handle:
             self._docs = [json.loads(line) for line in handle]
-        self._vocab = self._index.vocab_dict
+        self._vocab = index.vocab_dict
 
     def _mask(self, projects: set[str] | None):
         import numpy as np
@@ -132,20 +135,22 @@ class Bm25sRetriever:
     @component.output_types(documents=list[Document])
     def run(self, query: str, top_k: int | None = None, filters: dict | None = None) -> dict[str, Any]:
         self.warm_up()
+        index = self._index
+        assert index is not None  # warm_up loaded it
         top_k = min(top_k or self.top_k, len(self._docs))
         tokens = [t for t in tokenize(query)[:MAX_QUERY_TOKENS] if t in self._vocab]
         self.last_best_score = 0.0
         if not tokens or top_k == 0:
             return {"documents": []}
         projects = projects_from_filters(filters)
-        ids, scores = self._index.retrieve(
+        ids, scores = index.retrieve(
             [tokens], k=top_k, show_progress=False, n_threads=1, weight_mask=self._mask(projects)
         )
         out = []
-        for idx, score in zip(ids[0], scores[0]):
+        for idx, score in zip(ids[0], scores[0], strict=True):
             if score <= 0:
                 continue
             record = self._docs[int(idx)]
             out.append(Document(id=record["id"], content=record["content"], meta=record["meta"], score=float(score)))
-        self.last_best_score = out[0].score if out else 0.0
+        self.last_best_score = (out[0].score or 0.0) if out else 0.0  # (scores kept are > 0)
         return {"documents": out}

@@ -31,7 +31,7 @@ class CachedDocumentEmbedder:
     def run(self, documents: list[Document]) -> dict[str, Any]:
         keys = [passage_key(passage_of(d)) for d in documents]
         cached = self.cache.get_many(keys)
-        missing = [d for d, k in zip(documents, keys) if k not in cached]
+        missing = [d for d, k in zip(documents, keys, strict=True) if k not in cached]
         if missing:
             embedder = self.make_embedder()
             embedder.warm_up()
@@ -40,4 +40,4 @@ class CachedDocumentEmbedder:
             self.cache.put_many(fresh)
             cached.update(fresh)
         self.stats = {"cached": len(documents) - len(missing), "embedded": len(missing)}
-        return {"documents": [replace(doc, embedding=list(cached[key])) for doc, key in zip(documents, keys)]}
+        return {"documents": [replace(doc, embedding=list(cached[key])) for doc, key in zip(documents, keys, strict=True)]}

@@ -83,4 +83,4 @@ class PageScoreFusion:
     @staticmethod
     def _fused(legs: tuple[dict[str, float], dict[str, float]], weights: tuple[float, float]) -> dict[str, float]:
         keys = set(legs[0]) | set(legs[1])
-        return {key: sum(weight * leg.get(key, 0.0) for leg, weight in zip(legs, weights)) for key in keys}
+        return {key: sum(weight * leg.get(key, 0.0) for leg, weight in zip(legs, weights, strict=True)) for key in keys}

@@ -59,12 +59,15 @@ def _counts(chunks) -> dict:
 
 def build_index(
     settings: Settings,
-    params: ChunkParams = ChunkParams(),
+    params: ChunkParams | None = None,
     force: bool = False,
     progress: bool = True,
     log=print,
 ) -> dict:
-    """Build (or reuse) the index ``settings.index_name``; returns its manifest."""
+    """Build (or reuse) the index ``settings.index_name``; returns its manifest.
+    ``params`` defaults to ``ChunkParams()``."""
+    if params is None:
+        params = ChunkParams()
     started = time.perf_counter()
     offline()
     corpus_manifest, chunks = load_chunks(settings.corpus, model_dir(), params)

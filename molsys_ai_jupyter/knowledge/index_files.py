@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Literal, overload
 
 from ..config import Settings
 from ..errors import IndexCorrupt, IndexNotFound
@@ -18,7 +19,14 @@ def builds_dir(settings: Settings) -> Path:
     return path
 
 
+@overload
+def read_manifest(index_path: Path, missing_ok: Literal[False] = False) -> dict: ...
+@overload
+def read_manifest(index_path: Path, missing_ok: bool) -> dict | None: ...
+
+
 def read_manifest(index_path: Path, missing_ok: bool = False) -> dict | None:
+    """The index's manifest; a missing or unreadable one raises, or is None with ``missing_ok``."""
     index_path = Path(index_path)
     if not index_path.exists():
         if missing_ok:

@@ -21,14 +21,18 @@ from __future__ import annotations
 
 import os
 import tempfile
-from importlib.metadata import version
 from dataclasses import replace
+from importlib.metadata import version
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..config import Settings
 from .embedding import model_dir, offline
 from .tokens import MODEL_MAX_TOKENS
+
+if TYPE_CHECKING:
+    from onnxruntime import InferenceSession
+    from tokenizers import Tokenizer
 
 offline()  # before haystack is imported: it reads its telemetry switch then
 from haystack import Document, component  # noqa: E402
@@ -112,8 +116,8 @@ class _OnnxEncoder:
             raise ValueError(f"threads must be at least 1, got {threads}")
         self.model_path = model_path
         self.threads = threads
-        self._session = None
-        self._tokenizer = None
+        self._session: InferenceSession | None = None  # both made by warm_up
+        self._tokenizer: Tokenizer | None = None
 
     def warm_up(self) -> None:
         if self._session is not None:
@@ -134,13 +138,16 @@ class _OnnxEncoder:
         """Unit-length embeddings (n × 384), one batch of texts."""
         import numpy as np
 
-        encoded = self._tokenizer.encode_batch(texts)
+        session, tokenizer = self._session, self._tokenizer
+        if session is None or tokenizer is None:
+            raise RuntimeError("call warm_up() first")
+        encoded = tokenizer.encode_batch(texts)
         ids = np.zeros((len(encoded), max(len(e.ids) for e in encoded)), dtype=np.int64)
         mask = np.zeros_like(ids)
         for row, item in enumerate(encoded):
             ids[row, :len(item.ids)] = item.ids
             mask[row, :len(item.ids)] = 1
-        return self._session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
+        return session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
 
 
 @component
@@ -183,4 +190,4 @@ class OnnxDocumentEmbedder(_OnnxEncoder):
         for start in range(0, len(order), self.batch_size):
             batch = order[start:start + self.batch_size]
             vectors[batch] = self._embed([texts[i] for i in batch])
-        return {"documents": [replace(doc, embedding=vector.tolist()) for doc, vector in zip(documents, vectors)]}
+        return {"documents": [replace(doc, embedding=vector.tolist()) for doc, vector in zip(documents, vectors, strict=True)]}

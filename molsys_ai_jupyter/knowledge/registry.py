@@ -19,7 +19,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, NamedTuple
 
 from molsys_ai_jupyter.errors import CorpusNotFound
 
@@ -145,6 +145,19 @@ class Symbol:
             "doc_url": self.doc_url,
             "defined_in": self.defined_in,
         }
+
+
+class PathCheck(NamedTuple):
+    """How far a dotted name is real (:meth:`SymbolRegistry.check_path`).
+
+    ``known``: every component exists. Otherwise ``unknown_at`` is the index of
+    the first component that does not exist, or None when the walk stopped
+    without a verdict (a plain-object attribute, a private name, a member of
+    something whose members the registry cannot list, a name too deep to be real).
+    """
+
+    known: bool
+    unknown_at: int | None = None
 
 
 def _symbol_from_record(record: dict) -> Symbol:
@@ -384,6 +397,36 @@ class SymbolRegistry:
             return False
         return self._base_classes(symbol) is None
 
+    def can_flag_below(self, parent: str) -> bool:
+        """True when every real member of ``parent`` is in the registry.
+
+        Modules and classes without outside base classes qualify; attributes of
+        functions, or of classes based on ``anywidget.AnyWidget`` etc., do not.
+        """
+        if self.is_module(parent):
+            return True
+        symbol = self.resolve(parent)
+        return symbol is not None and symbol.is_class and not self.is_open_class(symbol)
+
+    def check_path(self, dotted: str, start: int = 1) -> PathCheck:
+        """Walk ``molsysmt.structure.get_rmsd`` one component at a time, from
+        ``parts[start]`` on (the earlier ones are taken as real), and say where it
+        stops being real. The one walk of dotted names: the verifier's code and
+        prose checks both use it."""
+        parts = dotted.split(".")
+        if len(parts) > MAX_DEPTH:
+            return PathCheck(False)
+        for i in range(start, len(parts)):
+            prefix = ".".join(parts[: i + 1])
+            if self.is_opaque(prefix):
+                return PathCheck(False)
+            if self.is_known(prefix):
+                continue
+            if parts[i].startswith("_") or not self.can_flag_below(".".join(parts[:i])):
+                return PathCheck(False)
+            return PathCheck(False, i)
+        return PathCheck(True)
+
     def accepts_kwarg(self, dotted: str, name: str) -> bool:
         """True when the callable accepts ``name`` as a keyword argument.
 
@@ -485,10 +528,10 @@ class SymbolRegistry:
             if name == dotted or self._rank(name, score, query_parent) < floor:
                 continue
             target = self.resolve(name)
-            key = id(target) if target is not None else id(name)
-            if key in seen:
+            identity = id(target) if target is not None else id(name)
+            if identity in seen:
                 continue
-            seen.add(key)
+            seen.add(identity)
             ranked.append(self._display_name(name, target, dotted))
             if len(ranked) >= n:
                 break

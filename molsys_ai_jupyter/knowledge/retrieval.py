@@ -15,12 +15,18 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..config import Settings
 from ..errors import InvalidQuery
 from .api_cards import SIGNATURE_PREFIX
 from .glossary import expand_query
 from .index_files import check_index
+
+if TYPE_CHECKING:
+    from haystack_integrations.document_stores.chroma import ChromaDocumentStore
+
+    from .dense import DenseRetriever
 
 MAX_QUERY_CHARS = 20_000
 LEG_TOP_K = 30
@@ -51,7 +57,7 @@ class Hit:
     @property
     def signature(self) -> str:
         """For an API card, its call signature (empty for documentation chunks)."""
-        line = next((l for l in self.content.splitlines() if l.startswith(SIGNATURE_PREFIX)), "")
+        line = next((text for text in self.content.splitlines() if text.startswith(SIGNATURE_PREFIX)), "")
         return line.removeprefix(SIGNATURE_PREFIX)
 
 
@@ -127,11 +133,11 @@ class Retriever:
         self.leg_top_k = leg_top_k
         self.max_per_source = max_per_source
         self.n_api = n_api
-        self._dense = None  # the legs, made by warm_up
-        self._store = None
+        self._dense: DenseRetriever | None = None  # the legs, made by warm_up
+        self._store: ChromaDocumentStore | None = None
 
     # -- set-up ------------------------------------------------------------------
-    def dense_store(self):
+    def dense_store(self) -> ChromaDocumentStore:
         """The dense leg's Chroma store, checked against the manifest's chunk count first
         (cheap: no model loads), so a broken or empty store is one clear error early."""
         if self._store is None:
@@ -157,14 +163,22 @@ class Retriever:
         from .splitter import PagesAndCards
 
         real = self.index_path.resolve()
-        self._dense = DenseRetriever(self._query_embedder(), ChromaEmbeddingRetriever(store, top_k=self.leg_top_k))
+        self._dense = dense = DenseRetriever(self._query_embedder(),
+                                             ChromaEmbeddingRetriever(store, top_k=self.leg_top_k))
         self._bm25 = Bm25sRetriever(str(real / "bm25"), top_k=self.leg_top_k)
         self._split = PagesAndCards()
         self._page_fusion = PageScoreFusion()
         self._card_joiner = DocumentJoiner(join_mode="reciprocal_rank_fusion")
-        for part in (self._dense, self._bm25):
-            part.warm_up()
+        dense.warm_up()
+        self._bm25.warm_up()
         self.search("warm up", k=1)  # first call pays one-off costs (Chroma load, BM25 load)
+
+    @property
+    def _dense_leg(self) -> DenseRetriever:
+        """The dense leg (made by ``warm_up``)."""
+        if self._dense is None:
+            raise RuntimeError("call warm_up() first")
+        return self._dense
 
     def _legs(self, text: str, filters: dict | None, mode: str) -> tuple[list, list]:
         """Pages and API cards, best first: each leg's ranking split in two, then the two
@@ -176,7 +190,7 @@ class Retriever:
         15 ms query here."""
         legs = []
         if mode in ("hybrid", "dense"):
-            legs.append(self._split.run(documents=self._dense.run(text=text, filters=filters)["documents"]))
+            legs.append(self._split.run(documents=self._dense_leg.run(text=text, filters=filters)["documents"]))
         if mode in ("hybrid", "bm25"):
             legs.append(self._split.run(documents=self._bm25.run(query=text, filters=filters)["documents"]))
         if len(legs) == 1:
@@ -235,7 +249,7 @@ class Retriever:
             page_chunks=self._chunks_of(pages, wanted),
             api=self._collapse(cards, self.n_api, 1),
             latency_ms=(time.perf_counter() - started) * 1000.0,
-            best_similarity=self._dense.last_best_similarity if mode != "bm25" else 0.0,
+            best_similarity=self._dense_leg.last_best_similarity if mode != "bm25" else 0.0,
             best_lexical_score=self._bm25.last_best_score if mode != "dense" else 0.0,
         )
 

@@ -4,14 +4,25 @@ and a batched writer for it."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from haystack import Document, component
 from haystack_integrations.document_stores.chroma import ChromaDocumentStore
 
+if TYPE_CHECKING:
+    from chromadb import Collection
+
 COLLECTION = "chunks"
 WRITE_BATCH = 1000
+
+
+def _collection(store: ChromaDocumentStore) -> Collection:
+    """The store's Chroma collection, opened on first use."""
+    store._ensure_initialized()
+    collection = store._collection
+    assert collection is not None  # _ensure_initialized opens it or raises (the store's own check)
+    return collection
 
 
 class QueryChromaDocumentStore(ChromaDocumentStore):
@@ -20,10 +31,10 @@ class QueryChromaDocumentStore(ChromaDocumentStore):
     the query pipeline cost more than the search itself."""
 
     def search_embeddings(self, query_embeddings, top_k: int, filters: dict | None = None):
-        self._ensure_initialized()
+        collection = _collection(self)
         kwargs = ChromaDocumentStore._prepare_query_kwargs(filters)
         kwargs["include"] = [field for field in kwargs["include"] if field != "embeddings"]
-        results = self._collection.query(query_embeddings=query_embeddings, n_results=top_k, **kwargs)
+        results = collection.query(query_embeddings=query_embeddings, n_results=top_k, **kwargs)
         return self._query_result_to_documents(results)
 
 
@@ -109,8 +120,7 @@ class ChromaBatchWriter:
 
     @component.output_types(documents_written=int)
     def run(self, documents: list[Document]) -> dict[str, Any]:
-        store = self.document_store
-        store._ensure_initialized()
+        collection = _collection(self.document_store)
         payloads = [p for p in map(ChromaDocumentStore._convert_document_to_chroma, documents) if p]
         for start in range(0, len(payloads), self.batch_size):
             batch = payloads[start : start + self.batch_size]
@@ -118,5 +128,5 @@ class ChromaBatchWriter:
             for payload in batch:
                 for key, values in payload.items():
                     merged.setdefault(key, []).extend(values)
-            store._collection.add(**merged)
+            collection.add(**merged)
         return {"documents_written": len(payloads)}

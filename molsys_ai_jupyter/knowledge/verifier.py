@@ -12,7 +12,8 @@ and attribute chains (``msm.structure.get_rmsd``), and reports
 
 :func:`verify_text` does the same for a markdown answer: its fenced code
 blocks (only blocks that look like Python), its inline code spans, and dotted
-names in the prose (``msm.structure.align``). Neither function raises.
+names in the prose (``msm.structure.align``). Neither function raises: when the
+checker itself fails, the report says so in ``error`` and is not ``ok``.
 
 Types are tracked only as far as ``view = mv.MolSysView()``: a method that exists
 on that class (``view.isolate(...)``) counts as used and its keyword arguments are
@@ -78,12 +79,15 @@ class VerificationReport:
     symbols_used: list[str] = field(default_factory=list)  # canonical names, first-seen order
     blocks_checked: int = 0
     truncated: bool = False  # True when more than MAX_ISSUES were found
+    #: Set when the checker itself failed ("TypeError: ..."): what it found so far is
+    #: kept, but the code was not fully checked, so the report is not ``ok``.
+    error: str | None = None
     _seen_issues: set = field(default_factory=set, init=False, repr=False, compare=False)
     _seen_symbols: set = field(default_factory=set, init=False, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
-        return not self.issues
+        return not self.issues and self.error is None
 
     def by_kind(self, kind: str) -> list[Issue]:
         return [i for i in self.issues if i.kind == kind]
@@ -95,6 +99,7 @@ class VerificationReport:
             "symbols_used": list(self.symbols_used),
             "blocks_checked": self.blocks_checked,
             "truncated": self.truncated,
+            "error": self.error,
         }
 
     def _full(self) -> bool:
@@ -114,12 +119,18 @@ class VerificationReport:
             self._seen_symbols.add(name)
             self.symbols_used.append(name)
 
+    def _fail(self, error: BaseException) -> None:
+        """Record that the checker failed (the first failure is kept)."""
+        if self.error is None:
+            self.error = f"{type(error).__name__}: {error}"
+
 
 # --------------------------------------------------------------------- code
 
 
 def verify_code(source: str, registry: SymbolRegistry, *, default_aliases: bool = True) -> VerificationReport:
-    """Check one piece of Python source against the registry. Never raises.
+    """Check one piece of Python source against the registry. Never raises: a failure
+    of the checker itself is the report's ``error`` (and the report is not ``ok``).
 
     With ``default_aliases``, ``msm``/``puw``/``molsysmt``... used without an
     import are taken as the packages (snippets often skip the import).
@@ -129,8 +140,8 @@ def verify_code(source: str, registry: SymbolRegistry, *, default_aliases: bool 
     try:
         if checker.check(_as_text(source), line_offset=0, col_offset=0, report_syntax=True):
             report.blocks_checked = 1
-    except Exception:  # noqa: BLE001 - verification must never break the caller
-        pass
+    except Exception as error:  # noqa: BLE001 - verification must never break the caller
+        report._fail(error)
     return report
 
 
@@ -224,13 +235,13 @@ class _CodeChecker(ast.NodeVisitor):
             return False
         try:
             self.visit(tree)
-        except (RecursionError, MemoryError):
-            pass  # pathological nesting: keep what was found so far
+        except (RecursionError, MemoryError) as error:
+            self.report._fail(error)  # pathological nesting: keep what was found so far
         return True
 
     # ------------------------------------------------------------ helpers
 
-    def _pos(self, node: ast.AST) -> tuple[int, int]:
+    def _pos(self, node: ast.AST | _AttrPos) -> tuple[int, int]:
         line = getattr(node, "lineno", 1) or 1
         col = getattr(node, "col_offset", 0) or 0
         if line == 1:
@@ -238,7 +249,13 @@ class _CodeChecker(ast.NodeVisitor):
         return line + self.line_offset, col
 
     def _issue(
-        self, kind: str, name: str, node: ast.AST, message: str, suggestions: list[str], kwarg: str | None = None
+        self,
+        kind: str,
+        name: str,
+        node: ast.AST | _AttrPos,
+        message: str,
+        suggestions: list[str],
+        kwarg: str | None = None,
     ) -> None:
         line, col = self._pos(node)
         self.report._add_issue(Issue(kind, name, line, col, message, suggestions, kwarg, self.origin))
@@ -281,39 +298,25 @@ class _CodeChecker(ast.NodeVisitor):
 
     def _check_path(self, dotted: str, nodes: list[ast.Attribute], store: bool = False) -> bool:
         """Check each component after the alias. True when the whole path is known."""
-        reg = self.registry
         parts = dotted.split(".")
-        if len(parts) > MAX_DEPTH:
-            return False
         first = len(parts) - len(nodes)  # index of the first attribute component
-        for i in range(first, len(parts)):
-            prefix = ".".join(parts[: i + 1])
-            if reg.is_opaque(prefix):
-                return False
-            if reg.is_known(prefix):
-                continue
-            name = parts[i]
-            if name.startswith("_") or (store and i == len(parts) - 1):
-                return False
-            parent = ".".join(parts[:i])
-            if not self._can_flag_below(parent):
-                return False
-            node = nodes[i - first]
-            shown = dotted if not any(p.startswith("_") for p in parts[i:]) else prefix
-            if self.report._full():
-                return False
-            self._issue(
-                UNKNOWN_SYMBOL,
-                shown,
-                _AttrPos(node),
-                f"`{shown}` does not exist in {parts[0]}",
-                reg.suggest(shown),
-            )
+        walk = self.registry.check_path(dotted, start=first)
+        if walk.known:
+            return True
+        i = walk.unknown_at
+        # a name assigned to (``msm.x = 1``) is made, not looked up
+        if i is None or (store and i == len(parts) - 1) or self.report._full():
             return False
-        return True
-
-    def _can_flag_below(self, parent: str) -> bool:
-        return _can_flag_below(self.registry, parent)
+        prefix = ".".join(parts[: i + 1])
+        shown = dotted if not any(p.startswith("_") for p in parts[i:]) else prefix
+        self._issue(
+            UNKNOWN_SYMBOL,
+            shown,
+            _AttrPos(nodes[i - first]),
+            f"`{shown}` does not exist in {parts[0]}",
+            self.registry.suggest(shown),
+        )
+        return False
 
     # ------------------------------------------------------------ imports
 
@@ -356,7 +359,7 @@ class _CodeChecker(ast.NodeVisitor):
             if reg.is_known(dotted):
                 self._use(dotted)
                 self._bind(bound, _UNBOUND if reg.is_opaque(dotted) else reg.canonical_path(dotted))
-            elif alias.name.startswith("_") or not self._can_flag_below(module):
+            elif alias.name.startswith("_") or not reg.can_flag_below(module):
                 self._bind(bound, _UNBOUND)
             else:
                 self._issue(
@@ -404,7 +407,7 @@ class _CodeChecker(ast.NodeVisitor):
             chain = self._chain(node.func)
             dotted = chain[0] if chain else self._method(node.func)
         symbol = self.registry.resolve(dotted) if dotted else None
-        if symbol is not None and symbol.kind != "property":
+        if dotted and symbol is not None and symbol.kind != "property":
             self._check_kwargs(dotted, symbol, node)
         for arg in node.args:
             self.visit(arg)
@@ -456,13 +459,14 @@ class _CodeChecker(ast.NodeVisitor):
         self.visit(node.value)
         self.visit(node.target)
 
-    def visit_For(self, node: ast.For) -> None:
+    def visit_For(self, node: ast.For | ast.AsyncFor) -> None:
         self.visit(node.iter)
         self.visit(node.target)
         for stmt in node.body + node.orelse:
             self.visit(stmt)
 
-    visit_AsyncFor = visit_For
+    def visit_AsyncFor(self, node: ast.AsyncFor) -> None:
+        self.visit_For(node)
 
     def visit_comprehension(self, node: ast.comprehension) -> None:
         self.visit(node.iter)
@@ -475,7 +479,7 @@ class _CodeChecker(ast.NodeVisitor):
         if node.annotation is not None:
             self.visit(node.annotation)
 
-    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         for decorator in node.decorator_list:
             self.visit(decorator)
         self.visit(node.args)
@@ -485,23 +489,12 @@ class _CodeChecker(ast.NodeVisitor):
             self.visit(stmt)
         self._unbind(node.name)
 
-    visit_AsyncFunctionDef = visit_FunctionDef
+    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
+        self.visit_FunctionDef(node)
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         self.generic_visit(node)
         self._unbind(node.name)
-
-
-def _can_flag_below(registry: SymbolRegistry, parent: str) -> bool:
-    """True when every real member of ``parent`` is in the registry.
-
-    Modules and classes without outside base classes qualify; attributes of
-    functions, or of classes based on ``anywidget.AnyWidget`` etc., do not.
-    """
-    if registry.is_module(parent):
-        return True
-    symbol = registry.resolve(parent)
-    return symbol is not None and symbol.is_class and not registry.is_open_class(symbol)
 
 
 class _AttrPos:
@@ -549,7 +542,8 @@ class _Block:
 
 
 def verify_text(markdown: str, registry: SymbolRegistry) -> VerificationReport:
-    """Check a markdown answer: fenced code blocks, inline code and prose names. Never raises.
+    """Check a markdown answer: fenced code blocks, inline code and prose names. Never raises
+    (a failure of the checker itself is the report's ``error``, as in :func:`verify_code`).
 
     Blocks tagged python (``python``, ``py``, ``ipython3``, ``pycon``, MyST
     ``{code-cell}``...) are parsed and a syntax error is reported. Untagged
@@ -560,8 +554,8 @@ def verify_text(markdown: str, registry: SymbolRegistry) -> VerificationReport:
     report = VerificationReport()
     try:
         _verify_text(_as_text(markdown), registry, report)
-    except Exception:  # noqa: BLE001 - verification must never break an answer
-        pass
+    except Exception as error:  # noqa: BLE001 - verification must never break an answer
+        report._fail(error)
     return report
 
 
@@ -698,26 +692,16 @@ def _check_prose(text: str, first_line: int, registry: SymbolRegistry, report: V
 
 def _check_prose_name(dotted: str, line: int, col: int, registry: SymbolRegistry, report: VerificationReport,
                       origin: str) -> None:
-    parts = dotted.split(".")
-    for i in range(1, len(parts)):
-        prefix = ".".join(parts[: i + 1])
-        if registry.is_opaque(prefix):
-            return
-        if registry.is_known(prefix):
-            continue
-        if parts[i].startswith("_"):
-            return
-        if not _can_flag_below(registry, ".".join(parts[:i])):
-            return
-        if not report._full():
-            report._add_issue(
-                Issue(UNKNOWN_SYMBOL, dotted, line, col, f"`{dotted}` does not exist in {parts[0]}",
-                      registry.suggest(dotted), origin=origin)
-            )
-        return
-    symbol = registry.resolve(dotted)
-    if symbol is not None:
-        report._add_symbol(symbol.name)
+    walk = registry.check_path(dotted)
+    if walk.known:
+        symbol = registry.resolve(dotted)
+        if symbol is not None:
+            report._add_symbol(symbol.name)
+    elif walk.unknown_at is not None and not report._full():
+        report._add_issue(
+            Issue(UNKNOWN_SYMBOL, dotted, line, col, f"`{dotted}` does not exist in {dotted.split('.', 1)[0]}",
+                  registry.suggest(dotted), origin=origin)
+        )
 
 
 

@@ -3,9 +3,12 @@ through the official ``openai`` client: timeouts, retries with backoff, streamin
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import TYPE_CHECKING, Any, Iterator, cast
 
 from .base import ChatBackend, ChatStream, LLMError, Message, Usage
+
+if TYPE_CHECKING:
+    from openai.types.chat import ChatCompletionMessageParam
 
 DOWN_HINT = "start the server, check MOLSYS_AI_LLM_URL, or unset it to use the embedded model"
 
@@ -62,15 +65,17 @@ class OpenAIBackend(ChatBackend):
     def stream(self, messages: list[Message], *, max_tokens: int = 384, temperature: float = 0.2,
                json_schema: dict | None = None) -> ChatStream:
         extra = {"repeat_penalty": self.repeat_penalty, "repetition_penalty": self.repeat_penalty}
-        formats = [None]
+        formats: list[dict[str, Any] | None] = [None]
         if json_schema is not None:  # OpenAI/vLLM style first, then llama.cpp's server style
             formats = [{"type": "json_schema", "json_schema": {"name": "answer", "schema": json_schema}},
                        {"type": "json_object", "schema": json_schema}]
         for attempt, response_format in enumerate(formats):
-            kwargs = {"response_format": response_format} if response_format else {}
+            kwargs: dict[str, Any] = {"response_format": response_format} if response_format else {}
             try:
+                # a Message is a plain dict of the shape the client's TypedDicts describe
+                chat_messages = cast("list[ChatCompletionMessageParam]", messages)
                 response = self.client.chat.completions.create(
-                    model=self.model, messages=messages, stream=True, max_tokens=max_tokens,
+                    model=self.model, messages=chat_messages, stream=True, max_tokens=max_tokens,
                     temperature=temperature, stream_options={"include_usage": True}, extra_body=extra, **kwargs,
                 )
                 break

@@ -65,6 +65,7 @@ class CheckCodeResult(BaseModel):
     ok: bool = Field(description="True when the API check found nothing and the policy lets it run without asking")
     api_ok: bool
     api_issues: list[ApiIssue]
+    api_error: str | None = Field(None, description="the API check itself failed (then api_ok is false)")
     symbols_used: list[str] = Field(description="the MolSysSuite names the code uses (canonical)")
     runs_without_consent: bool = Field(description="the execution policy's verdict")
     policy_findings: list[PolicyFinding] = Field(description="what would need the user's explicit consent")

@@ -14,8 +14,17 @@ from pathlib import Path
 
 from ..config import Settings
 from ..errors import MolsysAIError
-from .models import (ApiCard, ApiIssue, CheckCodeResult, Passage, PlanTaskResult, PolicyFinding, SearchDocsResult,
-                     StructureInfo, SymbolInfo)
+from .models import (
+    ApiCard,
+    ApiIssue,
+    CheckCodeResult,
+    Passage,
+    PlanTaskResult,
+    PolicyFinding,
+    SearchDocsResult,
+    StructureInfo,
+    SymbolInfo,
+)
 from .paths import Roots
 
 MAX_K = 20
@@ -121,7 +130,7 @@ class Toolbox:
         issues = [ApiIssue(kind=i.kind, name=i.name, line=i.line, col=i.col, message=i.message, kwarg=i.kwarg,
                            suggestions=list(i.suggestions)) for i in report.issues]
         policy = [PolicyFinding(kind=f.kind, line=f.line, detail=f.detail, explanation=describe(f)) for f in findings]
-        return CheckCodeResult(ok=report.ok and not findings, api_ok=report.ok, api_issues=issues,
+        return CheckCodeResult(ok=report.ok and not findings, api_ok=report.ok, api_issues=issues, api_error=report.error,
                                symbols_used=list(report.symbols_used), runs_without_consent=not findings,
                                policy_findings=policy)
 

@@ -14,13 +14,11 @@ traj = md.load('1vii.pdb')
 from __future__ import annotations
 
 from .plan import QUANTITIES, RANGE_PICKS, Plan, unit_factor
+from .render_shared import FRAME_REDUCE, join_parts
 
 # which atom of MDTraj's dihedral quartet belongs to the residue the angle is named after
 # (phi: C(i-1) N(i) CA(i) C(i); psi: N(i) CA(i) C(i) N(i+1); omega: CA(i) C(i) N(i+1) CA(i+1); chi1: within i)
 DIHEDRAL_OWNER = {"phi": 1, "psi": 0, "omega": 0, "chi1": 0}
-FRAME_REDUCE = {"mean": "values.mean(axis=0)", "min": "values.min(axis=0)", "max": "values.max(axis=0)",
-                "std": "values.std(axis=0)", "first": "values[0]", "last": "values[-1]",
-                "change": "values[-1] - values[0]"}
 COUNTS = ("dssp", "hbonds", "contacts", "neighbors")
 
 
@@ -41,18 +39,6 @@ def code_for(plan: Plan, engine: str = "mdtraj") -> str:
         if unsupported(plan) is None:
             return render_molsysmt(plan)
     return render(plan)
-
-
-def join_parts(plan: Plan, header: list[str], render_part) -> str:
-    """One block per part of a two-answer plan, under one ``header``; the answer is their list."""
-    from .restate import restate
-
-    lines = list(header)
-    for number, part in enumerate(plan.parts, 1):
-        body = render_part(part).splitlines()[len(header):]
-        lines += [f"# {number}. {restate(part)}", *body, f"answer_{number} = answer", ""]
-    lines.append("answer = [" + ", ".join(f"answer_{n}" for n in range(1, len(plan.parts) + 1)) + "]")
-    return "\n".join(lines) + "\n"
 
 
 MDTRAJ_HEADER = ["import mdtraj as md", "import numpy as np", ""]

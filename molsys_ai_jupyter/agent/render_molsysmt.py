@@ -18,7 +18,7 @@ answer = int(msm.get(molecular_system, element='molecule', selection='water', sy
 from __future__ import annotations
 
 from .plan import Plan, unit_factor
-from .render import FRAME_REDUCE, join_parts
+from .render_shared import FRAME_REDUCE, join_parts
 
 # plan level → molsysmt element and its counting attribute
 ELEMENTS = {"atoms": ("atom", "n_atoms"), "residues": ("group", "n_groups"), "molecules": ("molecule", "n_molecules"),

@@ -13,8 +13,6 @@ HELP = "Commands: /clear forgets the conversation, /quit (or Ctrl-D) leaves."
 def run_chat(assistant, *, k: int = 3, project: str | None = None, read: Callable[[str], str] = input,
              console=None) -> int:
     from rich.console import Console
-    from rich.live import Live
-    from rich.markdown import Markdown
 
     console = console or Console()
     backend = assistant.backend
@@ -34,18 +32,28 @@ def run_chat(assistant, *, k: int = 3, project: str | None = None, read: Callabl
             history.clear()
             console.print("(conversation cleared)")
             continue
-        pieces: list[str] = []
         try:
-            with Live(Markdown(""), console=console, refresh_per_second=8) as live:
-                def show(piece: str) -> None:
-                    pieces.append(piece)
-                    live.update(Markdown("".join(pieces)))
-
-                answer = assistant.ask(question, k=k, project=project, history=history, on_token=show)
-                live.update(Markdown(answer.markdown_with_links()))
+            answer = _live_answer(console, assistant, question, k=k, project=project, history=history)
         except MolsysAIError as exc:  # the conversation survives a bad turn
             console.print(f"[red]error:[/red] {exc}")
             continue
         if answer.fixed or answer.removed:
             console.print(f"[dim](verified against the API: {len(answer.fixed)} fixed, {len(answer.removed)} removed)[/dim]")
         history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.draft or answer.text}]
+
+
+def _live_answer(console, assistant, question: str, **ask):
+    """One turn: the draft streams in as rendered Markdown, then the verified answer (its
+    citations as links) replaces it. Returns the answer."""
+    from rich.live import Live
+    from rich.markdown import Markdown
+
+    pieces: list[str] = []
+    with Live(Markdown(""), console=console, refresh_per_second=8) as live:
+        def show(piece: str) -> None:
+            pieces.append(piece)
+            live.update(Markdown("".join(pieces)))
+
+        answer = assistant.ask(question, on_token=show, **ask)
+        live.update(Markdown(answer.markdown))
+    return answer

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 
-def register(sub, common) -> None:
+def register(sub) -> None:
     """Add ``corpus`` and its actions to the commands."""
     corpus = sub.add_parser("corpus", help="build the documentation corpus snapshot from the projects' repositories")
     actions = corpus.add_subparsers(dest="corpus_command", metavar="ACTION")

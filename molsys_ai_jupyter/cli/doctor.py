@@ -6,6 +6,7 @@ the index's Chroma store to count its chunks (no model loads).
 
 from __future__ import annotations
 
+import json
 import platform
 import sys
 from dataclasses import asdict, dataclass
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from ..config import Settings, config_file
 from ..errors import MolsysAIError
+from .common import add_data_flags, settings_from
 
 SETUP_HINT = "run `make setup` (or pip install 'molsys-ai-jupyter[rag]')"
 RAG_PACKAGES = [
@@ -161,3 +163,20 @@ def print_report(checks: list[Check]) -> None:
             print(f"       fix: {check.fix}")
     failed = [c.name for c in checks if not c.ok and not c.optional]
     print("\nall required checks passed" if not failed else f"\n{len(failed)} check(s) failed: {', '.join(failed)}")
+
+
+def register(sub) -> None:
+    """Add ``doctor`` to the commands."""
+    doctor = sub.add_parser("doctor", help="check corpus, index, packages and paths")
+    doctor.add_argument("--json", action="store_true")
+    add_data_flags(doctor)
+    doctor.set_defaults(func=cmd_doctor)
+
+
+def cmd_doctor(args) -> int:
+    checks = run_checks(settings_from(args))
+    if args.json:
+        print(json.dumps([c.to_dict() for c in checks], indent=2))
+    else:
+        print_report(checks)
+    return 0 if all(c.ok or c.optional for c in checks) else 1

@@ -7,12 +7,13 @@ import json
 import os
 
 from ..errors import MolsysAIError
+from .common import add_data_flags, settings_from, write_json
 
 TOKEN_ENV = "MOLSYS_AI_MCP_TOKEN"
 
 
-def register(sub, bench_sub, common) -> None:
-    """Add ``mcp`` to the commands and ``mcp`` to the benchmarks."""
+def register(sub) -> None:
+    """Add ``mcp`` to the commands."""
     mcp = sub.add_parser("mcp", help="an MCP server: docs search, API lookup, code checks, plans, structure facts")
     mcp.add_argument("--http", metavar="HOST:PORT",
                      help="serve Streamable HTTP at http://HOST:PORT/mcp instead of stdio (e.g. 127.0.0.1:8000)")
@@ -20,15 +21,18 @@ def register(sub, bench_sub, common) -> None:
                      help="a folder whose structure files the tools may read (repeatable; default: here)")
     mcp.add_argument("--token", metavar="T",
                      help=f"bearer token HTTP clients must send (env {TOKEN_ENV}); needed off loopback")
-    common.data(mcp)
+    add_data_flags(mcp)
     mcp.set_defaults(func=cmd_mcp)
 
+
+def register_bench(bench_sub) -> None:
+    """Add ``mcp`` to the benchmarks."""
     bench = bench_sub.add_parser("mcp", help="MCP server: time to initialize over stdio, first search_docs (JSON)")
     bench.add_argument("--runs", type=int, default=5, help="server starts timed (default 5; the median is reported)")
     bench.add_argument("--query", default="How do I compute the RMSD of a trajectory?",
                        help="the search_docs query timed")
     bench.add_argument("--json", dest="json_out", help="write the result JSON to this file")
-    common.data(bench)
+    add_data_flags(bench)
     bench.set_defaults(func=cmd_bench_mcp)
 
 
@@ -43,13 +47,12 @@ def cmd_mcp(args) -> int:
     from ..mcp_server.paths import Roots
     from ..mcp_server.tools import Toolbox
     from ..mcp_server.transports import check_exposure, parse_address
-    from .main import COMMON_FLAGS
 
     token = args.token or os.environ.get(TOKEN_ENV) or None
     address = parse_address(args.http) if args.http else None
     if address:
         check_exposure(address[0], token)  # one line before anything loads
-    toolbox = Toolbox(COMMON_FLAGS.settings(args), Roots(args.root or ["."]))
+    toolbox = Toolbox(settings_from(args), Roots(args.root or ["."]))
     _need_mcp()
     from ..mcp_server.server import build_server
     from ..mcp_server.transports import run_http, run_stdio
@@ -75,7 +78,6 @@ def _data_flags(args) -> list[str]:
 
 def cmd_bench_mcp(args) -> int:
     from ..bench.mcp import run_mcp_bench
-    from .main import write_json
 
     if args.runs < 1:
         raise MolsysAIError(f"--runs must be at least 1 (got {args.runs})")

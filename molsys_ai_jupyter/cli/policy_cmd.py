@@ -8,12 +8,13 @@ import sys
 from pathlib import Path
 
 from ..errors import MolsysAIError
+from .common import write_json
 
 DEFAULT_SET = Path(__file__).resolve().parents[2] / "benchmarks" / "planted_snippets.json"
 
 
-def register(sub, bench_sub, common) -> None:
-    """Add ``policy check`` to the commands and ``policy`` to the benchmarks."""
+def register(sub) -> None:
+    """Add ``policy check`` to the commands."""
     policy = sub.add_parser("policy", help="the execution policy: what in some code needs your consent")
     actions = policy.add_subparsers(dest="policy_command", metavar="ACTION")
     actions.required = True
@@ -24,6 +25,9 @@ def register(sub, bench_sub, common) -> None:
     check.add_argument("--json", action="store_true")
     check.set_defaults(func=cmd_policy_check)
 
+
+def register_bench(bench_sub) -> None:
+    """Add ``policy`` to the benchmarks."""
     bench = bench_sub.add_parser("policy", help="the policy against planted snippets (JSON)")
     bench.add_argument("--snippets", default=str(DEFAULT_SET), help=f"snippet set (default {DEFAULT_SET.name})")
     bench.add_argument("--json", dest="json_out", help="write the result JSON to this file")
@@ -60,7 +64,6 @@ def cmd_policy_check(args) -> int:
 
 def cmd_bench_policy(args) -> int:
     from ..bench.policy import score_policy
-    from .main import write_json
 
     path = Path(args.snippets)
     try:

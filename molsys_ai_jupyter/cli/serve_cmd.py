@@ -6,10 +6,11 @@ import json
 import sys
 
 from ..errors import MolsysAIError
+from .common import add_data_flags, add_llm_flags, print_error, settings_from, write_json
 
 
-def register(sub, bench_sub, common) -> None:
-    """Add ``serve`` to the commands and ``load`` to the benchmarks."""
+def register(sub) -> None:
+    """Add ``serve`` to the commands."""
     serve = sub.add_parser("serve", help="the chat API over HTTP (docs widget, JupyterLite, thin installs)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8765, help="port (default 8765; 0: any free one)")
@@ -37,11 +38,14 @@ def register(sub, bench_sub, common) -> None:
                        help="proxies whose X-Forwarded-For is trusted for the client address (default 127.0.0.1)")
     serve.add_argument("--chroma-url", help="a Chroma server holding the index's store, http://HOST:PORT "
                                             "(env MOLSYS_AI_CHROMA_URL; default: the index's own folder)")
-    common.llm(serve, timeout_flag="--llm-timeout")
-    common.data(serve)
+    add_llm_flags(serve, timeout_flag="--llm-timeout")
+    add_data_flags(serve)
     serve.set_defaults(func=cmd_serve)
     serve.error = _one_line_error  # a bad flag value: one line, exit 2 (as for the other errors)
 
+
+def register_bench(bench_sub) -> None:
+    """Add ``load`` to the benchmarks."""
     load = bench_sub.add_parser("load", help="concurrent streaming chat clients against the chat API")
     load.add_argument("--url", help="the API's base URL (default: start a loopback `serve --anonymous` here)")
     load.add_argument("--concurrency", type=int, default=20, help="clients asking at once (default 20)")
@@ -51,13 +55,13 @@ def register(sub, bench_sub, common) -> None:
     load.add_argument("--token", help="bearer token for the API (env MOLSYS_AI_SERVE_TOKEN)")
     load.add_argument("-k", type=int, default=3, help="pages per answer (default 3)")
     load.add_argument("--json", dest="json_out", help="write the result JSON to this file")
-    common.llm(load, timeout_flag="--llm-timeout")
-    common.data(load)
+    add_llm_flags(load, timeout_flag="--llm-timeout")
+    add_data_flags(load)
     load.set_defaults(func=cmd_bench_load)
 
 
 def _one_line_error(message: str):
-    print(f"error: {message} — see molsys-ai serve --help", file=sys.stderr)
+    print_error(f"{message} — see molsys-ai serve --help")
     raise SystemExit(2)
 
 
@@ -74,9 +78,7 @@ def _options(args):
 
 
 def common_settings(args):
-    from .main import COMMON_FLAGS
-
-    settings = COMMON_FLAGS.settings(args)
+    settings = settings_from(args)
     tokens = getattr(args, "max_answer_tokens", None)
     if tokens is not None and not 16 <= tokens <= 4096:
         raise MolsysAIError(f"--max-answer-tokens must be between 16 and 4096 (got {tokens})")
@@ -113,7 +115,6 @@ def cmd_bench_load(args) -> int:
     import os
 
     from ..bench.load import DEFAULT_QUESTIONS, loopback_server, run_load
-    from .main import write_json
 
     if args.concurrency < 1 or args.seconds <= 0:
         raise MolsysAIError("--concurrency must be at least 1 and --seconds more than 0")

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from ..errors import MolsysAIError
+from .common import add_data_flags, settings_from, write_json
 
 
 def _train_root(settings) -> Path:
@@ -36,7 +37,7 @@ def _config(args):
     return config
 
 
-def register(sub, common) -> None:
+def register(sub) -> None:
     """Add ``train`` and its actions to the commands."""
     train = sub.add_parser("train", help="fine-tune the model: dataset, LoRA fit, eval, GGUF export")
     actions = train.add_subparsers(dest="train_command", metavar="ACTION")
@@ -52,7 +53,7 @@ def register(sub, common) -> None:
     dataset.add_argument("--tokenizer-base", default="smollm2", metavar="BASE",
                          help="whose tokens to count (default smollm2)")
     dataset.add_argument("--json", dest="json_out", metavar="FILE", help="also write the stats here")
-    common.data(dataset)
+    add_data_flags(dataset)
     dataset.set_defaults(func=cmd_dataset)
 
     configs = actions.add_parser("configs", help="list and validate the shipped training configs")
@@ -67,7 +68,7 @@ def register(sub, common) -> None:
     fit.add_argument("--max-steps", type=int, metavar="N", help="stop after N optimiser steps (overrides the config)")
     fit.add_argument("--base", metavar="MODEL", help="base model: a .gguf, a HF folder or id (overrides the config)")
     fit.add_argument("--json", dest="json_out", metavar="FILE", help="also write the run summary here")
-    common.data(fit)
+    add_data_flags(fit)
     fit.set_defaults(func=cmd_fit)
 
     evaluate = actions.add_parser("eval", help="held-out loss and perplexity: base vs base + adapter")
@@ -79,7 +80,7 @@ def register(sub, common) -> None:
     evaluate.add_argument("--limit", type=int, default=0, metavar="N", help="only N examples (default all)")
     evaluate.add_argument("--base", metavar="MODEL", help="base model (overrides the config)")
     evaluate.add_argument("--json", dest="json_out", metavar="FILE")
-    common.data(evaluate)
+    add_data_flags(evaluate)
     evaluate.set_defaults(func=cmd_eval)
 
     export = actions.add_parser("export", help="merge the adapter and write a GGUF the embedded backend loads")
@@ -89,7 +90,7 @@ def register(sub, common) -> None:
                         help="storage of the merged tensors (default q8_0; the rest stay as in the base)")
     export.add_argument("--base", metavar="GGUF", help="base GGUF (default the packaged SmolLM2)")
     export.add_argument("--check", action="store_true", help="load the result with llama.cpp and answer one question")
-    common.data(export)
+    add_data_flags(export)
     export.set_defaults(func=cmd_export)
 
     compare = actions.add_parser("compare", help="bench answers with the base GGUF and a fine-tuned one, side by side")
@@ -99,20 +100,8 @@ def register(sub, common) -> None:
     compare.add_argument("--limit", type=int, metavar="N", help="only the first N questions")
     compare.add_argument("-k", type=int, default=3, help="pages per answer (default 3)")
     compare.add_argument("--json", dest="json_out", metavar="FILE")
-    common.data(compare)
+    add_data_flags(compare)
     compare.set_defaults(func=cmd_compare)
-
-    train.set_defaults(make_settings=common.settings)
-
-
-def _settings(args):
-    return args.make_settings(args)
-
-
-def _write(result: dict, path: str | None) -> None:
-    from .main import write_json
-
-    write_json(result, path)
 
 
 def cmd_dataset(args) -> int:
@@ -121,7 +110,7 @@ def cmd_dataset(args) -> int:
 
     if not 0.0 < args.heldout_fraction < 0.5:
         raise MolsysAIError(f"--heldout-fraction must be between 0 and 0.5 (got {args.heldout_fraction})")
-    settings = _settings(args)
+    settings = settings_from(args)
     questions = Path(args.questions) if args.questions else settings.bench / "dev_questions.jsonl"
     if args.questions and not questions.is_file():
         raise MolsysAIError(f"questions file not found: {questions}")
@@ -131,7 +120,7 @@ def cmd_dataset(args) -> int:
     count_tokens(examples, fast_tokenizer(args.tokenizer_base, settings.cache_dir))
     out = Path(args.out).expanduser() if args.out else _train_root(settings) / "data"
     stats = write_dataset(examples, out, {**info, "questions_excluded_from": str(questions), "out": str(out)})
-    _write(stats, args.json_out)
+    write_json(stats, args.json_out)
     print(json.dumps({k: stats[k] for k in ("out", "pages_read", "duplicates_removed", "train", "heldout")}
                      | {"excluded_pages": len(stats["excluded_pages"])}, indent=2))
     return 0
@@ -161,7 +150,7 @@ def cmd_configs(args) -> int:
 def cmd_fit(args) -> int:
     from ..train.fit import FitPaths, fit
 
-    settings = _settings(args)
+    settings = settings_from(args)
     config = _config(args)
     if args.max_steps is not None and args.max_steps < 1:
         raise MolsysAIError(f"--max-steps must be 1 or more (got {args.max_steps})")
@@ -170,7 +159,7 @@ def cmd_fit(args) -> int:
     summary = fit(config, paths, settings.cache_dir, resume=args.resume, max_steps=args.max_steps,
                   progress=lambda line: print(line, file=sys.stderr, flush=True))
     if summary.pop("main_process", True):  # data parallel: one report, from the first process
-        _write(summary, args.json_out)
+        write_json(summary, args.json_out)
         print(json.dumps(summary, indent=2))
     return 0
 
@@ -178,14 +167,14 @@ def cmd_fit(args) -> int:
 def cmd_eval(args) -> int:
     from ..train.evaluate import compare_adapter
 
-    settings = _settings(args)
+    settings = settings_from(args)
     config = _config(args)
     adapter = Path(args.adapter).expanduser()
     if not (adapter / "adapter_config.json").is_file():
         raise MolsysAIError(f"no adapter in {adapter}", "pass a run's adapter/ folder (molsys-ai train fit writes it)")
     data = _data_dir(args, settings) / f"{args.split}.jsonl"
     result = compare_adapter(config, settings, adapter, data, limit=args.limit)
-    _write(result, args.json_out)
+    write_json(result, args.json_out)
     print(json.dumps(result, indent=2))
     return 0
 
@@ -193,7 +182,7 @@ def cmd_eval(args) -> int:
 def cmd_export(args) -> int:
     from ..train.export import export_gguf, smoke_check
 
-    settings = _settings(args)
+    settings = settings_from(args)
     adapter = Path(args.adapter).expanduser()
     if not (adapter / "adapter_config.json").is_file():
         raise MolsysAIError(f"no adapter in {adapter}", "pass a run's adapter/ folder (molsys-ai train fit writes it)")
@@ -209,13 +198,13 @@ def cmd_export(args) -> int:
 def cmd_compare(args) -> int:
     from ..train.compare import compare_answers
 
-    settings = _settings(args)
+    settings = settings_from(args)
     questions = Path(args.questions) if args.questions else settings.bench / "dev_questions.jsonl"
     tuned = Path(args.gguf).expanduser()
     if not tuned.is_file():
         raise MolsysAIError(f"GGUF not found: {tuned}", "write it with molsys-ai train export")
     result = compare_answers(settings, tuned, questions, base_gguf=args.base_gguf, limit=args.limit, k=args.k,
                              progress=lambda line: print(line, file=sys.stderr, flush=True))
-    _write(result, args.json_out)
+    write_json(result, args.json_out)
     print(json.dumps(result["summary"], indent=2))
     return 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import html
 import re
+import sys
 import time
 
 UPDATE_EVERY_S = 0.15
@@ -84,42 +85,61 @@ def answer_bundle(markdown: str) -> dict:
 
 
 def in_notebook(shell) -> bool:
-    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+    """A notebook front end: Jupyter's kernel, or JupyterLite's (Pyodide runs only there)."""
+    return sys.platform == "emscripten" or (shell is not None and type(shell).__name__ == "ZMQInteractiveShell")
 
 
 class AnswerView:
-    def __init__(self, shell):
+    """One answer as it comes: the pieces streamed into one output (a notebook) or
+    printed (a terminal), then the final answer in their place. The answer is the local
+    assistant's or the chat API's: both have ``text`` and ``markdown``.
+
+    ``waiting``: what a notebook shows until the first piece (e.g. which server is asked)."""
+
+    def __init__(self, shell, waiting: str | None = None):
         self.notebook = in_notebook(shell)
         self.pieces: list[str] = []
         self._handle = None
         self._last = 0.0
+        if waiting and self.notebook:
+            self._show(waiting)
+
+    def _show(self, markdown: str) -> None:
+        from IPython.display import display
+
+        if self._handle is None:
+            self._handle = display(answer_bundle(markdown), raw=True, display_id=True)
+        else:
+            self._handle.update(answer_bundle(markdown), raw=True)
 
     def token(self, piece: str) -> None:
         self.pieces.append(piece)
         if not self.notebook:
             print(piece, end="", flush=True)
             return
-        from IPython.display import display
-
         now = time.monotonic()
-        if self._handle is None:
-            self._handle = display(answer_bundle("".join(self.pieces)), raw=True, display_id=True)
-        elif now - self._last >= UPDATE_EVERY_S:
-            self._handle.update(answer_bundle("".join(self.pieces)), raw=True)
+        if self._handle is None or now - self._last >= UPDATE_EVERY_S:
+            self._show("".join(self.pieces))
         self._last = now
 
-    def final(self, answer) -> None:
+    def final(self, answer, footer: str = "") -> None:
         if self.notebook:
-            from IPython.display import display
-
-            bundle = answer_bundle(answer.markdown_with_links())
+            markdown = answer.markdown + (f"\n\n{footer}" if footer else "")
             if self._handle is None:
-                display(bundle, raw=True)
+                from IPython.display import display
+
+                display(answer_bundle(markdown), raw=True)
             else:
-                self._handle.update(bundle, raw=True)
+                self._handle.update(answer_bundle(markdown), raw=True)
             return
         print("\n")
         print(answer.text)
+
+    def failed(self, error) -> None:
+        """A ``MolsysAIError`` in place of what a notebook shows so far (a terminal, and a
+        notebook that shows nothing yet, get only the exception)."""
+        if self.notebook and self._handle is not None:
+            self._show(f"**{error.message}**" + (f" — {error.hint}" if error.hint else ""))
 
 
 class StatusView:

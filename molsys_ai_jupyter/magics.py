@@ -192,15 +192,18 @@ class MolsysMagics(Magics):
 
         if not question:
             raise UsageError('%molsys ask needs a question, e.g. %molsys ask how do I count the waters?')
-        from .remote import ask_remote, remote_reason
+        from .remote import RemoteAssistant, remote_reason
 
-        reason = remote_reason(load_settings())
-        if reason is not None:  # the chat API answers (api_url set, or no local knowledge base here)
-            self.shell.user_ns["_molsys_last_answer"] = ask_remote(question, self.shell, reason)
-            return None
-        view = AnswerView(self.shell)
-        answer = self.assistant().ask(question, on_token=view.token)
-        view.final(answer)
+        settings = load_settings()
+        # the chat API answers when api_url is set, or when there is no local knowledge base here
+        remote = RemoteAssistant(settings) if remote_reason(settings) else None
+        view = AnswerView(self.shell, waiting=remote.waiting_note if remote else None)
+        try:
+            answer = (remote or self.assistant()).ask(question, on_token=view.token)
+        except MolsysAIError as exc:
+            view.failed(exc)
+            raise
+        view.final(answer, footer=remote.footer(answer) if remote else "")
         self.shell.user_ns["_molsys_last_answer"] = answer
         return None
 

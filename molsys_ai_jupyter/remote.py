@@ -10,6 +10,9 @@ requests are allowed). Nothing heavy is imported.
     print(answer.markdown)
     client.feedback(answer.id, "up")
 
+``RemoteAssistant`` puts the client behind the local assistant's seam,
+``ask(question, on_token) -> answer``, so ``%molsys ask`` shows either the same way.
+
 The protocol: ``POST /v1/chat`` with ``"stream": true`` answers Server-Sent Events
 (``token`` {"text"} …, then ``answer`` {the answer}, then ``done``; a failure is an
 ``error`` {"message", "hint", "kind"} event). Errors before the stream are JSON
@@ -19,11 +22,13 @@ The protocol: ``POST /v1/chat`` with ``"stream": true`` answers Server-Sent Even
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterator
 
 from .errors import MolsysAIError
+from .serving.sse import read_events
 
 DEFAULT_TIMEOUT_S = 300.0
 TOKEN_ENV = "MOLSYS_AI_SERVE_TOKEN"
@@ -69,54 +74,6 @@ class RemoteAnswer:
                    backend=str(data.get("backend") or ""), model=str(data.get("model") or ""),
                    timings=dict(data.get("timings") or {}), id=data.get("id"), raw=data)
 
-    def markdown_with_links(self) -> str:
-        """The answer with its sources as links (what notebooks display)."""
-        return self.markdown
-
-
-# ---------------------------------------------------------------- Server-Sent Events
-
-
-@dataclass
-class Event:
-    name: str
-    data: object
-
-
-def parse_sse(lines: Iterable[str]) -> Iterator[Event]:
-    """Events of a text/event-stream, from its lines (with or without line ends).
-
-    ``event:`` names the event (default "message"), ``data:`` lines are joined with
-    newlines and read as JSON (the raw text when it is not JSON), lines starting with
-    ``:`` are comments; a blank line ends an event."""
-    name, data = None, []
-    for line in lines:
-        line = line.rstrip("\r\n")
-        if not line:
-            if data or name:
-                yield _event(name, data)
-            name, data = None, []
-            continue
-        if line.startswith(":"):
-            continue
-        key, _, value = line.partition(":")
-        value = value[1:] if value.startswith(" ") else value
-        if key == "event":
-            name = value
-        elif key == "data":
-            data.append(value)
-    if data or name:
-        yield _event(name, data)
-
-
-def _event(name: str | None, data: list[str]) -> Event:
-    text = "\n".join(data)
-    try:
-        payload = json.loads(text) if text else {}
-    except ValueError:
-        payload = text
-    return Event(name or "message", payload)
-
 
 # ---------------------------------------------------------------- the client
 
@@ -150,7 +107,7 @@ class ChatClient:
         if project:
             body["project"] = project
         answer = None
-        for event in parse_sse(self._stream("v1/chat", body)):
+        for event in read_events(self._stream("v1/chat", body)):
             if event.name == "token" and isinstance(event.data, dict):
                 if on_token is not None and event.data.get("text"):
                     on_token(event.data["text"])
@@ -305,8 +262,8 @@ def _retry_seconds(value: str | None) -> float | None:
     try:
         return max(0.0, float(value))
     except ValueError:
-        from email.utils import parsedate_to_datetime
         from datetime import datetime, timezone
+        from email.utils import parsedate_to_datetime
 
         try:
             return max(0.0, (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds())
@@ -379,48 +336,25 @@ def remote_reason(settings) -> str | None:
     )
 
 
-def ask_remote(question: str, shell, reason: str = "api_url") -> RemoteAnswer:
-    """Ask the chat API of the settings and show the answer as it streams: Markdown
-    in notebooks and JupyterLite, plain text in a terminal."""
-    from .config import load_settings
-    from .display import in_notebook
+class RemoteAssistant:
+    """The chat API of the settings (``api_url``) with the local assistant's seam:
+    ``ask(question, on_token) -> answer``. A server started with ``--token`` wants it:
+    the same variable ``molsys-ai bench load`` reads."""
 
-    import os
+    def __init__(self, settings, token: str | None = None):
+        self.client = ChatClient(settings.api_url, token=token or os.environ.get(TOKEN_ENV) or None,
+                                 timeout=max(float(settings.llm_timeout), DEFAULT_TIMEOUT_S))
 
-    settings = load_settings()
-    # a server started with --token wants it: the same variable `molsys-ai bench load` reads
-    client = ChatClient(settings.api_url, token=os.environ.get(TOKEN_ENV) or None,
-                        timeout=max(float(settings.llm_timeout), DEFAULT_TIMEOUT_S))
-    rich = IN_PYODIDE or in_notebook(shell)
-    if not rich:
-        streamed: list[str] = []
+    @property
+    def waiting_note(self) -> str:
+        """What a notebook shows until the first piece comes."""
+        return f"*asking the chat API at {self.client.api_url} …*"
 
-        def echo(piece: str) -> None:
-            streamed.append(piece)
-            print(piece, end="", flush=True)
+    def ask(self, question: str, on_token: Callable[[str], None] | None = None) -> RemoteAnswer:
+        # in Pyodide the pieces arrive together with the answer: showing them twice helps nobody
+        return self.client.chat(question, on_token=None if IN_PYODIDE else on_token)
 
-        answer = client.chat(question, on_token=echo)
-        print("\n" if streamed else answer.text + "\n")
-        for source in answer.sources:
-            print(f"[{source.get('number')}] {source.get('title')} — {source.get('url') or source.get('path')}")
-        return answer
-
-    from IPython.display import display
-
-    from .display import answer_bundle
-
-    handle = display(answer_bundle(f"*asking the chat API at {client.api_url} …*"), raw=True, display_id=True)
-    pieces: list[str] = []
-
-    def token(piece: str) -> None:
-        pieces.append(piece)
-        handle.update(answer_bundle("".join(pieces)), raw=True)
-
-    try:
-        answer = client.chat(question, on_token=None if IN_PYODIDE else token)
-    except MolsysAIError as exc:
-        handle.update(answer_bundle(f"**{exc.message}**" + (f" — {exc.hint}" if exc.hint else "")), raw=True)
-        raise
-    footer = f"\n\n*{answer.model or answer.backend}, via {client.api_url}*" if (answer.model or answer.backend) else ""
-    handle.update(answer_bundle(answer.markdown_with_links() + footer), raw=True)
-    return answer
+    def footer(self, answer: RemoteAnswer) -> str:
+        """Which model answered, and where (shown under the answer in notebooks)."""
+        who = answer.model or answer.backend
+        return f"*{who}, via {self.client.api_url}*" if who else ""

@@ -10,7 +10,6 @@ import logging
 import sqlite3
 import threading
 import time
-from contextlib import contextmanager
 from http.server import ThreadingHTTPServer
 
 import httpx
@@ -18,69 +17,10 @@ import pytest
 
 from conftest import free_port
 from fake_llm import FakeLLM
-from molsys_ai_jupyter.chat_api import ApiOptions, create_app, parse_rate_limit
+from molsys_ai_jupyter.chat_api import ApiOptions, parse_rate_limit
 from molsys_ai_jupyter.chat_api.ratelimit import SlidingWindowLimiter
 from molsys_ai_jupyter.errors import MolsysAIError
-
-QUESTION = "how many water molecules are there?"
-REPLY = "Count them with the get function [1]. It returns the number of waters."
-TOKEN = "s3cret-token"
-ORIGIN = "http://127.0.0.1:8000"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
-
-
-# --- helpers (the other chat API tests and the load benchmark test use them too) -------
-
-@contextmanager
-def serving(options: ApiOptions, port: int = 0):
-    """The app on a loopback uvicorn in a thread; yields (base URL, app)."""
-    import uvicorn
-
-    app = create_app(options)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False,
-                                          timeout_graceful_shutdown=2))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 120
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the API server did not start")
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}", app
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
-
-
-def options_for(settings, llm_url: str | None, tmp_path, **kwargs) -> ApiOptions:
-    settings = settings.with_overrides(llm_url=llm_url, llm_timeout=5, llm_retries=0)
-    kwargs.setdefault("tokens", (TOKEN,))
-    kwargs.setdefault("warm_up", False)
-    return ApiOptions(settings=settings, feedback_db=tmp_path / "feedback.sqlite3", **kwargs)
-
-
-def parse_sse(raw: str) -> list[tuple[str, dict]]:
-    """Events of a stream, checking the framing: blocks ``event: NAME\\ndata: JSON`` split by
-    a blank line (``:`` comment blocks are keep-alives)."""
-    assert raw.endswith("\n\n"), raw[-80:]
-    events = []
-    for block in raw[:-2].split("\n\n"):
-        lines = block.split("\n")
-        if all(line.startswith(":") for line in lines):
-            continue
-        assert len(lines) == 2 and lines[0].startswith("event: ") and lines[1].startswith("data: "), block
-        events.append((lines[0][len("event: "):], json.loads(lines[1][len("data: "):])))
-    return events
-
-
-def stream_chat(url: str, body: dict, headers: dict | None = None, timeout: float = 60) -> tuple[int, str, list]:
-    with httpx.stream("POST", f"{url}/v1/chat", json={**body, "stream": True}, headers=headers,
-                      timeout=timeout) as response:
-        raw = response.read().decode()
-    content_type = response.headers.get("content-type", "")
-    return response.status_code, content_type, parse_sse(raw) if content_type.startswith("text/event-stream") else raw
+from support.chat_api import AUTH, ORIGIN, QUESTION, REPLY, TOKEN, options_for, serving, stream_chat
 
 
 class FakeLLMOnPort(FakeLLM):
@@ -235,7 +175,8 @@ def test_stream_is_token_events_then_the_answer_then_done(private, fake):
 
 def test_bodies_and_schemas_are_checked_before_anything_runs(private):
     url, _ = private
-    post = lambda **kw: httpx.post(f"{url}/v1/chat", headers={**AUTH, "Content-Type": "application/json"}, **kw)
+    def post(**kw):
+        return httpx.post(f"{url}/v1/chat", headers={**AUTH, "Content-Type": "application/json"}, **kw)
     too_big = post(content=json.dumps({"question": "x" * 70_000}))
     assert too_big.status_code == 413 and too_big.json()["kind"] == "too_large"
     chunked = post(content=iter([b'{"question": "', b"x" * 70_000, b'"}']))  # no Content-Length
@@ -333,7 +274,8 @@ def test_anonymous_mode_rate_limits_per_address_and_still_checks_tokens(mini_ind
 def test_llm_down_is_503_and_the_api_recovers_when_it_is_back(mini_index, tmp_path):
     port = free_port()
     options = options_for(mini_index, f"http://127.0.0.1:{port}/v1", tmp_path)
-    ask = lambda url: httpx.post(f"{url}/v1/chat", json={"question": QUESTION}, headers=AUTH, timeout=60)
+    def ask(url):
+        return httpx.post(f"{url}/v1/chat", json={"question": QUESTION}, headers=AUTH, timeout=60)
     with serving(options) as (url, _):
         down = ask(url)  # down from the start
         assert down.status_code == 503 and down.json()["kind"] == "llm_unavailable"

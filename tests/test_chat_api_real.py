@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from molsys_ai_jupyter.chat_api import ApiOptions
-from test_chat_api import serving, stream_chat
+from support.chat_api import serving, stream_chat
 
 
 @pytest.fixture(scope="module")

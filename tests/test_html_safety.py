@@ -119,7 +119,7 @@ def test_answer_view_in_a_notebook_streams_and_ends_with_safe_html(monkeypatch, 
     view = AnswerView(shell=None)
     for piece in HOSTILE.split(" "):
         view.token(piece + " ")
-    view.final(SimpleNamespace(markdown_with_links=lambda: HOSTILE, text=HOSTILE))
+    view.final(SimpleNamespace(markdown=HOSTILE, text=HOSTILE))
     assert len(shown) > 2
     for bundle in shown:
         assert set(bundle) == {"text/html", "text/plain"}
@@ -138,33 +138,44 @@ def test_agent_result_sources_are_escaped_links(monkeypatch, shown, capsys):
     assert [attrs["href"] for tag, attrs in tags if tag == "a"] == ["https://www.uibcdf.org/a.html"]
 
 
-def test_remote_ask_shows_the_answer_and_errors_as_safe_html(monkeypatch, shown):
+def test_remote_ask_shows_the_answer_and_errors_as_safe_html(monkeypatch, shown, tmp_path):
+    """``%molsys ask`` with a chat API: its answer, its model's name and its errors."""
+    from IPython.core.error import UsageError
+    from IPython.core.interactiveshell import InteractiveShell
+
     from molsys_ai_jupyter import remote
     from molsys_ai_jupyter.remote import RemoteAnswer, RemoteError
 
+    monkeypatch.setenv("MOLSYS_AI_CONFIG", str(tmp_path / "none.toml"))
     monkeypatch.setenv("MOLSYS_AI_API_URL", "http://127.0.0.1:9")
     monkeypatch.setattr("molsys_ai_jupyter.display.in_notebook", lambda shell: True)
+    monkeypatch.setattr(display_module, "UPDATE_EVERY_S", 0.0)
 
     def chat(self, question, on_token=None, **_):
         for piece in HOSTILE.split("\n"):
             on_token(piece + "\n")
         return RemoteAnswer(question=question, text=HOSTILE, markdown=HOSTILE, model="<script>m</script>")
 
-    monkeypatch.setattr(remote.ChatClient, "chat", chat)
-    remote.ask_remote("q", shell=None)
-    assert len(shown) > 3
-    for bundle in shown:
-        assert_inert(bundle["text/html"])
-
     def fail(self, question, on_token=None, **_):
         raise RemoteError("<img src=x onerror=alert(1)>", "<script>x</script>")
 
-    shown.clear()
-    monkeypatch.setattr(remote.ChatClient, "chat", fail)
-    with pytest.raises(RemoteError):
-        remote.ask_remote("q", shell=None)
-    assert "&lt;img src=x" in shown[-1]["text/html"]
-    assert_inert(shown[-1]["text/html"])
+    shell = InteractiveShell.instance()
+    try:
+        shell.run_line_magic("load_ext", "molsys_ai_jupyter")
+        monkeypatch.setattr(remote.ChatClient, "chat", chat)
+        shell.run_line_magic("molsys", "ask q")
+        assert len(shown) > 3 and "&lt;script&gt;m&lt;/script&gt;" in shown[-1]["text/html"]  # the model's name
+        for bundle in shown:
+            assert_inert(bundle["text/html"])
+
+        shown.clear()
+        monkeypatch.setattr(remote.ChatClient, "chat", fail)
+        with pytest.raises(UsageError):
+            shell.run_line_magic("molsys", "ask q")
+        assert "&lt;img src=x" in shown[-1]["text/html"]
+        assert_inert(shown[-1]["text/html"])
+    finally:
+        InteractiveShell.clear_instance()
 
 
 # ---------------------------------------------------------------- the approval panel (ipywidgets)

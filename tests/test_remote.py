@@ -17,10 +17,11 @@ from IPython.core.interactiveshell import InteractiveShell
 
 from molsys_ai_jupyter import remote
 from molsys_ai_jupyter.errors import MolsysAIError
-from molsys_ai_jupyter.remote import ChatClient, RemoteError, parse_sse
+from molsys_ai_jupyter.remote import ChatClient, RemoteError
 
 ANSWER = {
-    "text": "Use `msm.get` with `n_waters=True` [1].",
+    # as the assistant writes it: the verified text, then its sources (`Answer.text`)
+    "text": "Use `msm.get` with `n_waters=True` [1].\n\nSources:\n[1] Get — https://www.uibcdf.org/molsysmt/get.html",
     "markdown": "Use `msm.get` with `n_waters=True` [1].\n\n**Sources**\n\n1. [Get](https://www.uibcdf.org/molsysmt/get.html)",
     "sources": [{"number": 1, "title": "Get", "url": "https://www.uibcdf.org/molsysmt/get.html",
                  "path": "molsysmt/docs/get.md", "project": "molsysmt"}],
@@ -102,21 +103,13 @@ def api_url():
     server.server_close()
 
 
-def test_parse_sse_reads_names_json_comments_and_multiline_data():
-    lines = [": comment\r\n", "event: token\r\n", 'data: {"text": "a"}\r\n', "\r\n",
-             "data: line one\n", "data: line two\n", "\n", "event: done\n", "data: {}\n"]
-    events = list(parse_sse(lines))
-    assert [(e.name, e.data) for e in events] == [("token", {"text": "a"}), ("message", "line one\nline two"),
-                                                  ("done", {})]
-
-
 def test_streamed_answer_tokens_in_order_then_the_answer(api_url):
     pieces = []
     answer = ChatClient(api_url + "/").chat("how many waters?", k=4, project="molsysmt", on_token=pieces.append)
     assert pieces == TOKENS
     assert answer.text == ANSWER["text"] and answer.id == "a-1" and answer.model == "SmolLM2-135M"
     assert answer.sources[0]["url"].startswith("https://") and answer.cited == [1]
-    assert "[Get](https://www.uibcdf.org/molsysmt/get.html)" in answer.markdown_with_links()
+    assert "[Get](https://www.uibcdf.org/molsysmt/get.html)" in answer.markdown
     path, headers, body = ChatAPI.requests[-1]
     assert path == "/v1/chat" and body == {"question": "how many waters?", "stream": True, "k": 4,
                                            "project": "molsysmt"}
@@ -194,6 +187,7 @@ def test_magic_asks_the_chat_api_when_api_url_is_set(shell, api_url, capsys):
     shell.run_line_magic("molsys", "ask how many waters?")
     out = capsys.readouterr().out
     assert "".join(TOKENS) in out and "[1] Get — https://www.uibcdf.org/molsysmt/get.html" in out
+    assert out.count("".join(TOKENS)) == 2  # the streamed draft, then the answer with its sources
     assert shell.user_ns["_molsys_last_answer"].id == "a-1"
 
 

@@ -22,7 +22,7 @@ from traitlets.config import Config
 from conftest import free_port
 from fake_llm import FakeLLM
 from molsys_ai_jupyter.config import AGENT_DESIGNS, ENV_VARS
-from molsys_ai_jupyter.serverext import sse
+from molsys_ai_jupyter.serving import sse
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
 
@@ -75,7 +75,7 @@ async def chat(jp_fetch, body: dict, **kwargs):
     response = await jp_fetch("molsys-ai", "chat", method="POST", body=json.dumps(body),
                               streaming_callback=lambda data: chunks.append((time.perf_counter() - started,
                                                                              data.decode())), **kwargs)
-    return sse.parse("".join(text for _, text in chunks)), chunks, response
+    return [(e.name, e.data) for e in sse.parse("".join(text for _, text in chunks))], chunks, response
 
 
 async def get_json(jp_fetch, *parts, **kwargs) -> dict:
@@ -98,33 +98,6 @@ def test_package_import_stays_light_and_points_at_the_extension():
     assert points == [{"module": EXTENSION}] and loaded == []
     config = json.loads((REPO / "jupyter-config" / "jupyter_server_config.d" / "molsys_ai_jupyter.json").read_text())
     assert config == {"ServerApp": {"jpserver_extensions": {EXTENSION: True}}}
-
-
-async def test_relay_keeps_order_says_when_idle_and_cancels():
-    from molsys_ai_jupyter.serverext.relay import ERROR, IDLE, RESULT, TOKEN, Cancelled, TokenRelay
-    from molsys_ai_jupyter.serverext.worker import ModelWorker
-
-    worker = ModelWorker()
-
-    def work(relay):
-        time.sleep(0.3)  # loading the index
-        for piece in ("a", "b", "c"):
-            relay.token(piece)
-        return "done"
-
-    relay = TokenRelay()
-    relay.run(worker.submit, work)
-    items = [item async for item in relay.items(idle_s=0.1)]
-    assert items[0] == (IDLE, None) and items[-4:] == [(TOKEN, "a"), (TOKEN, "b"), (TOKEN, "c"), (RESULT, "done")]
-    assert {kind for kind, _ in items[:-4]} == {IDLE}
-
-    relay = TokenRelay()
-    future = relay.run(worker.submit, work)
-    relay.cancel()  # the client left before the first piece
-    assert [kind for kind, _ in [item async for item in relay.items()]] == [ERROR]
-    with pytest.raises(Cancelled):
-        future.result(timeout=5)
-    assert sse.parse(sse.comment("keep-alive") + sse.event("token", {"text": "a\nb"})) == [("token", {"text": "a\nb"})]
 
 
 async def test_status_reports_backend_model_and_index(jp_fetch, mini_index, point_at, tmp_path):
@@ -190,12 +163,12 @@ async def test_bad_requests_get_one_readable_line(jp_fetch, mini_index, point_at
     replies = []
     for body, message in cases:
         code, reply = await refused(jp_fetch("molsys-ai", "chat", method="POST", body=json.dumps(body)))
-        assert code == 400 and reply["message"].startswith(message), reply
+        assert code == 422 and reply["message"].startswith(message), reply
         assert "traceback" not in reply
         replies.append(reply)
     assert replies[0]["hint"].startswith("type a question") and replies[1]["hint"].startswith("shorten it")
     code, reply = await refused(jp_fetch("molsys-ai", "chat", method="POST", body="{not json"))
-    assert code == 400 and reply["message"] == "the request body is not JSON" and reply["hint"]
+    assert code == 422 and reply["message"] == "the request body is not JSON" and reply["hint"]
 
 
 async def test_unreachable_model_server_is_an_error_event(jp_fetch, mini_index, point_at):
@@ -205,7 +178,7 @@ async def test_unreachable_model_server_is_an_error_event(jp_fetch, mini_index, 
     assert response.code == 200 and [name for name, _ in events] == ["error", "done"]
     error = events[0][1]
     assert error["message"] == f"cannot reach the language model server at {url}"
-    assert "MOLSYS_AI_LLM_URL" in error["hint"] and error["kind"] == "LLMError"
+    assert "MOLSYS_AI_LLM_URL" in error["hint"] and error["kind"] == "llm_unavailable"
 
 
 async def test_missing_index_is_an_error_event(jp_fetch, mini_index, point_at, tmp_path):
@@ -238,7 +211,7 @@ async def test_history_is_kept_per_notebook_across_restarts(jp_fetch, jp_configu
     key = hashlib.sha256(str((jp_root_dir / notebook).resolve()).encode()).hexdigest()
     assert (jp_data_dir / "molsys-ai" / "history" / f"{key}.json").is_file()
     code, reply = await refused(jp_fetch("molsys-ai", "history"))
-    assert code == 400 and reply["message"].startswith("which notebook?")
+    assert code == 422 and reply["message"].startswith("which notebook?")
 
     # a new server (a restart): the chat is still there, and DELETE forgets it
     from jupyter_server.serverapp import ServerApp
@@ -297,17 +270,17 @@ async def test_agent_suggests_code_without_running_it(jp_fetch, jp_root_dir, min
     assert "traj" in reply["policy"][0]["detail"]
     code, error = await refused(jp_fetch("molsys-ai", "agent", "suggest", method="POST", body=json.dumps(
         {"task": "How many residues are in 1vii.pdb?", "variables": ["not a name"]})))
-    assert code == 400 and "Python names" in error["message"]
+    assert code == 422 and "Python names" in error["message"]
 
     with FakeLLM(["{}"]) as fake:
         point_at(mini_index, fake.url)
         code, error = await refused(jp_fetch("molsys-ai", "agent", "suggest", method="POST",
                                              body=json.dumps({"task": "Count the residues of 1vii.pdb"})))
-    assert code == 422 and error["message"] == ("no code for this task: I did not understand the request: the "
+    assert code == 400 and error["message"] == ("no code for this task: I did not understand the request: the "
                                                 "request names no molecular file of the working folder "
                                                 "(the files are: none).")
     code, error = await refused(jp_fetch("molsys-ai", "agent", "suggest", method="POST", body=json.dumps({"task": ""})))
-    assert code == 400 and error["message"] == "empty task"
+    assert code == 422 and error["message"] == "empty task"
 
 
 async def test_agent_design_comes_with_the_task_and_is_checked(jp_fetch, jp_root_dir, mini_index, point_at,
@@ -325,7 +298,7 @@ async def test_agent_design_comes_with_the_task_and_is_checked(jp_fetch, jp_root
     for design in ("yolo", 1, ""):
         status, error = await refused(jp_fetch("molsys-ai", "agent", "suggest", method="POST", body=json.dumps(
             {"task": "How many residues are in 1vii.pdb?", "design": design})))
-        assert status == 400 and error["message"] == f"design must be one of {', '.join(AGENT_DESIGNS)}, got {design!r}"
+        assert status == 422 and error["message"] == f"design must be one of {', '.join(AGENT_DESIGNS)}, got {design!r}"
         assert "\n" not in error["message"] and "agentDesign" in error["hint"]
 
 
@@ -350,7 +323,7 @@ async def test_policy_says_whether_code_needs_consent_and_why(jp_fetch, jp_root_
                           ({"code": "x", "notebook": "../out.ipynb"}, "notebook path '../out.ipynb' is outside"),
                           ({"code": "x", "variables": ["no such name"]}, '"variables" must be a list')]:
         status, error = await refused(jp_fetch("molsys-ai", "policy", method="POST", body=json.dumps(body)))
-        assert status == 400 and error["message"].startswith(message), error
+        assert status == 422 and error["message"].startswith(message), error
     with pytest.raises(HTTPClientError) as info:
         await jp_fetch("molsys-ai", "policy", method="POST", body=json.dumps({"code": "x"}),
                        headers={"Authorization": "token not-the-token"})

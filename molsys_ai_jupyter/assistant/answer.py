@@ -75,7 +75,8 @@ class Answer:
     def to_dict(self) -> dict:
         return asdict(self)
 
-    def markdown_with_links(self) -> str:
+    @property
+    def markdown(self) -> str:
         """The answer with its source list as Markdown links (for notebooks and terminals)."""
         text = self.text.split("\nSources:\n")[0] if self.sources else self.text
         if self.sources:
@@ -107,6 +108,11 @@ class Assistant:
 
             self._retriever = Retriever(self.settings)
         return self._retriever
+
+    @property
+    def loaded_backend(self):
+        """The model backend if one was made already, else None (nothing is loaded)."""
+        return self._backend
 
     @property
     def backend(self):

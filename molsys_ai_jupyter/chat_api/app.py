@@ -9,9 +9,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from .. import __version__
+from ..serving.errors import ServingError
 from .auth import Gate
 from .engine import Engine
-from .errors import ApiError, install_handlers, json_response
+from .errors import install_handlers, json_response
 from .feedback import FeedbackStore
 from .guard import GuardMiddleware
 from .observe import Metrics, ObserveMiddleware
@@ -58,8 +59,7 @@ def create_app(options: ApiOptions):
     install_handlers(app)
 
     async def on_crash(request, exc: Exception):
-        LOG.error("unexpected error on %s", request.url.path, exc_info=exc)
-        return json_response(ApiError("internal", "internal error", "the server log has the details"))
+        return json_response(ServingError.from_exception(exc, LOG))  # logged with its traceback
 
     app.add_exception_handler(Exception, on_crash)
     app.include_router(router)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hmac
 
-from .errors import ApiError
+from ..serving.errors import ServingError
 from .options import ApiOptions
 from .ratelimit import SlidingWindowLimiter, retry_after_header
 
@@ -25,22 +25,22 @@ class Gate:
         return any(hmac.compare_digest(given, known) for known in self.tokens)  # no early exit on a match
 
     def check(self, authorization: str | None, client: str) -> str:
-        """``"token"`` or ``"anonymous"`` for a request that may go on; else :class:`ApiError`."""
+        """``"token"`` or ``"anonymous"`` for a request that may go on; else :class:`ServingError`."""
         if authorization is not None:
             scheme, _, token = authorization.strip().partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
-                raise ApiError("unauthorized", "malformed Authorization header",
+                raise ServingError("unauthorized", "malformed Authorization header",
                                "send 'Authorization: Bearer TOKEN'", AUTH_HEADERS)
             if not self._known(token.strip()):
-                raise ApiError("unauthorized", "unknown token", "check the token you were given", AUTH_HEADERS)
+                raise ServingError("unauthorized", "unknown token", "check the token you were given", AUTH_HEADERS)
             return "token"
         if not self.anonymous:
-            raise ApiError("unauthorized", "this API needs a token", "send 'Authorization: Bearer TOKEN'",
+            raise ServingError("unauthorized", "this API needs a token", "send 'Authorization: Bearer TOKEN'",
                            AUTH_HEADERS)
         wait = self.limiter.check(client)
         if wait:
             self.on_limited()
             retry = retry_after_header(wait)
-            raise ApiError("rate_limited", f"too many requests from this address ({self.limiter.limit})",
+            raise ServingError("rate_limited", f"too many requests from this address ({self.limiter.limit})",
                            f"wait {retry} s, or use a token", {"Retry-After": retry})
         return "anonymous"

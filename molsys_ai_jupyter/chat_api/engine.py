@@ -8,21 +8,21 @@ import logging
 import threading
 import time
 import uuid
+import weakref
 from collections import OrderedDict
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Callable
 
 from ..config import Settings
-from ..errors import InvalidQuery, MolsysAIError
+from ..errors import InvalidQuery
 from ..llm.base import LLMError
-from .errors import ApiError, from_exception
+from ..serving.errors import ServingError
+from ..serving.payload import answer_payload, describe_model
+from ..serving.relay import TokenRelay
+from ..serving.worker import ModelWorker
 
 LOG = logging.getLogger("molsys_ai.api")
-
-
-class Cancelled(Exception):
-    """The client left, or the request ran out of time: the generation stops."""
 
 
 @dataclass
@@ -103,22 +103,24 @@ class Engine:
         self._on_pending = on_pending or (lambda n: None)
         self._pending = 0
         self._lock = threading.Lock()
-        self._closing = threading.Event()
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="molsys-ai-model")
+        self._relays: weakref.WeakSet[TokenRelay] = weakref.WeakSet()  # answers running or waiting
+        self._worker = ModelWorker()
 
     # -- answers ------------------------------------------------------------------------
     def check_capacity(self) -> None:
         if self._pending >= self.max_queue:
-            raise ApiError("busy", f"the model has {self._pending} answers to give already",
-                           "try again in a minute", {"Retry-After": "30"})
+            raise ServingError("busy", f"the model has {self._pending} answers to give already",
+                               "try again in a minute", {"Retry-After": "30"})
 
-    def submit(self, job: AnswerJob, on_token: Callable[[str], None], cancel: threading.Event) -> Future:
-        """Queue an answer; the future holds its dict (``Answer.to_dict()`` + markdown, id)."""
+    def submit(self, job: AnswerJob, relay: TokenRelay) -> Future:
+        """Queue an answer; its pieces and then its dict (``answer_payload`` + id) come
+        through ``relay``, and the future holds the dict too. ``relay.cancel()`` stops it."""
         with self._lock:
             self.check_capacity()
             self._pending += 1
             self._on_pending(self._pending)
-        future = self._pool.submit(self._answer, job, on_token, cancel)
+            self._relays.add(relay)
+        future = relay.run(self._worker.submit, lambda relay: self._answer(job, relay))
         future.add_done_callback(self._released)
         return future
 
@@ -127,33 +129,10 @@ class Engine:
             self._pending -= 1
             self._on_pending(self._pending)
 
-    def _answer(self, job: AnswerJob, on_token, cancel: threading.Event) -> dict:
-        if cancel.is_set() or self._closing.is_set():
-            raise Cancelled()  # it waited in the queue and nobody wants it any more
-
-        def token(piece: str) -> None:
-            if cancel.is_set() or self._closing.is_set():
-                raise Cancelled()
-            on_token(piece)
-
-        cancelled, error = False, None
-        try:
-            answer = self.assistant.ask(job.question, k=job.k, project=job.project, history=job.history,
-                                        on_token=token)
-        except Cancelled:
-            cancelled = True
-        except Exception as exc:  # noqa: BLE001 - every failure becomes an API error
-            if not isinstance(exc, MolsysAIError):
-                LOG.exception("answer failed")
-            error = from_exception(exc)
-        # raised out here, not inside `except`: the traceback (and with it the half-read
-        # model stream, which holds the embedded model's lock) is freed now, not later
-        if cancelled:
-            raise Cancelled()
-        if error is not None:
-            raise error
-        data = answer.to_dict()
-        data["markdown"] = answer.markdown_with_links()
+    def _answer(self, job: AnswerJob, relay: TokenRelay) -> dict:
+        answer = self.assistant.ask(job.question, k=job.k, project=job.project, history=job.history,
+                                    on_token=relay.token)
+        data = answer_payload(answer)
         data["id"] = uuid.uuid4().hex
         self.recent.add(data)
         return data
@@ -175,22 +154,14 @@ class Engine:
                 LOG.warning("language model not available yet: %s", exc)
             return {"seconds": round(time.perf_counter() - started, 2)}
 
-        return self._pool.submit(load)
+        return self._worker.submit(load)
 
     def describe_model(self) -> tuple[str, str | None]:
         """(backend, model) without loading anything or calling the model server."""
-        loaded = self.assistant._backend  # set once a backend was made
-        if loaded is not None:
-            return loaded.name, loaded.model
-        if self.settings.llm_url:
-            return "openai", self.settings.model
-        try:
-            from ..llm.embedded import packaged_gguf
-
-            return "embedded", (self.settings.gguf_path or packaged_gguf()).name
-        except LLMError:
-            return "embedded", None
+        return describe_model(self.settings, self.assistant.loaded_backend)
 
     def close(self) -> None:
-        self._closing.set()  # running generations stop at their next token
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        """Running answers stop at their next piece; waiting ones are cancelled."""
+        for relay in list(self._relays):
+            relay.cancel()
+        self._worker.close()

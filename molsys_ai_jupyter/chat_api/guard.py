@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import json
 
+from ..serving.errors import ServingError
 from .auth import PUBLIC_PATHS, Gate
-from .errors import ApiError
 
 
 def client_address(scope) -> str:
@@ -15,7 +15,7 @@ def client_address(scope) -> str:
     return client[0] if client else "unknown"
 
 
-async def send_error(send, error: ApiError) -> None:
+async def send_error(send, error: ServingError) -> None:
     body = json.dumps(error.body()).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     headers += [(k.lower().encode(), str(v).encode()) for k, v in error.headers.items()]
@@ -40,14 +40,14 @@ class GuardMiddleware:
                     authorization.decode("latin-1") if authorization is not None else None, client_address(scope))
             if scope["method"] in ("POST", "PUT", "PATCH"):
                 receive = await self._capped_body(scope, receive)
-        except ApiError as error:
+        except ServingError as error:
             scope.setdefault("state", {})["error_kind"] = error.kind
             return await send_error(send, error)
         await self.app(scope, receive, send)
 
     async def _capped_body(self, scope, receive):
         """Read the whole body (up to the cap) and hand it on; over the cap: 413."""
-        too_large = ApiError("too_large", f"request body over {self.max_body_bytes} bytes",
+        too_large = ServingError("too_large", f"request body over {self.max_body_bytes} bytes",
                              "send a shorter question and fewer history turns")
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 
 from fastapi import APIRouter, Request
@@ -11,10 +10,19 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..assistant import validate_question
-from .engine import AnswerJob, Cancelled
-from .errors import ApiError, from_exception
-from .schemas import (ChatAnswer, ChatRequest, ErrorBody, FeedbackRequest, FeedbackSaved, Health, RetrieveRequest,
-                      RetrieveResponse)
+from ..serving.errors import ServingError
+from ..serving.relay import Cancelled, TokenRelay
+from .engine import LOG, AnswerJob
+from .schemas import (
+    ChatAnswer,
+    ChatRequest,
+    ErrorBody,
+    FeedbackRequest,
+    FeedbackSaved,
+    Health,
+    RetrieveRequest,
+    RetrieveResponse,
+)
 
 router = APIRouter()
 
@@ -42,7 +50,7 @@ def _check(call, *args):
     try:
         return call(*args)
     except Exception as exc:  # noqa: BLE001
-        raise from_exception(exc) from None
+        raise ServingError.from_exception(exc, LOG) from None
 
 
 @router.post("/v1/chat", response_model=None, responses=CHAT_RESPONSES, summary="Ask a question about the docs")
@@ -63,31 +71,29 @@ async def chat(body: ChatRequest, request: Request):
 
 
 async def _answer(ctx, job: AnswerJob, request: Request, state: dict):
-    cancel = threading.Event()
-
-    def first_token(_piece: str) -> None:
-        state.setdefault("ttft_ms", (time.perf_counter() - state["started"]) * 1000.0)
-
-    answer = asyncio.ensure_future(asyncio.wrap_future(ctx.engine.submit(job, first_token, cancel)))
+    relay = TokenRelay(log=LOG)
+    answer = asyncio.ensure_future(asyncio.wrap_future(ctx.engine.submit(job, relay)))
     left = asyncio.ensure_future(_disconnected(request))
     try:
         done, _ = await asyncio.wait({answer, left}, timeout=ctx.options.request_timeout_s,
                                      return_when=asyncio.FIRST_COMPLETED)
     finally:
         left.cancel()
+    if relay.first_token_at is not None:
+        state.setdefault("ttft_ms", (relay.first_token_at - state["started"]) * 1000.0)
     if answer not in done:
-        cancel.set()  # timed out, or the client left: the generation stops at its next token
+        relay.cancel()  # timed out, or the client left: the generation stops at its next token
         answer.cancel()
         if left in done:
             return Response(status_code=499)  # nobody reads it
-        raise ApiError("timeout", f"no answer within {ctx.options.request_timeout_s:g} s",
-                       "the model is busy: try again later")
+        raise ServingError("timeout", f"no answer within {ctx.options.request_timeout_s:g} s",
+                           "the model is busy: try again later")
     try:
         data = answer.result()
     except Cancelled:
-        raise ApiError("timeout", "the answer was stopped", "try again") from None
-    except Exception as exc:  # noqa: BLE001
-        raise from_exception(exc) from None
+        raise ServingError("timeout", "the answer was stopped", "try again") from None
+    except Exception as exc:  # noqa: BLE001 - a ServingError already; anything else classified
+        raise ServingError.from_exception(exc, LOG) from None
     state.setdefault("ttft_ms", (time.perf_counter() - state["started"]) * 1000.0)
     return JSONResponse(data)
 
@@ -106,9 +112,9 @@ async def retrieve(body: RetrieveRequest, request: Request):
                                                           body.project or None),
                                         ctx.options.request_timeout_s)
     except asyncio.TimeoutError:
-        raise ApiError("timeout", "the search did not finish in time", "try again later") from None
+        raise ServingError("timeout", "the search did not finish in time", "try again later") from None
     except Exception as exc:  # noqa: BLE001
-        raise from_exception(exc) from None
+        raise ServingError.from_exception(exc, LOG) from None
     return {"results": [{"n": hit.rank, "title": hit.headings or hit.title, "url": hit.url, "project": hit.project,
                          "path": hit.path, "score": hit.score, "text": hit.content} for hit in result.hits]}
 

@@ -6,31 +6,12 @@ comments. A client that disconnects cancels the generation at its next token."""
 
 from __future__ import annotations
 
-import asyncio
-import json
-import threading
 import time
 
-from .engine import Cancelled
-from .errors import ApiError, from_exception
-
-
-def sse_event(name: str, data: dict):
-    from sse_starlette import ServerSentEvent
-
-    return ServerSentEvent(data=json.dumps(data, ensure_ascii=False), event=name, sep="\n")
-
-
-def thread_to_loop(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue):
-    """A callable for other threads that puts items on ``queue`` in ``loop``."""
-
-    def put(item) -> None:
-        try:
-            loop.call_soon_threadsafe(queue.put_nowait, item)
-        except RuntimeError:  # the loop is closed: the server stopped
-            pass
-
-    return put
+from ..serving import sse
+from ..serving.errors import ServingError
+from ..serving.relay import ERROR, RESULT, TIMEOUT, TOKEN, Cancelled, TokenRelay
+from .engine import LOG
 
 
 def answer_events(ctx, job, state: dict):
@@ -42,50 +23,39 @@ def answer_events(ctx, job, state: dict):
     return _events(ctx, job, state)
 
 
+def _event(name: str, data: object) -> bytes:
+    return sse.event(name, data).encode()  # bytes: EventSourceResponse sends them as they are
+
+
 async def _events(ctx, job, state: dict):
-    loop = asyncio.get_running_loop()
-    queue: asyncio.Queue = asyncio.Queue()
-    put = thread_to_loop(loop, queue)
-    cancel = threading.Event()
-    deadline = loop.time() + ctx.options.request_timeout_s
+    relay = TokenRelay(log=LOG)
+    timeout_s = ctx.options.request_timeout_s
     ctx.metrics.streams.inc()
     try:
         try:
-            future = ctx.engine.submit(job, lambda piece: put(("token", piece)), cancel)
-        except ApiError as error:  # filled up since the check
+            ctx.engine.submit(job, relay)
+        except ServingError as error:  # filled up since the check
             state["error_kind"] = error.kind
-            yield sse_event("error", error.body())
-            yield sse_event("done", {})
+            yield _event("error", error.body())
+            yield _event("done", {})
             return
-        future.add_done_callback(lambda _f: put(("end", None)))
-        while True:
-            try:
-                kind, piece = await asyncio.wait_for(queue.get(), max(0.0, deadline - loop.time()))
-            except asyncio.TimeoutError:
-                cancel.set()
-                error = ApiError("timeout", f"no complete answer within {ctx.options.request_timeout_s:g} s",
-                                 "the model is busy: try again later")
-                state["error_kind"] = error.kind
-                yield sse_event("error", error.body())
-                break
-            if kind == "token":
-                if "ttft_ms" not in state:
-                    state["ttft_ms"] = (time.perf_counter() - state["started"]) * 1000.0
-                yield sse_event("token", {"text": piece})
-                continue
-            try:
-                answer = future.result()
-            except Cancelled:
-                break
-            except Exception as exc:  # noqa: BLE001 - sent to the client as an error event
-                error = from_exception(exc)
-                state["error_kind"] = error.kind
-                yield sse_event("error", error.body())
-            else:
+        async for kind, value in relay.items(timeout_s=timeout_s):
+            if kind == TOKEN:
                 state.setdefault("ttft_ms", (time.perf_counter() - state["started"]) * 1000.0)
-                yield sse_event("answer", answer)
-            break
-        yield sse_event("done", {})
+                yield _event("token", {"text": value})
+            elif kind == RESULT:
+                state.setdefault("ttft_ms", (time.perf_counter() - state["started"]) * 1000.0)
+                yield _event("answer", value)
+            elif kind == ERROR and not isinstance(value, Cancelled):
+                error = ServingError.from_exception(value, LOG)
+                state["error_kind"] = error.kind
+                yield _event("error", error.body())
+            elif kind == TIMEOUT:
+                error = ServingError("timeout", f"no complete answer within {timeout_s:g} s",
+                                     "the model is busy: try again later")
+                state["error_kind"] = error.kind
+                yield _event("error", error.body())
+        yield _event("done", {})
     finally:  # finished, failed, or the client left (the task is cancelled)
-        cancel.set()
+        relay.cancel()
         ctx.metrics.streams.dec()

@@ -19,14 +19,6 @@ from __future__ import annotations
 
 
 def _jupyter_server_extension_points() -> list[dict]:
-    return [{"module": "molsys_ai_jupyter.serverext"}]
+    from .app import MolsysAIExtension
 
-
-def _load_jupyter_server_extension(serverapp) -> None:
-    from .handlers import handlers
-    from .service import SETTINGS_KEY, Service
-
-    web_app = serverapp.web_app
-    web_app.settings[SETTINGS_KEY] = Service(serverapp.root_dir)
-    web_app.add_handlers(".*$", handlers(web_app.settings["base_url"]))
-    serverapp.log.info("MolSys-AI sidebar API at %smolsys-ai/", web_app.settings["base_url"])
+    return [{"module": "molsys_ai_jupyter.serverext", "app": MolsysAIExtension}]

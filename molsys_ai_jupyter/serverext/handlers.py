@@ -1,10 +1,9 @@
 """The REST and streaming handlers of the sidebar, behind Jupyter's own login,
 token and XSRF rules (``APIHandler`` + ``@tornado.web.authenticated``).
 
-Expected failures (a bad request, an unreachable model server, a missing index)
-become one readable line with a hint: ``{"message", "hint"}`` as JSON, or an
-``error`` event in the chat stream. Unexpected ones are logged with their traceback
-here and reach the client as one line too."""
+Failures become one readable line with a hint, ``{"message", "hint", "kind"}``, with the
+same kinds and statuses as the chat API (``serving.errors``): as JSON, or as an ``error``
+event in the chat stream. Unexpected ones are logged with their traceback here."""
 
 from __future__ import annotations
 
@@ -17,35 +16,16 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 from tornado.iostream import StreamClosedError
 
-from ..errors import InvalidQuery, MolsysAIError
-from . import sse
-from .relay import ERROR, IDLE, RESULT, TOKEN, Cancelled, TokenRelay
-from .requests import BadRequest, ChatRequest, PolicyRequest, SuggestRequest, folder_of, json_body, notebook_path
+from ..serving import sse
+from ..serving.errors import BadRequest, ServingError
+from ..serving.payload import answer_payload
+from ..serving.relay import ERROR, IDLE, RESULT, TOKEN, Cancelled, TokenRelay
+from .requests import ChatRequest, PolicyRequest, SuggestRequest, folder_of, json_body, notebook_path
 from .service import SETTINGS_KEY, Service
 
 AUTH_RESOURCE = "molsys-ai"
 NAMESPACE = "molsys-ai"
 KEEPALIVE_S = 15.0  # a comment line while the answer is prepared (loading the index, waiting its turn)
-
-
-def error_payload(exc: BaseException) -> dict:
-    """``{"message", "hint", "kind"}`` for the client (no traceback)."""
-    if isinstance(exc, MolsysAIError):
-        return {"message": exc.message, "hint": exc.hint, "kind": type(exc).__name__}
-    return {"message": f"internal error: {type(exc).__name__}: {exc}".rstrip(": "),
-            "hint": "see the Jupyter server log for details", "kind": "InternalError"}
-
-
-def error_status(exc: BaseException) -> int:
-    from ..llm.base import LLMError
-
-    if isinstance(exc, (BadRequest, InvalidQuery)):
-        return 400
-    if isinstance(exc, LLMError):
-        return 503  # the model is unavailable, the request was fine
-    if isinstance(exc, MolsysAIError):
-        return 422
-    return 500
 
 
 class MolsysAIHandler(APIHandler):
@@ -60,10 +40,8 @@ class MolsysAIHandler(APIHandler):
         self.finish(json.dumps(data))
 
     def reply_error(self, exc: BaseException) -> None:
-        status = error_status(exc)
-        if status == 500:
-            self.log.error("molsys-ai: %s failed", self.request.path, exc_info=exc)
-        self.reply(error_payload(exc), status)
+        error = ServingError.from_exception(exc, self.log)  # an unexpected one is logged with its traceback
+        self.reply(error.body(), error.status)
 
     def keep(self, notebook: str, reply: dict, append, turn) -> None:
         """Save ``turn`` in the notebook's chat history with ``append``; a failure is
@@ -218,7 +196,7 @@ class ChatHandler(MolsysAIHandler):
         self.set_header("Content-Type", sse.CONTENT_TYPE)
         for name, value in sse.HEADERS.items():
             self.set_header(name, value)
-        self.relay = relay = TokenRelay()
+        self.relay = relay = TokenRelay(log=self.log)
 
         def work(relay: TokenRelay):
             return assistant.ask(request.message, k=request.k, history=history,
@@ -239,23 +217,22 @@ class ChatHandler(MolsysAIHandler):
             elif kind == ERROR:
                 if isinstance(value, Cancelled):
                     return
-                if error_status(value) == 500:
-                    self.log.error("molsys-ai: chat failed", exc_info=value)
-                await self.send("error", error_payload(value))
+                await self.send("error", ServingError.from_exception(value, self.log).body())
         if await self.send("done", {}):
             self.finish(set_content_type=sse.CONTENT_TYPE)
 
     async def _answer(self, answer, notebook: str | None) -> None:
-        data = answer.to_dict()
-        data["markdown"] = answer.markdown_with_links()
+        data = answer_payload(answer)
         if notebook:
             self.keep(notebook, data, self.service.history.append, answer)
         await self.send("answer", data)
 
 
-def handlers(base_url: str) -> list[tuple]:
+def handlers() -> list[tuple]:
+    """The routes, under ``<base_url>/molsys-ai/`` (``ExtensionApp`` adds the base URL)."""
+
     def route(path: str) -> str:
-        return url_path_join(base_url, NAMESPACE, path)
+        return url_path_join(NAMESPACE, path)
 
     return [
         (route("status"), StatusHandler),

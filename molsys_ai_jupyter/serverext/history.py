@@ -59,7 +59,7 @@ class HistoryStore:
         turn = {
             "question": answer.question,
             "answer": answer.text,
-            "markdown": answer.markdown_with_links(),
+            "markdown": answer.markdown,
             "draft": answer.draft,
             "sources": [{"number": s.number, "title": s.title, "url": s.url} for s in answer.sources],
             "cited": list(answer.cited),

@@ -9,15 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import AGENT_DESIGNS
-from ..errors import MolsysAIError
+from ..serving.errors import BadRequest
 
 MAX_K = 10
 MAX_CONTEXT_CHARS = 20_000  # per field; the prompt keeps far less (see assistant.prompt)
 CONTEXT_FIELDS = ("cell", "selection", "error")
-
-
-class BadRequest(MolsysAIError):
-    """The request itself is wrong (HTTP 400)."""
 
 
 def json_body(raw: bytes) -> dict:

@@ -8,8 +8,8 @@ import threading
 from pathlib import Path
 
 from ..config import Settings, load_settings
+from ..serving.worker import ModelWorker
 from .history import HistoryStore, default_folder
-from .worker import ModelWorker
 
 SETTINGS_KEY = "molsys_ai"  # where the service lives in the tornado application's settings
 
@@ -44,4 +44,8 @@ class Service:
         assistant = self._assistant
         if assistant is None or settings != self._settings:
             return None
-        return getattr(assistant, "_backend", None)
+        return assistant.loaded_backend
+
+    def close(self) -> None:
+        """The server stops: the model thread ends (what waits is cancelled)."""
+        self.worker.close()

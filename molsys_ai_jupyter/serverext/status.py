@@ -6,21 +6,7 @@ from __future__ import annotations
 from .. import __version__
 from ..config import Settings
 from ..errors import MolsysAIError
-
-
-def _model_name(settings: Settings, loaded) -> str | None:
-    if loaded is not None:
-        return loaded.model
-    if settings.llm_url:
-        return settings.model  # None: the server's first model, discovered on first use
-    if settings.gguf_path:
-        return settings.gguf_path.name
-    try:
-        from ..llm.embedded import packaged_gguf
-
-        return packaged_gguf().name
-    except MolsysAIError:
-        return None
+from ..serving.payload import describe_model
 
 
 def status_info(settings: Settings, loaded_backend=None) -> dict:
@@ -38,7 +24,7 @@ def status_info(settings: Settings, loaded_backend=None) -> dict:
         "version": __version__,
         "backend": settings.llm_url or "embedded",
         "backend_kind": "openai" if settings.llm_url else "embedded",
-        "model": _model_name(settings, loaded_backend),
+        "model": describe_model(settings, loaded_backend)[1],
         "model_loaded": loaded_backend is not None,
         "index": index,
         "corpus": str(settings.corpus),

@@ -1,9 +1,19 @@
-"""Server-Sent Events, as the chat endpoint writes them: one named event per
-message, its data one line of JSON (so pieces holding newlines stay one event)."""
+"""Server-Sent Events, written by both servers and read by the client and the tests:
+one named event per message, its data one line of JSON (so pieces holding newlines
+stay one event); lines starting with ``:`` are comments (keep-alives).
+
+Only the standard library: the client imports this in Pyodide.
+
+>>> text = event("token", {"text": "a\\nb"}) + comment("keep-alive") + event("done", {})
+>>> [(e.name, e.data) for e in parse(text)]
+[('token', {'text': 'a\\nb'}), ('done', {})]
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from typing import Iterable, Iterator
 
 CONTENT_TYPE = "text/event-stream"
 HEADERS = {
@@ -12,7 +22,7 @@ HEADERS = {
 }
 
 
-def event(name: str, data) -> str:
+def event(name: str, data: object) -> str:
     return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
@@ -21,16 +31,48 @@ def comment(text: str) -> str:
     return f": {text}\n\n"
 
 
-def parse(text: str) -> list[tuple[str, object]]:
-    """``[(event name, decoded data), …]`` of a stream's text (for clients and tests)."""
-    events = []
-    for block in text.replace("\r\n", "\n").split("\n\n"):
-        name, data = "message", []
-        for line in block.split("\n"):
-            if line.startswith("event:"):
-                name = line[len("event:"):].strip()
-            elif line.startswith("data:"):
-                data.append(line[len("data:"):].lstrip(" "))
-        if data:
-            events.append((name, json.loads("\n".join(data))))
-    return events
+@dataclass
+class Event:
+    name: str
+    data: object
+
+
+def read_events(lines: Iterable[str]) -> Iterator[Event]:
+    """Events of a stream, from its lines (with or without line ends), as they arrive.
+
+    ``event:`` names the event (default "message"), ``data:`` lines are joined with
+    newlines and read as JSON (the raw text when it is not JSON), lines starting with
+    ``:`` are comments; a blank line ends an event."""
+    name: str | None = None
+    data: list[str] = []
+    for line in lines:
+        line = line.rstrip("\r\n")
+        if not line:
+            if data or name:
+                yield _event(name, data)
+            name, data = None, []
+            continue
+        if line.startswith(":"):
+            continue
+        key, _, value = line.partition(":")
+        value = value[1:] if value.startswith(" ") else value
+        if key == "event":
+            name = value
+        elif key == "data":
+            data.append(value)
+    if data or name:
+        yield _event(name, data)
+
+
+def parse(text: str) -> list[Event]:
+    """Every event of a whole stream's text."""
+    return list(read_events(text.replace("\r\n", "\n").split("\n")))
+
+
+def _event(name: str | None, data: list[str]) -> Event:
+    text = "\n".join(data)
+    try:
+        payload = json.loads(text) if text else {}
+    except ValueError:
+        payload = text
+    return Event(name or "message", payload)

@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 DEMO_QUERY ?= how do I remove the water molecules from 1tcd?
 DEMO_QUESTION ?= How do I get the RMSD of every frame of a trajectory against frame 0?
 
-.PHONY: setup index demo test bench clean-index docs
+.PHONY: setup index demo lint test bench clean-index docs
 
 setup:
 	@./scripts/setup-venv.sh
@@ -22,7 +22,16 @@ demo: index
 	@echo; echo "$$ molsys-ai ask \"$(DEMO_QUESTION)\""
 	@$(BIN)/molsys-ai ask "$(DEMO_QUESTION)"
 
-test: setup
+# ruff, mypy on the typed core, the import contracts (no circles, one-way layers) of pyproject.toml;
+# ESLint and the unit tests (node:test) of the sidebar's TypeScript
+lint: setup
+	@$(BIN)/ruff check --quiet .
+	@MYPY_CACHE_DIR=$${MOLSYS_AI_CACHE:-$$HOME/.cache/molsys-ai}/mypy $(BIN)/mypy
+	@out=$$($(BIN)/lint-imports --no-cache 2>&1) || { echo "$$out"; exit 1; }
+	@npm --prefix labextension run --silent lint
+	@out=$$(npm --prefix labextension test --silent 2>&1) || { echo "$$out"; exit 1; }
+
+test: lint
 	@./scripts/ensure-chromium.sh
 	@$(BIN)/python -m pytest -q
 

@@ -26,9 +26,9 @@ from IPython.utils.capture import capture_output
 
 from . import viewer
 from .agent.agent import AgentRun, ConsentRequired
-from .policy import KIND_NOUNS
 from .display import describe_finding, link_html, result_summary, show_agent_result
 from .errors import MolsysAIError
+from .policy import KIND_NOUNS
 
 
 def highlight(code: str) -> str:

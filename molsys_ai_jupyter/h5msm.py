@@ -51,7 +51,7 @@ def _topology(handle):
     topology = md.Topology()
     md_chains = [topology.add_chain(chain_id=name) for name in chain_names]
     md_residues: dict[int, object] = {}
-    for name, symbol, group, chain in zip(names, symbols, group_of, chain_of):
+    for name, symbol, group, chain in zip(names, symbols, group_of, chain_of, strict=False):
         group, chain = int(group), int(chain)
         if group not in md_residues:
             md_residues[group] = topology.add_residue(group_names[group], md_chains[chain], resSeq=int(group_ids[group]))
@@ -62,7 +62,7 @@ def _topology(handle):
         topology.add_atom(name, element, md_residues[group])
     atom_list = list(topology.atoms)
     bonds = handle["topology/bonds"]
-    for first, second in zip(bonds["atom1_index"][:], bonds["atom2_index"][:]):
+    for first, second in zip(bonds["atom1_index"][:], bonds["atom2_index"][:], strict=False):
         topology.add_bond(atom_list[int(first)], atom_list[int(second)])
     return topology
 

@@ -22,7 +22,6 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-
 # an exported notebook re-run "shorter" sets this below 1: each run then takes this share of its steps
 STEP_SCALE = 1.0
 

@@ -22,12 +22,12 @@ import nbformat
 import pytest
 import requests
 from nbclient import NotebookClient
-from api_source import lay_out_repository
-from repo_archives import ArchiveServer, commit_folder, git_archive
-from conftest import free_port
-from servers import stopped_at_the_end, wait_until_up
 
+from api_source import lay_out_repository
+from conftest import free_port
 from molsys_ai_jupyter.snapshot.sources import pinned_sources
+from repo_archives import ArchiveServer, commit_folder, git_archive
+from servers import stopped_at_the_end, wait_until_up
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

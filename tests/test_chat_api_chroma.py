@@ -13,9 +13,9 @@ import httpx
 import pytest
 
 from conftest import free_port
-from servers import stopped_at_the_end, wait_until_up
 from molsys_ai_jupyter.errors import MolsysAIError
 from molsys_ai_jupyter.knowledge.store import chroma_location, open_store
+from servers import stopped_at_the_end, wait_until_up
 
 
 def test_no_url_is_the_index_folder_and_a_url_is_a_server(tmp_path):

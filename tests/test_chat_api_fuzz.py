@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from schemathesis import GenerationMode
 from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from fake_llm import FakeLLM
-from schemathesis.specs.openapi.checks import positive_data_acceptance
 from molsys_ai_jupyter.chat_api import ApiOptions, create_app, parse_rate_limit
 
 REPLY = "Count them with the get function [1]. It returns the number of waters."

@@ -294,7 +294,7 @@ class TestMalformedArguments:
             return results, await client.call_tool("get_symbol", {"name": "molsysmt.select"})
 
         results, after = session(stdio(real_settings, tmp_path), steps)
-        for (name, _), result in zip(calls, results):
+        for (name, _), result in zip(calls, results, strict=True):
             assert result.is_error, name
             assert result.content[0].text.strip(), name
         assert "no such file" in results[9].content[0].text and "—" in results[9].content[0].text  # message — hint

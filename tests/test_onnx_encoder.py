@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from haystack import Document
 
-from molsys_ai_jupyter.knowledge.onnx_encoder import OnnxDocumentEmbedder, OnnxQueryEmbedder, build_encoders, encoder_paths
+from molsys_ai_jupyter.knowledge.onnx_encoder import (
+    OnnxDocumentEmbedder,
+    OnnxQueryEmbedder,
+    build_encoders,
+    encoder_paths,
+)
 
 QUERIES = ["how do I select the CA atoms of chain A?", "convert a PDB file to an mdtraj object",
            "¿cómo elimino las moléculas de agua?", "molsysmt.structure.get_rmsd"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from molsys_ai_jupyter.policy import KIND_LABELS, check_policy, explain, ipython_source
 from molsys_ai_jupyter.agent.recipes import CATALOGUE
+from molsys_ai_jupyter.policy import KIND_LABELS, check_policy, explain, ipython_source
 
 USER = {"traj", "data", "t"}
 

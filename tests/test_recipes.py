@@ -8,12 +8,12 @@ import json
 
 import pytest
 
-from molsys_ai_jupyter.policy import check_policy
 from molsys_ai_jupyter.agent.recipes import CATALOGUE
 from molsys_ai_jupyter.agent.scoring import within
 from molsys_ai_jupyter.config import load_settings
 from molsys_ai_jupyter.knowledge.registry import load_registry
 from molsys_ai_jupyter.knowledge.verifier import verify_code
+from molsys_ai_jupyter.policy import check_policy
 
 # task id → (recipe, parameters); files are given by name, as the tasks name them
 DEV_TASK_PLANS = {

@@ -15,7 +15,6 @@ from molsys_ai_jupyter.agent.recipes import CATALOGUE
 from molsys_ai_jupyter.agent.scoring import within
 from molsys_ai_jupyter.agent.slots import read_task
 from molsys_ai_jupyter.config import load_settings
-
 from test_recipes import DEV_TASK_PLANS
 
 STRUCTURES = load_settings().structures

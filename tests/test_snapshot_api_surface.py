@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-from repo_archives import write_tree
 
 from molsys_ai_jupyter.config import load_settings
 from molsys_ai_jupyter.snapshot.api_surface import api_surface, find_packages
+from repo_archives import write_tree
 
 INIT = '''\
 """Toy package."""

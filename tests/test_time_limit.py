@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from molsys_ai_jupyter.agent.watchdog import INTERRUPTED, restart_message
+from molsys_ai_jupyter.agent.watchdog import restart_message
 
 SLACK_S = 4.0  # process start-up, the message's second, the restarter's poll
 WATCHDOG = [sys.executable, "-m", "molsys_ai_jupyter.agent.watchdog"]

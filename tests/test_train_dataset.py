@@ -6,8 +6,18 @@ from __future__ import annotations
 import json
 
 from molsys_ai_jupyter.train.dataset import (
-    DatasetOptions, Example, api_example, build_examples, count_tokens, deduplicate, dev_cited_pages,
-    docstring_params, heading_question, split_of, statistics, write_dataset,
+    DatasetOptions,
+    Example,
+    api_example,
+    build_examples,
+    count_tokens,
+    deduplicate,
+    dev_cited_pages,
+    docstring_params,
+    heading_question,
+    split_of,
+    statistics,
+    write_dataset,
 )
 
 

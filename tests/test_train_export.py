@@ -65,10 +65,9 @@ def _adapter(base_model, folder, scale: float):
 
 def test_export_round_trips_through_llama_cpp(base_model, tmp_path, shared_embedding_cache):
     import torch
+    from llama_cpp import Llama
 
     from molsys_ai_jupyter.llm.embedded import packaged_gguf
-
-    from llama_cpp import Llama
 
     probe = Llama(model_path=str(packaged_gguf()), n_ctx=256, n_threads=1, verbose=False, vocab_only=True)
     tokens = probe.tokenize(TEXT.encode(), add_bos=False, special=True)

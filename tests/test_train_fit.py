@@ -48,7 +48,7 @@ def test_cpu_steps_lower_the_loss_and_resume(tiny_data, tmp_path, shared_embeddi
     paths = FitPaths(data_dir=tiny_data, out_dir=tmp_path / "run")
     lines = []
     first = fit(config, paths, shared_embedding_cache, max_steps=3, progress=lines.append)
-    log = [json.loads(l) for l in paths.log.read_text().splitlines()]
+    log = [json.loads(line) for line in paths.log.read_text().splitlines()]
     steps = [r for r in log if r["event"] == "step"]
     assert [r["step"] for r in steps] == [1, 2, 3]
     assert steps[-1]["loss"] < 0.7 * steps[0]["loss"], steps
@@ -63,7 +63,7 @@ def test_cpu_steps_lower_the_loss_and_resume(tiny_data, tmp_path, shared_embeddi
 
     second = fit(config, paths, shared_embedding_cache, resume=True, max_steps=4, progress=lines.append)
     assert second["resumed_from"] == 3 and second["steps"] == 4
-    log = [json.loads(l) for l in paths.log.read_text().splitlines()]
+    log = [json.loads(line) for line in paths.log.read_text().splitlines()]
     assert [r["step"] for r in log if r["event"] == "step"] == [1, 2, 3, 4]
     assert second["loss"]["last"] < steps[0]["loss"]
     assert any("resumed from" in line for line in lines)

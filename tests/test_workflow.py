@@ -10,8 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from molsys_ai_jupyter.agent.workflow.plan import (Build, Minimise, Prepare, Report, Simulate, System, Workflow,
-                                                   WorkflowError, validate)
+from molsys_ai_jupyter.agent.workflow.plan import (
+    Build,
+    Minimise,
+    Prepare,
+    Report,
+    Simulate,
+    System,
+    Workflow,
+    WorkflowError,
+    validate,
+)
 from molsys_ai_jupyter.agent.workflow.reader import is_workflow, understand
 from molsys_ai_jupyter.agent.workflow.render import code_for, restate
 

@@ -56,7 +56,7 @@ class FileTopology:
         """None when the selection picks at least one atom, else why not."""
         try:
             picked = self.topology.select(selection)
-        except Exception as exc:  # MDTraj raises ValueError / pyparsing errors of its own
+        except Exception as exc:  # noqa: BLE001 - any parser error is reported as "invalid selection" (MDTraj raises ValueError / pyparsing errors)
             return f"invalid selection {selection!r}: {str(exc).splitlines()[0][:120]}"
         return None if len(picked) else f"selection {selection!r} picks no atom in {Path(self.path).name}"
 
@@ -85,7 +85,7 @@ def read_topology(path: str | Path) -> FileTopology | None:
                     topology = load_h5msm_topology(path)
                 else:
                     topology = md.load_topology(str(path))
-        except Exception:  # an unreadable or exotic file: no facts from it, not an error here
+        except Exception:  # noqa: BLE001 - best effort: an unreadable or exotic file gives no facts (None, as documented), not an error here
             _TOPOLOGIES[key] = None
         else:
             chains: dict[str, list[int]] = {}

@@ -17,7 +17,6 @@ import json
 import math
 import re
 from dataclasses import dataclass
-
 from pathlib import Path
 
 from .observe import TRAJECTORY_ONLY, FileTopology, Observation, read_topology
@@ -186,7 +185,7 @@ def stated_params(recipe: Recipe, facts: TaskFacts, topology: FileTopology | Non
     elif len(selection_names) == 1 and facts.groups:  # "sodium or chloride ions": one union
         out[selection_names[0]] = facts.groups[0].selection
     else:
-        for name, mention in zip(selection_names, mentions):
+        for name, mention in zip(selection_names, mentions, strict=False):
             out[name] = mention.selection
     if chain_selection and selection_names:
         first = selection_names[0]

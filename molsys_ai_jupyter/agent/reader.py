@@ -410,7 +410,7 @@ SOFT_ROLES = {"which", "reference", "span", "keep", "remain", "per_frame", "form
 # words that carry no constraint (question words, politeness, verbs of asking) — English and Spanish
 FILLERS = set("""
 a about across after all also am an and any anything are as at be been being between  but by can
-calculate calculated calculating compute computed computing could determine did do does doing 
+calculate calculated calculating compute computed computing could determine did do does doing
 estimate evaluate exactly find for from get give given go have having hello help here hey hi how i i'd
 i'm if in including into is it it's its just kindly know let look looking me measure much my need
 needed number obtain of on onto among or our out over please print quick quickly rapid report return say see
@@ -579,7 +579,7 @@ def read_phrases(request: str, files: list[str], residues: set[str],
     masked = Blanked(re.sub(r"`[^`]*`", lambda m: "`" + "\x01" * (len(m.group(0)) - 2) + "`", text.text))
     before = masked.text
     phrases = _take_lexicon(masked, _BEFORE)
-    text.text = "".join(" " if b != " " and a == " " else c for a, b, c in zip(masked.text, before, text.text))
+    text.text = "".join(" " if b != " " and a == " " else c for a, b, c in zip(masked.text, before, text.text, strict=False))
     facts = read_task(text.text, [], residues, atom_names)
     text = Blanked(facts.leftover or text.text)
     for match in text.take(_TIME):
@@ -1327,13 +1327,13 @@ class _Builder:
             for m in kept:
                 self.use(m)
             names = ["selection", "selection_2", "selection_3"]
-            for name, m in zip(names, mentions):
+            for name, m in zip(names, mentions, strict=False):
                 args[name] = self._with_chain(m.selection)
             if quantity in ("distance", "min_distance"):
                 args["periodic"] = self._periodic()
             if quantity == "distance" and self.topology is not None:
                 sizes = [len(self.topology.select(args[n])) for n in names[:need]]
-                empty = [args[n] for n, size in zip(names, sizes) if size == 0]
+                empty = [args[n] for n, size in zip(names, sizes, strict=False) if size == 0]
                 if empty:
                     self.fail(f"{empty[0]!r} picks no atom in {self.files[0]}")
                     return None
@@ -1441,7 +1441,7 @@ class _Builder:
                          for m in m]
                 args["selection"], args["around"] = (f"{sides[0]}({chains[0]})", f"{sides[1]}({chains[1]})")
                 self.chain_used = True
-                for side, chain in zip((args["selection"], args["around"]), facts.chain_ids):
+                for side, chain in zip((args["selection"], args["around"]), facts.chain_ids, strict=False):
                     if self._holds_more_than_protein(side):
                         self.fail(f"chain {chain} of {self.files[0]} holds waters or other groups besides the protein: "
                                   f"say 'protein chain {chain}' or remove them first")

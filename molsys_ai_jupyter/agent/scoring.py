@@ -9,7 +9,7 @@ def within(got, expected, tolerance: dict) -> bool:
             return False
         if tolerance.get("set"):
             return sorted(map(str, got)) == sorted(map(str, expected))
-        return len(got) == len(expected) and all(within(g, e, tolerance) for g, e in zip(got, expected))
+        return len(got) == len(expected) and all(within(g, e, tolerance) for g, e in zip(got, expected, strict=True))
     if tolerance.get("exact") or isinstance(expected, str):
         return str(got).strip() == str(expected).strip()
     try:

@@ -25,7 +25,7 @@ MOLECULE_NAMES = {
     "haem": ("HEM",), "benzene": ("BNZ",), "imidazole": ("IMD",),
     # Spanish
     "cloruro": ("CL", "CLA", "CL-", "Cl-"), "sodio": ("NA", "SOD", "NA+", "Na+"), "potasio": ("K", "POT", "K+"),
-    "sulfato": ("SO4",), "fosfato": ("PO4", "PI"), "benceno": ("BNZ",), "magnesio": ("MG",), "zinc": ("ZN",),
+    "sulfato": ("SO4",), "fosfato": ("PO4", "PI"), "benceno": ("BNZ",), "magnesio": ("MG",),  # "zinc": same word as in English
 }
 AMINO_ACIDS = {
     "alanine": "ALA", "arginine": "ARG", "asparagine": "ASN", "aspartate": "ASP", "aspartic acid": "ASP",

@@ -137,7 +137,7 @@ def nickname_problem(phrases, files: list[str], folder: Path) -> str:
         path = folder / name
         if path.suffix.lower() in (".pdb", ".ent") and path.is_file():
             with path.open(errors="replace") as handle:
-                evidence += " " + " ".join(line[10:].strip().lower() for _, line in zip(range(60), handle)
+                evidence += " " + " ".join(line[10:].strip().lower() for _, line in zip(range(60), handle, strict=False)
                                            if line.startswith(("TITLE", "COMPND", "HEADER")))
     for phrase in said:
         if not any(word in evidence for word in NICKNAMES[phrase.value]):

@@ -133,7 +133,7 @@ def run_md_bench(structures: Path, platforms: list[str] | None = None, steps: in
     if "CPU" in traces:
         cpu = traces["CPU"]
         energies["max_relative_difference"] = {
-            p: max(abs(a - b) / abs(b) for a, b in zip(trace, cpu)) for p, trace in traces.items() if p != "CPU"}
+            p: max(abs(a - b) / abs(b) for a, b in zip(trace, cpu, strict=False)) for p, trace in traces.items() if p != "CPU"}
     by_platform = {row["platform"]: row["ns_per_day"] for row in rows}
     return {"system": f"{STRUCTURE} solvated (TIP3P, 1 nm padding, dodecahedron, 0.15 M NaCl), amber14, PME 1 nm, "
                       "HBonds, 2 fs, LangevinMiddle 300 K",

@@ -42,12 +42,42 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 # the data the checker reads
-from .code_facts import (aliases_of, bound_names, call_name, handle_names, is_writer, literal, mentions, root_of,
-                         string_names)
-from .rules import (BUILTIN_TYPES, DENIED_NAMES, DENIED_PARTS, DENIED_STATEMENTS, FILE_MODE, FORM_NAME,
-                           GLOBAL_SETTERS, IN_PLACE, INSTALL, IPYTHON_NAMES, KIND_LABELS, KIND_NOUNS, NAMED_DANGERS,
-                           NETWORK_KEYWORDS, NETWORK_PARTS, PATH_KEYWORDS, PURE_METHODS, READ_MODE, READERS,
-                           SAFE_BUILTINS, SAFE_MODULES, SAFE_OWN_MODULES, URL)
+from .code_facts import (
+    aliases_of,
+    bound_names,
+    call_name,
+    handle_names,
+    is_writer,
+    literal,
+    mentions,
+    root_of,
+    string_names,
+)
+from .rules import (
+    BUILTIN_TYPES,
+    DENIED_NAMES,
+    DENIED_PARTS,
+    DENIED_STATEMENTS,
+    FILE_MODE,
+    FORM_NAME,
+    GLOBAL_SETTERS,
+    IN_PLACE,
+    INSTALL,
+    IPYTHON_NAMES,
+    KIND_LABELS,
+    KIND_NOUNS,
+    NAMED_DANGERS,
+    NETWORK_KEYWORDS,
+    NETWORK_PARTS,
+    PATH_KEYWORDS,
+    PURE_METHODS,
+    READ_MODE,
+    READERS,
+    SAFE_BUILTINS,
+    SAFE_MODULES,
+    SAFE_OWN_MODULES,
+    URL,
+)
 
 __all__ = ["Finding", "KIND_LABELS", "KIND_NOUNS", "check_policy", "describe", "explain", "ipython_source"]
 
@@ -71,7 +101,6 @@ def ipython_source(source: str, shell=None) -> str:
     if shell is not None and hasattr(shell, "transform_cell"):
         return shell.transform_cell(source)
     from IPython.core.inputtransformer2 import TransformerManager
-
     from IPython.core.splitinput import split_user_input
 
     cell = TransformerManager().transform_cell(source)

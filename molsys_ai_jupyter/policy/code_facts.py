@@ -109,8 +109,8 @@ def aliases_of(tree: ast.AST, roots: set[str], plain: bool = False) -> dict[str,
             pairs = [(node.optional_vars, node.context_expr)]
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):  # def f(store=data)
             positional = node.args.posonlyargs + node.args.args
-            pairs = list(zip(positional[len(positional) - len(node.args.defaults):], node.args.defaults))
-            pairs += [(a, d) for a, d in zip(node.args.kwonlyargs, node.args.kw_defaults) if d is not None]
+            pairs = list(zip(positional[len(positional) - len(node.args.defaults):], node.args.defaults, strict=False))
+            pairs += [(a, d) for a, d in zip(node.args.kwonlyargs, node.args.kw_defaults, strict=False) if d is not None]
             pairs = [(ast.Name(a.arg, ast.Store()), d) for a, d in pairs]
         for target, value in pairs:
             targets = {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}

@@ -7,7 +7,6 @@ from __future__ import annotations
 import ast
 import re
 
-
 # this package's own readers that generated cells may import (the package itself is not an analysis library)
 SAFE_OWN_MODULES = frozenset({"molsys_ai_jupyter.h5msm", "molsys_ai_jupyter.simulation"})
 SAFE_MODULES = frozenset({

@@ -332,7 +332,7 @@ def lazy_table(module: Module) -> dict[str, tuple[str, str]]:
         value = _assigned_value(statement, LAZY_TABLE)
         if not isinstance(value, ast.Dict):
             continue
-        for key, entry in zip(value.keys, value.values):
+        for key, entry in zip(value.keys, value.values, strict=False):
             if isinstance(key, ast.Constant) and isinstance(key.value, str):
                 target = _lazy_target(module, key.value, entry)
                 if target is not None:
@@ -481,7 +481,7 @@ def render_arguments(args: ast.arguments, lines: list[bytes], skip_first: bool) 
     defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
     pieces: list[str] = []
     params: list[str] = []
-    for index, (arg, default) in enumerate(zip(positional, defaults)):
+    for index, (arg, default) in enumerate(zip(positional, defaults, strict=True)):
         if not (skip_first and index == 0):
             pieces.append(_parameter(arg, default, lines))
             params.append(arg.arg)
@@ -492,7 +492,7 @@ def render_arguments(args: ast.arguments, lines: list[bytes], skip_first: bool) 
         params.append("*" + args.vararg.arg)
     elif args.kwonlyargs:
         pieces.append("*")
-    for arg, default in zip(args.kwonlyargs, args.kw_defaults):
+    for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=False):
         pieces.append(_parameter(arg, default, lines))
         params.append(arg.arg)
     if args.kwarg is not None:

@@ -139,8 +139,8 @@ def docstring_params(doc: str) -> dict[str, str]:
     lines = (doc or "").splitlines()
     out: dict[str, str] = {}
     try:
-        start = next(i for i, l in enumerate(lines[:-1])
-                     if l.strip() == "Parameters" and set(lines[i + 1].strip()) == {"-"})
+        start = next(i for i, line in enumerate(lines[:-1])
+                     if line.strip() == "Parameters" and set(lines[i + 1].strip()) == {"-"})
     except StopIteration:
         return out
     i = start + 2
@@ -171,8 +171,8 @@ def _signature_args(signature: str) -> tuple[list[str], list[tuple[str, str]]]:
     positional = [*args.posonlyargs, *args.args]
     n_default = len(args.defaults)
     required = [a.arg for a in positional[: len(positional) - n_default]]
-    optional = [(a.arg, ast.unparse(d)) for a, d in zip(positional[len(positional) - n_default:], args.defaults)]
-    for a, d in zip(args.kwonlyargs, args.kw_defaults):
+    optional = [(a.arg, ast.unparse(d)) for a, d in zip(positional[len(positional) - n_default:], args.defaults, strict=False)]
+    for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=False):
         if d is None:
             required.append(f"{a.arg}={a.arg}")
         else:
@@ -253,10 +253,10 @@ _TRIVIAL_CODE = re.compile(r"^\s*((import|from)\s+\S+.*|%\S+.*|#.*|\w+)?\s*$")
 
 
 def _is_useful_code(code: str) -> bool:
-    lines = [l for l in code.strip().splitlines() if l.strip()]
+    lines = [line for line in code.strip().splitlines() if line.strip()]
     if not lines or len(code) > MAX_CODE_CHARS:
         return False
-    if all(_TRIVIAL_CODE.match(l) for l in lines):
+    if all(_TRIVIAL_CODE.match(line) for line in lines):
         return False  # only imports, magics, comments or a bare name
     return "(" in code or "=" in code
 
@@ -360,8 +360,8 @@ def grounded_pair(page: Page, question: str, answer: str, source_text: str, kind
     if kind == "recipe":
         reply = f"{answer}\n\nThis is how [1] does it."
     else:
-        prose = [l for l in answer.split("\n\n") if not l.startswith("```")]
-        code = [l for l in answer.split("\n\n") if l.startswith("```")]
+        prose = [part for part in answer.split("\n\n") if not part.startswith("```")]
+        code = [part for part in answer.split("\n\n") if part.startswith("```")]
         summary = _clip(" ".join(prose), 400)
         reply = f"{summary} [1]" + (f"\n\n{code[0]}" if code else "")
     return [*messages, {"role": "assistant", "content": reply}]
@@ -445,7 +445,7 @@ def count_tokens(examples: list[Example], tokenizer) -> None:
     prompts = [render(ex.messages[:-1]) + "<|im_start|>assistant\n" for ex in examples]
     answers = [ex.messages[-1]["content"] + "<|im_end|>\n" for ex in examples]
     for ex, p, a in zip(examples, tokenizer.encode_batch(prompts, add_special_tokens=False),
-                        tokenizer.encode_batch(answers, add_special_tokens=False)):
+                        tokenizer.encode_batch(answers, add_special_tokens=False), strict=False):
         ex.tokens = {"prompt": len(p.ids), "answer": len(a.ids), "total": len(p.ids) + len(a.ids)}
 
 

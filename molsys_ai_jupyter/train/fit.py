@@ -330,7 +330,7 @@ def _throughput(log_path: Path, n_params: int, device: str, world: int = 1) -> d
     """Mean tokens/s (all workers) over the logged steps after the first (warm-up) one, the
     model FLOP/s it implies (6 · N · tokens/s, N = the base's parameters) and, on CUDA, the
     MFU against ``world`` GPUs of 989 TFLOP/s (dense bf16 of an H100/H200)."""
-    rows = [json.loads(l) for l in log_path.read_text().splitlines() if l.strip()] if log_path.is_file() else []
+    rows = [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()] if log_path.is_file() else []
     steps = [r for r in rows if r.get("event") == "step"][1:]
     if not steps:
         return {}

@@ -172,7 +172,7 @@ def agree(got, want) -> bool:
     """Counts exact; floats within rel 1e-3 or abs 1e-4; lists element by element; strings exact."""
     got, want = jsonable(got), jsonable(want)
     if isinstance(want, list):
-        return isinstance(got, list) and len(got) == len(want) and all(agree(g, w) for g, w in zip(got, want))
+        return isinstance(got, list) and len(got) == len(want) and all(agree(g, w) for g, w in zip(got, want, strict=True))
     if isinstance(want, str):
         return isinstance(got, str) and got == want
     if isinstance(want, bool) or isinstance(got, bool):
@@ -1888,7 +1888,7 @@ def _heldout_templates(seed: int, fraction: float) -> set[str]:
         for lang, templates in langs.items():
             for index in range(len(templates)):
                 groups.setdefault((family, lang), []).append(template_id(family, variant, lang, index))
-    for key, ids in sorted(groups.items()):
+    for _key, ids in sorted(groups.items()):
         ranked = sorted(ids, key=lambda t: hashlib.sha256(f"{seed}:{t}".encode()).hexdigest())
         k = round(fraction * len(ranked))
         if fraction > 0 and k == 0 and len(ranked) >= 3:

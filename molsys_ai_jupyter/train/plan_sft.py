@@ -91,7 +91,7 @@ def accuracy(rows: list[dict], model, tokenizer, batch_size: int = 32, max_new_t
         with torch.no_grad():
             generated = model.generate(**encoded, max_new_tokens=max_new_tokens, do_sample=False,
                                        pad_token_id=tokenizer.pad_token_id)
-        for row, output in zip(batch, generated[:, encoded["input_ids"].shape[1]:]):
+        for row, output in zip(batch, generated[:, encoded["input_ids"].shape[1]:], strict=False):
             text = tokenizer.decode(output, skip_special_tokens=True).strip()
             got = _plan_of(text)
             valid += got is not None

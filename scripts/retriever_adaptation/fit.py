@@ -1,8 +1,17 @@
 """Adapt MiniLM to the MolSysSuite docs with LoRA (and, for reference, full fine-tuning),
 each variant measured as the retriever ranks: dense leg top 30 and BM25 leg top 30, pages
 fused by min-max rescaled scores (0.5 / 0.5), named projects moved up. Chosen on dev + A."""
-import json, math, os, random, sys, time
-import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
+import json
+import math
+import os
+import random
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
 from transformers import AutoModel, AutoTokenizer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -10,9 +19,11 @@ D = os.environ.get("DATA", f"{HERE}/data")  # what pairs.py exported
 OUT = os.environ.get("OUT", "/tmp/out")
 dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 tok = AutoTokenizer.from_pretrained(f"{D}/minilm")
-chunks = [json.loads(l) for l in open(f"{D}/chunks.jsonl")]
+chunks = [json.loads(line) for line in open(f"{D}/chunks.jsonl")]
 ev = json.load(open(f"{D}/eval.json"))
-paths = [c["path"] for c in chunks]; card = np.array([c["card"] for c in chunks]); project = [c["project"] for c in chunks]
+paths = [c["path"] for c in chunks]
+card = np.array([c["card"] for c in chunks])
+project = [c["project"] for c in chunks]
 TARGETS = ("query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense")
 
 
@@ -21,7 +32,8 @@ def load():
 
 
 def encode(model, texts, bs=256, max_len=256):
-    out = []; model.eval()
+    out = []
+    model.eval()
     with torch.no_grad():
         for i in range(0, len(texts), bs):
             b = tok(texts[i:i + bs], padding=True, truncation=True, max_length=max_len, return_tensors="pt").to(dev)
@@ -32,7 +44,8 @@ def encode(model, texts, bs=256, max_len=256):
 
 
 def rescale(d):
-    if not d: return {}
+    if not d:
+        return {}
     lo, hi = min(d.values()), max(d.values())
     return {k: 1.0 if hi - lo <= 1e-12 else (v - lo) / (hi - lo) for k, v in d.items()}
 
@@ -43,7 +56,8 @@ def rank_pages(dense_top, bm25_top, named, mode):
     for top in ((dense_top,) if mode == "dense" else (bm25_top,) if mode == "bm25" else (bm25_top, dense_top)):
         pages = {}
         for i, s in top:
-            if card[i]: continue
+            if card[i]:
+                continue
             pages[paths[i]] = max(s, pages.get(paths[i], -1e9))
         legs.append(pages)
     if mode == "hybrid":
@@ -70,11 +84,12 @@ def evaluate(model):
         S = (Q @ P.T).cpu().numpy()
         for mode in ("dense", "hybrid"):
             r5, mrr = [], []
-            for q, s in zip(qs, S):
+            for q, s in zip(qs, S, strict=True):
                 top = np.argsort(-s)[:30]
                 order = rank_pages([(int(i), float(s[i])) for i in top], [(i, sc) for i, sc in q["bm25"]], q["named"], mode)
                 first = next((j for j, p in enumerate(order) if p in q["gold"]), None)
-                r5.append(first is not None and first < 5); mrr.append(1 / (first + 1) if first is not None and first < 10 else 0.0)
+                r5.append(first is not None and first < 5)
+                mrr.append(1 / (first + 1) if first is not None and first < 10 else 0.0)
             res[f"{name}_{mode}"] = [round(float(np.mean(r5)), 3), round(float(np.mean(mrr)), 3)]
     return res
 
@@ -82,7 +97,8 @@ def evaluate(model):
 class LoRA(nn.Module):
     def __init__(self, base: nn.Linear, r: int, alpha: float):
         super().__init__()
-        self.base = base; self.scale = alpha / r
+        self.base = base
+        self.scale = alpha / r
         self.A = nn.Parameter(torch.randn(r, base.in_features, device=base.weight.device) / math.sqrt(base.in_features))
         self.B = nn.Parameter(torch.zeros(base.out_features, r, device=base.weight.device))
     def forward(self, x):
@@ -90,13 +106,16 @@ class LoRA(nn.Module):
 
 
 def add_lora(model, r):
-    for p in model.parameters(): p.requires_grad_(False)
+    for p in model.parameters():
+        p.requires_grad_(False)
     wrapped = {}
     for name, module in list(model.named_modules()):
         for child_name, child in list(module.named_children()):
             full = f"{name}.{child_name}" if name else child_name
             if isinstance(child, nn.Linear) and any(full.endswith(t) for t in TARGETS):
-                lora = LoRA(child, r, 2 * r); setattr(module, child_name, lora); wrapped[full] = lora
+                lora = LoRA(child, r, 2 * r)
+                setattr(module, child_name, lora)
+                wrapped[full] = lora
     return wrapped
 
 
@@ -108,20 +127,25 @@ def embed_train(model, texts, max_len=256):
 
 
 def train(model, params, pairs, epochs, lr, bs=32, scale=20.0, seed=0):
-    random.seed(seed); torch.manual_seed(seed)
+    random.seed(seed)
+    torch.manual_seed(seed)
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
     steps = epochs * math.ceil(len(pairs) / bs)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / max(1, steps // 10)) * max(0.0, 1 - s / steps))
     model.train()
     for _ in range(epochs):
-        order = list(range(len(pairs))); random.shuffle(order)
+        order = list(range(len(pairs)))
+        random.shuffle(order)
         for i in range(0, len(order), bs):
             batch = [pairs[j] for j in order[i:i + bs]]
             with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=dev.type == "cuda"):
                 q = embed_train(model, [b["query"] for b in batch], 64)
                 d = embed_train(model, [b["positive"] for b in batch] + [b["negative"] for b in batch])
             loss = F.cross_entropy(scale * q.float() @ d.float().T, torch.arange(len(batch), device=dev))
-            opt.zero_grad(); loss.backward(); opt.step(); sched.step()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
 
 
 def score(res):  # the choice: mean of dev and A hybrid MRR@10 and recall@5
@@ -130,28 +154,35 @@ def score(res):  # the choice: mean of dev and A hybrid MRR@10 and recall@5
 
 results = {"device": str(torch.cuda.get_device_name(0)) if dev.type == "cuda" else "cpu"}
 t0 = time.time()
-results["base"] = evaluate(load()); print("base", results["base"], round(time.time() - t0, 1), flush=True)
-if os.environ.get("EVAL_ONLY"): sys.exit()
+results["base"] = evaluate(load())
+print("base", results["base"], round(time.time() - t0, 1), flush=True)
+if os.environ.get("EVAL_ONLY"):
+    sys.exit()
 configs = [json.loads(x) for x in os.environ.get("CONFIGS", "").split(";") if x] or [
     [data, "lora", r, ep, lr] for data in ("excl", "all") for r in (8, 16) for ep in (1, 3, 6) for lr in (1e-4, 3e-4)] + [
     [data, "full", 0, ep, 2e-5] for data in ("excl", "all") for ep in (1, 3)]
 best = {}
 for data, kind, r, epochs, lr in configs:
-    pairs = [json.loads(l) for l in open(f"{D}/pairs_{data}.jsonl")]
+    pairs = [json.loads(line) for line in open(f"{D}/pairs_{data}.jsonl")]
     name = f"{data}_{kind}_r{r}_e{epochs}_lr{lr}"
-    m = load(); t = time.time()
+    m = load()
+    t = time.time()
     if kind == "lora":
-        wrapped = add_lora(m, r); params = [p for l in wrapped.values() for p in (l.A, l.B)]
+        wrapped = add_lora(m, r)
+        params = [p for layer in wrapped.values() for p in (layer.A, layer.B)]
     else:
         params = list(m.parameters())
     train(m, params, pairs, epochs, lr)
-    res = evaluate(m); res["seconds"] = round(time.time() - t, 1); res["pairs"] = len(pairs)
-    results[name] = res; print(name, res, flush=True)
+    res = evaluate(m)
+    res["seconds"] = round(time.time() - t, 1)
+    res["pairs"] = len(pairs)
+    results[name] = res
+    print(name, res, flush=True)
     json.dump(results, open(f"{OUT}/results.json", "w"), indent=1)
     if kind == "lora" and score(res) > best.get(data, (-1,))[0]:
         best[data] = (score(res), name)
         from safetensors.torch import save_file
-        save_file({f"{k}.{p}": getattr(l, p).detach().float().cpu().contiguous() for k, l in wrapped.items() for p in ("A", "B")},
+        save_file({f"{k}.{p}": getattr(layer, p).detach().float().cpu().contiguous() for k, layer in wrapped.items() for p in ("A", "B")},
                   f"{OUT}/best_{data}.safetensors", metadata={"name": name, "r": str(r), "alpha": str(2 * r)})
 results["best"] = best
 json.dump(results, open(f"{OUT}/results.json", "w"), indent=1)

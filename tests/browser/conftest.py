@@ -323,3 +323,25 @@ def page(context, console):
     tab.on("pageerror", lambda error: console.errors.append(f"page error: {error}"))
     tab.set_default_timeout(30_000)
     yield tab
+
+
+# the docs site and the chat API of test_docs_widget.py and test_jupyterlite.py (helpers in
+# docs_site.py, imported here when first used: docs_site.py itself imports this module)
+@pytest.fixture(scope="session")
+def docs_site(tmp_path_factory):
+    """The built docs on a loopback static server."""
+    from docs_site import built_site, serve_site
+
+    folder = built_site(tmp_path_factory.getbasetemp() / "docs-site")
+    return serve_site(folder)
+
+
+@pytest.fixture(scope="session")
+def chat_server(tmp_path_factory, artifacts, real_index):
+    from docs_site import start_chat_server
+
+    settings, _ = real_index
+    server = start_chat_server(tmp_path_factory.getbasetemp() / "chat-api", artifacts / "molsys-ai-serve.log",
+                               settings)
+    yield server
+    server.stop()

@@ -3,7 +3,8 @@ on loopback, a loopback static HTTP server for it, and a real `molsys-ai serve` 
 embedded model) that allows the site's origin.
 
 The site, the ports and the server are made once per test process (both browser modules
-use them): building the site takes ~20 s, loading the model and the index ~15 s.
+use them, through the `docs_site` and `chat_server` fixtures of conftest.py): building the
+site takes ~20 s, loading the model and the index ~15 s.
 """
 
 from __future__ import annotations
@@ -153,18 +154,3 @@ def start_chat_server(home: Path, log: Path, settings, *, max_answer_tokens: int
     _CHAT = server
     return server
 
-
-@pytest.fixture(scope="session")
-def docs_site(tmp_path_factory) -> StaticSite:
-    """The built docs on a loopback static server."""
-    folder = built_site(tmp_path_factory.getbasetemp() / "docs-site")
-    return serve_site(folder)
-
-
-@pytest.fixture(scope="session")
-def chat_server(tmp_path_factory, artifacts, real_index):
-    settings, _ = real_index
-    server = start_chat_server(tmp_path_factory.getbasetemp() / "chat-api", artifacts / "molsys-ai-serve.log",
-                               settings)
-    yield server
-    server.stop()

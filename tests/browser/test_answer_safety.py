@@ -34,11 +34,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from lab_page import SIDEBAR_TAB, add_cell, answers, cells, run_cell, sidebar, wait_for_kernel
 from playwright.sync_api import expect
 
 from conftest import REPO, free_port
 from fake_llm import FakeLLM
-from lab_page import SIDEBAR_TAB, add_cell, answers, cells, run_cell, sidebar, wait_for_kernel
 from servers import stopped_at_the_end, wait_until_up
 
 pytestmark = pytest.mark.browser

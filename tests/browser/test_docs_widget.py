@@ -27,8 +27,6 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from docs_site import chat_server, docs_site  # noqa: F401  (fixtures)
-
 pytestmark = pytest.mark.browser
 
 QUESTION = "How do I select atoms with molsysmt?"

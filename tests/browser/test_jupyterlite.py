@@ -17,10 +17,10 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
+from docs_site import SERVED
 from playwright.sync_api import expect
 
 from conftest import CHROMIUM_ARGS
-from docs_site import SERVED, chat_server, docs_site  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 

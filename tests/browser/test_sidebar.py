@@ -44,10 +44,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from lab_page import NOTEBOOK, SIDEBAR_TAB, add_cell, answers, cells, run_cell, sidebar, wait_for_kernel
 from playwright.sync_api import expect
 
 from fake_llm import FakeLLM
-from lab_page import NOTEBOOK, SIDEBAR_TAB, add_cell, answers, cells, run_cell, sidebar, wait_for_kernel
 
 pytestmark = pytest.mark.browser
 

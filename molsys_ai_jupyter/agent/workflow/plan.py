@@ -400,7 +400,7 @@ def pdb_facts(path: Path) -> dict:
                 hydrogens += line[76:78].strip() == "H" or (line[76:78].strip() == "" and line[12:16].strip()[:1] == "H")
                 try:
                     xyz = float(line[30:38]), float(line[38:46]), float(line[46:54])
-                    low, high = [min(a, b) for a, b in zip(low, xyz)], [max(a, b) for a, b in zip(high, xyz)]
+                    low, high = [min(a, b) for a, b in zip(low, xyz, strict=True)], [max(a, b) for a, b in zip(high, xyz, strict=True)]
                 except ValueError:
                     pass
                 if record == "HETATM":
@@ -410,7 +410,7 @@ def pdb_facts(path: Path) -> dict:
                     box = min(float(line[6:15]), float(line[15:24]), float(line[24:33])) > 2.0
                 except ValueError:
                     box = False
-    extent = max(h - l for h, l in zip(high, low)) / 10.0 if atoms else 0.0
+    extent = max(hi - lo for hi, lo in zip(high, low, strict=True)) / 10.0 if atoms else 0.0
     return {"chains": chains - {""}, "het": het, "atoms": atoms, "box": box, "hydrogens": hydrogens,
             "extent_nm": extent}
 

@@ -96,7 +96,7 @@ def read_prepare(r: Reading) -> None:
              r"(?:faltantes?|que faltan?)(?:\s*\([^)]{0,60}\))?(?:\s+ni nada m[áa]s)?|"
              r"\b(?:do not|don'?t)\s+(?:model|build|add|rebuild)\s+(?:the\s+)?missing residues?(?:\s*\([^)]{0,60}\))?"):
         r.p().missing_residues = "ignore"
-    for m in r.take(r"\bno (?:a[ñn]adas|agregues|a[ñn]adir) ((?:residuos|[áa]tomos|hidr[óo]genos)(?:,? (?:ni |y )?"
+    for _m in r.take(r"\bno (?:a[ñn]adas|agregues|a[ñn]adir) ((?:residuos|[áa]tomos|hidr[óo]genos)(?:,? (?:ni |y )?"
                     r"(?:residuos|[áa]tomos|hidr[óo]genos))*)"):
         r.notes.append("nothing added")
     r.take(r"\b(?:no|without|sin) (?:added |adding )?(?:hydrogens|hidr[óo]genos|h atoms)\b|\bleave (?:the )?hydrogens out\b")

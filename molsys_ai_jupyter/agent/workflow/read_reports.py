@@ -8,7 +8,6 @@ from ..reader import Blanked
 from .plan import FORCES, Report
 from .reading import IGNORECASE, Reading
 
-
 # ---- what is reported ------------------------------------------------------------------------------
 _REPORTS: list[tuple[str, dict, str]] = [
     ("missing_residues", {}, r"how many residues (?:are|were) missing|how many missing residues|missing residues (?:are|were|does it|did it)? ?(?:reported|found|report|find)"

@@ -8,7 +8,6 @@ from pathlib import Path
 from .plan import Minimise
 from .reading import IGNORECASE, INT, LENGTH, N, Reading, length_nm, number
 
-
 _FORCEFIELDS = {  # names said without a file → OpenMM's files
     r"amber14(?:-all)?|amber ff14sb|ff14sb": "amber14-all.xml", r"(?:amber\s+)?(?:amber99sb-?ildn|ff99sb-?ildn)": "amber99sbildn.xml",
     r"amber99sb": "amber99sb.xml", r"amber03": "amber03.xml", r"amber10": "amber10.xml", r"amber96": "amber96.xml",
@@ -92,7 +91,7 @@ def read_system(r: Reading) -> None:
     if r.any(r"\b(?:no|without|sin|none)\s+(?:constraints|restricciones)\b|constraints\s*=\s*none|\bunconstrained\b"):
         r.s().constraints = None
     said = set()
-    for m in r.take(r"\b(?:bonds\s+to\s+hydrogens?|hydrogen\s+bonds|bonds\s+(?:with|involving)\s+hydrogens?)\s+constrained\b"):
+    for _m in r.take(r"\b(?:bonds\s+to\s+hydrogens?|hydrogen\s+bonds|bonds\s+(?:with|involving)\s+hydrogens?)\s+constrained\b"):
         said.add("HBonds")
         r.s().constraints = "HBonds"
     for m in r.take(r"\b(?:constraints\s*=\s*|app\.)?(hbonds|h-bonds|allbonds|all bonds|hangles)\b(?:\s+constraints)?|"

@@ -94,7 +94,7 @@ class AttemptPanel:
         self.edit_button.on_click(self._on_edit)
         self.cancel_button.on_click(self._on_cancel)
         self.editor.observe(self._on_change, "value")
-        self._show_findings(attempt.policy)
+        self.show_findings(attempt.policy)
         if auto:
             self.buttons.layout.display = "none"
             self.say("runs without asking (--yes)")
@@ -110,7 +110,7 @@ class AttemptPanel:
         colour = "#b00" if error else "#333"
         self.note.value = f"<span style='color:{colour}'>{html.escape(text)}</span>"
 
-    def _show_findings(self, findings: list[dict]) -> None:
+    def show_findings(self, findings: list[dict]) -> None:
         consent = [f for f in findings if f["kind"] != "syntax"]
         if not consent:
             self.findings.value = ""
@@ -151,7 +151,7 @@ class AttemptPanel:
 
     def _on_change(self, change) -> None:
         if change["new"] == self.checked_code:
-            self._show_findings(self.checked_findings)
+            self.show_findings(self.checked_findings)
         elif self.consent_button.layout.display != "none":
             # a consent given to other code does not carry over: Run checks the new code first
             self.consent_button.layout.display = "none"
@@ -167,7 +167,7 @@ class AttemptPanel:
                      "fix it or Cancel", error=True)
             return None
         self.checked_code, self.checked_findings = code, findings
-        self._show_findings(findings)
+        self.show_findings(findings)
         return findings
 
     @_handler
@@ -300,7 +300,7 @@ class NotebookRun:
         if refused is not None:
             panel.unlock()
             if isinstance(refused, ConsentRequired):
-                panel._show_findings(refused.findings)
+                panel.show_findings(refused.findings)
             panel.say(f"not run: {refused}", error=True)
             return False
         panel.spent()

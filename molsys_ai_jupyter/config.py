@@ -13,11 +13,13 @@ Data layout under the data root (default ``../shared`` relative to the repo root
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import tomllib
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import Field, dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any, Callable, get_args, get_type_hints
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -49,23 +51,6 @@ def _default_cache_dir() -> Path:
     return cache_home / "molsys-ai"
 
 
-ENV_VARS = {
-    "data_root": "MOLSYS_AI_DATA",
-    "corpus_dir": "MOLSYS_AI_CORPUS",
-    "structures_dir": "MOLSYS_AI_STRUCTURES",
-    "index_root": "MOLSYS_AI_INDEX_DIR",
-    "index_name": "MOLSYS_AI_INDEX",
-    "cache_dir": "MOLSYS_AI_CACHE",
-    "llm_url": "MOLSYS_AI_LLM_URL",
-    "model": "MOLSYS_AI_MODEL",
-    "api_key": "MOLSYS_AI_API_KEY",
-    "llm_timeout": "MOLSYS_AI_LLM_TIMEOUT",
-    "gguf_path": "MOLSYS_AI_GGUF",
-    "llm_threads": "MOLSYS_AI_LLM_THREADS",
-    "api_url": "MOLSYS_AI_API_URL",
-    "chroma_url": "MOLSYS_AI_CHROMA_URL",
-    "agent_design": "MOLSYS_AI_AGENT_DESIGN",
-}
 AGENT_DESIGNS = ("plans", "model-plans", "recipes", "freeform")  # the first is the default
 DEFAULT_AGENT_DESIGN = AGENT_DESIGNS[0]
 DESIGN_HELP = ("plans: the request is read into a typed plan, restated, and run only when every word is "
@@ -73,36 +58,62 @@ DESIGN_HELP = ("plans: the request is read into a typed plan, restated, and run 
                "it covers every phrase; recipes: the model fills a verified recipe; freeform: the model writes "
                "the code")
 
+DATA, LLM = "data and index locations", "language model (default: the embedded offline model)"  # CLI flag groups
+
+
+def setting(default: Any = None, *, help: str, env: str | None = None, flag: str | None = None,
+            group: str | None = None, choices: tuple[str, ...] | None = None,
+            default_factory: Callable[[], Any] | None = None) -> Any:
+    """A field of :class:`Settings` with what every front end derives from it: ``env``
+    (the environment variable), ``help``, and the command-line ``flag`` in its ``group``
+    of flags; IPython's ``%config MolsysAI.<name>`` exists for every field."""
+    metadata = {"help": help, "env": env, "flag": flag, "group": group, "choices": choices}
+    if default_factory is not None:
+        return field(default_factory=default_factory, metadata=metadata)
+    return field(default=default, metadata=metadata)
+
 
 @dataclass(frozen=True)
 class Settings:
-    data_root: Path = field(default_factory=_default_data_root)
-    corpus_dir: Path | None = None  # None: <data_root>/corpus
-    structures_dir: Path | None = None  # None: <data_root>/data/structures
-    index_root: Path = field(default_factory=_default_index_root)
-    index_name: str = "molsyssuite"
-    cache_dir: Path = field(default_factory=_default_cache_dir)
+    data_root: Path = setting(default_factory=_default_data_root, env="MOLSYS_AI_DATA", flag="--data", group=DATA,
+                              help="data root holding corpus/, data/structures/, bench/")
+    corpus_dir: Path | None = setting(env="MOLSYS_AI_CORPUS", flag="--corpus", group=DATA,
+                                      help="documentation corpus folder (default <data>/corpus)")
+    structures_dir: Path | None = setting(env="MOLSYS_AI_STRUCTURES", flag="--structures", group=DATA,
+                                          help="molecular structures folder (default <data>/data/structures)")
+    index_root: Path = setting(default_factory=_default_index_root, env="MOLSYS_AI_INDEX_DIR", flag="--index-dir",
+                               group=DATA, help="folder holding the indexes")
+    index_name: str = setting("molsyssuite", env="MOLSYS_AI_INDEX", flag="--name", group=DATA,
+                              help="index name (default molsyssuite)")
+    cache_dir: Path = setting(default_factory=_default_cache_dir, env="MOLSYS_AI_CACHE",
+                              help="cache of embeddings, models built locally and environments")
     # language model: an OpenAI-compatible server when llm_url is set (vLLM in
     # production), else the embedded CPU model (SmolLM2-135M GGUF, or gguf_path)
-    llm_url: str | None = None
-    model: str | None = None
-    api_key: str | None = None
-    llm_timeout: float = 60.0
-    llm_retries: int = 2
-    gguf_path: Path | None = None
-    llm_threads: int | None = None  # CPU threads of the embedded model (default: the cores, at most 4)
-    temperature: float = 0.2
-    repeat_penalty: float = 1.1
-    max_answer_tokens: int = 384
-    context_tokens: int = 4096
-    # the chat API of the GPU node (`molsys-ai serve`), e.g. https://gpu-node/molsys-ai: when
-    # set, front ends without a local index (JupyterLite, thin installs) ask it over HTTP
-    api_url: str | None = None
-    # the dense store: None = the embedded Chroma folder of the index; http://host:port = a
-    # Chroma server (client/server mode, for several API workers)
-    chroma_url: str | None = None
-    # how the agent writes code (AGENT_DESIGNS, DESIGN_HELP); the same execution policy applies to all
-    agent_design: str = DEFAULT_AGENT_DESIGN
+    llm_url: str | None = setting(env="MOLSYS_AI_LLM_URL", flag="--llm-url", group=LLM,
+                                  help="OpenAI-compatible server, e.g. http://gpu-node:8000/v1")
+    model: str | None = setting(env="MOLSYS_AI_MODEL", flag="--model", group=LLM,
+                                help="model name on that server (default: the one it serves)")
+    api_key: str | None = setting(env="MOLSYS_AI_API_KEY", help="API key for that server")
+    llm_timeout: float = setting(60.0, env="MOLSYS_AI_LLM_TIMEOUT", flag="--timeout", group=LLM,
+                                 help="seconds to wait for the server")
+    llm_retries: int = setting(2, help="retries of a failed request to the server")
+    gguf_path: Path | None = setting(env="MOLSYS_AI_GGUF", help="a GGUF file for the embedded model "
+                                                                "(default: the packaged SmolLM2-135M)")
+    llm_threads: int | None = setting(env="MOLSYS_AI_LLM_THREADS", flag="--llm-threads", group=LLM,
+                                      help="CPU threads of the embedded model (default: the cores, at most 4)")
+    temperature: float = setting(0.2, help="sampling temperature of answers")
+    repeat_penalty: float = setting(1.1, help="repetition penalty of the embedded model")
+    max_answer_tokens: int = setting(384, help="longest answer, in tokens")
+    context_tokens: int = setting(4096, help="context window of the embedded model, in tokens")
+    api_url: str | None = setting(env="MOLSYS_AI_API_URL",
+                                  help="the chat API (molsys-ai serve), e.g. https://gpu-node/molsys-ai: front ends "
+                                       "without a local index (JupyterLite, thin installs; %molsys ask) ask it "
+                                       "over HTTP")
+    chroma_url: str | None = setting(env="MOLSYS_AI_CHROMA_URL",
+                                     help="a Chroma server (http://host:port) for the dense store, for several "
+                                          "API workers (default: the index's embedded Chroma folder)")
+    agent_design: str = setting(DEFAULT_AGENT_DESIGN, env="MOLSYS_AI_AGENT_DESIGN", choices=AGENT_DESIGNS,
+                                help="how %%molsys writes code: " + DESIGN_HELP)
 
     @property
     def corpus(self) -> Path:
@@ -126,31 +137,38 @@ class Settings:
     def embedding_cache(self) -> Path:
         return Path(self.cache_dir) / "embeddings"
 
-    def with_overrides(self, **overrides) -> "Settings":
+    def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with the non-None overrides applied (CLI flags use this)."""
         clean = {k: v for k, v in overrides.items() if v is not None}
         return replace(self, **_coerce(clean))
 
 
-_PATH_FIELDS = {"data_root", "corpus_dir", "structures_dir", "index_root", "cache_dir", "gguf_path"}
-_FLOAT_FIELDS = {"llm_timeout", "temperature", "repeat_penalty"}
-_INT_FIELDS = {"llm_retries", "max_answer_tokens", "context_tokens", "llm_threads"}
+SETTINGS_FIELDS: dict[str, Field] = {f.name: f for f in fields(Settings)}
+ENV_VARS: dict[str, str] = {name: f.metadata["env"] for name, f in SETTINGS_FIELDS.items() if f.metadata["env"]}
+
+
+@functools.cache
+def setting_kind(name: str) -> type:
+    """What a setting holds: Path, float, int or str (``None`` aside)."""
+    hint = get_type_hints(Settings)[name]
+    kinds = [k for k in get_args(hint) if k is not type(None)] or [hint]
+    return kinds[0]
 
 
 def _coerce(values: dict) -> dict:
     out = {}
     for key, value in values.items():
-        if key in _PATH_FIELDS:
+        kind = setting_kind(key)
+        if kind is Path:
             value = Path(value).expanduser()
-        elif key in _FLOAT_FIELDS:
-            value = _number(key, value, float)
-        elif key in _INT_FIELDS:
-            value = _number(key, value, int)
-        elif key == "agent_design" and value not in AGENT_DESIGNS:
+        elif kind in (float, int):
+            value = _number(key, value, kind)
+        choices = SETTINGS_FIELDS[key].metadata["choices"]
+        if choices and value not in choices:
             from .errors import MolsysAIError
 
-            raise MolsysAIError(f"setting agent_design must be one of {', '.join(AGENT_DESIGNS)}, got {value!r}",
-                                f"set {ENV_VARS['agent_design']} to one of them")
+            raise MolsysAIError(f"setting {key} must be one of {', '.join(choices)}, got {value!r}",
+                                f"set {ENV_VARS[key]} to one of them")
         out[key] = value
     return out
 
@@ -177,9 +195,8 @@ def _from_toml(path: Path) -> dict:
         return {}
     with path.open("rb") as handle:
         table = tomllib.load(handle)
-    known = {f.name for f in fields(Settings)}
     section = table.get("molsys_ai", table)
-    return {k: v for k, v in section.items() if k in known}
+    return {k: v for k, v in section.items() if k in SETTINGS_FIELDS}
 
 
 def _from_env() -> dict:
@@ -197,8 +214,7 @@ def _from_ipython() -> dict:
     if shell is None:
         return {}
     section = shell.config.get(IPYTHON_SECTION) or {}
-    known = {f.name for f in fields(Settings)}
-    return {k: v for k, v in section.items() if k in known}
+    return {k: v for k, v in section.items() if k in SETTINGS_FIELDS}
 
 
 def load_settings(**overrides) -> Settings:

@@ -24,7 +24,7 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from traitlets import Float, Int, Unicode
 from traitlets.config import Configurable
 
-from .config import AGENT_DESIGNS, DESIGN_HELP, IPYTHON_SECTION, load_settings
+from .config import AGENT_DESIGNS, DESIGN_HELP, IPYTHON_SECTION, SETTINGS_FIELDS, load_settings, setting_kind
 from .errors import MolsysAIError
 
 USAGE = """%%molsys [--yes] [--dry-run] [--design {designs}] [--max-repairs N] [-k N] [--model M]
@@ -48,23 +48,19 @@ TASK IN PLAIN WORDS           turn a task into code, check it, run it in this ke
 %molsys help                  this text""".replace("{designs}", "|".join(AGENT_DESIGNS))
 
 
-class MolsysAI(Configurable):
-    """Settings of MolSys-AI in IPython (``%config MolsysAI``); unset ones fall back to
-    the environment, the TOML file and the defaults."""
+def _settings_configurable() -> type[Configurable]:
+    """``MolsysAI``: one trait per field of :class:`~molsys_ai_jupyter.config.Settings`, with
+    its help; an unset trait falls back to the environment, the TOML file and the default."""
+    traits = {"__doc__": "Settings of MolSys-AI in IPython (``%config MolsysAI``); unset ones fall back to "
+                         "the environment, the TOML file and the defaults."}
+    kinds = {float: Float, int: Int}
+    for name, spec in SETTINGS_FIELDS.items():
+        trait = kinds.get(setting_kind(name), Unicode)
+        traits[name] = trait(None, allow_none=True, help=spec.metadata["help"]).tag(config=True)
+    return type(IPYTHON_SECTION, (Configurable,), traits)
 
-    llm_url = Unicode(None, allow_none=True, help="OpenAI-compatible server, e.g. http://gpu-node:8000/v1").tag(config=True)
-    model = Unicode(None, allow_none=True, help="model name on that server").tag(config=True)
-    api_key = Unicode(None, allow_none=True, help="API key for that server").tag(config=True)
-    llm_timeout = Float(None, allow_none=True, help="seconds to wait for the server").tag(config=True)
-    data_root = Unicode(None, allow_none=True, help="folder holding corpus/, data/structures/, bench/").tag(config=True)
-    index_root = Unicode(None, allow_none=True, help="folder holding the indexes").tag(config=True)
-    index_name = Unicode(None, allow_none=True, help="index name").tag(config=True)
-    max_answer_tokens = Int(None, allow_none=True, help="longest answer, in tokens").tag(config=True)
-    llm_threads = Int(None, allow_none=True, help="CPU threads of the embedded model").tag(config=True)
-    agent_design = Unicode(None, allow_none=True, help="how %%molsys writes code: " + DESIGN_HELP).tag(config=True)
-    api_url = Unicode(None, allow_none=True,
-                      help="the chat API (molsys-ai serve), e.g. https://gpu-node/molsys-ai: %molsys ask "
-                           "asks it over HTTP instead of the local assistant").tag(config=True)
+
+MolsysAI = _settings_configurable()
 
 
 @magics_class
@@ -137,9 +133,10 @@ class MolsysMagics(Magics):
 
         notebook = in_notebook(self.shell)
         try:
-            design = args.design or load_settings().agent_design
-            agent = Agent(self._backend(args.model), max_repairs=args.max_repairs, k=args.k, design=design,
-                          on_status=StatusView(notebook), docs=self._docs_finder() if args.k else None)
+            settings = load_settings()
+            agent = Agent(self._backend(args.model), max_repairs=args.max_repairs, k=args.k,
+                          design=args.design or settings.agent_design, on_status=StatusView(notebook),
+                          docs=self._docs_finder() if args.k else None, corpus=settings.corpus)
             panel = notebook and not args.dry_run and not args.no_panel
             NotebookRun = _notebook_run_class() if panel else None
             if NotebookRun is not None:

@@ -13,6 +13,7 @@ from fake_llm import FakeLLM
 from molsys_ai_jupyter.agent.agent import Agent, ConsentRequired
 from molsys_ai_jupyter.agent.planner import clean_params, schema_for, shortlist
 from molsys_ai_jupyter.agent.recipes import CATALOGUE
+from molsys_ai_jupyter.config import load_settings
 from molsys_ai_jupyter.llm.openai_backend import OpenAIBackend
 
 
@@ -33,6 +34,7 @@ def folder(tmp_path, real_settings):
 def _agent(fake, **kwargs):
     """The recipes design: the model's JSON choices drive it (the plans design is tested in test_plans.py)."""
     kwargs.setdefault("design", "recipes")
+    kwargs.setdefault("corpus", load_settings().corpus)  # the shared corpus's API registry checks the code
     return Agent(OpenAIBackend(fake.url, retries=0, timeout=10), **kwargs)
 
 

@@ -61,7 +61,7 @@ def test_recipe_reproduces_the_reference_answer(task_id, tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("name", sorted(n for n, r in CATALOGUE.items() if r.molsysmt))
 def test_molsysmt_renderings_use_only_real_api(name):
-    registry = load_registry()
+    registry = load_registry(load_settings().corpus)
     recipe = CATALOGUE[name]
     values = {p: ("x.pdb" if spec.kind == "file" and spec.required else spec.default)
               for p, spec in recipe.all_params().items()}

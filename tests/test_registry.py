@@ -63,7 +63,7 @@ def test_every_public_name_resolves_to_its_record(registry, corpus, project):
 def test_from_corpus_is_cached(registry, corpus):
     assert SymbolRegistry.from_corpus(corpus) is registry
     assert SymbolRegistry.from_corpus(str(corpus)) is registry
-    assert load_registry() is registry  # defaults to load_settings().corpus
+    assert load_registry(corpus) is registry
 
 
 def test_toy_corpus(mini_corpus):

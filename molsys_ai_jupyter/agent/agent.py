@@ -138,17 +138,20 @@ _CODE_BLOCK = re.compile(r"```(?:python|py)?\s*\n(.*?)(?:```|$)", re.S)
 _PROJECTS = re.compile(r"\b(?:molsysmt|pyunitwizard|molsysviewer|topomt|msm|puw)\b")
 
 
-def verify_api(code: str) -> dict:
+def verify_api(code: str, corpus: str | Path | None) -> dict:
     """The API registry's report on code that uses the MolSysSuite libraries (names and
-    keyword arguments); empty for code that does not, or when the corpus is missing."""
+    keyword arguments); empty for code that does not; ``skipped`` without a corpus to check
+    against."""
     if not _PROJECTS.search(code):
         return {}
     from ..errors import MolsysAIError
     from ..knowledge.registry import load_registry
     from ..knowledge.verifier import verify_code
 
+    if corpus is None:
+        return {"skipped": "no API registry to check against: no corpus given"}
     try:
-        registry = load_registry()
+        registry = load_registry(corpus)
     except (MolsysAIError, OSError) as exc:
         return {"skipped": f"no API registry to check against: {exc}"}
     return verify_code(code, registry).to_dict()
@@ -223,7 +226,7 @@ class AgentRun:
                               "recipes": "choosing a recipe…"}.get(
                     self.agent.design, "writing code…"))
                 try:
-                    self.agent._write_code(self.task, self.observation, self.feedback, attempt)
+                    self.agent.write_code(self.task, self.observation, self.feedback, attempt)
                 except NotUnderstood as exc:
                     understanding = exc.understanding
                     self.result.plan = understanding.plan.to_dict() if understanding.plan else {}
@@ -245,7 +248,7 @@ class AgentRun:
                     attempt.error = self.feedback = f"SyntaxError on line {syntax[0]['line']}: {syntax[0]['detail']}"
                     self._status(f"error: {attempt.error}")
                     continue
-                attempt.verification = verify_api(attempt.code)
+                attempt.verification = verify_api(attempt.code, self.agent.corpus)
                 if attempt.verification.get("issues") or attempt.verification.get("error"):
                     # invented API, or code the checker could not check to the end: not worth running
                     problems = [i["message"] for i in attempt.verification.get("issues", [])[:3]]
@@ -356,7 +359,7 @@ class Agent:
     lines ("choosing a recipe…", "running…", "done in 1.2 s", …)."""
 
     def __init__(self, backend, max_repairs: int = 2, timeout_s: float = 120.0, design: str = DEFAULT_AGENT_DESIGN,
-                 k: int = 3, on_status: StatusCallback | None = None, docs=None):
+                 k: int = 3, on_status: StatusCallback | None = None, docs=None, corpus: str | Path | None = None):
         if design not in AGENT_DESIGNS:
             raise ValueError(f"unknown agent design '{design}' ({' or '.join(AGENT_DESIGNS)})")
         self.backend = backend
@@ -366,8 +369,9 @@ class Agent:
         self.k = k
         self.on_status = on_status
         self.docs = docs
+        self.corpus = corpus  # whose API registry checks MolSysSuite code before it runs (None: not checked)
 
-    def _write_code(self, task: str, observation, feedback: str | None, attempt: Attempt) -> None:
+    def write_code(self, task: str, observation, feedback: str | None, attempt: Attempt) -> None:
         if self.design in ("plans", "model-plans"):
             from .render import code_for
             from .task_plan import understand_task

@@ -12,16 +12,26 @@ import json
 import sys
 from pathlib import Path
 
-from ..config import load_settings
+from ..config import DATA, LLM, SETTINGS_FIELDS, load_settings, setting_kind
+
+
+def _add_setting_flags(parser: argparse.ArgumentParser, group_name: str, renamed: dict[str, str] | None = None):
+    """The flags of the settings in ``group_name`` (declared on the fields of ``Settings``);
+    ``renamed`` gives a setting another flag where the command's own flag has its name."""
+    group = parser.add_argument_group(group_name)
+    for name, spec in SETTINGS_FIELDS.items():
+        if spec.metadata["group"] != group_name:
+            continue
+        kind = setting_kind(name)
+        env = spec.metadata["env"]
+        flag = (renamed or {}).get(name, spec.metadata["flag"])
+        group.add_argument(flag, dest=name, type=kind if kind in (int, float) else None,
+                           metavar="N" if kind is int else flag.lstrip("-").replace("-", "_").upper(),
+                           help=spec.metadata["help"] + (f" (env {env})" if env else ""))
 
 
 def add_data_flags(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("data and index locations")
-    group.add_argument("--data", help="data root holding corpus/, data/structures/, bench/ (env MOLSYS_AI_DATA)")
-    group.add_argument("--corpus", help="documentation corpus folder (default <data>/corpus)")
-    group.add_argument("--structures", help="molecular structures folder (default <data>/data/structures)")
-    group.add_argument("--index-dir", help="folder holding the indexes (env MOLSYS_AI_INDEX_DIR)")
-    group.add_argument("--name", dest="index_name", help="index name (default molsyssuite)")
+    _add_setting_flags(parser, DATA)
 
 
 def add_retrieval_flags(parser: argparse.ArgumentParser, k: int, what: str) -> None:
@@ -30,29 +40,13 @@ def add_retrieval_flags(parser: argparse.ArgumentParser, k: int, what: str) -> N
 
 
 def add_llm_flags(parser: argparse.ArgumentParser, timeout_flag: str = "--timeout") -> None:
-    group = parser.add_argument_group("language model (default: the embedded offline model)")
-    group.add_argument("--llm-url", help="OpenAI-compatible server, e.g. http://gpu-node:8000/v1 (env MOLSYS_AI_LLM_URL)")
-    group.add_argument("--model", help="model name on that server (env MOLSYS_AI_MODEL; default: the one it serves)")
-    group.add_argument(timeout_flag, dest="timeout", type=float,
-                       help="seconds to wait for the server (env MOLSYS_AI_LLM_TIMEOUT)")
-    group.add_argument("--llm-threads", type=int, metavar="N",
-                       help="CPU threads of the embedded model (env MOLSYS_AI_LLM_THREADS; default: the cores, "
-                            "at most 4)")
+    _add_setting_flags(parser, LLM, {"llm_timeout": timeout_flag})
 
 
-def settings_from(args):
+def settings_from(args: argparse.Namespace):
     """The settings, with what the data, index and model flags of ``args`` override."""
-    return load_settings(
-        llm_url=getattr(args, "llm_url", None),
-        model=getattr(args, "model", None),
-        llm_timeout=getattr(args, "timeout", None),
-        llm_threads=getattr(args, "llm_threads", None),
-        data_root=getattr(args, "data", None),
-        corpus_dir=getattr(args, "corpus", None),
-        structures_dir=getattr(args, "structures", None),
-        index_root=getattr(args, "index_dir", None),
-        index_name=getattr(args, "index_name", None),
-    )
+    return load_settings(**{name: getattr(args, name, None) for name, spec in SETTINGS_FIELDS.items()
+                            if spec.metadata["flag"]})
 
 
 def write_json(result: dict, path: str | None) -> None:

@@ -644,13 +644,6 @@ def _load_cached(path: str) -> SymbolRegistry:
     return SymbolRegistry._read(path)
 
 
-def load_registry(corpus: str | Path | None = None) -> SymbolRegistry:
-    """The registry of a corpus folder, built once per path and cached.
-
-    ``corpus`` defaults to ``load_settings().corpus``.
-    """
-    if corpus is None:
-        from molsys_ai_jupyter.config import load_settings
-
-        corpus = load_settings().corpus
+def load_registry(corpus: str | Path) -> SymbolRegistry:
+    """The registry of a corpus folder (``Settings.corpus``), built once per path and cached."""
     return _load_cached(str(Path(corpus).expanduser().resolve()))

@@ -102,24 +102,24 @@ class VerificationReport:
             "error": self.error,
         }
 
-    def _full(self) -> bool:
+    def full(self) -> bool:
         if len(self.issues) >= MAX_ISSUES:
             self.truncated = True
             return True
         return False
 
-    def _add_issue(self, issue: Issue) -> None:
+    def add_issue(self, issue: Issue) -> None:
         key = (issue.kind, issue.name, issue.line, issue.col, issue.kwarg)
-        if key not in self._seen_issues and not self._full():
+        if key not in self._seen_issues and not self.full():
             self._seen_issues.add(key)
             self.issues.append(issue)
 
-    def _add_symbol(self, name: str) -> None:
+    def add_symbol(self, name: str) -> None:
         if name not in self._seen_symbols:
             self._seen_symbols.add(name)
             self.symbols_used.append(name)
 
-    def _fail(self, error: BaseException) -> None:
+    def fail(self, error: BaseException) -> None:
         """Record that the checker failed (the first failure is kept)."""
         if self.error is None:
             self.error = f"{type(error).__name__}: {error}"
@@ -141,7 +141,7 @@ def verify_code(source: str, registry: SymbolRegistry, *, default_aliases: bool 
         if checker.check(_as_text(source), line_offset=0, col_offset=0, report_syntax=True):
             report.blocks_checked = 1
     except Exception as error:  # noqa: BLE001 - verification must never break the caller
-        report._fail(error)
+        report.fail(error)
     return report
 
 
@@ -229,14 +229,14 @@ class _CodeChecker(ast.NodeVisitor):
                 message = getattr(error, "msg", None) or str(error) or type(error).__name__
                 if isinstance(error, RecursionError):
                     message = "code too deeply nested to parse"
-                self.report._add_issue(
+                self.report.add_issue(
                     Issue(SYNTAX_ERROR, "", line + line_offset, col, f"Syntax error: {message}", origin=origin)
                 )
             return False
         try:
             self.visit(tree)
         except (RecursionError, MemoryError) as error:
-            self.report._fail(error)  # pathological nesting: keep what was found so far
+            self.report.fail(error)  # pathological nesting: keep what was found so far
         return True
 
     # ------------------------------------------------------------ helpers
@@ -258,12 +258,12 @@ class _CodeChecker(ast.NodeVisitor):
         kwarg: str | None = None,
     ) -> None:
         line, col = self._pos(node)
-        self.report._add_issue(Issue(kind, name, line, col, message, suggestions, kwarg, self.origin))
+        self.report.add_issue(Issue(kind, name, line, col, message, suggestions, kwarg, self.origin))
 
     def _use(self, dotted: str) -> Symbol | None:
         symbol = self.registry.resolve(dotted)
         if symbol is not None:
-            self.report._add_symbol(symbol.name)
+            self.report.add_symbol(symbol.name)
         return symbol
 
     def _bind(self, name: str, target: str | None) -> None:
@@ -305,7 +305,7 @@ class _CodeChecker(ast.NodeVisitor):
             return True
         i = walk.unknown_at
         # a name assigned to (``msm.x = 1``) is made, not looked up
-        if i is None or (store and i == len(parts) - 1) or self.report._full():
+        if i is None or (store and i == len(parts) - 1) or self.report.full():
             return False
         prefix = ".".join(parts[: i + 1])
         shown = dotted if not any(p.startswith("_") for p in parts[i:]) else prefix
@@ -418,7 +418,7 @@ class _CodeChecker(ast.NodeVisitor):
         for keyword in node.keywords:
             if keyword.arg is None or self.registry.accepts_kwarg(dotted, keyword.arg):
                 continue
-            if self.report._full():
+            if self.report.full():
                 return
             suggestions = self.registry.suggest_kwarg(dotted, keyword.arg)
             hint = f"; did you mean `{suggestions[0]}`?" if suggestions else ""
@@ -555,7 +555,7 @@ def verify_text(markdown: str, registry: SymbolRegistry) -> VerificationReport:
     try:
         _verify_text(_as_text(markdown), registry, report)
     except Exception as error:  # noqa: BLE001 - verification must never break an answer
-        report._fail(error)
+        report.fail(error)
     return report
 
 
@@ -696,9 +696,9 @@ def _check_prose_name(dotted: str, line: int, col: int, registry: SymbolRegistry
     if walk.known:
         symbol = registry.resolve(dotted)
         if symbol is not None:
-            report._add_symbol(symbol.name)
-    elif walk.unknown_at is not None and not report._full():
-        report._add_issue(
+            report.add_symbol(symbol.name)
+    elif walk.unknown_at is not None and not report.full():
+        report.add_issue(
             Issue(UNKNOWN_SYMBOL, dotted, line, col, f"`{dotted}` does not exist in {dotted.split('.', 1)[0]}",
                   registry.suggest(dotted), origin=origin)
         )

@@ -118,7 +118,8 @@ class SuggestHandler(MolsysAIHandler):
                 assistant = service.assistant(settings)
                 docs, why = index_finder(settings, lambda: assistant.retriever) if request.k else (None, "")
                 reply = suggest(request.task, workdir, assistant.backend, root_dir=service.root_dir,
-                                docs=docs, k=request.k, variables=request.variables, design=request.design)
+                                docs=docs, k=request.k, variables=request.variables, design=request.design,
+                                corpus=settings.corpus)
                 reply["sources_note"] = reply["sources_note"] or why
                 return reply
 

@@ -20,14 +20,14 @@ ANSWER = re.compile(r"^answer\s*=", re.MULTILINE)
 
 def suggest(task: str, workdir: str | Path, backend, root_dir: str | Path | None = None,
             max_repairs: int = 1, docs=None, k: int = 3, variables: tuple[str, ...] = (),
-            design: str = DEFAULT_AGENT_DESIGN) -> dict:
+            design: str = DEFAULT_AGENT_DESIGN, corpus: str | Path | None = None) -> dict:
     from ..agent.agent import Agent
     from ..agent.recipes import CATALOGUE
     from ..agent.sources import query_for
     from ..errors import MolsysAIError
 
     steps: list[str] = []
-    agent = Agent(backend, max_repairs=max_repairs, design=design, on_status=steps.append)
+    agent = Agent(backend, max_repairs=max_repairs, design=design, on_status=steps.append, corpus=corpus)
     # what the agent records stays here, not in a kernel; the kernel's names (values unknown)
     # make code that would replace one of them need consent, as in the kernel itself
     shell = SimpleNamespace(user_ns=dict.fromkeys(variables))

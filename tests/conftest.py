@@ -1,15 +1,39 @@
 """Shared fixtures: a small synthetic corpus written to a temp folder, and the
-settings that point the project at it (or at the real shared corpus)."""
+settings that point the project at it (or at the real shared corpus).
+
+Tests that read the shared data (``real_settings``, ``real_index``, or the corpus read
+directly) carry the ``needs_corpus`` marker; ``-m "not needs_corpus"`` runs the rest
+without it (e.g. with ``MOLSYS_AI_DATA`` pointing nowhere)."""
 
 from __future__ import annotations
 
+import inspect
 import json
 from pathlib import Path
 
 import pytest
 
 from molsys_ai_jupyter.config import load_settings
-from servers import stopped_at_the_end, wait_until_up
+from support.servers import free_port, stopped_at_the_end, wait_until_up
+
+CORPUS_FIXTURES = ("real_settings", "real_index")  # they fail the test when the shared corpus is missing
+
+
+def pytest_collection_modifyitems(items):
+    """Mark ``needs_corpus`` each test that uses, directly or through other fixtures, a
+    fixture of CORPUS_FIXTURES defined here (not a module's override, such as a toy
+    ``real_index``); tests that read the corpus otherwise carry the marker themselves."""
+    here = Path(__file__).resolve()
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None:
+            continue
+        for name in CORPUS_FIXTURES:
+            used = info.name2fixturedefs.get(name) if name in info.names_closure else None
+            if used and Path(inspect.getsourcefile(used[-1].func)).resolve() == here:
+                item.add_marker(pytest.mark.needs_corpus)
+                break
+
 
 MINI_MD = """\
 (Intro_label)=
@@ -160,14 +184,6 @@ def real_index(real_settings, tmp_path_factory):
     settings = real_settings.with_overrides(index_root=tmp_path_factory.mktemp("real-index"))
     manifest = build_index(settings, progress=False)
     return settings, manifest
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

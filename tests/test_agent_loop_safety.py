@@ -10,9 +10,9 @@ import textwrap
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
-from fake_llm import FakeLLM
 from molsys_ai_jupyter.agent.agent import Agent
 from molsys_ai_jupyter.llm.openai_backend import OpenAIBackend
+from support.fake_llm import FakeLLM
 
 
 @pytest.fixture

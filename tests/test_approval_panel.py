@@ -14,7 +14,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 from nbclient import NotebookClient
 
-from fake_llm import FakeLLM
+from support.fake_llm import FakeLLM
 
 WIDGET = "application/vnd.jupyter.widget-view+json"
 RESIDUES = json.dumps({"recipe": "count_residues", "file": "1vii.pdb"})

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from fake_llm import FakeLLM
 from molsys_ai_jupyter.assistant import Assistant
 from molsys_ai_jupyter.assistant.citations import citation_validity, clean_markers
 from molsys_ai_jupyter.assistant.prompt import build_messages, fit_history
 from molsys_ai_jupyter.errors import InvalidQuery
 from molsys_ai_jupyter.knowledge.registry import load_registry
 from molsys_ai_jupyter.llm.base import LLMError
+from support.fake_llm import FakeLLM
 
 
 @pytest.fixture(scope="module")

@@ -125,7 +125,7 @@ def test_doctor_fails_the_index_check_of_a_broken_store(index_copy, corrupt, cap
 
 
 def test_a_chroma_server_that_does_not_answer(mini_index, monkeypatch, capsys):
-    from conftest import free_port
+    from support.servers import free_port
 
     url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     monkeypatch.setenv("MOLSYS_AI_CHROMA_URL", url)

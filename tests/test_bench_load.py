@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 
-from fake_llm import FakeLLM
 from molsys_ai_jupyter.bench.load import run_load
 from molsys_ai_jupyter.chat_api import parse_rate_limit
 from molsys_ai_jupyter.cli.main import main
 from support.chat_api import QUESTION, REPLY, options_for, serving
+from support.fake_llm import FakeLLM
 
 KEYS = {"url", "created_utc", "concurrency", "seconds", "wall_s", "n_requests", "errors", "error_kinds", "backend",
         "model", "ttft_ms", "total_ms", "tokens", "tokens_per_s", "tokens_per_s_per_stream", "answers_per_minute",

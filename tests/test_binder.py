@@ -4,7 +4,7 @@ demo notebook executed in a real kernel, and JupyterLab opening it.
 
 The archives are made with ``git archive`` from the shipped snapshot laid out as each
 repository: its documentation files, and package source written from its API surface (see
-``api_source.py``), with the autosummary stubs that give ``doc_url``. The network is the only
+``support/api_source.py``), with the autosummary stubs that give ``doc_url``. The network is the only
 part of mybinder.org's build that is not exercised.
 """
 
@@ -23,11 +23,10 @@ import pytest
 import requests
 from nbclient import NotebookClient
 
-from api_source import lay_out_repository
-from conftest import free_port
 from molsys_ai_jupyter.snapshot.sources import pinned_sources
-from repo_archives import ArchiveServer, commit_folder, git_archive
-from servers import stopped_at_the_end, wait_until_up
+from support.api_source import lay_out_repository
+from support.repo_archives import ArchiveServer, commit_folder, git_archive
+from support.servers import free_port, stopped_at_the_end, wait_until_up
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

@@ -15,12 +15,12 @@ from http.server import ThreadingHTTPServer
 import httpx
 import pytest
 
-from conftest import free_port
-from fake_llm import FakeLLM
 from molsys_ai_jupyter.chat_api import ApiOptions, parse_rate_limit
 from molsys_ai_jupyter.chat_api.ratelimit import SlidingWindowLimiter
 from molsys_ai_jupyter.errors import MolsysAIError
 from support.chat_api import AUTH, ORIGIN, QUESTION, REPLY, TOKEN, options_for, serving, stream_chat
+from support.fake_llm import FakeLLM
+from support.servers import free_port
 
 
 class FakeLLMOnPort(FakeLLM):

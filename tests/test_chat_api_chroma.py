@@ -12,10 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import free_port
 from molsys_ai_jupyter.errors import MolsysAIError
 from molsys_ai_jupyter.knowledge.store import chroma_location, open_store
-from servers import stopped_at_the_end, wait_until_up
+from support.servers import free_port, stopped_at_the_end, wait_until_up
 
 
 def test_no_url_is_the_index_folder_and_a_url_is_a_server(tmp_path):

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from fake_llm import FakeLLM
 from molsys_ai_jupyter.chat_api import ApiOptions, create_app, parse_rate_limit
+from support.fake_llm import FakeLLM
 
 REPLY = "Count them with the get function [1]. It returns the number of waters."
 

@@ -14,8 +14,8 @@ import sys
 import nbformat
 import pytest
 
-from fake_llm import FakeLLM
 from molsys_ai_jupyter.agent.kernel_runner import Kernel, KernelError
+from support.fake_llm import FakeLLM
 
 TASK = "How many residues are in 1vii.pdb?"
 COUNT_RESIDUES = json.dumps({"recipe": "count_residues", "file": "1vii.pdb"})

@@ -19,8 +19,7 @@ pytest.importorskip("mcp")
 
 from mcp import Client, StdioServerParameters  # noqa: E402
 
-from conftest import free_port  # noqa: E402
-from servers import stopped_at_the_end, wait_until_up  # noqa: E402
+from support.servers import free_port, stopped_at_the_end, wait_until_up  # noqa: E402
 
 TOOLS = {"search_docs", "get_symbol", "check_code", "plan_task", "inspect_structure"}
 

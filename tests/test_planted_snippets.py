@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from fake_llm import FakeLLM
 from molsys_ai_jupyter.policy import check_policy
+from support.fake_llm import FakeLLM
 
 DATA = json.loads((Path(__file__).parents[1] / "benchmarks" / "planted_snippets.json").read_text())
 TASK = DATA["task"]

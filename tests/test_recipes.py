@@ -14,27 +14,7 @@ from molsys_ai_jupyter.config import load_settings
 from molsys_ai_jupyter.knowledge.registry import load_registry
 from molsys_ai_jupyter.knowledge.verifier import verify_code
 from molsys_ai_jupyter.policy import check_policy
-
-# task id → (recipe, parameters); files are given by name, as the tasks name them
-DEV_TASK_PLANS = {
-    "dev-t01": ("count_residues", {"file": "1vii.pdb"}),
-    "dev-t02": ("count_frames", {"file": "1l2y.pdb"}),
-    "dev-t03": ("count_residues", {"file": "traj_chicken_villin_HP35_solvated.h5", "selection": "resname CL"}),
-    "dev-t04": ("sequence", {"file": "181l.pdb", "chain_id": "A"}),
-    "dev-t05": ("distance", {"file": "met_enkephalin.pdb", "selection_1": "resSeq 1 and name N",
-                             "selection_2": "resSeq 5 and name C"}),
-    "dev-t06": ("radius_of_gyration", {"file": "ala3.pdb"}),
-    "dev-t07": ("count_near", {"file": "181l.pdb", "selection": "water and element O", "around": "resname HED",
-                               "cutoff_angstrom": 5, "per": "residues"}),
-    "dev-t08": ("rmsd", {"file": "traj_pentalanine.h5"}),
-    "dev-t09": ("time_info", {"file": "md_1u19.xtc", "topology": "md_1u19.pdb"}),
-    "dev-t10": ("secondary_structure_count", {"file": "1l2y.pdb", "code": "H"}),
-    "dev-t11": ("sasa_total", {"file": "met_enkephalin.pdb"}),
-    "dev-t12": ("count_close_pairs", {"file": "1vii.pdb", "selection": "name CA", "cutoff_angstrom": 10}),
-    "dev-t13": ("hbond_count", {"file": "1l2y.pdb"}),
-    "dev-t14": ("strip", {"file": "181l.pdb", "remove": "water or resname CL"}),
-    "dev-t15": ("strip", {"file": "1sux.pdb", "remove": "water or resname SO4", "save_as": "clean.pdb"}),
-}
+from support.dev_task_plans import DEV_TASK_PLANS
 
 
 def _tasks():
@@ -43,6 +23,7 @@ def _tasks():
     return {t["id"]: t for t in map(json.loads, lines)}
 
 
+@pytest.mark.needs_corpus
 @pytest.mark.parametrize("task_id", sorted(DEV_TASK_PLANS))
 def test_recipe_reproduces_the_reference_answer(task_id, tmp_path, monkeypatch):
     task = _tasks()[task_id]
@@ -59,6 +40,7 @@ def test_recipe_reproduces_the_reference_answer(task_id, tmp_path, monkeypatch):
     assert within(namespace["answer"], task["answer"], task["tolerance"]), (namespace["answer"], task["answer"])
 
 
+@pytest.mark.needs_corpus
 @pytest.mark.parametrize("name", sorted(n for n, r in CATALOGUE.items() if r.molsysmt))
 def test_molsysmt_renderings_use_only_real_api(name):
     registry = load_registry(load_settings().corpus)

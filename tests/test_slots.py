@@ -15,7 +15,7 @@ from molsys_ai_jupyter.agent.recipes import CATALOGUE
 from molsys_ai_jupyter.agent.scoring import within
 from molsys_ai_jupyter.agent.slots import read_task
 from molsys_ai_jupyter.config import load_settings
-from test_recipes import DEV_TASK_PLANS
+from support.dev_task_plans import DEV_TASK_PLANS
 
 STRUCTURES = load_settings().structures
 
@@ -75,6 +75,7 @@ def test_joined_mentions_removal_and_inclusion():
     assert read_task("How many atoms are in chain B, waters included?", [], {"HOH"}).selections == []
 
 
+@pytest.mark.needs_corpus
 @pytest.mark.parametrize("task_id", sorted(DEV_TASK_PLANS))
 def test_the_words_of_each_dev_task_give_its_plan(task_id):
     """The recipe ranked first and the stated parameters reproduce the plan that gives the
@@ -100,6 +101,7 @@ def test_the_words_of_each_dev_task_give_its_plan(task_id):
             assert resolved[key] == wanted[key], (key, resolved[key], wanted[key])
 
 
+@pytest.mark.needs_corpus
 def test_merge_drops_selections_that_fail_and_prefers_the_tasks_words():
     topology = _topology("181l.pdb")
     recipe = CATALOGUE["count_residues"]
@@ -119,6 +121,7 @@ def test_files_are_found_by_name_or_by_stem():
     assert files_named("load 2abc", observation) == []
 
 
+@pytest.mark.needs_corpus
 def test_the_flagship_request_shows_chain_a_without_waters(tmp_path):
     topology = _topology("1tcd.pdb")
     task = "load 1tcd, remove the waters and show chain A"
@@ -136,6 +139,7 @@ def test_the_flagship_request_shows_chain_a_without_waters(tmp_path):
 EXTRA = Path(__file__).resolve().parents[1] / "benchmarks" / "agent_tasks_extra.jsonl"
 
 
+@pytest.mark.needs_corpus
 @pytest.mark.parametrize("task", [json.loads(line) for line in EXTRA.read_text().splitlines() if line.strip()],
                          ids=lambda t: t["id"])
 def test_reading_alone_solves_the_extra_task_set(task, tmp_path, monkeypatch):

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from api_source import autosummary_stub, lay_out_repository, write_package_source
 from molsys_ai_jupyter.cli.main import main
 from molsys_ai_jupyter.errors import MolsysAIError
 from molsys_ai_jupyter.knowledge.manifest import CorpusManifest
@@ -18,7 +17,8 @@ from molsys_ai_jupyter.snapshot.build import build_snapshot
 from molsys_ai_jupyter.snapshot.doc_files import DocsConfig, api_doc_urls, page_url
 from molsys_ai_jupyter.snapshot.notebooks import MAX_OUTPUT_CHARS, clean_notebook
 from molsys_ai_jupyter.snapshot.sources import ProjectSource, pinned_sources, select_sources
-from repo_archives import ArchiveServer, commit_folder, git_archive, write_tree
+from support.api_source import autosummary_stub, lay_out_repository, write_package_source
+from support.repo_archives import ArchiveServer, commit_folder, git_archive, write_tree
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 SOURCE = ProjectSource("toymt", "uibcdf/toymt", COMMIT, "https://www.uibcdf.org/toymt/")

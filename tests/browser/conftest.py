@@ -15,7 +15,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from molsys_ai_jupyter.config import ENV_VARS
+from support.servers import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -42,12 +42,6 @@ SERVER_START_S = 120
 def pytest_configure(config):
     config.addinivalue_line("markers", "browser: end-to-end tests of the JupyterLab sidebar in the system Chromium "
                                        "(Playwright); deselect with -m 'not browser'")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

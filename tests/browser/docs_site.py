@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, free_port
+from conftest import REPO
+from support.servers import free_port
 
 SERVE_START_S = 240
 BUILD_S = 900

@@ -1,6 +1,6 @@
 """Answers are text, never live HTML, and code the sidebar runs passes the execution policy
 and a time limit — in a real JupyterLab and a page with the docs widget, in Chromium, with
-a scripted model server (tests/fake_llm.py) whose reply carries an attack.
+a scripted model server (tests/support/fake_llm.py) whose reply carries an attack.
 
 Steps, in order, on one page and one notebook:
 
@@ -37,9 +37,9 @@ import pytest
 from lab_page import SIDEBAR_TAB, add_cell, answers, cells, run_cell, sidebar, wait_for_kernel
 from playwright.sync_api import expect
 
-from conftest import REPO, free_port
-from fake_llm import FakeLLM
-from servers import stopped_at_the_end, wait_until_up
+from conftest import REPO
+from support.fake_llm import FakeLLM
+from support.servers import free_port, stopped_at_the_end, wait_until_up
 
 pytestmark = pytest.mark.browser
 

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.needs_corpus]  # steps of one session on the real index
 
 QUESTION = "How do I select atoms with molsysmt?"
 ANSWER_S = 420  # the embedded model on two shared cores, cold

@@ -22,7 +22,7 @@ from playwright.sync_api import expect
 
 from conftest import CHROMIUM_ARGS
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.needs_corpus]  # steps of one session on the real index
 
 KERNEL_S = 240  # Pyodide from the site's files, on two shared cores
 ANSWER_S = 480  # the kernel's packages, then the embedded model's answer

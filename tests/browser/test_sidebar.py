@@ -47,9 +47,9 @@ import pytest
 from lab_page import NOTEBOOK, SIDEBAR_TAB, add_cell, answers, cells, run_cell, sidebar, wait_for_kernel
 from playwright.sync_api import expect
 
-from fake_llm import FakeLLM
+from support.fake_llm import FakeLLM
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.needs_corpus]  # steps of one session on the real index
 
 QUESTION = "How do I select atoms with molsysmt?"
 WARM_QUESTION = "How do I count the water molecules of a system with molsysmt?"

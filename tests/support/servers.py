@@ -1,14 +1,23 @@
-"""Helpers for tests that start a server process: wait until it answers, stop it at the end.
+"""Helpers for tests that start a server: a free loopback port, wait until it answers, stop it
+at the end.
 
 (A module of its own: test files import it by name, which they cannot do reliably with a
 ``conftest`` — there are two.)"""
 
 from __future__ import annotations
 
+import socket
 import time
 from contextlib import contextmanager
 
 import pytest
+
+
+def free_port() -> int:
+    """A loopback TCP port nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def wait_until_up(proc, probe, what: str, timeout_s: float) -> None:

@@ -1,4 +1,6 @@
-"""SymbolRegistry against the real API-surface files of the corpus.
+"""SymbolRegistry against the real API-surface files of the corpus, and its
+mechanics (keywords, suggestions, dotted walks) on a small registry built from
+records (``SMALL``, trimmed copies of real records: no corpus needed).
 
 Names come from ``<corpus>/<project>/_api_surface.jsonl``; the planted fakes
 (``molsysmt.structure.align``, ``molsysmt.fetch``...) do not exist there.
@@ -15,9 +17,58 @@ from pathlib import Path
 import pytest
 
 from molsys_ai_jupyter.errors import CorpusNotFound
+from molsys_ai_jupyter.knowledge.api_record import ApiRecord, ApiRecordError
 from molsys_ai_jupyter.knowledge.registry import MAX_DEPTH, PathCheck, SymbolRegistry, load_registry
 
 PROJECTS = ("molsysmt", "molsysviewer", "pyunitwizard", "topomt")
+
+
+def _record(qualname: str, *params: str, module: str, names: tuple[str, ...] = (), **fields) -> ApiRecord:
+    """A record as the corpus file holds it; the signature is the parameters unless given."""
+    fields.setdefault("signature", f"{qualname.rsplit('.', 1)[1]}({', '.join(params)})")
+    return ApiRecord(qualname=qualname, params=params, module=module, public_names=(qualname, *names), **fields)
+
+
+#: Real records of the corpus, trimmed to what the tests below look at.
+SMALL = [
+    _record("molsysmt.structure.get_rmsd", "molecular_system", "selection", "structure_indices",
+            "reference_molecular_system", "reference_selection", "reference_structure_index", "syntax", "engine",
+            module="molsysmt.structure.get_rmsd", names=("molsysmt.structure.get_rmsd.get_rmsd",),
+            decorators=("digest()",),
+            doc_url="https://www.uibcdf.org/molsysmt/api/structure/autosummary/molsysmt.structure.get_rmsd.html"),
+    _record("molsysmt.structure.least_rmsd_align", "molecular_system", "selection", "reference_molecular_system",
+            module="molsysmt.structure.least_rmsd_align", decorators=("digest()",)),
+    _record("molsysmt.convert", "molecular_system", "to_form", "selection", "**kwargs",
+            module="molsysmt.basic.convert", names=("molsysmt.basic.convert", "molsysmt.basic.convert.convert")),
+    # '*kwargs': a varargs that happens to be called kwargs
+    _record("molsysmt.molecular_dynamics.run_NVT_equilibration", "item", "protocol", "engine", "*kwargs",
+            module="molsysmt.molecular_dynamics.run_NVT_equilibration"),
+    _record("molsysmt.native.MolSys", "n_atoms", "n_groups", "n_bonds", kind="class", module="molsysmt.native.molsys",
+            names=("molsysmt.native.molsys.MolSys",)),
+    _record("molsysmt.config.set_default_quantities_form", "form", module="molsysmt.config"),
+    _record("molsysmt.form.molsysmt_MolSys.to_file_pdb", "item", module="molsysmt.form.molsysmt_MolSys.to_file_pdb",
+            decorators=("digest(form='molsysmt.MolSys')",)),
+    _record("molsysmt.form.file_pdb.to_molsysmt_MolSys", "item", module="molsysmt.form.file_pdb.to_molsysmt_MolSys",
+            decorators=("digest(form='file:pdb')",)),
+    _record("molsysmt.form.mdtraj_Trajectory.to_molsysmt_MolSys", "item",
+            module="molsysmt.form.mdtraj_Trajectory.to_molsysmt_MolSys",
+            decorators=('digest(form="mdtraj.Trajectory")',)),
+    _record("molsysmt.form.XYZ.get_n_atoms", "item", module="molsysmt.form.XYZ.get", decorators=("digest(form=form)",)),
+    _record("pyunitwizard.convert", "quantity_or_unit", "to_unit", "to_form", "parser", "to_type",
+            module="pyunitwizard.api.conversion", names=("pyunitwizard.api.conversion.convert",)),
+    _record("molsysviewer.MolSysView", kind="class", module="molsysviewer.viewer",
+            names=("molsysviewer.viewer.MolSysView",)),
+    _record("molsysviewer.MolSysView.show", "self", "selection", "force", kind="method", module="molsysviewer.viewer",
+            signature="show(self, selection='all', *, force=False)"),
+    _record("molsysviewer.MolSysView.isolate", "self", "selection", kind="method", module="molsysviewer.viewer"),
+    _record("molsysviewer.widget.MolSysViewerWidget", kind="class", module="molsysviewer.widget",
+            signature="MolSysViewerWidget(...)", bases=("anywidget.AnyWidget",)),
+]
+
+
+@pytest.fixture(scope="module")
+def small() -> SymbolRegistry:
+    return SymbolRegistry.from_records(SMALL)
 
 
 @pytest.fixture(scope="module")
@@ -60,10 +111,11 @@ def test_every_public_name_resolves_to_its_record(registry, corpus, project):
             assert registry.is_known(name)
 
 
-def test_from_corpus_is_cached(registry, corpus):
-    assert SymbolRegistry.from_corpus(corpus) is registry
-    assert SymbolRegistry.from_corpus(str(corpus)) is registry
-    assert load_registry(corpus) is registry
+def test_from_corpus_is_cached(mini_corpus):
+    registry = SymbolRegistry.from_corpus(mini_corpus)
+    assert SymbolRegistry.from_corpus(mini_corpus) is registry
+    assert SymbolRegistry.from_corpus(str(mini_corpus)) is registry
+    assert load_registry(mini_corpus) is registry
 
 
 def test_toy_corpus(mini_corpus):
@@ -96,6 +148,33 @@ def test_from_records_minimal():
     assert reg.is_module("molsysmt.sub")
     assert reg.accepts_kwarg("molsysmt.demo_fn", "b")
     assert not reg.accepts_kwarg("molsysmt.demo_fn", "c")
+
+
+def test_from_records_takes_records_and_their_json_form(small):
+    from_json = SymbolRegistry.from_records(json.loads(json.dumps(r.to_json())) for r in SMALL)
+    assert from_json.symbols == small.symbols
+    assert [s.name for s in small.symbols] == [r.qualname for r in SMALL]  # in order
+    assert small.projects == ("molsysmt", "molsysviewer", "pyunitwizard")
+
+
+def test_a_malformed_record_is_a_readable_error():
+    with pytest.raises(ApiRecordError, match=r"mini\.select.*'params' must be a list of strings"):
+        SymbolRegistry.from_records([{"qualname": "mini.select", "params": "system"}])
+    with pytest.raises(ApiRecordError, match="'qualname' must be a non-empty string"):
+        SymbolRegistry.from_records([{"project": "mini", "kind": "function"}])
+
+
+def test_malformed_lines_of_a_corpus_file_are_left_out(tmp_path):
+    surface = tmp_path / "mini" / "_api_surface.jsonl"
+    surface.parent.mkdir()
+    good = ApiRecord(qualname="mini.select", params=("system", "selection"), module="mini.basic")
+    surface.write_text("\n".join([
+        "{not json", json.dumps(good.to_json()), json.dumps({"kind": "function"}), "[1, 2]",
+        json.dumps({"qualname": "mini.bad", "params": [1]}), "",
+    ]) + "\n", encoding="utf-8")
+    reg = SymbolRegistry.from_corpus(tmp_path)
+    assert [s.name for s in reg.symbols] == ["mini.select"]
+    assert reg.accepts_kwarg("mini.select", "selection") and not reg.is_known("mini.bad")
 
 
 def test_import_is_light():
@@ -202,22 +281,23 @@ def test_is_module(registry, dotted, expected):
         ("molsysmt.fetch", "selection", False),  # unknown callable
     ],
 )
-def test_accepts_kwarg(registry, dotted, kwarg, expected):
-    assert registry.accepts_kwarg(dotted, kwarg) is expected
+def test_accepts_kwarg(small, dotted, kwarg, expected):
+    assert small.accepts_kwarg(dotted, kwarg) is expected
 
 
-def test_symbol_fields(registry):
-    symbol = registry.resolve("molsysmt.structure.get_rmsd")
+def test_symbol_fields(small):
+    symbol = small.resolve("molsysmt.structure.get_rmsd")
     assert symbol.signature.startswith("get_rmsd(")
     assert "selection" in symbol.params
     assert symbol.doc_url and symbol.doc_url.startswith("https://")
     assert not symbol.accepts_var_kwargs
-    assert registry.resolve("molsysmt.convert").accepts_var_kwargs
+    assert small.resolve("molsysmt.convert").accepts_var_kwargs
     assert json.dumps(symbol.to_dict())
 
 
-def test_form_names_come_from_digest_decorators(registry):
-    assert {"molsysmt.MolSys", "mdtraj.Trajectory", "file:pdb"} <= registry.form_names
+def test_form_names_come_from_digest_decorators(small):
+    assert {"molsysmt.MolSys", "mdtraj.Trajectory", "file:pdb"} <= small.form_names
+    assert "form" not in small.form_names  # digest(form=form): not a literal form name
 
 
 # -------------------------------------------------------------- suggestions
@@ -260,8 +340,8 @@ def test_suggestions_are_real_and_bounded(registry, wrong, n):
 
 
 @pytest.mark.parametrize("junk", ["", "   ", ".", "...", "a" * 5000, "molsysmt." + ".".join(["x"] * 500), None, 42])
-def test_suggest_never_raises(registry, junk):
-    assert isinstance(registry.suggest(junk), list)
+def test_suggest_never_raises(small, junk):
+    assert isinstance(small.suggest(junk), list)
 
 
 @pytest.mark.parametrize(
@@ -274,14 +354,14 @@ def test_suggest_never_raises(registry, junk):
         ("molsysviewer.MolSysView.show", "forse", "force"),
     ],
 )
-def test_suggest_kwarg(registry, dotted, wrong, expected):
-    assert registry.suggest_kwarg(dotted, wrong)[:1] == [expected]
+def test_suggest_kwarg(small, dotted, wrong, expected):
+    assert small.suggest_kwarg(dotted, wrong)[:1] == [expected]
 
 
-def test_members(registry):
-    members = registry.members("molsysmt.structure")
+def test_members(small):
+    members = small.members("molsysmt.structure")
     assert "get_rmsd" in members and "least_rmsd_align" in members
-    assert "show" in registry.members("molsysviewer.MolSysView")
+    assert "show" in small.members("molsysviewer.MolSysView")
 
 
 @pytest.mark.parametrize(
@@ -299,11 +379,12 @@ def test_members(registry):
         ("molsysmt." + ".".join(["x"] * MAX_DEPTH), 1, PathCheck(False)),  # too deep to be real
     ],
 )
-def test_check_path(registry, dotted, start, expected):
-    assert registry.check_path(dotted, start) == expected
+def test_check_path(small, dotted, start, expected):
+    assert small.check_path(dotted, start) == expected
 
 
-def test_can_flag_below(registry):
-    assert registry.can_flag_below("molsysmt.structure")  # a module
-    assert registry.can_flag_below("molsysviewer.MolSysView")  # a class without outside bases
-    assert not registry.can_flag_below("molsysmt.fetch")  # not in the registry
+def test_can_flag_below(small):
+    assert small.can_flag_below("molsysmt.structure")  # a module
+    assert small.can_flag_below("molsysviewer.MolSysView")  # a class without outside bases
+    assert not small.can_flag_below("molsysmt.fetch")  # not in the registry
+    assert not small.can_flag_below("molsysviewer.widget.MolSysViewerWidget")  # based on anywidget.AnyWidget

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from molsys_ai_jupyter.config import load_settings
-from molsys_ai_jupyter.snapshot.api_surface import api_surface, find_packages
-from repo_archives import write_tree
+from molsys_ai_jupyter.knowledge.api_record import ApiRecord, read_api_surface
+from molsys_ai_jupyter.snapshot.api_surface import api_records, api_surface, find_packages
+from support.repo_archives import write_tree
 
 INIT = '''\
 """Toy package."""
@@ -486,6 +487,14 @@ def test_default_packages_and_src_layout(tmp_path: Path):
         api_surface(root, "p", packages=["nowhere"])
 
 
+def test_the_records_are_api_records_and_api_surface_is_their_json_form(toy_repo):
+    records, stats = api_records(toy_repo, "toy", doc_urls=DOC_URLS)
+    assert all(isinstance(r, ApiRecord) for r in records)
+    as_json, json_stats = api_surface(toy_repo, "toy", doc_urls=DOC_URLS)
+    assert [r.to_json() for r in records] == as_json and stats == json_stats
+    assert [ApiRecord.from_json(json.loads(json.dumps(r))) for r in as_json] == records
+
+
 def test_without_doc_urls_no_record_has_a_doc_url(toy_repo):
     records, stats = api_surface(toy_repo, "toy")
     assert not any("doc_url" in r for r in records)
@@ -499,6 +508,7 @@ def _key_tuples(records: list[dict], kind: str) -> set[tuple[str, ...]]:
     return {tuple(r) for r in records if r["kind"] == kind}
 
 
+@pytest.mark.needs_corpus
 @pytest.mark.parametrize("project, doc_urls", [("topomt", None), ("molsysmt", DOC_URLS)])
 def test_key_order_matches_the_real_corpus_file(toy_repo, project, doc_urls):
     path = load_settings().corpus / project / "_api_surface.jsonl"
@@ -509,3 +519,18 @@ def test_key_order_matches_the_real_corpus_file(toy_repo, project, doc_urls):
     ours, _ = api_surface(toy_repo, "toy", doc_urls=doc_urls)
     for kind in ("class", "function", "method"):
         assert _key_tuples(ours, kind) == _key_tuples(real, kind), kind
+
+
+@pytest.mark.needs_corpus
+@pytest.mark.parametrize("project", ["molsysmt", "molsysviewer", "pyunitwizard", "topomt"])
+def test_the_real_corpus_file_is_written_back_byte_for_byte(project):
+    """Every line read into an ApiRecord and written out again is the same bytes."""
+    path = load_settings().corpus / project / "_api_surface.jsonl"
+    if not path.is_file():
+        pytest.skip(f"no real API-surface file at {path}")
+    lines = path.read_text(encoding="utf-8").split("\n")
+    assert lines.pop() == ""  # the file ends with a newline
+    written = [record.to_line() for record in read_api_surface(path)]
+    assert len(written) == len(lines)
+    for number, (ours, theirs) in enumerate(zip(written, lines, strict=True), 1):
+        assert ours == theirs, f"{path}:{number}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from molsys_ai_jupyter.knowledge.api_record import ApiRecord
 from molsys_ai_jupyter.train.dataset import (
     DatasetOptions,
     Example,
@@ -77,10 +78,10 @@ def test_docstring_params_and_questions():
     doc = "Summary.\n\nParameters\n----------\nmolecular_system : MolSys\n    The system.\nselection : str, " \
           "default 'all'\n    Atoms to use.\n\nReturns\n-------\nint\n    Count.\n"
     assert docstring_params(doc) == {"molecular_system": "The system.", "selection": "Atoms to use."}
-    q, a = api_example({"project": "molsysmt", "qualname": "molsysmt.basic.get", "kind": "function",
-                        "signature": "get(molecular_system, element='system', *, selection='all')",
-                        "params": ["molecular_system", "element", "selection"], "docstring": doc,
-                        "public_names": ["molsysmt.basic.get", "molsysmt.get"]})
+    q, a = api_example(ApiRecord(project="molsysmt", qualname="molsysmt.basic.get", kind="function",
+                                 signature="get(molecular_system, element='system', *, selection='all')",
+                                 params=("molecular_system", "element", "selection"), docstring=doc,
+                                 public_names=("molsysmt.basic.get", "molsysmt.get")))
     assert "`molsysmt.get`" in q
     assert "import molsysmt as msm\nresult = msm.get(molecular_system)" in a
     assert "- `selection`: Atoms to use." in a

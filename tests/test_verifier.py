@@ -1,4 +1,6 @@
-"""verify_code / verify_text against the real registry, with planted fakes.
+"""verify_code / verify_text against the real registry, with planted fakes; the
+checker's mechanics (positions, syntax errors, junk, crashes, the one dotted-name
+walk) on a small registry built from records (``SMALL``: no corpus needed).
 
 Real names and parameters come from the corpus ``_api_surface.jsonl`` files:
 ``molsysmt.structure.get_rmsd(molecular_system, selection=..., ...)`` (no
@@ -15,6 +17,7 @@ import json
 import pytest
 
 from molsys_ai_jupyter.knowledge import verifier
+from molsys_ai_jupyter.knowledge.api_record import ApiRecord
 from molsys_ai_jupyter.knowledge.registry import SymbolRegistry
 from molsys_ai_jupyter.knowledge.verifier import (
     SYNTAX_ERROR,
@@ -30,6 +33,39 @@ from molsys_ai_jupyter.knowledge.verifier import (
 @pytest.fixture(scope="module")
 def registry(real_settings) -> SymbolRegistry:
     return SymbolRegistry.from_corpus(real_settings.corpus)
+
+
+def _record(qualname: str, *params: str, module: str, **fields) -> ApiRecord:
+    """A record as the corpus file holds it; the signature is the parameters unless given."""
+    fields.setdefault("signature", f"{qualname.rsplit('.', 1)[1]}({', '.join(params)})")
+    return ApiRecord(qualname=qualname, params=params, module=module, **fields)
+
+
+#: Real records of the corpus, trimmed to what the tests on ``small`` look at.
+SMALL = [
+    _record("molsysmt.structure.get_rmsd", "molecular_system", "selection", "structure_indices",
+            "reference_molecular_system", "reference_selection", "reference_structure_index", "syntax", "engine",
+            module="molsysmt.structure.get_rmsd"),
+    _record("molsysmt.structure.least_rmsd_align", "molecular_system", "selection", "reference_molecular_system",
+            module="molsysmt.structure.least_rmsd_align"),
+    _record("molsysmt.convert", "molecular_system", "to_form", "selection", "**kwargs", module="molsysmt.basic.convert",
+            public_names=("molsysmt.convert", "molsysmt.basic.convert")),
+    _record("molsysmt.form.molsysmt_MolSys.to_molsysmt_Topology", "item",
+            module="molsysmt.form.molsysmt_MolSys.to_molsysmt_Topology", decorators=("digest(form='molsysmt.MolSys')",)),
+    _record("molsysmt.form.molsysmt_Topology.to_molsysmt_MolSys", "item",
+            module="molsysmt.form.molsysmt_Topology.to_molsysmt_MolSys",
+            decorators=("digest(form='molsysmt.Topology')",)),
+    _record("pyunitwizard.convert", "quantity_or_unit", "to_unit", "to_form", "parser", "to_type",
+            module="pyunitwizard.api.conversion"),
+    _record("molsysviewer.MolSysView", kind="class", module="molsysviewer.viewer"),
+    _record("molsysviewer.MolSysView.isolate", "self", "selection", "structure_indices", "syntax", kind="method",
+            module="molsysviewer.viewer"),
+]
+
+
+@pytest.fixture(scope="module")
+def small() -> SymbolRegistry:
+    return SymbolRegistry.from_records(SMALL)
 
 
 def _summary(report: VerificationReport) -> list[tuple]:
@@ -134,8 +170,8 @@ FOREIGN = [
 
 
 @pytest.mark.parametrize("source", FOREIGN)
-def test_foreign_code_is_never_flagged(registry, source):
-    report = verify_code(source, registry)
+def test_foreign_code_is_never_flagged(small, source):
+    report = verify_code(source, small)
     assert report.ok, _summary(report)
 
 
@@ -245,23 +281,23 @@ def test_bad_code_is_flagged(registry, source, expected, suggestion):
         assert suggestion in report.issues[0].suggestions
 
 
-def test_issue_position_points_at_the_bad_name(registry):
+def test_issue_position_points_at_the_bad_name(small):
     source = "import molsysmt as msm\n\nx = msm.structure.align(ms)\nmsm.structure.get_rmsd(ms, selektion='CA')"
-    first, second = verify_code(source, registry).issues
+    first, second = verify_code(source, small).issues
     assert (first.line, first.col) == (3, source.split("\n")[2].index("align"))
     assert (second.line, second.col) == (4, source.split("\n")[3].index("selektion"))
     assert first.suggestions[0] == "molsysmt.structure.least_rmsd_align"
     assert second.suggestions == ["selection"]
 
 
-def test_kwargs_are_checked_only_for_known_callables(registry):
-    report = verify_code("import molsysmt as msm\nmsm.fetch('1BRS', selektion=3)", registry)
+def test_kwargs_are_checked_only_for_known_callables(small):
+    report = verify_code("import molsysmt as msm\nmsm.fetch('1BRS', selektion=3)", small)
     assert _summary(report) == [(UNKNOWN_SYMBOL, "molsysmt.fetch", None)]
 
 
-def test_default_aliases_can_be_turned_off(registry):
-    assert not verify_code("msm.fetch()", registry).ok
-    assert verify_code("msm.fetch()", registry, default_aliases=False).ok
+def test_default_aliases_can_be_turned_off(small):
+    assert not verify_code("msm.fetch()", small).ok
+    assert verify_code("msm.fetch()", small, default_aliases=False).ok
 
 
 # ----------------------------------------------------------- syntax errors
@@ -277,8 +313,8 @@ def test_default_aliases_can_be_turned_off(registry):
         ("\x00\x01garbage", 1),
     ],
 )
-def test_syntax_error_is_one_issue(registry, source, line):
-    report = verify_code(source, registry)
+def test_syntax_error_is_one_issue(small, source, line):
+    report = verify_code(source, small)
     assert [i.kind for i in report.issues] == [SYNTAX_ERROR]
     assert report.issues[0].line == line
 
@@ -307,8 +343,8 @@ JUNK = [
 
 
 @pytest.mark.parametrize("junk", JUNK, ids=range(len(JUNK)))
-def test_never_raises(registry, junk):
-    for report in (verify_code(junk, registry), verify_text(junk, registry)):
+def test_never_raises(small, junk):
+    for report in (verify_code(junk, small), verify_text(junk, small)):
         assert isinstance(report, VerificationReport)
         assert len(report.issues) <= 200
         json.dumps(report.to_dict())
@@ -375,8 +411,8 @@ def test_verify_text_answer(registry):
         "```text\nmsm.structure.align\n```",
     ],
 )
-def test_verify_text_ignores_non_python(registry, markdown):
-    report = verify_text(markdown, registry)
+def test_verify_text_ignores_non_python(small, markdown):
+    report = verify_text(markdown, small)
     assert report.ok, _summary(report)
 
 
@@ -411,18 +447,18 @@ def test_verify_text_flags(registry, markdown, expected):
         ("```bash\nif [ -f x ]; then\n```", 0),
     ],
 )
-def test_verify_text_syntax_errors_only_for_python_blocks(registry, markdown, syntax_errors):
-    report = verify_text(markdown, registry)
+def test_verify_text_syntax_errors_only_for_python_blocks(small, markdown, syntax_errors):
+    report = verify_text(markdown, small)
     assert len(report.by_kind(SYNTAX_ERROR)) == syntax_errors
 
 
-def test_unparseable_python_block_still_checks_names(registry):
-    report = verify_text("```python\nmsm.structure.align(x,\n```", registry)
+def test_unparseable_python_block_still_checks_names(small):
+    report = verify_text("```python\nmsm.structure.align(x,\n```", small)
     assert sorted(i.kind for i in report.issues) == [SYNTAX_ERROR, UNKNOWN_SYMBOL]
 
 
-def test_report_to_dict(registry):
-    report = verify_code("import molsysmt as msm\nmsm.structure.align(x)", registry)
+def test_report_to_dict(small):
+    report = verify_code("import molsysmt as msm\nmsm.structure.align(x)", small)
     data = json.loads(json.dumps(report.to_dict()))
     assert data["ok"] is False
     issue = data["issues"][0]
@@ -433,14 +469,14 @@ def test_report_to_dict(registry):
     assert isinstance(report.issues[0], Issue)
 
 
-def test_docstring_with_doctest_is_still_code(registry):
+def test_docstring_with_doctest_is_still_code(small):
     source = 'import molsysmt as msm\n\ndef f(x):\n    """\n    >>> f(1)\n    """\n    return msm.fetch(x)\n'
-    assert _summary(verify_code(source, registry)) == [(UNKNOWN_SYMBOL, "molsysmt.fetch", None)]
+    assert _summary(verify_code(source, small)) == [(UNKNOWN_SYMBOL, "molsysmt.fetch", None)]
 
 
-def test_prose_respects_rebound_alias(registry):
+def test_prose_respects_rebound_alias(small):
     markdown = "```python\nimport numpy as msm\n```\nThen msm.fetch is numpy's."
-    assert verify_text(markdown, registry).ok
+    assert verify_text(markdown, small).ok
 
 
 def test_toy_corpus_project_is_checked(mini_corpus):
@@ -451,7 +487,7 @@ def test_toy_corpus_project_is_checked(mini_corpus):
     assert verify_code("import molsysmt as msm\nmsm.fetch()", reg).ok  # not a project of this registry
 
 
-def test_methods_of_an_instance_of_a_known_class_count_and_their_kwargs_are_checked(registry):
+def test_methods_of_an_instance_of_a_known_class_count_and_their_kwargs_are_checked(small):
     source = (
         "import molsysviewer as mv\n"
         "view = mv.MolSysView()\n"
@@ -461,7 +497,7 @@ def test_methods_of_an_instance_of_a_known_class_count_and_their_kwargs_are_chec
         "view = 3\n"
         "view.isolate(bogus=1)\n"  # no longer the viewer
     )
-    report = verify_code(source, registry)
+    report = verify_code(source, small)
     assert "molsysviewer.MolSysView.isolate" in report.symbols_used
     assert [(i.kind, i.name, i.kwarg) for i in report.issues] == [("unknown_kwarg", "molsysviewer.MolSysView.isolate", "colour")]
 
@@ -473,9 +509,9 @@ def _boom(*args, **kwargs):
     raise RuntimeError("boom")
 
 
-def test_a_crash_of_the_code_checker_is_reported_and_not_ok(registry, monkeypatch):
+def test_a_crash_of_the_code_checker_is_reported_and_not_ok(small, monkeypatch):
     monkeypatch.setattr(verifier._CodeChecker, "visit_Call", _boom)
-    report = verify_code("import molsysmt as msm\nmsm.structure.get_rmsd(x, selection='all')", registry)
+    report = verify_code("import molsysmt as msm\nmsm.structure.get_rmsd(x, selection='all')", small)
     assert report.issues == []
     assert report.ok is False
     assert report.error == "RuntimeError: boom"
@@ -484,18 +520,18 @@ def test_a_crash_of_the_code_checker_is_reported_and_not_ok(registry, monkeypatc
     assert data["error"] == "RuntimeError: boom"
 
 
-def test_what_was_found_before_a_crash_is_kept(registry, monkeypatch):
+def test_what_was_found_before_a_crash_is_kept(small, monkeypatch):
     monkeypatch.setattr(verifier._CodeChecker, "visit_Call", _boom)
-    report = verify_code("import molsysmt as msm\nmsm.fetch\nmsm.convert(x)", registry)
+    report = verify_code("import molsysmt as msm\nmsm.fetch\nmsm.convert(x)", small)
     assert _summary(report) == [(UNKNOWN_SYMBOL, "molsysmt.fetch", None)]
     assert report.error == "RuntimeError: boom"
 
 
-def test_a_crash_of_the_registry_walk_is_reported(registry, monkeypatch):
-    monkeypatch.setattr(registry, "check_path", _boom)
+def test_a_crash_of_the_registry_walk_is_reported(small, monkeypatch):
+    monkeypatch.setattr(small, "check_path", _boom)
     for report in (
-        verify_code("import molsysmt as msm\nmsm.structure.get_rmsd(x)", registry),
-        verify_text("Use msm.structure.get_rmsd here.", registry),
+        verify_code("import molsysmt as msm\nmsm.structure.get_rmsd(x)", small),
+        verify_text("Use msm.structure.get_rmsd here.", small),
     ):
         assert not report.ok
         assert report.error == "RuntimeError: boom"
@@ -508,41 +544,41 @@ def test_a_crash_of_the_registry_walk_is_reported(registry, monkeypatch):
         "Try `msm.structure.get_rmsd(x)`.",  # inline code
     ],
 )
-def test_a_crash_while_checking_an_answer_is_reported(registry, monkeypatch, markdown):
-    assert verify_text(markdown, registry).ok  # ordinary text verifies as before
+def test_a_crash_while_checking_an_answer_is_reported(small, monkeypatch, markdown):
+    assert verify_text(markdown, small).ok  # ordinary text verifies as before
     monkeypatch.setattr(verifier._CodeChecker, "visit_Call", _boom)
-    report = verify_text(markdown, registry)
+    report = verify_text(markdown, small)
     assert not report.ok
     assert report.error == "RuntimeError: boom"
     assert json.loads(json.dumps(report.to_dict()))["error"] == "RuntimeError: boom"
 
 
-def test_a_crash_in_the_prose_check_is_reported(registry, monkeypatch):
+def test_a_crash_in_the_prose_check_is_reported(small, monkeypatch):
     monkeypatch.setattr(verifier, "_check_prose_name", _boom)
-    report = verify_text("The function msm.structure.get_rmsd does this.", registry)
+    report = verify_text("The function msm.structure.get_rmsd does this.", small)
     assert not report.ok
     assert report.error == "RuntimeError: boom"
 
 
-def test_code_too_nested_to_walk_is_not_ok(registry, monkeypatch):
+def test_code_too_nested_to_walk_is_not_ok(small, monkeypatch):
     def too_deep(*args, **kwargs):
         raise RecursionError("maximum recursion depth exceeded")
 
     monkeypatch.setattr(verifier._CodeChecker, "visit_Call", too_deep)
-    report = verify_code("import molsysmt as msm\nmsm.fetch\nmsm.convert(x)", registry)
+    report = verify_code("import molsysmt as msm\nmsm.fetch\nmsm.convert(x)", small)
     assert report.blocks_checked == 1  # it parsed
     assert _summary(report) == [(UNKNOWN_SYMBOL, "molsysmt.fetch", None)]  # what was found so far
     assert not report.ok
     assert report.error == "RecursionError: maximum recursion depth exceeded"
 
 
-def test_ordinary_reports_have_no_error(registry):
-    for report in (verify_code("import molsysmt as msm\nmsm.structure.align(x)", registry),
-                   verify_text(ANSWER, registry), verify_code("x = (", registry)):
+def test_ordinary_reports_have_no_error(small):
+    for report in (verify_code("import molsysmt as msm\nmsm.structure.align(x)", small),
+                   verify_text(ANSWER, small), verify_code("x = (", small)):
         assert report.issues and not report.ok
         assert report.error is None
         assert report.to_dict()["error"] is None
-    assert verify_text("Plain words, no code.", registry).to_dict() == {
+    assert verify_text("Plain words, no code.", small).to_dict() == {
         "ok": True, "issues": [], "symbols_used": [], "blocks_checked": 0, "truncated": False, "error": None,
     }
 
@@ -550,19 +586,19 @@ def test_ordinary_reports_have_no_error(registry):
 # ------------------------------------------------------- one dotted-name walk
 
 
-def test_code_and_prose_walk_dotted_names_through_the_registry(registry, monkeypatch):
+def test_code_and_prose_walk_dotted_names_through_the_registry(small, monkeypatch):
     calls = []
-    walk = registry.check_path
+    walk = small.check_path
 
     def spy(dotted, start=1):
         calls.append((dotted, start))
         return walk(dotted, start)
 
-    monkeypatch.setattr(registry, "check_path", spy)
-    report = verify_code("from molsysmt import structure\nstructure.align(x)", registry)
+    monkeypatch.setattr(small, "check_path", spy)
+    report = verify_code("from molsysmt import structure\nstructure.align(x)", small)
     assert calls == [("molsysmt.structure.align", 2)]  # the walk starts after the alias
     assert _summary(report) == [(UNKNOWN_SYMBOL, "molsysmt.structure.align", None)]
     calls.clear()
-    report = verify_text("The function msm.structure.align does this.", registry)
+    report = verify_text("The function msm.structure.align does this.", small)
     assert calls == [("molsysmt.structure.align", 1)]
     assert _summary(report) == [(UNKNOWN_SYMBOL, "molsysmt.structure.align", None)]

@@ -10,9 +10,9 @@ default: ``bench retrieval`` showed they only crowd out the user-facing pages
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 
+from .api_record import ApiRecord, read_api_surface
 from .chunks import Chunk
 from .manifest import CorpusManifest
 
@@ -38,14 +38,14 @@ def source_url(manifest: CorpusManifest, project: str, defined_in: str) -> str:
     return f"{url}#L{line}" if line else url
 
 
-def card_text(record: dict) -> str:
-    qualname = record["qualname"]
-    head = f"{qualname} ({record.get('kind', 'function')})"
-    lines = [head, f"{SIGNATURE_PREFIX}{qualname.rsplit('.', 1)[0]}.{record.get('signature', '')}"]
-    aliases = [n for n in record.get("public_names", []) if n != qualname]
+def card_text(record: ApiRecord) -> str:
+    qualname = record.qualname
+    head = f"{qualname} ({record.kind})"
+    lines = [head, f"{SIGNATURE_PREFIX}{qualname.rsplit('.', 1)[0]}.{record.signature}"]
+    aliases = [n for n in record.public_names if n != qualname]
     if aliases:
         lines.append("Also available as: " + ", ".join(aliases[:4]))
-    doc = (record.get("docstring") or "").strip()
+    doc = record.docstring.strip()
     if len(doc) > MAX_DOC_CHARS:
         doc = doc[:MAX_DOC_CHARS].rstrip() + " …"
     if doc:
@@ -57,30 +57,26 @@ def load_cards(manifest: CorpusManifest, include_internal: bool = False) -> list
     cards: list[Chunk] = []
     for project, path in sorted(manifest.api_surfaces().items()):
         corpus_path = f"{project}/{Path(path).name}"
-        with open(path, encoding="utf-8") as handle:
-            for line in handle:
-                if not line.strip():
-                    continue
-                record = json.loads(line)
-                qualname = record["qualname"]
-                if is_internal(qualname) and not include_internal:
-                    continue
-                content = card_text(record)
-                url = record.get("doc_url") or source_url(manifest, project, record.get("defined_in", ""))
-                meta = {
-                    "project": project,
-                    "path": corpus_path,
-                    "url": url,
-                    "anchor": "",
-                    "title": qualname,
-                    "headings": qualname,
-                    "kind": "api",
-                    "code": "",
-                    "symbol": qualname,
-                    "aliases": " ".join(record.get("public_names", [])),
-                    "context": f"{project} API",
-                }
-                card = Chunk(id="", content=content, meta=meta)
-                card.id = hashlib.sha1(f"{corpus_path}\x00{qualname}\x00{card.passage}".encode()).hexdigest()[:20]
-                cards.append(card)
+        for record in read_api_surface(path):
+            qualname = record.qualname
+            if is_internal(qualname) and not include_internal:
+                continue
+            content = card_text(record)
+            url = record.doc_url or source_url(manifest, project, record.defined_in)
+            meta = {
+                "project": project,
+                "path": corpus_path,
+                "url": url,
+                "anchor": "",
+                "title": qualname,
+                "headings": qualname,
+                "kind": "api",
+                "code": "",
+                "symbol": qualname,
+                "aliases": " ".join(record.public_names),
+                "context": f"{project} API",
+            }
+            card = Chunk(id="", content=content, meta=meta)
+            card.id = hashlib.sha1(f"{corpus_path}\x00{qualname}\x00{card.passage}".encode()).hexdigest()[:20]
+            cards.append(card)
     return cards

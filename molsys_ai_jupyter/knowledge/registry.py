@@ -1,12 +1,15 @@
 """The API symbol registry: every public name of the MolSysSuite libraries.
 
 Built from the ``<project>/_api_surface.jsonl`` files of the documentation corpus
-(one JSON object per public function, class or method; see the corpus README).
+(one :class:`~molsys_ai_jupyter.knowledge.api_record.ApiRecord` per public function,
+class or method; see the corpus README), or from records made in memory
+(:meth:`SymbolRegistry.from_records`).
 It answers "does ``molsysmt.structure.align`` exist?", "does
 ``molsysmt.structure.get_rmsd`` take a ``selektion`` keyword?" and "what did the
 writer probably mean?".
 
-Stdlib only (json, difflib, dataclasses): it must import in Pyodide.
+Stdlib only (difflib, dataclasses; json in ``api_record``): it must import in Pyodide.
+Malformed lines of a corpus file are left out (the registry of the rest still works).
 Loading the four files takes a fraction of a second; :func:`load_registry`
 caches one registry per corpus path.
 """
@@ -15,13 +18,15 @@ from __future__ import annotations
 
 import difflib
 import functools
-import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, NamedTuple
+from typing import Any, Iterable, Iterator, NamedTuple
 
 from molsys_ai_jupyter.errors import CorpusNotFound
+
+from .api_record import ApiRecord, read_api_surface
 
 API_SURFACE_FILE = "_api_surface.jsonl"
 
@@ -95,6 +100,23 @@ class Symbol:
     bases: tuple[str, ...] = ()
     decorators: tuple[str, ...] = ()
 
+    @classmethod
+    def from_record(cls, record: ApiRecord) -> "Symbol":
+        return cls(
+            name=record.qualname,
+            project=record.project,
+            kind=record.kind,
+            signature=record.signature,
+            params=record.params,
+            module=record.module,
+            public_names=record.public_names,
+            doc_url=record.doc_url,
+            docstring=record.docstring,
+            defined_in=record.defined_in,
+            bases=record.bases,
+            decorators=record.decorators,
+        )
+
     @property
     def qualname(self) -> str:
         """Alias of :attr:`name` (the corpus field name)."""
@@ -158,23 +180,6 @@ class PathCheck(NamedTuple):
 
     known: bool
     unknown_at: int | None = None
-
-
-def _symbol_from_record(record: dict) -> Symbol:
-    return Symbol(
-        name=record["qualname"],
-        project=record.get("project") or record["qualname"].split(".", 1)[0],
-        kind=record.get("kind", "function"),
-        signature=record.get("signature", ""),
-        params=tuple(record.get("params") or ()),
-        module=record.get("module", ""),
-        public_names=tuple(record.get("public_names") or (record["qualname"],)),
-        doc_url=record.get("doc_url"),
-        docstring=record.get("docstring") or "",
-        defined_in=record.get("defined_in", ""),
-        bases=tuple(record.get("bases") or ()),
-        decorators=tuple(record.get("decorators") or ()),
-    )
 
 
 def _prefixes(dotted: str) -> Iterator[str]:
@@ -249,12 +254,26 @@ class SymbolRegistry:
                 f"No {API_SURFACE_FILE} files under {root}",
                 hint="set MOLSYS_AI_CORPUS (or MOLSYS_AI_DATA) to the corpus folder",
             )
-        return cls(_read_symbols(files))
+        return cls.from_records(record for path in files for record in read_api_surface(path, skip_malformed=True))
 
     @classmethod
-    def from_records(cls, records: Iterable[dict]) -> "SymbolRegistry":
-        """Build from already-parsed API-surface records (handy in tests)."""
-        return cls(_symbol_from_record(r) for r in records)
+    def from_records(cls, records: Iterable[ApiRecord | Mapping[str, Any]]) -> "SymbolRegistry":
+        """Build from API-surface records, in order: :class:`ApiRecord` objects or their JSON
+        form (checked by :meth:`ApiRecord.from_json`). A registry of a few records is enough
+        for a test:
+
+        >>> registry = SymbolRegistry.from_records([
+        ...     {"qualname": "mini.select", "signature": "select(system, selection='all')",
+        ...      "params": ["system", "selection"], "module": "mini.basic",
+        ...      "public_names": ["mini.select", "mini.basic.select"]}])
+        >>> registry.resolve("mini.basic.select").name, registry.is_module("mini.basic")
+        ('mini.select', True)
+        >>> registry.accepts_kwarg("mini.select", "selection"), registry.suggest("mini.selekt")
+        (True, ['mini.select'])
+        """
+        return cls(
+            Symbol.from_record(r if isinstance(r, ApiRecord) else ApiRecord.from_json(r)) for r in records
+        )
 
     def _add(self, symbol: Symbol) -> None:
         self._symbols.append(symbol)
@@ -622,21 +641,6 @@ class SymbolRegistry:
         ]
         unique = {s.name: s for s in same}
         return next(iter(unique.values())) if len(unique) == 1 else None
-
-
-def _read_symbols(files: Iterable[Path]) -> Iterator[Symbol]:
-    for path in files:
-        with open(path, encoding="utf-8") as handle:
-            for line in handle:
-                line = line.strip()
-                if not line:
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError:
-                    continue
-                if isinstance(record, dict) and record.get("qualname"):
-                    yield _symbol_from_record(record)
 
 
 @functools.lru_cache(maxsize=8)

@@ -1,7 +1,8 @@
 """The public API surface of a package checkout, read with ``ast`` (the package is never imported).
 
-One record per public function, class or method, in the format of the corpus file
-``<project>/_api_surface.jsonl``: ``project``, ``qualname`` (the shortest public dotted name),
+One :class:`~molsys_ai_jupyter.knowledge.api_record.ApiRecord` per public function, class or
+method (:func:`api_records`; :func:`api_surface` gives their JSON form), in the format of the
+corpus file ``<project>/_api_surface.jsonl``: ``project``, ``qualname`` (the shortest public dotted name),
 ``kind``, ``signature`` (defaults, annotations and decorators as written in the source),
 ``params``, ``defined_in`` (``path.py:line``), ``module``, ``public_names`` (every public dotted
 name, re-exports included), ``decorators``, ``bases`` (classes only), ``doc_url`` (when known)
@@ -24,6 +25,8 @@ import os
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from ..knowledge.api_record import ApiRecord
 
 NOT_PACKAGES = frozenset({"docs", "examples", "benchmarks", "devtools"})
 LAZY_TABLE = "_LAZY_ATTRIBUTES"
@@ -61,6 +64,17 @@ def api_surface(
     packages: list[str] | None = None,
     doc_urls: dict[str, str] | None = None,
 ) -> tuple[list[dict], dict]:
+    """:func:`api_records` with each record in its JSON form (a line of ``_api_surface.jsonl``)."""
+    records, stats = api_records(repo_root, project, packages, doc_urls)
+    return [record.to_json() for record in records], stats
+
+
+def api_records(
+    repo_root: Path,
+    project: str,
+    packages: list[str] | None = None,
+    doc_urls: dict[str, str] | None = None,
+) -> tuple[list[ApiRecord], dict]:
     """Records and stats for the public API of the packages of a checkout.
 
     ``packages``: top-level package folder names relative to ``repo_root`` (or to
@@ -75,19 +89,19 @@ def api_surface(
     namespaces = resolve_namespaces(modules)
     names = public_names(modules, namespaces)
     public = [m for m in modules.values() if not m.private]
-    records = []
+    records: list[ApiRecord] = []
     for module in sorted(public, key=lambda m: m.name):
         records.extend(_module_records(project, module, names, doc_urls or {}))
-    records.sort(key=lambda r: (r["qualname"], r["defined_in"]))
+    records.sort(key=lambda r: (r.qualname, r.defined_in))
     stats = {
         "records": len(records),
-        "kinds": dict(Counter(r["kind"] for r in records)),
+        "kinds": dict(Counter(r.kind for r in records)),
         "modules_parsed": scan.modules_parsed,
         "public_modules": len(public),
         "skipped_modules_without_parent_init": sorted(scan.skipped_modules_without_parent_init),
         "unparsable": sorted(scan.unparsable),
-        "with_doc_url": sum("doc_url" in r for r in records),
-        "with_docstring": sum(bool(r["docstring"]) for r in records),
+        "with_doc_url": sum(r.doc_url is not None for r in records),
+        "with_docstring": sum(bool(r.docstring) for r in records),
     }
     return records, stats
 
@@ -380,7 +394,9 @@ def _name_order(name: str) -> tuple[int, str]:
 # ---------------------------------------------------------------- records
 
 
-def _module_records(project: str, module: Module, names: dict[ObjectKey, set[str]], doc_urls: dict) -> list[dict]:
+def _module_records(
+    project: str, module: Module, names: dict[ObjectKey, set[str]], doc_urls: dict
+) -> list[ApiRecord]:
     records = []
     for name, node in top_level_definitions(module.tree).items():
         if name.startswith("_"):
@@ -422,29 +438,29 @@ def method_kind(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
     return next((kind for kind in METHOD_KINDS if kind in decorated), "method")
 
 
-def _record(project: str, module: Module, node: Definition, kind: str, names: list[str], doc_urls: dict) -> dict:
+def _record(
+    project: str, module: Module, node: Definition, kind: str, names: list[str], doc_urls: dict
+) -> ApiRecord:
     if isinstance(node, ast.ClassDef):
         signature, params = class_signature(node, module.lines)
+        bases = tuple(source_text(b, module.lines) for b in node.bases)
     else:
         signature, params = function_signature(node, module.lines)
-    record = {
-        "project": project,
-        "qualname": names[0],
-        "kind": kind,
-        "signature": signature,
-        "params": params,
-        "defined_in": f"{module.rel_path}:{node.lineno}",
-        "module": module.name,
-        "public_names": names,
-        "decorators": [source_text(d, module.lines) for d in node.decorator_list],
-    }
-    if isinstance(node, ast.ClassDef):
-        record["bases"] = [source_text(b, module.lines) for b in node.bases]
-    doc_url = next((doc_urls[n] for n in names if n in doc_urls), None)
-    if doc_url is not None:
-        record["doc_url"] = doc_url
-    record["docstring"] = docstring(node)
-    return record
+        bases = ()
+    return ApiRecord(
+        project=project,
+        qualname=names[0],
+        kind=kind,
+        signature=signature,
+        params=tuple(params),
+        defined_in=f"{module.rel_path}:{node.lineno}",
+        module=module.name,
+        public_names=tuple(names),
+        decorators=tuple(source_text(d, module.lines) for d in node.decorator_list),
+        bases=bases,
+        doc_url=next((doc_urls[n] for n in names if n in doc_urls), None),
+        docstring=docstring(node),
+    )
 
 
 def docstring(node: Definition) -> str:

@@ -30,6 +30,7 @@ from types import SimpleNamespace
 
 from ..assistant.prompt import build_messages
 from ..knowledge.api_cards import is_internal
+from ..knowledge.api_record import ApiRecord, read_api_surface
 from ..knowledge.chunks import _code_of
 from ..knowledge.manifest import CorpusManifest
 from ..knowledge.pages import Block, Page, load_page
@@ -189,23 +190,23 @@ def _call_name(name: str, project: str) -> tuple[str, str]:
     return f"import {project}", name
 
 
-def api_example(record: dict) -> tuple[str, str] | None:
+def api_example(record: ApiRecord) -> tuple[str, str] | None:
     """(question, answer) for one API record, or None for records not worth teaching."""
-    kind = record.get("kind", "function")
-    doc = (record.get("docstring") or "").strip()
+    kind = record.kind
+    doc = record.docstring.strip()
     if kind not in ("function", "class") and not doc:
         return None
-    names = sorted(record.get("public_names") or [record["qualname"]], key=lambda n: (n.count("."), len(n)))
+    names = sorted(record.public_names, key=lambda n: (n.count("."), len(n)))
     name = names[0]
-    project = record["project"]
+    project = record.project
     summary = doc.split("\n\n")[0].replace("\n", " ").strip() if doc else ""
-    required, optional = _signature_args(record.get("signature", ""))
+    required, optional = _signature_args(record.signature)
     short = name.rsplit(".", 1)[-1]
-    signature = f"{name.rsplit('.', 1)[0]}.{record.get('signature', '')}" if "(" in record.get("signature", "") else name
+    signature = f"{name.rsplit('.', 1)[0]}.{record.signature}" if "(" in record.signature else name
     parts = [f"`{name}` is a {kind} of {project}." + (f" {summary}" if summary else "")]
     parts.append(f"Signature: `{signature}`")
     described = docstring_params(doc)
-    params = [p for p in record.get("params") or [] if p not in ("self", "cls")]
+    params = [p for p in record.params if p not in ("self", "cls")]
     if params:
         lines = []
         for p in params[:12]:
@@ -232,18 +233,14 @@ def api_example(record: dict) -> tuple[str, str] | None:
 def api_examples(manifest: CorpusManifest) -> list[Example]:
     out = []
     for project, path in sorted(manifest.api_surfaces().items()):
-        with open(path, encoding="utf-8") as handle:
-            for line in handle:
-                if not line.strip():
-                    continue
-                record = json.loads(line)
-                if is_internal(record["qualname"]):
-                    continue
-                pair = api_example(record)
-                if pair is None:
-                    continue
-                page = f"{project}/api:{record.get('module') or record['qualname'].rsplit('.', 1)[0]}"
-                out.append(Example(id="", kind="api", project=project, page=page, messages=_chat(*pair)))
+        for record in read_api_surface(path):
+            if is_internal(record.qualname):
+                continue
+            pair = api_example(record)
+            if pair is None:
+                continue
+            page = f"{project}/api:{record.module or record.qualname.rsplit('.', 1)[0]}"
+            out.append(Example(id="", kind="api", project=project, page=page, messages=_chat(*pair)))
     return out
 
 

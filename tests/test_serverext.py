@@ -19,10 +19,10 @@ import pytest
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 from traitlets.config import Config
 
-from conftest import free_port
-from fake_llm import FakeLLM
 from molsys_ai_jupyter.config import AGENT_DESIGNS, ENV_VARS
 from molsys_ai_jupyter.serving import sse
+from support.fake_llm import FakeLLM
+from support.servers import free_port
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
 
@@ -155,7 +155,7 @@ async def test_bad_requests_get_one_readable_line(jp_fetch, mini_index, point_at
     point_at(mini_index, "http://127.0.0.1:9/v1")
     cases = [
         ({"message": "   "}, "empty question"),
-        ({"message": "why? " * 1000}, "question too long (4999 characters, the limit is 4000)"),
+        ({"message": "why? " * 1000}, "question too long (5000 characters, the limit is 4000)"),
         ({"message": QUESTION, "k": 0}, "k must be a whole number from 1 to 10, got 0"),
         ({"message": QUESTION, "notebook": "../elsewhere.ipynb"}, "notebook path '../elsewhere.ipynb' is outside"),
         ({"message": QUESTION, "context": "print(1)"}, "context must be an object"),

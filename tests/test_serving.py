@@ -19,8 +19,6 @@ import pytest
 from tornado.httpclient import HTTPClientError
 from traitlets.config import Config
 
-from conftest import free_port
-from fake_llm import FakeLLM
 from molsys_ai_jupyter.config import ENV_VARS
 from molsys_ai_jupyter.errors import IndexNotFound, InvalidQuery, MolsysAIError
 from molsys_ai_jupyter.llm.base import LLMError
@@ -30,6 +28,8 @@ from molsys_ai_jupyter.serving.payload import answer_payload, describe_model
 from molsys_ai_jupyter.serving.relay import ERROR, IDLE, RESULT, TIMEOUT, TOKEN, Cancelled, TokenRelay
 from molsys_ai_jupyter.serving.worker import ModelWorker
 from support.chat_api import AUTH, options_for, serving
+from support.fake_llm import FakeLLM
+from support.servers import free_port
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
 
@@ -231,7 +231,7 @@ class TestClassify:
         assert body == {"message": "cannot reach http://gpu:8000", "hint": "is vLLM running?", "kind": "llm_unavailable"}
         with pytest.raises(ValueError, match="unknown error kind"):
             ServingError("oops", "x")
-        assert set(STATUS.values()) <= {400, 401, 404, 405, 413, 422, 429, 500, 503}
+        assert set(STATUS.values()) <= {400, 401, 403, 404, 405, 413, 422, 429, 500, 503}
 
 
 class TestPayload:

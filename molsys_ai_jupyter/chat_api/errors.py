@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from ..serving.errors import ServingError
+from ..serving.errors import ServingError, kind_of_status
 
 
 def json_response(error: ServingError):
@@ -36,7 +36,7 @@ def install_handlers(app) -> None:
         if exc.status_code == 400:  # FastAPI could not read the body (not UTF-8 JSON): malformed, as bad JSON is
             error = ServingError("invalid_request", f"invalid request: {exc.detail}", "send a UTF-8 JSON body")
         else:
-            kind = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "bad_request")
+            kind = kind_of_status(exc.status_code)
             error = ServingError(kind, str(exc.detail))
         request.state.error_kind = error.kind
         status = error.status if exc.status_code == 400 else exc.status_code

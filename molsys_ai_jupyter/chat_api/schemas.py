@@ -28,14 +28,14 @@ class ChatRequest(Strict):
                           description="the user's question (longer than the cap: 422)")
     history: list[Turn] = Field(default_factory=list, max_length=MAX_TURNS,
                                 description="earlier turns of the conversation, oldest first")
-    k: int = Field(3, ge=1, le=10, description="documentation pages to read")
+    k: int = Field(3, ge=1, le=10, strict=True, description="documentation pages to read (a whole number)")
     project: Optional[str] = Field(None, max_length=64, description="only this project (molsysmt, pyunitwizard, …)")
     stream: bool = Field(False, description="true: text/event-stream of token, answer, done (or error, done)")
 
 
 class RetrieveRequest(Strict):
     query: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
-    k: int = Field(5, ge=1, le=10)
+    k: int = Field(5, ge=1, le=10, strict=True)
     project: Optional[str] = Field(None, max_length=64)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from http import HTTPStatus
 
 import tornado.web
 from jupyter_server.auth.decorator import authorized
@@ -17,7 +18,7 @@ from jupyter_server.utils import url_path_join
 from tornado.iostream import StreamClosedError
 
 from ..serving import sse
-from ..serving.errors import BadRequest, ServingError
+from ..serving.errors import BadRequest, ServingError, kind_of_status
 from ..serving.payload import answer_payload
 from ..serving.relay import ERROR, IDLE, RESULT, TOKEN, Cancelled, TokenRelay
 from .requests import ChatRequest, PolicyRequest, SuggestRequest, folder_of, json_body, notebook_path
@@ -39,6 +40,17 @@ class MolsysAIHandler(APIHandler):
         self.set_status(status)
         self.finish(json.dumps(data))
 
+    def write_error(self, status_code: int, **kwargs) -> None:
+        """Tornado's own refusals (a wrong method, a missing XSRF token, no login) in the
+        shape and with the kinds of every other error."""
+        kind = kind_of_status(status_code)
+        self.set_header("Content-Type", "application/json")
+        try:
+            reason = HTTPStatus(status_code).phrase
+        except ValueError:  # a status HTTP does not name
+            reason = "error"
+        self.finish(json.dumps({"message": f"{status_code} {reason}", "hint": None, "kind": kind}))
+
     def reply_error(self, exc: BaseException) -> None:
         error = ServingError.from_exception(exc, self.log)  # an unexpected one is logged with its traceback
         self.reply(error.body(), error.status)
@@ -48,7 +60,7 @@ class MolsysAIHandler(APIHandler):
         logged and reported in ``reply["history_error"]``, and the reply goes out anyway."""
         try:
             append(notebook, turn)
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # ValueError: text the file system cannot hold
             self.log.warning("molsys-ai: cannot save the chat history of %s: %s", notebook, exc)
             reply["history_error"] = str(exc)
 

@@ -19,11 +19,30 @@ CONTEXT_FIELDS = ("cell", "selection", "error")
 def json_body(raw: bytes) -> dict:
     try:
         body = json.loads(raw or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
         raise BadRequest("the request body is not JSON", 'send e.g. {"message": "how do I count waters?"}') from None
     if not isinstance(body, dict):
         raise BadRequest("the request body must be a JSON object")
     return body
+
+
+def known_fields(body: dict, fields: tuple[str, ...]) -> None:
+    """A field the endpoint does not know is refused, as the chat API refuses it: a typo
+    must not be silently ignored."""
+    unknown = sorted(set(body) - set(fields))
+    if unknown:
+        raise BadRequest(f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}",
+                         f"the fields are: {', '.join(fields)}")
+
+
+def unicode_text(value: str, name: str) -> str:
+    """``value`` if it can be sent on as UTF-8 (JSON allows lone surrogates, UTF-8 does not)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadRequest(f"{name} is not valid Unicode (it holds half of a surrogate pair)",
+                         "send text that is valid UTF-8") from None
+    return value
 
 
 def notebook_path(value) -> str | None:
@@ -33,6 +52,7 @@ def notebook_path(value) -> str | None:
         return None
     if not isinstance(value, str):
         raise BadRequest("notebook must be a path (a string)")
+    unicode_text(value, "notebook")
     path = posixpath.normpath(value.replace("\\", "/").strip("/"))
     if path == ".." or path.startswith("../") or "\x00" in path:
         raise BadRequest(f"notebook path {value!r} is outside the server root")
@@ -42,10 +62,14 @@ def notebook_path(value) -> str | None:
 def folder_of(root_dir: str | Path, notebook: str | None) -> Path:
     """The folder the notebook is in, under the server root (the root without a notebook)."""
     root = Path(root_dir).expanduser().resolve()
-    folder = (root / notebook).parent.resolve() if notebook else root
+    try:
+        folder = (root / notebook).parent.resolve() if notebook else root
+        is_folder = folder.is_dir()
+    except OSError as exc:  # e.g. a folder name longer than the file system allows
+        raise BadRequest(f"notebook path {notebook!r} cannot be a folder here ({exc.strerror})") from None
     if not folder.is_relative_to(root):  # a link pointing out of the root
         raise BadRequest(f"notebook path {notebook!r} is outside the server root")
-    if not folder.is_dir():
+    if not is_folder:
         raise BadRequest(f"no folder {folder.relative_to(root).as_posix() or '.'} under the server root",
                          "save the notebook first")
     return folder
@@ -57,7 +81,7 @@ def _text(body: dict, name: str, what: str) -> str:
         return ""
     if not isinstance(value, str):
         raise BadRequest(f"{name} must be text, got {type(value).__name__}", what)
-    return value
+    return unicode_text(value, name)
 
 
 def _k(body: dict, default: int, least: int) -> int:
@@ -76,12 +100,16 @@ class ChatRequest:
 
     @classmethod
     def from_body(cls, body: dict) -> "ChatRequest":
-        from ..assistant.answer import validate_question
+        from ..assistant.answer import MAX_QUESTION_CHARS, validate_question
 
+        known_fields(body, ("message", "notebook", "context", "k"))
         text = _text(body, "message", 'send {"message": "your question"}')
         if not text.strip():
             raise BadRequest("empty question", "type a question, e.g. how do I count the waters of 1tcd?")
-        message = validate_question(text)  # too long: InvalidQuery
+        if len(text) > MAX_QUESTION_CHARS:  # counted as sent, spaces included, as the chat API counts
+            raise BadRequest(f"question too long ({len(text)} characters, the limit is {MAX_QUESTION_CHARS})",
+                             "shorten it, or put long code in the notebook context")
+        message = validate_question(text)
         k = _k(body, 3, 1)
         context = body.get("context") or None
         if context is not None:
@@ -133,6 +161,7 @@ class SuggestRequest:
     def from_body(cls, body: dict) -> "SuggestRequest":
         from ..assistant.answer import MAX_QUESTION_CHARS
 
+        known_fields(body, ("task", "notebook", "k", "variables", "design"))
         task = _text(body, "task", 'send {"task": "How many residues are in 1vii.pdb?"}').strip()
         if not task:
             raise BadRequest("empty task", 'say what to do, e.g. "How many residues are in 1vii.pdb?"')
@@ -156,9 +185,11 @@ class PolicyRequest:
 
     @classmethod
     def from_body(cls, body: dict) -> "PolicyRequest":
+        known_fields(body, ("code", "notebook", "variables"))
         code = body.get("code")
         if not isinstance(code, str):
             raise BadRequest("code must be text", 'send {"code": "print(1)", "notebook": "analysis.ipynb"}')
+        unicode_text(code, "code")
         if len(code) > MAX_CODE_CHARS:
             raise BadRequest(f"code too long ({len(code)} characters, the limit is {MAX_CODE_CHARS})")
         return cls(code=code, notebook=notebook_path(body.get("notebook")), variables=_names(body.get("variables")))

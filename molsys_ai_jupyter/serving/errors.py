@@ -19,6 +19,7 @@ from ..llm.base import LLMError
 STATUS: dict[str, int] = {
     "bad_request": 400,  # the core refused the request (e.g. an agent task it could not read)
     "unauthorized": 401,
+    "forbidden": 403,  # a Jupyter server's own refusal (XSRF, permissions)
     "not_found": 404,
     "method_not_allowed": 405,
     "too_large": 413,
@@ -68,6 +69,13 @@ class ServingError(Exception):
             return cls(kind, exc.message, exc.hint)
         (log or logging.getLogger("molsys_ai.serving")).error("unexpected error", exc_info=exc)
         return cls(kind, f"internal error ({type(exc).__name__})", "the server log has the details; try again")
+
+
+def kind_of_status(status: int) -> str:
+    """The kind of a refusal a web framework made by itself, from its status."""
+    by_status = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+                 413: "too_large", 422: "invalid_request", 429: "rate_limited"}
+    return by_status.get(status, "internal" if status >= 500 else "bad_request")
 
 
 def classify(exc: BaseException) -> tuple[str, int]:

@@ -6,6 +6,7 @@ from typing import Any, Protocol
 
 from ..config import Settings
 from ..errors import MolsysAIError
+from .sse import wire_text
 
 
 class AnswerLike(Protocol):
@@ -25,7 +26,18 @@ def answer_payload(answer: AnswerLike) -> dict[str, Any]:
     with its sources as links), the same in both servers' replies and events."""
     data = answer.to_dict()
     data["markdown"] = answer.markdown
-    return data
+    return _wire_safe(data)
+
+
+def _wire_safe(value: Any) -> Any:
+    """``value`` with every string made UTF-8-safe (see :func:`.sse.wire_text`)."""
+    if isinstance(value, str):
+        return wire_text(value)
+    if isinstance(value, dict):
+        return {_wire_safe(k): _wire_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_wire_safe(v) for v in value]
+    return value
 
 
 def describe_model(settings: Settings, loaded: BackendLike | None = None) -> tuple[str, str | None]:

@@ -79,7 +79,7 @@ class TokenRelay:
                 result = work(self)
             except Cancelled:
                 failure = Cancelled()
-            except Exception as exc:  # noqa: BLE001 - every failure reaches the client, classified
+            except BaseException as exc:  # noqa: BLE001 - every failure (SystemExit too) ends the answer, classified
                 failure = ServingError.from_exception(exc, self.log)
             # raised out here, not inside `except`: the failed generation's frames (the
             # half-read model stream holds the embedded model's lock) are freed now

@@ -23,7 +23,21 @@ HEADERS = {
 
 
 def event(name: str, data: object) -> str:
-    return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+    return f"event: {name}\ndata: {wire_text(json.dumps(data, ensure_ascii=False))}\n\n"
+
+
+def wire_text(text: str) -> str:
+    """``text`` that UTF-8 can carry: half of a surrogate pair (a model streaming half an
+    emoji, JSON's ``"\\ud83d"``) becomes U+FFFD; whole pairs are joined.
+
+    >>> wire_text("a\\ud83d") == "a\\ufffd" and wire_text("\\ud83d\\ude00") == "\\U0001f600"
+    True
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
 
 
 def comment(text: str) -> str:

@@ -26,9 +26,9 @@ from IPython.utils.capture import capture_output
 
 from . import viewer
 from .agent.agent import AgentRun, ConsentRequired
-from .display import describe_finding, link_html, result_summary, show_agent_result
+from .display import link_html, result_summary, show_agent_result
 from .errors import MolsysAIError
-from .policy import KIND_NOUNS
+from .policy import KIND_NOUNS, describe
 
 
 def highlight(code: str) -> str:
@@ -117,7 +117,7 @@ class AttemptPanel:
             self.consent_button.layout.display = "none"
             self.run_button.layout.display = ""
             return
-        items = "".join(f"<li>{html.escape(describe_finding(f))}</li>" for f in consent)
+        items = "".join(f"<li>{html.escape(describe(f))}</li>" for f in consent)
         self.findings.value = ("<div style='color:#b00'><b>This code needs your consent — it:</b>"
                                f"<ul style='margin:2px 0'>{items}</ul></div>")
         kinds = list(dict.fromkeys(KIND_NOUNS.get(f["kind"], f["kind"]) for f in consent))

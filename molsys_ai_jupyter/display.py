@@ -165,21 +165,16 @@ class StatusView:
             self._handle.update(bundle, raw=True)
 
 
-def describe_finding(finding: dict) -> str:
-    """A policy finding in plain words: "line 2: runs a shell command — calls os.system()"."""
-    from .policy import describe
-
-    return describe(finding)
-
-
 def text_approval(code: str, findings: list, plan: str = "") -> bool:
     """Ask in the terminal or notebook (an input box) before running generated code:
     the plan in one sentence, the exact code, what needs consent."""
+    from .policy import describe
+
     if plan:
         print(f"plan: {plan}\n")
     print(code)
     for finding in findings:
-        print(f"  needs your consent — {describe_finding(finding)}")
+        print(f"  needs your consent — {describe(finding)}")
     reply = input("Run this code? [y/N] ").strip().lower()
     return reply in ("y", "yes")
 

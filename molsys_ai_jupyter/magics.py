@@ -16,7 +16,6 @@ imported only then. A terminal gets the same steps as printed lines and a ``[y/N
 from __future__ import annotations
 
 import importlib.util
-import shlex
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
@@ -27,25 +26,14 @@ from traitlets.config import Configurable
 from .config import AGENT_DESIGNS, DESIGN_HELP, IPYTHON_SECTION, SETTINGS_FIELDS, load_settings, setting_kind
 from .errors import MolsysAIError
 
-USAGE = """%%molsys [--yes] [--dry-run] [--design {designs}] [--max-repairs N] [-k N] [--model M]
-        [--no-view] [--no-panel] [--insert]
-TASK IN PLAIN WORDS           turn a task into code, check it, run it in this kernel
-                              (notebooks: a Run / Edit / Cancel panel and a 3D view of the structure
-                              made; --no-view: no view; --no-panel: ask with a text prompt). --yes runs
-                              without asking, but code that needs consent still asks; --design: a typed
-                              plan read from the request (default), a plan written by the model from
-                              the reader's hints, a recipe filled by the model, or code written by the
-                              model;
-                              --model M: a model of the server, for this run;
-                              -k N: documentation pages kept as sources (default 3, 0: none)
-%molsys ask QUESTION          answer from the MolSysSuite docs, with citations
-%molsys history               the agent runs of this session
-%molsys export FILE [--short F]
-                              write them as a notebook (.ipynb) that re-runs, a script (.py) or JSON;
-                              --short F: the notebook re-runs each simulation with F (0–1) of its steps
-%molsys status                which model and index answer, and from where
-%molsys config                the settings in effect (change them with %config MolsysAI.<name> = value)
-%molsys help                  this text""".replace("{designs}", "|".join(AGENT_DESIGNS))
+SUBCOMMANDS = {
+    "ask": "ask QUESTION: answer from the MolSysSuite docs, with citations",
+    "history": "history: the agent runs of this session",
+    "export": "export FILE [--short F]: write them as a notebook (.ipynb) that re-runs, a script (.py) or JSON",
+    "status": "status: which model and index answer, and from where",
+    "config": "config: the settings in effect (change them with %config MolsysAI.<name> = value)",
+    "help": "help: this text",
+}
 
 
 def _settings_configurable() -> type[Configurable]:
@@ -81,53 +69,67 @@ class MolsysMagics(Magics):
         return self._assistant
 
     @line_magic
+    @magic_arguments("molsys")  # the parser adds the "%"
+    @argument("command", nargs="?", default="help", metavar="COMMAND",
+              help="; ".join(f"%molsys {text}" for text in SUBCOMMANDS.values()).replace("%", "%%"))
+    @argument("words", nargs="*", metavar="WORDS", help="the question (ask), the file (export)")
+    @argument("--short", type=float, metavar="F",
+              help="export: the notebook re-runs each simulation with F (0–1) of its steps")
     def molsys(self, line: str):
+        """%molsys: ask the docs, list and export the agent's runs, show the model, index and settings."""
+        command, _, question = line.strip().partition(" ")
+        if command == "ask":  # the question as typed: it is not parsed as arguments
+            return self._run_subcommand(self._ask, question.strip())
         try:
-            words = shlex.split(line)
-        except ValueError as exc:
-            raise UsageError(f"cannot read the arguments ({exc}); quote the question\n\n{USAGE}") from None
-        if not words or words[0] in ("help", "-h", "--help"):
-            print(USAGE)
+            args = parse_argstring(self.molsys, line)
+        except (UsageError, ValueError) as exc:  # ValueError: shlex, e.g. an unclosed quote
+            raise UsageError(f"cannot read the arguments ({exc}); quote the question\n\n{usage()}") from None
+        if args.command not in SUBCOMMANDS:
+            raise UsageError(f"unknown subcommand '{args.command}'\n\n{usage()}")
+        if args.short is not None and args.command != "export":
+            raise UsageError(f"--short is an option of %molsys export\n\n{usage()}")
+        rest = " ".join(args.words)
+        if args.command == "help":
+            print(usage())
             return None
-        command, rest = words[0], line.strip()[len(words[0]):].strip()
+        if args.command == "export":
+            return self._run_subcommand(self._export, rest, args.short)
+        if args.command == "config":
+            return self._run_subcommand(self._config, rest)
+        return self._run_subcommand({"status": self._status, "history": self._history}[args.command])
+
+    @staticmethod
+    def _run_subcommand(action, *args):
         try:
-            if command == "ask":
-                return self._ask(rest)
-            if command == "status":
-                return self._status()
-            if command == "config":
-                return self._config(rest)
-            if command == "history":
-                return self._history()
-            if command == "export":
-                return self._export(rest)
+            return action(*args)
         except MolsysAIError as exc:
             raise UsageError(str(exc)) from None
-        raise UsageError(f"unknown subcommand '{command}'\n\n{USAGE}")
 
     @cell_magic("molsys")
-    @magic_arguments()
-    @argument("--yes", action="store_true", help="run without asking (dangerous code still asks)")
+    @magic_arguments("%molsys")
+    @argument("--yes", action="store_true", help="run without asking (code that needs consent still asks)")
     @argument("--dry-run", action="store_true", help="show the code, do not run it")
-    @argument("--max-repairs", type=int, default=2, help="attempts after a failure (default 2)")
-    @argument("--insert", action="store_true", help="put the accepted code in a new cell below")
-    @argument("-k", type=int, default=3, help="documentation pages kept as the run's sources (default 3; 0: none)")
-    @argument("--model", default=None, help="model on the OpenAI-compatible server, for this run")
-    @argument("--no-view", action="store_true", help="no 3D view of the structure the task made")
     @argument("--design", default=None, choices=AGENT_DESIGNS,
               help=DESIGN_HELP + " (default: the agent_design setting)")
+    @argument("--max-repairs", type=int, default=2, metavar="N", help="attempts after a failure (default 2)")
+    @argument("-k", type=int, default=3, metavar="N",
+              help="documentation pages kept as the run's sources (default 3; 0: none)")
+    @argument("--model", default=None, metavar="M", help="a model of the OpenAI-compatible server, for this run")
+    @argument("--no-view", action="store_true", help="no 3D view of the structure the task made")
     @argument("--no-panel", action="store_true", help="ask with a text prompt instead of the approval panel")
+    @argument("--insert", action="store_true", help="put the accepted code in a new cell below")
     def molsys_cell(self, line: str, cell: str):
-        """%%molsys: a task in plain words → verified code, run in this kernel."""
+        """A task in plain words (the cell) → code, checked, run in this kernel. In notebooks a
+        Run / Edit / Cancel panel asks first, and a 3D view shows the structure the task made."""
         try:
             args = parse_argstring(self.molsys_cell, line)
         except UsageError as exc:
-            raise UsageError(f"{exc}\n\n{USAGE}") from None
+            raise UsageError(f"{exc}\n\n{usage()}") from None
         task = cell.strip()
         if not task:
             raise UsageError("write the task in the cell under %%molsys, e.g. 'How many residues are in 1vii.pdb?'")
         if args.k < 0 or args.max_repairs < 0:
-            raise UsageError(f"-k and --max-repairs need 0 or more\n\n{USAGE}")
+            raise UsageError(f"-k and --max-repairs need 0 or more\n\n{usage()}")
         from .agent.agent import Agent
         from .display import StatusView, in_notebook, show_agent_result, text_approval
 
@@ -217,20 +219,13 @@ class MolsysMagics(Magics):
             state = f"answer {run.final_answer!r}" if run.ok else run.message
             print(f"{number}. {run.task[:70]} → {state}")
 
-    def _export(self, target: str):
+    def _export(self, target: str, short: float | None = None):
         from .agent.transcript import export
 
+        step_scale = 1.0 if short is None else short
+        if not 0.0 < step_scale <= 1.0:
+            raise UsageError(f"--short {step_scale:g}: give a share of the steps between 0 and 1")
         words = target.split()
-        step_scale = 1.0
-        if "--short" in words:
-            at = words.index("--short")
-            try:
-                step_scale = float(words[at + 1])
-            except (IndexError, ValueError):
-                raise UsageError("--short needs the share of steps to re-run, e.g. --short 0.1") from None
-            if not 0.0 < step_scale <= 1.0:
-                raise UsageError(f"--short {step_scale}: give a share of the steps between 0 and 1") from None
-            del words[at: at + 2]
         target = " ".join(words)
         if not target:
             raise UsageError("%molsys export needs a file name: run.ipynb, run.py or run.json")
@@ -263,6 +258,11 @@ class MolsysMagics(Magics):
         for name, value in vars(settings).items():
             shown = "***" if name == "api_key" and value else value
             print(f"{name:18s} {shown}")
+
+
+def usage() -> str:
+    """The help of ``%%molsys`` and ``%molsys``, generated from their arguments."""
+    return "\n".join(magic.parser.format_help() for magic in (MolsysMagics.molsys_cell, MolsysMagics.molsys))
 
 
 def _notebook_run_class():

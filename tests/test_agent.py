@@ -9,12 +9,12 @@ import re
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
-from fake_llm import FakeLLM
 from molsys_ai_jupyter.agent.agent import Agent, ConsentRequired
 from molsys_ai_jupyter.agent.planner import clean_params, schema_for, shortlist
 from molsys_ai_jupyter.agent.recipes import CATALOGUE
 from molsys_ai_jupyter.config import load_settings
 from molsys_ai_jupyter.llm.openai_backend import OpenAIBackend
+from support.fake_llm import FakeLLM
 
 
 @pytest.fixture

@@ -141,7 +141,9 @@ def test_binder_files_agree_with_pyproject():
 
 
 def test_demo_notebooks_use_only_existing_magics():
-    from molsys_ai_jupyter.magics import USAGE
+    from molsys_ai_jupyter.magics import usage
+
+    USAGE = usage()
 
     for path in (BINDER / "molsys-ai-demo.ipynb", DOCS / "notebooks" / "molsys-ai-demo.ipynb"):
         notebook = json.loads(path.read_text())
@@ -169,6 +171,7 @@ def test_the_wheel_installs_the_sidebar_and_its_server_extension(site):
     assert {"molsys_ai_jupyter/snapshot/sources.toml", "molsys_ai_jupyter/sphinx/static/molsys-ai-chat.js"} <= names
 
 
+@pytest.mark.needs_corpus  # the MolSysSuite pages of llms.txt come from the shared corpus
 def test_site_publishes_llms_txt_for_agents_without_mcp(site):
     out, _ = site
     index = (out / "llms.txt").read_text()

@@ -12,7 +12,7 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from nbclient import NotebookClient
 
-from fake_llm import FakeLLM
+from support.fake_llm import FakeLLM
 
 
 @pytest.fixture
@@ -63,7 +63,7 @@ def test_ask_streams_and_keeps_the_answer(shell, mini_index, capsys):
 @pytest.mark.parametrize(
     "line, message",
     [("frobnicate", "unknown subcommand 'frobnicate'"), ("ask", "needs a question"),
-     ('ask "unclosed', "cannot read the arguments"), ("config llm_url=x", "%config MolsysAI")],
+     ('export "unclosed', "cannot read the arguments"), ("config llm_url=x", "%config MolsysAI")],
 )
 def test_malformed_magics_are_usage_errors(shell, line, message, capsys):
     result = shell.run_cell(f"%molsys {line}")

@@ -3,14 +3,12 @@ import * as React from 'react';
 
 import { IPolicyFinding } from './types';
 
-/** The reasons code needs consent, one a line: "line 2: runs a shell command". */
+/** The reasons code needs consent, one a line: "line 2: runs a shell command — calls os.system()". */
 export function FindingList({ findings }: { findings: IPolicyFinding[] }): JSX.Element {
   return (
     <ul className="jp-MolsysAI-findings">
       {findings.map((finding, i) => (
-        <li key={i}>
-          line {finding.line}: {finding.detail}
-        </li>
+        <li key={i}>{finding.explanation}</li>
       ))}
     </ul>
   );

@@ -76,6 +76,8 @@ export interface IPolicyFinding {
   kind: string;
   line: number;
   detail: string;
+  /** the finding in one plain line, as every front end shows it */
+  explanation: string;
 }
 
 /** `POST policy`: the execution policy's verdict on code about to run. */

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..config import AGENT_DESIGNS, DEFAULT_AGENT_DESIGN
-from ..policy import check_policy
+from ..policy import check_policy, explain
 from .executor import Execution, execute
 from .observe import observe
 from .planner import plan
@@ -109,7 +109,7 @@ class ConsentRequired(Exception):
 
 
 def describe_findings(findings: list[dict]) -> str:
-    return "; ".join(f"{f['kind']}: {f['detail']}" for f in findings)
+    return "; ".join(explain(findings))
 
 
 def _plain(value):
@@ -186,7 +186,7 @@ class AgentRun:
     @property
     def max_attempts(self) -> int:
         # a plan is read from the request, not guessed: reading it again gives the same plan
-        return 1 if self.agent.design in ("plans", "model-plans") else self.agent.max_repairs + 1
+        return self.agent.writer.attempts(self.agent.max_repairs)
 
     @contextmanager
     def _clock(self):
@@ -222,9 +222,7 @@ class AgentRun:
                     self._status(f"repairing (attempt {number} of {self.max_attempts})…")
                 attempt = Attempt()
                 self.result.attempts.append(attempt)
-                self._status({"plans": "reading the request…", "model-plans": "planning…",
-                              "recipes": "choosing a recipe…"}.get(
-                    self.agent.design, "writing code…"))
+                self._status(self.agent.writer.status)
                 try:
                     self.agent.write_code(self.task, self.observation, self.feedback, attempt)
                 except NotUnderstood as exc:
@@ -347,6 +345,81 @@ class AgentRun:
         return result
 
 
+class PlanWriter:
+    """``plans`` / ``model-plans``: the request is read into a typed plan (by the reader, or
+    by the model from the reader's hints), restated, and rendered. A plan is read, not
+    guessed: reading it again gives the same plan, so there is one attempt."""
+
+    def __init__(self, model: bool):
+        self.model = model
+        self.status = "planning…" if model else "reading the request…"
+
+    def attempts(self, max_repairs: int) -> int:
+        return 1
+
+    def write(self, agent: Agent, task: str, observation, feedback: str | None, attempt: Attempt) -> None:
+        from .render import code_for
+        from .task_plan import understand_task
+
+        understanding = understand_task(task, observation, backend=agent.backend if self.model else None)
+        if not understanding.ok:
+            raise NotUnderstood(understanding)
+        attempt.plan, attempt.restatement = understanding.plan.to_dict(), understanding.restatement
+        attempt.summary = understanding.restatement
+        if getattr(understanding.plan, "kind", "") == "workflow":
+            from .workflow.render import code_for as workflow_code
+
+            attempt.code = workflow_code(understanding.plan)  # its engine chosen from the kernel's
+        else:
+            attempt.code = code_for(understanding.plan, observation.engine)
+
+
+class RecipeWriter:
+    """``recipes``: the model picks a verified recipe and fills its parameters; the recipe's
+    plan is restated and rendered. A failure goes back to the model."""
+
+    status = "choosing a recipe…"
+
+    def attempts(self, max_repairs: int) -> int:
+        return max_repairs + 1
+
+    def write(self, agent: Agent, task: str, observation, feedback: str | None, attempt: Attempt) -> None:
+        from .render import code_for
+        from .restate import restate
+
+        chosen = plan(task, observation, agent.backend, feedback)
+        attempt.recipe, attempt.params = chosen.recipe, chosen.params
+        attempt.prompt, attempt.reply = chosen.messages, chosen.raw
+        recipe_plan = CATALOGUE[chosen.recipe].to_plan(chosen.params)  # a recipe is a plan template
+        attempt.plan, attempt.restatement = recipe_plan.to_dict(), restate(recipe_plan)
+        attempt.summary = attempt.restatement
+        attempt.code = code_for(recipe_plan, observation.engine)
+
+
+class FreeformWriter:
+    """``freeform``: the model writes the code; a failure goes back to it."""
+
+    status = "writing code…"
+
+    def attempts(self, max_repairs: int) -> int:
+        return max_repairs + 1
+
+    def write(self, agent: Agent, task: str, observation, feedback: str | None, attempt: Attempt) -> None:
+        user = f"Files: {', '.join(observation.files)}\nTask: {task}"
+        if feedback:
+            user += f"\nThe previous code failed: {feedback}\nFix it."
+        attempt.prompt = [{"role": "system", "content": FREEFORM_SYSTEM}, {"role": "user", "content": user}]
+        reply = attempt.reply = agent.backend.complete(attempt.prompt, max_tokens=300, temperature=0.0).text
+        match = _CODE_BLOCK.search(reply)
+        attempt.code = (match.group(1) if match else reply).strip()
+        if not attempt.code:
+            raise ValueError("the model wrote no code")
+
+
+DESIGNS = {"plans": PlanWriter(model=False), "model-plans": PlanWriter(model=True), "recipes": RecipeWriter(),
+           "freeform": FreeformWriter()}
+
+
 class Agent:
     """``design="plans"`` (default): the request is read into a typed plan, restated and
     rendered; what it does not understand ends the run without a number.
@@ -366,50 +439,16 @@ class Agent:
         self.max_repairs = max_repairs
         self.timeout_s = timeout_s
         self.design = design
+        self.writer = DESIGNS[design]  # how code is written: a typed plan, a recipe or the model's code
         self.k = k
         self.on_status = on_status
         self.docs = docs
         self.corpus = corpus  # whose API registry checks MolSysSuite code before it runs (None: not checked)
 
     def write_code(self, task: str, observation, feedback: str | None, attempt: Attempt) -> None:
-        if self.design in ("plans", "model-plans"):
-            from .render import code_for
-            from .task_plan import understand_task
-
-            understanding = understand_task(task, observation,
-                                            backend=self.backend if self.design == "model-plans" else None)
-            if not understanding.ok:
-                raise NotUnderstood(understanding)
-            attempt.plan, attempt.restatement = understanding.plan.to_dict(), understanding.restatement
-            attempt.summary = understanding.restatement
-            if getattr(understanding.plan, "kind", "") == "workflow":
-                from .workflow.render import code_for as workflow_code
-
-                attempt.code = workflow_code(understanding.plan)  # its engine chosen from the kernel's
-            else:
-                attempt.code = code_for(understanding.plan, observation.engine)
-            return
-        if self.design == "freeform":
-            user = f"Files: {', '.join(observation.files)}\nTask: {task}"
-            if feedback:
-                user += f"\nThe previous code failed: {feedback}\nFix it."
-            attempt.prompt = [{"role": "system", "content": FREEFORM_SYSTEM}, {"role": "user", "content": user}]
-            reply = attempt.reply = self.backend.complete(attempt.prompt, max_tokens=300, temperature=0.0).text
-            match = _CODE_BLOCK.search(reply)
-            attempt.code = (match.group(1) if match else reply).strip()
-            if not attempt.code:
-                raise ValueError("the model wrote no code")
-            return
-        chosen = plan(task, observation, self.backend, feedback)
-        attempt.recipe, attempt.params = chosen.recipe, chosen.params
-        attempt.prompt, attempt.reply = chosen.messages, chosen.raw
-        from .render import code_for
-        from .restate import restate
-
-        recipe_plan = CATALOGUE[chosen.recipe].to_plan(chosen.params)  # a recipe is a plan template
-        attempt.plan, attempt.restatement = recipe_plan.to_dict(), restate(recipe_plan)
-        attempt.summary = attempt.restatement
-        attempt.code = code_for(recipe_plan, observation.engine)
+        """Fill ``attempt`` (plan, restatement, code; the prompt and reply of a model) the
+        way the agent's design writes code."""
+        self.writer.write(self, task, observation, feedback, attempt)
 
     @staticmethod
     def describe_plan(attempt: Attempt) -> str:

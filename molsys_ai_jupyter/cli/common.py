@@ -49,6 +49,18 @@ def settings_from(args: argparse.Namespace):
                             if spec.metadata["flag"]})
 
 
+def setting_flags(args: argparse.Namespace, groups: tuple[str, ...] = (DATA, LLM),
+                  renamed: dict[str, str] | None = None) -> list[str]:
+    """The setting flags ``args`` was given, as command-line words (for a command this
+    one starts: the loopback ``serve`` of ``bench load``, the ``mcp`` of ``bench mcp``)."""
+    words: list[str] = []
+    for name, spec in SETTINGS_FIELDS.items():
+        value = getattr(args, name, None)
+        if spec.metadata["group"] in groups and value is not None:
+            words += [(renamed or {}).get(name, spec.metadata["flag"]), str(value)]
+    return words
+
+
 def write_json(result: dict, path: str | None) -> None:
     """``result`` as indented JSON in ``path`` (its folder made), if a path is given."""
     if path:

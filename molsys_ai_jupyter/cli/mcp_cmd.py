@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 import os
 
+from ..config import DATA
 from ..errors import MolsysAIError
-from .common import add_data_flags, settings_from, write_json
+from .common import add_data_flags, setting_flags, settings_from, write_json
 
 TOKEN_ENV = "MOLSYS_AI_MCP_TOKEN"
 
@@ -67,13 +68,7 @@ def cmd_mcp(args) -> int:
 
 
 def _data_flags(args) -> list[str]:
-    flags = []
-    for name, flag in (("data", "--data"), ("corpus", "--corpus"), ("structures", "--structures"),
-                       ("index_dir", "--index-dir"), ("index_name", "--name")):
-        value = getattr(args, name, None)
-        if value is not None:
-            flags += [flag, str(value)]
-    return flags
+    return setting_flags(args, groups=(DATA,))
 
 
 def cmd_bench_mcp(args) -> int:

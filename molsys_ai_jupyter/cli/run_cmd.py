@@ -74,46 +74,63 @@ def cmd_run(args) -> int:
     design = args.design or settings.agent_design
     backend, env = kernel_backend(settings)
 
-    held = []  # the kernel's printed output (the code, what needs consent): shown before a question
-
-    def show(name, text):
-        if name == "stdout":
-            held.append(text)
-        else:
-            sys.stderr.write(text)
-            sys.stderr.flush()
-
-    def ask(prompt):  # the agent's text prompt in the kernel: the exact code it will run, then the question
-        sys.stdout.write("".join(held))
-        held.clear()
-        try:
-            return input(prompt)
-        except EOFError:  # nobody to answer: no
-            print()
-            return ""
-
+    view = TerminalRun()
     try:
         result = run_agent(task, workdir, env=env, yes=args.yes, max_repairs=args.max_repairs, design=design,
-                           timeout_s=args.run_timeout, on_output=show, ask=ask, export_to=out,
+                           timeout_s=args.run_timeout, on_output=view.output, ask=view.ask, export_to=out,
                            backend_label=backend.describe(), k=max(args.k, 0))
         checked = check_export(out, workdir, timeout_s=args.run_timeout) if result["ok"] and args.check_export \
             else None
     except KernelError as exc:
-        sys.stdout.write("".join(held))
+        view.release()
         print_error(exc)
         return 1
-    if not result["ok"]:
-        print(f"not done: {result['message']}")
-        return 1
-    if args.yes:  # nothing asked: the plan and the code that ran were not shown yet
-        if result.get("restatement"):
-            print(f"plan: {result['restatement']}")
-        print("code:\n" + "\n".join("    " + line for line in result["code"].splitlines()))
-    print(f"answer: {result['final_answer']!r}")
-    print(f"new variables: {', '.join(result['new_variables']) or 'none'}")
-    for source in result.get("sources", []):
-        print(f"source: {source['title']} — {source['url'] or source['path']}")
-    print(f"wrote {out} (re-runs top to bottom without the assistant)")
-    if checked is not None:
-        print(f"checked: it re-ran top to bottom in a scratch copy of the folder ({checked})")
-    return 0
+    return view.report(result, out, shown=not args.yes, checked=checked)
+
+
+class TerminalRun:
+    """What ``molsys-ai run`` shows in a terminal. The kernel's printed output (the plan,
+    the code, what needs consent) is held until the agent asks, so that the question comes
+    right under what it is about; errors go to stderr at once; the report ends the run."""
+
+    def __init__(self) -> None:
+        self.held: list[str] = []
+
+    def output(self, name: str, text: str) -> None:
+        if name == "stdout":
+            self.held.append(text)
+        else:
+            sys.stderr.write(text)
+            sys.stderr.flush()
+
+    def release(self) -> None:
+        sys.stdout.write("".join(self.held))
+        self.held.clear()
+
+    def ask(self, prompt: str) -> str:
+        """The agent's question in the kernel, under the exact code it will run; no one to
+        answer (end of input) is no."""
+        self.release()
+        try:
+            return input(prompt)
+        except EOFError:
+            print()
+            return ""
+
+    def report(self, result: dict, out: Path, shown: bool, checked: str | None) -> int:
+        """The answer, what it made and where the notebook is; the exit code."""
+        if not result["ok"]:
+            print(f"not done: {result['message']}")
+            return 1
+        if not shown:  # nothing asked (--yes): the plan and the code that ran were not shown yet
+            if result.get("restatement"):
+                print(f"plan: {result['restatement']}")
+            print("code:\n" + "\n".join("    " + line for line in result["code"].splitlines()))
+        print(f"answer: {result['final_answer']!r}")
+        print(f"new variables: {', '.join(result['new_variables']) or 'none'}")
+        for source in result.get("sources", []):
+            print(f"source: {source['title']} — {source['url'] or source['path']}")
+        print(f"wrote {out} (re-runs top to bottom without the assistant)")
+        if checked is not None:
+            print(f"checked: it re-ran top to bottom in a scratch copy of the folder ({checked})")
+        return 0

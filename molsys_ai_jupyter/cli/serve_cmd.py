@@ -6,7 +6,7 @@ import json
 import sys
 
 from ..errors import MolsysAIError
-from .common import add_data_flags, add_llm_flags, print_error, settings_from, write_json
+from .common import add_data_flags, add_llm_flags, print_error, setting_flags, settings_from, write_json
 
 
 def register(sub) -> None:
@@ -135,11 +135,4 @@ def cmd_bench_load(args) -> int:
 
 def _loopback_flags(args) -> list[str]:
     """`serve` flags for the loopback server: this command's model and data flags."""
-    flags = []
-    for name, flag in (("llm_url", "--llm-url"), ("model", "--model"), ("timeout", "--llm-timeout"),
-                       ("data", "--data"), ("corpus", "--corpus"), ("structures", "--structures"),
-                       ("index_dir", "--index-dir"), ("index_name", "--name")):
-        value = getattr(args, name, None)
-        if value is not None:
-            flags += [flag, str(value)]
-    return flags
+    return setting_flags(args, renamed={"llm_timeout": "--llm-timeout"})

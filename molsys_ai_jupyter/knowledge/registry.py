@@ -292,7 +292,7 @@ class SymbolRegistry:
                 owner = self._by_name.get(prefix)
                 if owner is None or not owner.is_class:
                     self._modules.add(prefix)
-        for name in list(self._by_name) + list(self._modules):
+        for name in list(self._by_name) + sorted(self._modules):  # sorted: the same order in every process
             parent, _, last = name.rpartition(".")
             if parent:
                 self._children.setdefault(parent, set()).add(last)

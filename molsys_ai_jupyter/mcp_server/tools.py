@@ -123,13 +123,13 @@ class Toolbox:
 
     def check_code(self, source: str, workdir: Path | None = None) -> CheckCodeResult:
         from ..knowledge.verifier import verify_code
-        from ..policy import check_policy, describe
+        from ..policy import check_policy
 
         report = verify_code(source, self.registry())
         findings = check_policy(source, set(), workdir or self.roots.default)
         issues = [ApiIssue(kind=i.kind, name=i.name, line=i.line, col=i.col, message=i.message, kwarg=i.kwarg,
                            suggestions=list(i.suggestions)) for i in report.issues]
-        policy = [PolicyFinding(kind=f.kind, line=f.line, detail=f.detail, explanation=describe(f)) for f in findings]
+        policy = [PolicyFinding(**f.to_dict()) for f in findings]
         return CheckCodeResult(ok=report.ok and not findings, api_ok=report.ok, api_issues=issues, api_error=report.error,
                                symbols_used=list(report.symbols_used), runs_without_consent=not findings,
                                policy_findings=policy)

@@ -145,7 +145,7 @@ def test_error_event_inside_the_stream(api_url):
 
 
 def test_unreachable_server_says_where_and_what_to_check():
-    from conftest import free_port
+    from support.servers import free_port
 
     url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(RemoteError) as info:

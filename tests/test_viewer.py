@@ -11,9 +11,9 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
-from fake_llm import FakeLLM
 from molsys_ai_jupyter.agent.agent import AgentResult
 from molsys_ai_jupyter.viewer import show_structure, structure_of
+from support.fake_llm import FakeLLM
 
 WIDGET = "application/vnd.jupyter.widget-view+json"
 RESIDUES = json.dumps({"recipe": "count_residues", "file": "1vii.pdb"})

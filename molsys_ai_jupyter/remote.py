@@ -69,10 +69,46 @@ class RemoteAnswer:
         if not isinstance(data, dict) or not isinstance(data.get("text"), str):
             raise RemoteError("the chat API sent an answer without text", "is the URL that of `molsys-ai serve`?",
                               kind="protocol")
+        odd = _odd_answer_fields(data)
+        if odd:
+            raise RemoteError(f"the chat API sent a malformed answer: {odd}", "is the URL that of `molsys-ai serve`?",
+                              kind="protocol")
         return cls(question=question, text=data["text"], markdown=data.get("markdown") or data["text"],
                    sources=list(data.get("sources") or []), cited=list(data.get("cited") or []),
                    backend=str(data.get("backend") or ""), model=str(data.get("model") or ""),
                    timings=dict(data.get("timings") or {}), id=data.get("id"), raw=data)
+
+
+def _odd_answer_fields(data: dict) -> str:
+    """What is malformed in an answer's fields ("" when nothing), in words."""
+    odd = []
+    sources = data.get("sources")
+    if sources is not None and not isinstance(sources, list):
+        odd.append(f"its sources are {_kind_of(sources)}, not a list")
+    elif sources and not all(isinstance(source, dict) for source in sources):
+        odd.append("its sources are not all objects")
+    if data.get("cited") is not None and not isinstance(data["cited"], list):
+        odd.append(f"its cited numbers are {_kind_of(data['cited'])}, not a list")
+    if data.get("timings") is not None and not isinstance(data["timings"], dict):
+        odd.append(f"its timings are {_kind_of(data['timings'])}, not an object")
+    if data.get("markdown") is not None and not isinstance(data["markdown"], str):
+        odd.append(f"its markdown is {_kind_of(data['markdown'])}, not text")
+    return "; ".join(odd)
+
+
+def _kind_of(value) -> str:
+    """A JSON value's type in words: "a number", "a list"…"""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
 
 
 # ---------------------------------------------------------------- the client
@@ -109,8 +145,9 @@ class ChatClient:
         answer = None
         for event in read_events(self._stream("v1/chat", body)):
             if event.name == "token" and isinstance(event.data, dict):
-                if on_token is not None and event.data.get("text"):
-                    on_token(event.data["text"])
+                text = event.data.get("text")
+                if on_token is not None and text and isinstance(text, str):  # a piece that is not text: skipped
+                    on_token(text)
             elif event.name == "answer":
                 answer = RemoteAnswer.from_json(question, event.data)
             elif event.name == "error":
@@ -167,13 +204,15 @@ class ChatClient:
             status, headers, text = self._request("POST", path, body, "text/event-stream")
             if status >= 400:
                 raise _http_error(status, headers, text, self.endpoint(path))
-            yield from text.splitlines()
+            # SSE ends lines at \r\n, \r or \n only: str.splitlines() would also split the JSON of a
+            # data line at U+2028, U+2029, U+0085… that json.dumps(ensure_ascii=False) leaves raw
+            yield from text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
             return
         response = self._open("POST", path, body, "text/event-stream")
         with response:
             kind = response.headers.get("Content-Type", "")
             if not kind.startswith("text/event-stream"):
-                text = response.read().decode("utf-8", "replace")
+                text = self._read(response, path)
                 try:  # a server that ignores "stream": one JSON answer
                     data = json.loads(text)
                 except ValueError:
@@ -184,8 +223,34 @@ class ChatClient:
                 yield "data: " + json.dumps(data)
                 yield ""
                 return
-            for raw in response:
+            lines = iter(response)
+            while True:
+                try:
+                    raw = next(lines)
+                except StopIteration:
+                    return
+                except _broken_errors() as exc:
+                    raise self._broken(path, exc) from None
                 yield raw.decode("utf-8", "replace")
+
+    def _read(self, response, path: str) -> str:
+        """A response's whole body as text; a connection that breaks is RemoteError."""
+        try:
+            return response.read().decode("utf-8", "replace")
+        except _broken_errors() as exc:
+            raise self._broken(path, exc) from None
+
+    def _broken(self, path: str, exc: BaseException) -> RemoteError:
+        """A connection that broke while the reply was read (reset, timed out, cut short)."""
+        import http.client
+
+        url = self.endpoint(path)
+        if isinstance(exc, TimeoutError):
+            return RemoteError(f"the chat API at {url} stopped sending for more than {self.timeout:g} s",
+                               "the server may be overloaded or stuck: ask again later", kind="unreachable")
+        what = "was cut short" if isinstance(exc, http.client.IncompleteRead) else f"broke ({_reason(exc)})"
+        return RemoteError(f"the connection to the chat API at {url} {what} before the reply was complete",
+                           "the server or a proxy in between may have restarted: ask again", kind="unreachable")
 
     def _open(self, method: str, path: str, body: dict | None, accept: str):
         """An open urllib response (CPython); HTTP errors become RemoteError."""
@@ -201,7 +266,7 @@ class ChatClient:
             with exc:
                 text = exc.read().decode("utf-8", "replace")
             raise _http_error(exc.code, exc.headers, text, url) from None
-        except (urllib.error.URLError, OSError) as exc:
+        except (urllib.error.URLError, *_broken_errors()) as exc:  # refused, timed out, not HTTP at all
             reason = getattr(exc, "reason", exc)
             raise _unreachable(url, str(reason)) from None
 
@@ -210,7 +275,7 @@ class ChatClient:
             return self._request_pyodide(method, path, body, accept)
         response = self._open(method, path, body, accept)
         with response:
-            text = response.read().decode("utf-8", "replace")
+            text = self._read(response, path)
             return response.status, dict(response.headers.items()), text
 
     def _request_pyodide(self, method: str, path: str, body: dict | None, accept: str) -> tuple[int, dict, str]:
@@ -236,6 +301,18 @@ class ChatClient:
         if retry:
             headers["Retry-After"] = str(retry)
         return int(xhr.status), headers, str(xhr.responseText or "")
+
+
+def _broken_errors() -> tuple[type[BaseException], ...]:
+    """What reading a reply raises when the connection breaks: reset or timed out
+    (OSError), cut short (http.client's IncompleteRead and kin)."""
+    import http.client
+
+    return (OSError, http.client.HTTPException)
+
+
+def _reason(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:200] or type(exc).__name__
 
 
 def _unreachable(url: str, reason: str, browser: bool = False) -> RemoteError:
@@ -283,9 +360,10 @@ def _http_error(status: int, headers, text: str, url: str) -> RemoteError:
 
 def _error_from_body(body, status: int | None, retry_after: float | None, url: str = "",
                      text: str = "") -> RemoteError:
-    body = body if isinstance(body, dict) else {"message": str(body)}
+    if not isinstance(body, dict):
+        body = {"message": str(body)} if body is not None and body != "" else {}
     message = body.get("message") or body.get("detail")
-    hint = body.get("hint")
+    hint = str(body["hint"]) if body.get("hint") else None
     kind = body.get("kind") or "http"
     if status == 429:
         kind = "rate_limited"
@@ -301,6 +379,10 @@ def _error_from_body(body, status: int | None, retry_after: float | None, url: s
     elif status in (401, 403):
         message = message or "the chat API refused the request (not authorised)"
         hint = hint or "this server needs a token"
+    elif message is None and status is None:  # an error event that does not say what went wrong
+        message = "the chat API stopped the answer with an error it did not describe"
+        hint = hint or "ask again; the server's log may say more"
+        kind = body.get("kind") or "protocol"
     elif message is None:
         snippet = " ".join(text.split())[:160]
         message = f"the chat API at {url} answered HTTP {status}" + (f": {snippet}" if snippet else "")

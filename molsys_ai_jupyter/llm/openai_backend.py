@@ -3,6 +3,8 @@ through the official ``openai`` client: timeouts, retries with backoff, streamin
 
 from __future__ import annotations
 
+import json
+import sys
 from typing import TYPE_CHECKING, Any, Iterator, cast
 
 from .base import ChatBackend, ChatStream, LLMError, Message, Usage
@@ -11,6 +13,7 @@ if TYPE_CHECKING:
     from openai.types.chat import ChatCompletionMessageParam
 
 DOWN_HINT = "start the server, check MOLSYS_AI_LLM_URL, or unset it to use the embedded model"
+MALFORMED_HINT = "is MOLSYS_AI_LLM_URL an OpenAI-compatible chat server? Its log may say more; try again"
 
 
 class OpenAIBackend(ChatBackend):
@@ -89,17 +92,59 @@ class OpenAIBackend(ChatBackend):
         return ChatStream(self._pieces(response, usage), self.name, self.model, usage)
 
     def _pieces(self, response, usage: Usage) -> Iterator[str]:
+        """The answer's pieces as they stream in. What can go wrong while reading the stream
+        is an LLMError: the client's own errors, a data line that is not JSON, a chunk of
+        another shape, the connection dropping or timing out mid-answer."""
         try:
             for chunk in response:
-                if getattr(chunk, "usage", None):
-                    usage.prompt_tokens = chunk.usage.prompt_tokens or 0
-                    usage.completion_tokens = chunk.usage.completion_tokens or 0
-                if chunk.choices and chunk.choices[0].delta and chunk.choices[0].delta.content:
-                    yield chunk.choices[0].delta.content
+                content = self._read_chunk(chunk, usage)
+                if content:
+                    yield content
         except self._openai.OpenAIError as exc:
             raise self._fail(exc) from None
+        except json.JSONDecodeError as exc:
+            raise LLMError(f"the language model server at {self.base_url} sent a malformed stream "
+                           f"(a data line that is not JSON: {exc.msg})", MALFORMED_HINT) from None
+        except _http_errors("TransportError") as exc:  # clients that do not wrap errors raised mid-stream
+            raise self._broken(exc) from None
         finally:
             response.close()  # a reader that stopped early hangs up: the server stops generating
+
+    def _read_chunk(self, chunk, usage: Usage) -> str | None:
+        """The text of one streamed chunk (None without any); its token counts go to ``usage``."""
+        content = None
+        try:
+            if getattr(chunk, "usage", None):
+                usage.prompt_tokens = chunk.usage.prompt_tokens or 0
+                usage.completion_tokens = chunk.usage.completion_tokens or 0
+            if chunk.choices and chunk.choices[0].delta:
+                content = chunk.choices[0].delta.content
+            shaped = content is None or isinstance(content, str)
+        except (AttributeError, TypeError, IndexError, KeyError):  # not the shape of a chat completion chunk
+            shaped = False
+        if shaped:
+            return content
+        raise LLMError(f"the language model server at {self.base_url} sent a malformed stream "
+                       f"(a chunk that is not a chat completion: {_short(repr(chunk), 80)})", MALFORMED_HINT)
+
+    def _broken(self, exc: BaseException) -> LLMError:
+        if isinstance(exc, _http_errors("TimeoutException")):
+            return LLMError(f"the language model server at {self.base_url} stopped answering for more than "
+                            f"{self.timeout:g} s mid-answer", "raise MOLSYS_AI_LLM_TIMEOUT or check the server load")
+        return LLMError(f"the connection to the language model server at {self.base_url} broke mid-answer "
+                        f"({type(exc).__name__})", DOWN_HINT)
+
+
+def _http_errors(name: str) -> tuple[type[BaseException], ...]:
+    """The exception class ``name`` ("TransportError": a connection dropped, a read timed out)
+    of the HTTP library the ``openai`` client reads with, httpx or httpx2, where loaded."""
+    errors = []
+    for library in ("httpx", "httpx2"):
+        module = sys.modules.get(library)
+        error = getattr(module, name, None) if module is not None else None
+        if isinstance(error, type) and issubclass(error, BaseException):
+            errors.append(error)
+    return tuple(errors)
 
 
 def _short(text: str, limit: int = 200) -> str:

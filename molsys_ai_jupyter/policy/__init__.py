@@ -89,7 +89,9 @@ class Finding:
     detail: str  # the reason, in plain words
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """``{"kind", "line", "detail", "explanation"}``: the explanation is the one plain line
+        every front end shows (:func:`describe`)."""
+        return {**asdict(self), "explanation": describe(self)}
 
 
 # --- IPython's view of the source ------------------------------------------------------------
@@ -454,6 +456,8 @@ def check_policy(source: str, user_names: set[str] | Mapping | None = None, work
         return [Finding("syntax", exc.lineno or 0, f"does not parse: {exc.msg}")]
     except (ValueError, IndexError, tokenize.TokenError, RecursionError) as exc:  # odd or absurdly nested input
         return [Finding("syntax", 0, f"IPython cannot read it: {type(exc).__name__}: {exc}")]
+    except MemoryError:  # the parser's own stack overflowed (e.g. 100,000 unary minus signs): not checkable
+        return [Finding("syntax", 0, "is too complex for Python's parser to be checked")]
     users = {name for name in user_names or () if not name.startswith("_")} - set(dir(builtins)) - IPYTHON_NAMES
     try:
         values = user_names if isinstance(user_names, Mapping) else None
@@ -468,7 +472,7 @@ def check_policy(source: str, user_names: set[str] | Mapping | None = None, work
 
 def describe(finding: Finding | dict) -> str:
     """A finding in one plain line: "line 2: runs a shell command — calls os.system()"."""
-    item = finding if isinstance(finding, dict) else finding.to_dict()
+    item = finding if isinstance(finding, dict) else asdict(finding)
     return f"line {item['line']}: {KIND_LABELS.get(item['kind'], item['kind'])} — {item['detail']}"
 
 

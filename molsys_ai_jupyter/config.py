@@ -155,6 +155,18 @@ def setting_kind(name: str) -> type:
     return kinds[0]
 
 
+def settings_traits() -> dict[str, Any]:
+    """One configurable trait per setting (traitlets, imported here only): IPython's
+    ``%config MolsysAI.<name>`` and the Jupyter server's ``c.MolsysAIExtension.<name>``.
+    Unset traits are None: the setting falls back to the environment, the TOML file and
+    its default."""
+    from traitlets import Float, Int, Unicode
+
+    kinds = {float: Float, int: Int}
+    return {name: kinds.get(setting_kind(name), Unicode)(None, allow_none=True, help=spec.metadata["help"])
+            .tag(config=True) for name, spec in SETTINGS_FIELDS.items()}
+
+
 def _coerce(values: dict) -> dict:
     out = {}
     for key, value in values.items():

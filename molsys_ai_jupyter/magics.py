@@ -20,10 +20,9 @@ import importlib.util
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
-from traitlets import Float, Int, Unicode
 from traitlets.config import Configurable
 
-from .config import AGENT_DESIGNS, DESIGN_HELP, IPYTHON_SECTION, SETTINGS_FIELDS, load_settings, setting_kind
+from .config import AGENT_DESIGNS, DESIGN_HELP, IPYTHON_SECTION, load_settings, settings_traits
 from .errors import MolsysAIError
 
 SUBCOMMANDS = {
@@ -36,19 +35,10 @@ SUBCOMMANDS = {
 }
 
 
-def _settings_configurable() -> type[Configurable]:
-    """``MolsysAI``: one trait per field of :class:`~molsys_ai_jupyter.config.Settings`, with
-    its help; an unset trait falls back to the environment, the TOML file and the default."""
-    traits = {"__doc__": "Settings of MolSys-AI in IPython (``%config MolsysAI``); unset ones fall back to "
-                         "the environment, the TOML file and the defaults."}
-    kinds = {float: Float, int: Int}
-    for name, spec in SETTINGS_FIELDS.items():
-        trait = kinds.get(setting_kind(name), Unicode)
-        traits[name] = trait(None, allow_none=True, help=spec.metadata["help"]).tag(config=True)
-    return type(IPYTHON_SECTION, (Configurable,), traits)
-
-
-MolsysAI = _settings_configurable()
+MolsysAI = type(IPYTHON_SECTION, (Configurable,), {
+    "__doc__": "Settings of MolSys-AI in IPython (``%config MolsysAI``); unset ones fall back to the "
+               "environment, the TOML file and the defaults.",
+    **settings_traits()})
 
 
 @magics_class

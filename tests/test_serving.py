@@ -335,3 +335,21 @@ async def test_both_servers_answer_a_failure_with_the_same_kind_and_status(
         with serving(options_for(settings, settings.llm_url, tmp_path)) as (api_url, _):
             api = await _chat_api(api_url, question)
     assert sidebar == api == expected
+
+
+def test_the_sidebar_extensions_settings_are_traits_over_the_environment(monkeypatch, tmp_path):
+    """``c.MolsysAIExtension.<setting>`` in the Jupyter server's config wins over the
+    environment; an unset trait leaves the environment's value."""
+    from molsys_ai_jupyter.serverext.app import MolsysAIExtension
+    from molsys_ai_jupyter.serverext.service import SETTINGS_KEY
+
+    monkeypatch.setenv("MOLSYS_AI_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.setenv("MOLSYS_AI_INDEX", "from-env")
+    monkeypatch.setenv("MOLSYS_AI_LLM_URL", "http://from-env:8000/v1")
+    app = MolsysAIExtension(config=Config({"MolsysAIExtension": {"index_name": "from-config", "llm_timeout": 7}}))
+    app.serverapp = SimpleNamespace(root_dir=str(tmp_path))
+    app.initialize_settings()
+    settings = app.settings[SETTINGS_KEY].settings()
+    assert (settings.index_name, settings.llm_timeout, settings.llm_url) == ("from-config", 7.0,
+                                                                            "http://from-env:8000/v1")
+    assert "OpenAI-compatible server" in MolsysAIExtension.class_traits()["llm_url"].help

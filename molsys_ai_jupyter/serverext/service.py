@@ -15,7 +15,9 @@ SETTINGS_KEY = "molsys_ai"  # where the service lives in the tornado application
 
 
 class Service:
-    def __init__(self, root_dir: str | Path, history_folder: str | Path | None = None):
+    def __init__(self, root_dir: str | Path, history_folder: str | Path | None = None,
+                 overrides: dict | None = None):
+        self.overrides = dict(overrides or {})  # the server's own configuration (traits of the extension)
         self.root_dir = Path(root_dir).expanduser().resolve()
         self.worker = ModelWorker()
         self.history = HistoryStore(history_folder or default_folder(), self.root_dir)
@@ -24,8 +26,9 @@ class Service:
         self._lock = threading.Lock()
 
     def settings(self) -> Settings:
-        """The settings in effect now (environment and TOML file, read on every request)."""
-        return load_settings()
+        """The settings in effect now: the server's configuration over the environment and
+        the TOML file (read on every request, so a changed environment takes effect)."""
+        return load_settings(**self.overrides)
 
     def assistant(self, settings: Settings | None = None):
         """The server's assistant for ``settings`` (created lazily; nothing heavy is

@@ -1,9 +1,9 @@
 """Reference pages generated from the code, so they cannot drift from it.
 
 ``molsys-ai-settings``: the table of settings — every field of
-``molsys_ai_jupyter.config.Settings``, its environment variable (``ENV_VARS``), whether
-``%config MolsysAI.<name>`` sets it (the traits of the IPython extension), its default
-and the comment written beside it in ``config.py``.
+``molsys_ai_jupyter.config.Settings`` with what the field declares: its environment
+variable, its command-line flag, its default and its help (every setting is also
+``%config MolsysAI.<name>`` and ``c.MolsysAIExtension.<name>``).
 
 ``molsys-ai-cli``: the help of ``molsys-ai`` and of each of its commands, as argparse
 prints it.
@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import inspect
 import os
-import re
 
 from docutils import nodes
 from docutils.parsers.rst import Directive
@@ -27,26 +25,6 @@ FACTORY_DEFAULTS = {
     "_default_index_root": "``indexes/`` of the source checkout, else ``$XDG_DATA_HOME/molsys-ai/indexes``",
     "_default_cache_dir": "``$XDG_CACHE_HOME/molsys-ai`` (``~/.cache/molsys-ai``)",
 }
-
-
-def field_comments(cls) -> dict[str, str]:
-    """The comment of each field: the text after ``#`` on its line, else the comment
-    block just above it."""
-    comments: dict[str, str] = {}
-    block: list[str] = []
-    for line in inspect.getsource(cls).splitlines():
-        stripped = line.strip()
-        if stripped.startswith("#"):
-            block.append(stripped.lstrip("#").strip())
-            continue
-        match = re.match(r"^\s*(\w+)\s*:\s*[^=]+?(?:=\s*(.*?))?\s*(?:#\s*(.*))?$", line)
-        if match and not stripped.startswith(("def ", "@", "return", "class ")):
-            name, inline = match.group(1), match.group(3)
-            text = inline or " ".join(block)
-            if text:
-                comments[name] = text
-        block = []
-    return comments
 
 
 def default_text(field: dataclasses.Field) -> str:
@@ -67,22 +45,18 @@ class SettingsTable(Directive):
     has_content = False
 
     def run(self):
-        from molsys_ai_jupyter.config import ENV_VARS, Settings
-        from molsys_ai_jupyter.magics import MolsysAI
+        from molsys_ai_jupyter.config import Settings
 
-        traits = MolsysAI.class_traits(config=True)
-        comments = field_comments(Settings)
-        headers = ["Setting", "Environment variable", "%config MolsysAI", "Default", "Meaning"]
+        headers = ["Setting", "Environment variable", "Flag", "Default", "Meaning"]
         rows = []
         for field in dataclasses.fields(Settings):
-            trait = traits.get(field.name)
-            meaning = (trait.help if trait is not None and trait.help else comments.get(field.name, ""))
+            env, flag, meaning = field.metadata["env"], field.metadata["flag"], field.metadata["help"]
             rows.append([
                 f"``{field.name}``",
-                f"``{ENV_VARS[field.name]}``" if field.name in ENV_VARS else "—",
-                "yes" if trait is not None else "—",
+                f"``{env}``" if env else "—",
+                f"``{flag}``" if flag else "—",
                 default_text(field),
-                meaning.replace("*", r"\*").replace("`", "``") if meaning else "",
+                meaning.replace("*", r"\*").replace("`", "``"),
             ])
         table = nodes.table(classes=["molsys-ai-settings"])
         group = nodes.tgroup(cols=len(headers))

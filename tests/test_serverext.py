@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
-from traitlets.config import Config
 
-from molsys_ai_jupyter.config import AGENT_DESIGNS, ENV_VARS
+from molsys_ai_jupyter.config import AGENT_DESIGNS
 from molsys_ai_jupyter.serving import sse
 from support.fake_llm import FakeLLM
+from support.jupyter_server import EXTENSION, point_jupyter_at, server_config
 from support.servers import free_port
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
@@ -29,12 +29,11 @@ pytest_plugins = ["pytest_jupyter.jupyter_server"]
 REPO = Path(__file__).resolve().parent.parent
 QUESTION = "how many water molecules are there?"
 REPLY = "Count them with the get function [1]. It returns the number of waters."
-EXTENSION = "molsys_ai_jupyter.serverext"
 
 
 @pytest.fixture
 def jp_server_config():
-    return Config({"ServerApp": {"jpserver_extensions": {EXTENSION: True}}})
+    return server_config()
 
 
 @pytest.fixture
@@ -42,18 +41,7 @@ def point_at(monkeypatch, tmp_path):
     """Point the server's settings (read from the environment) at an index and a model."""
 
     def point(settings, llm_url: str | None = None, **extra: str) -> None:
-        for var in ENV_VARS.values():
-            monkeypatch.delenv(var, raising=False)
-        monkeypatch.setenv("MOLSYS_AI_CONFIG", str(tmp_path / "no-config.toml"))
-        monkeypatch.setenv("MOLSYS_AI_DATA", str(settings.data_root))
-        monkeypatch.setenv("MOLSYS_AI_INDEX_DIR", str(settings.index_root))
-        monkeypatch.setenv("MOLSYS_AI_INDEX", settings.index_name)
-        monkeypatch.setenv("MOLSYS_AI_CACHE", str(settings.cache_dir))
-        monkeypatch.setenv("MOLSYS_AI_LLM_TIMEOUT", "10")
-        if llm_url:
-            monkeypatch.setenv("MOLSYS_AI_LLM_URL", llm_url)
-        for name, value in extra.items():
-            monkeypatch.setenv(name, value)
+        point_jupyter_at(monkeypatch, settings, tmp_path, llm_url=llm_url, **extra)
 
     return point
 

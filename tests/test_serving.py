@@ -19,7 +19,6 @@ import pytest
 from tornado.httpclient import HTTPClientError
 from traitlets.config import Config
 
-from molsys_ai_jupyter.config import ENV_VARS
 from molsys_ai_jupyter.errors import IndexNotFound, InvalidQuery, MolsysAIError
 from molsys_ai_jupyter.llm.base import LLMError
 from molsys_ai_jupyter.serving import sse
@@ -29,6 +28,7 @@ from molsys_ai_jupyter.serving.relay import ERROR, IDLE, RESULT, TIMEOUT, TOKEN,
 from molsys_ai_jupyter.serving.worker import ModelWorker
 from support.chat_api import AUTH, options_for, serving
 from support.fake_llm import FakeLLM
+from support.jupyter_server import point_jupyter_at, server_config
 from support.servers import free_port
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
@@ -266,22 +266,11 @@ class TestSSE:
 
 @pytest.fixture
 def jp_server_config():
-    return Config({"ServerApp": {"jpserver_extensions": {"molsys_ai_jupyter.serverext": True}}})
+    return server_config()
 
 
 def _point_jupyter_at(monkeypatch, settings, tmp_path) -> None:
-    """The sidebar's server reads its settings from the environment on every request."""
-    for var in ENV_VARS.values():
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("MOLSYS_AI_CONFIG", str(tmp_path / "no-config.toml"))
-    monkeypatch.setenv("MOLSYS_AI_DATA", str(settings.data_root))
-    monkeypatch.setenv("MOLSYS_AI_INDEX_DIR", str(settings.index_root))
-    monkeypatch.setenv("MOLSYS_AI_INDEX", settings.index_name)
-    monkeypatch.setenv("MOLSYS_AI_CACHE", str(settings.cache_dir))
-    monkeypatch.setenv("MOLSYS_AI_LLM_TIMEOUT", "5")
-    monkeypatch.setenv("MOLSYS_AI_LLM_RETRIES", "0")
-    if settings.llm_url:
-        monkeypatch.setenv("MOLSYS_AI_LLM_URL", settings.llm_url)
+    point_jupyter_at(monkeypatch, settings, tmp_path, llm_url=settings.llm_url, llm_timeout=5)
 
 
 async def _sidebar(jp_fetch, question: str) -> tuple[str, str, int]:

@@ -21,15 +21,14 @@ import threading
 import httpx
 import pytest
 from tornado.httpclient import HTTPClientError
-from traitlets.config import Config
 
 from molsys_ai_jupyter import remote
-from molsys_ai_jupyter.config import ENV_VARS
 from molsys_ai_jupyter.remote import ChatClient, RemoteError
 from molsys_ai_jupyter.serving import sse
 from molsys_ai_jupyter.serving.errors import STATUS
 from support.chat_api import AUTH, TOKEN, options_for, parse_sse, serving
 from support.fake_llm import FakeLLM
+from support.jupyter_server import point_jupyter_at, server_config
 from support.servers import free_port
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
@@ -40,22 +39,11 @@ REPLY = "Count them with the get function [1]. It returns the number of waters."
 
 @pytest.fixture
 def jp_server_config():
-    return Config({"ServerApp": {"jpserver_extensions": {"molsys_ai_jupyter.serverext": True}}})
+    return server_config()
 
 
 def _point_jupyter_at(monkeypatch, settings, tmp_path, llm_timeout: int = 5) -> None:
-    """The sidebar's server reads its settings from the environment on every request."""
-    for var in ENV_VARS.values():
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("MOLSYS_AI_CONFIG", str(tmp_path / "no-config.toml"))
-    monkeypatch.setenv("MOLSYS_AI_DATA", str(settings.data_root))
-    monkeypatch.setenv("MOLSYS_AI_INDEX_DIR", str(settings.index_root))
-    monkeypatch.setenv("MOLSYS_AI_INDEX", settings.index_name)
-    monkeypatch.setenv("MOLSYS_AI_CACHE", str(settings.cache_dir))
-    monkeypatch.setenv("MOLSYS_AI_LLM_TIMEOUT", str(llm_timeout))
-    monkeypatch.setenv("MOLSYS_AI_LLM_RETRIES", "0")
-    if settings.llm_url:
-        monkeypatch.setenv("MOLSYS_AI_LLM_URL", settings.llm_url)
+    point_jupyter_at(monkeypatch, settings, tmp_path, llm_url=settings.llm_url, llm_timeout=llm_timeout)
 
 
 def _api_options(settings, tmp_path, llm_timeout: float = 5, **kwargs):

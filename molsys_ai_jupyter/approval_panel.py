@@ -26,7 +26,7 @@ from IPython.utils.capture import capture_output
 
 from . import viewer
 from .agent.agent import AgentRun, ConsentRequired
-from .display import link_html, result_summary, show_agent_result
+from .display import TextUI, link_html, result_summary
 from .errors import MolsysAIError
 from .policy import KIND_NOUNS, describe
 
@@ -212,9 +212,17 @@ class AttemptPanel:
 class NotebookRun:
     """Drives an :class:`AgentRun` in a notebook: runs straight through what needs no
     approval while the cell executes, shows a panel (in one box per task) where approval
-    is needed, and carries on when a button is clicked."""
+    is needed, and carries on when a button is clicked.
 
-    def __init__(self, run: AgentRun, shell, *, yes: bool = False, view: bool = True, insert: bool = False):
+    It is the run's :class:`~.agent.ui.AgentUI` (it takes the run over): status lines go
+    to ``ui`` — the cell's UI (default :class:`~.display.TextUI`) — until the panel is on
+    show, then into the panel. Approval is asynchronous: :meth:`approve` says only what
+    runs without asking (``--yes``, code that needs no consent); for anything else a
+    panel is shown and its buttons answer later, which is why the run is driven step by
+    step here rather than through ``Agent.run``."""
+
+    def __init__(self, run: AgentRun, shell, *, ui=None, yes: bool = False, view: bool = True,
+                 insert: bool = False):
         self.run = run
         self.shell = shell
         self.yes = yes
@@ -223,24 +231,28 @@ class NotebookRun:
         self.panels: list[AttemptPanel] = []
         self.box: widgets.VBox | None = None  # shown once the first approval is needed
         self.status_lines: list[str] = []
-        self._cell_status = run.agent.on_status  # where status goes while the cell runs
-        run.agent.on_status = self._status
+        self.cell_ui = ui if ui is not None else TextUI(shell)  # status (and result) while the cell runs
+        run.ui = self  # the run now reports to the panel
         self.header = widgets.HTML(f"<b>%%molsys</b> · {html.escape(run.task)}")
         self.summary = widgets.HTML()
         self.result_output = widgets.Output()
-        self.status = widgets.HTML()
+        self.status_line = widgets.HTML()
 
     @property
     def result(self):
         return self.run.result
 
-    def _status(self, line: str) -> None:
+    def status(self, line: str) -> None:
         self.status_lines.append(line)
         if self.box is None:
-            if self._cell_status is not None:
-                self._cell_status(line)
+            self.cell_ui.status(line)
         else:
-            self.status.value = _grey(line)
+            self.status_line.value = _grey(line)
+
+    def approve(self, code: str, findings: list[dict], plan: str = "") -> bool:
+        """Whether ``code`` runs without a panel: with ``--yes``, when it needs no consent.
+        Otherwise a panel asks, and a button answers later."""
+        return self.yes and not findings
 
     def start(self) -> "NotebookRun":
         """Call while the cell runs: returns once the run has finished or waits for a click."""
@@ -259,7 +271,7 @@ class NotebookRun:
             if attempt is None:
                 self._finished()
                 return
-            auto = self.yes and not attempt.policy
+            auto = self.approve(attempt.code, attempt.policy, attempt.restatement)
             if auto and self.box is None:
                 self.run.execute(attempt, show=True)  # in the cell, like a terminal
                 continue
@@ -276,12 +288,11 @@ class NotebookRun:
         first = self.box is None
         if first:
             self.box = widgets.VBox()
-        self.box.children = [self.header, *(p.widget for p in self.panels), self.status]
+        self.box.children = [self.header, *(p.widget for p in self.panels), self.status_line]
         if first:
-            if self._cell_status is not None:
-                self._cell_status("waiting for your approval below")
+            self.cell_ui.status("waiting for your approval below")
             display(self.box)
-        self.status.value = _grey("waiting for your approval" if not auto else "running…")
+        self.status_line.value = _grey("waiting for your approval" if not auto else "running…")
         return panel
 
     def execute(self, panel: AttemptPanel, code: str, consent: list[dict]) -> None:
@@ -331,9 +342,13 @@ class NotebookRun:
                                             for o in captured.outputs)
 
     def _finished(self) -> None:
-        result, ns = self.run.result, self.shell.user_ns
+        self.show_result(self.run.result)
+
+    def show_result(self, result) -> None:
+        """In the cell, when everything ran while it did; in the panel otherwise."""
+        ns = self.shell.user_ns
         if self.box is None:  # everything ran while the cell did
-            show_agent_result(result, self.shell)
+            self.cell_ui.show_result(result)
             if self.view:
                 viewer.show_structure(result, ns)
             if self.insert and result.ok:
@@ -341,12 +356,12 @@ class NotebookRun:
             return
         colour = "#060" if result.ok else "#b00"
         if not result.ok:
-            self.status.value = ""  # the summary says why
+            self.status_line.value = ""  # the summary says why
         links = "".join(f"<li>{link_html(src.get('url'), str(src['title']))}</li>" for src in result.sources)
         self.summary.value = (f"<span style='color:{colour}'>{html.escape(result_summary(result))}</span>"
                               + (f"<div>Documentation:<ul>{links}</ul></div>" if links else ""))
         self.box.children = [self.header, *(p.widget for p in self.panels), self.summary, self.result_output,
-                             self.status]
+                             self.status_line]
         if self.view:
             viewer.show_structure(result, ns, emit=self._emit,
                                   say=lambda line: self.result_output.append_stdout(line + "\n"))

@@ -205,3 +205,23 @@ def show_agent_result(result, shell) -> None:
     else:
         for source in result.sources:
             print(f"  source: {source['title']} — {source['url'] or source['path']}")
+
+
+class TextUI:
+    """The agent's front end in a terminal, and in a notebook without the approval panel
+    (``--no-panel``, ``--dry-run``): status lines (:class:`StatusView`), a ``[y/N]``
+    prompt (:func:`text_approval`) and the result (:func:`show_agent_result`). It is an
+    :class:`~molsys_ai_jupyter.agent.ui.AgentUI`."""
+
+    def __init__(self, shell):
+        self.shell = shell
+        self.status_view = StatusView(in_notebook(shell))
+
+    def status(self, line: str) -> None:
+        self.status_view(line)
+
+    def approve(self, code: str, findings: list, plan: str = "") -> bool:
+        return text_approval(code, findings, plan=plan)
+
+    def show_result(self, result) -> None:
+        show_agent_result(result, self.shell)

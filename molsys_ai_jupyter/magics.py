@@ -121,28 +121,29 @@ class MolsysMagics(Magics):
         if args.k < 0 or args.max_repairs < 0:
             raise UsageError(f"-k and --max-repairs need 0 or more\n\n{usage()}")
         from .agent.agent import Agent
-        from .display import StatusView, in_notebook, show_agent_result, text_approval
+        from .agent.ui import AgentOptions
+        from .display import TextUI, in_notebook
 
         notebook = in_notebook(self.shell)
         try:
             settings = load_settings()
-            agent = Agent(self._backend(args.model), max_repairs=args.max_repairs, k=args.k,
-                          design=args.design or settings.agent_design, on_status=StatusView(notebook),
-                          docs=self._docs_finder() if args.k else None, corpus=settings.corpus)
+            backend, ui = self._backend(args.model), TextUI(self.shell)
+            options = AgentOptions(max_repairs=args.max_repairs, k=args.k, design=args.design or settings.agent_design,
+                                   docs=self._docs_finder() if args.k else None, corpus=settings.corpus)
+            agent = Agent(backend, options, ui=ui)
             panel = notebook and not args.dry_run and not args.no_panel
             NotebookRun = _notebook_run_class() if panel else None
             if NotebookRun is not None:
                 # non-blocking: returns once the run is over, or once a panel waits for a click
                 run = agent.start(task, self.shell, workdir=".")
-                self.notebook_run = NotebookRun(run, self.shell, yes=args.yes, view=not args.no_view,
+                self.notebook_run = NotebookRun(run, self.shell, ui=ui, yes=args.yes, view=not args.no_view,
                                                 insert=args.insert)
                 self.notebook_run.start()
                 return None
-            result = agent.run(task, self.shell, workdir=".", approve=text_approval,
-                               confirm_every_run=not args.yes, dry_run=args.dry_run)
+            result = agent.run(task, self.shell, workdir=".", confirm_every_run=not args.yes,
+                               dry_run=args.dry_run)  # the UI shows the result
         except MolsysAIError as exc:
             raise UsageError(str(exc)) from None
-        show_agent_result(result, self.shell)
         if notebook and not args.no_view:
             from .viewer import show_structure
 

@@ -12,6 +12,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from molsys_ai_jupyter.agent.agent import Agent, ConsentRequired
 from molsys_ai_jupyter.agent.planner import clean_params, schema_for, shortlist
 from molsys_ai_jupyter.agent.recipes import CATALOGUE
+from molsys_ai_jupyter.agent.ui import AgentOptions, RecordingUI
 from molsys_ai_jupyter.config import load_settings
 from molsys_ai_jupyter.llm.openai_backend import OpenAIBackend
 from support.fake_llm import FakeLLM
@@ -31,11 +32,19 @@ def folder(tmp_path, real_settings):
     return tmp_path
 
 
-def _agent(fake, **kwargs):
+class ApprovingUI(RecordingUI):
+    """Records like :class:`RecordingUI`, and approves whatever it is asked."""
+
+    def approve(self, code, findings, plan):
+        super().approve(code, findings, plan)
+        return True
+
+
+def _agent(fake, ui=None, **options):
     """The recipes design: the model's JSON choices drive it (the plans design is tested in test_plans.py)."""
-    kwargs.setdefault("design", "recipes")
-    kwargs.setdefault("corpus", load_settings().corpus)  # the shared corpus's API registry checks the code
-    return Agent(OpenAIBackend(fake.url, retries=0, timeout=10), **kwargs)
+    options.setdefault("design", "recipes")
+    options.setdefault("corpus", load_settings().corpus)  # the shared corpus's API registry checks the code
+    return Agent(OpenAIBackend(fake.url, retries=0, timeout=10), AgentOptions(**options), ui=ui)
 
 
 def test_runs_the_chosen_recipe_and_reports(shell, folder):
@@ -73,8 +82,8 @@ def test_user_variables_are_not_overwritten_without_consent(shell, folder):
         refused = _agent(fake).run("How many frames in 1vii.pdb?", shell, workdir=folder, show=False)
         assert not refused.ok and "replaces your variable 'traj'" in refused.message
         assert shell.user_ns["traj"] == "my precious trajectory"
-        allowed = _agent(fake).run("How many frames in 1vii.pdb?", shell, workdir=folder, show=False,
-                                   approve=lambda code, findings, plan="": True)
+        allowed = _agent(fake, ui=ApprovingUI()).run("How many frames in 1vii.pdb?", shell, workdir=folder,
+                                                     show=False)
     assert allowed.ok and allowed.final_answer == 1 and "traj" in allowed.changed_variables
 
 
@@ -97,15 +106,15 @@ def test_freeform_design_runs_the_models_code_and_repairs_syntax(shell, folder):
     broken = "```python\nimport mdtraj as md\nanswer = (\n```"
     good = "Here:\n```python\nimport mdtraj as md\nanswer = md.load('1vii.pdb').n_residues\n```"
     with FakeLLM([broken, good]) as fake:
-        result = _agent(fake, design="freeform").run("How many residues in 1vii.pdb?", shell, workdir=folder,
-                                                     show=False, approve=lambda code, findings, plan="": True)
+        result = _agent(fake, ui=ApprovingUI(), design="freeform").run("How many residues in 1vii.pdb?", shell,
+                                                                       workdir=folder, show=False)
     assert result.ok and result.final_answer == 36 and len(result.attempts) == 2
     assert result.attempts[0].error.startswith("SyntaxError")
 
 
 def test_unknown_design_is_refused():
     with pytest.raises(ValueError, match="unknown agent design"):
-        Agent(None, design="magic")
+        AgentOptions(design="magic")
 
 
 def test_running_the_same_task_twice_succeeds_twice(shell, folder):
@@ -131,22 +140,24 @@ def test_a_name_the_user_reassigned_after_a_run_is_the_users_again(shell, folder
 
 
 def test_status_lines_follow_the_run(shell, folder):
-    lines = []
+    ui = RecordingUI()
+    lines = ui.lines
     reply = json.dumps({"recipe": "count_residues", "file": "1vii.pdb"})
     with FakeLLM([reply]) as fake:
-        result = _agent(fake, on_status=lines.append).run("How many residues are in 1vii.pdb?", shell,
-                                                          workdir=folder, show=False)
+        result = _agent(fake, ui=ui).run("How many residues are in 1vii.pdb?", shell, workdir=folder, show=False)
     assert result.ok and lines[:4] == ["choosing a recipe…", "plan: In 1vii.pdb: count all the residues.",
                                        "checking…", "running…"]
     assert len(lines) == 5 and re.fullmatch(r"done in \d+\.\d s", lines[4])
+    assert ui.results == [result] and ui.asked == []  # no consent needed, and --yes (no confirm_every_run)
 
 
 def test_status_lines_of_a_repair_and_of_giving_up(shell, folder):
-    lines = []
+    ui = RecordingUI()
+    lines = ui.lines
     failing = "```python\nanswer = [1][5]\n```"
     good = "```python\nimport mdtraj as md\nanswer = md.load('1vii.pdb').n_residues\n```"
     with FakeLLM([failing, good]) as fake:
-        result = _agent(fake, design="freeform", on_status=lines.append).run(
+        result = _agent(fake, ui=ui, design="freeform").run(
             "How many residues in 1vii.pdb?", shell, workdir=folder, show=False)
     assert result.ok and len(result.attempts) == 2
     assert lines[:8] == ["writing code…", "the model wrote 1 line of code", "checking…", "running…",
@@ -155,7 +166,7 @@ def test_status_lines_of_a_repair_and_of_giving_up(shell, folder):
     assert lines[-1].startswith("done in ")
     lines.clear()
     with FakeLLM([failing]) as fake:
-        result = _agent(fake, design="freeform", max_repairs=0, on_status=lines.append).run(
+        result = _agent(fake, ui=ui, design="freeform", max_repairs=0).run(
             "How many residues in 1vii.pdb?", shell, workdir=folder, show=False)
     assert not result.ok and lines[-1] == "error: IndexError: list index out of range"
     assert result.message == "gave up after 1 attempt(s): IndexError: list index out of range"
@@ -166,7 +177,7 @@ def test_a_resumable_run_waits_between_planning_and_running(shell, folder):
     with FakeLLM([reply]) as fake:
         run = _agent(fake, k=5).start("How many residues are in 1vii.pdb?", shell, workdir=folder, show=False)
         attempt = run.next_attempt()
-    assert run.agent.k == 5 and attempt.recipe == "count_residues" and "answer" not in shell.user_ns
+    assert run.agent.options.k == 5 and attempt.recipe == "count_residues" and "answer" not in shell.user_ns
     with pytest.raises(ConsentRequired, match="shell"):  # nothing that needs consent runs without it
         run.execute(attempt, "import os\nos.system('echo hi')\nanswer = 1")
     assert "answer" not in shell.user_ns and not attempt.edited
@@ -200,13 +211,13 @@ def test_a_failing_docs_search_does_not_spoil_the_answer(shell, folder):
     def broken(query, k):
         raise RuntimeError("index went away")
 
-    lines = []
+    ui = RecordingUI()
     reply = json.dumps({"recipe": "count_residues", "file": "1vii.pdb"})
     with FakeLLM([reply]) as fake:
-        result = _agent(fake, docs=broken, on_status=lines.append).run("How many residues are in 1vii.pdb?", shell,
-                                                                       workdir=folder, show=False)
+        result = _agent(fake, ui=ui, docs=broken).run("How many residues are in 1vii.pdb?", shell, workdir=folder,
+                                                      show=False)
     assert result.ok and result.final_answer == 36 and result.sources == []
-    assert any("no documentation sources" in line for line in lines)
+    assert any("no documentation sources" in line for line in ui.lines)
 
 
 def test_invented_api_is_caught_before_running_and_repaired(shell, folder):
@@ -269,10 +280,10 @@ class TestRecipeParametersAreCheckedAgainstTheFolder:
     def test_saving_over_an_existing_file_asks_first(self, shell, folder):
         (folder / "mine.pdb").write_text("my own file\n")
         reply = json.dumps({"recipe": "strip", "file": "1vii.pdb", "remove": "water", "save_as": "mine.pdb"})
-        asked = []
+        ui = RecordingUI()  # approves nothing
         with FakeLLM([reply]) as fake:
-            result = _agent(fake).run("Remove the waters of 1vii.pdb and save it as mine.pdb", shell,
-                                      workdir=folder, show=False,
-                                      approve=lambda code, findings, plan="": asked.append(findings) or False)
+            result = _agent(fake, ui=ui).run("Remove the waters of 1vii.pdb and save it as mine.pdb", shell,
+                                             workdir=folder, show=False)
+        asked = [findings for _, findings, _ in ui.asked]
         assert [f["kind"] for f in asked[0]] == ["overwrite_file"] and "mine.pdb" in asked[0][0]["detail"]
         assert not result.ok and (folder / "mine.pdb").read_text() == "my own file\n"

@@ -11,6 +11,7 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
 from molsys_ai_jupyter.agent.agent import Agent
+from molsys_ai_jupyter.agent.ui import AgentOptions, RecordingUI
 from molsys_ai_jupyter.llm.openai_backend import OpenAIBackend
 from support.fake_llm import FakeLLM
 
@@ -48,15 +49,12 @@ def test_planted_dangerous_code_is_asked_even_with_yes_and_runs_nothing(code, ki
     work.mkdir()
     (work / "keep.txt").write_text("data")
     shell.user_ns["precious"] = 42
-    asked = []
-
-    def decline(code, findings, plan=""):
-        asked.append([f["kind"] for f in findings])
-        return False
+    ui = RecordingUI()  # declines whatever it is asked
 
     with FakeLLM([_reply(code)]) as fake:
-        agent = Agent(OpenAIBackend(fake.url, retries=0, timeout=10), design="freeform")
-        result = agent.run("do it", shell, workdir=work, approve=decline, show=False)  # --yes: no confirm_every_run
+        agent = Agent(OpenAIBackend(fake.url, retries=0, timeout=10), AgentOptions(design="freeform"), ui=ui)
+        result = agent.run("do it", shell, workdir=work, show=False)  # --yes: no confirm_every_run
+    asked = [[f["kind"] for f in findings] for _, findings, _ in ui.asked]
     assert asked and kind in asked[0]
     assert not result.ok and result.message.startswith("not run")
     assert (work / "keep.txt").read_text() == "data" and shell.user_ns["precious"] == 42
@@ -65,8 +63,8 @@ def test_planted_dangerous_code_is_asked_even_with_yes_and_runs_nothing(code, ki
 
 def test_without_an_approver_dangerous_code_never_runs(shell, tmp_path):
     with FakeLLM([_reply("import os\nos.system('touch PWNED')\nanswer = 1")]) as fake:
-        agent = Agent(OpenAIBackend(fake.url, retries=0, timeout=10), design="freeform")
-        result = agent.run("do it", shell, workdir=tmp_path, approve=None, show=False)
+        agent = Agent(OpenAIBackend(fake.url, retries=0, timeout=10), AgentOptions(design="freeform"))  # no UI
+        result = agent.run("do it", shell, workdir=tmp_path, show=False)
     assert not result.ok and "shell" in result.message and not (tmp_path / "PWNED").exists()
 
 
@@ -81,8 +79,10 @@ def test_runaway_code_is_interrupted_and_a_real_kernel_stays_alive(tmp_path):
         try:
             code = textwrap.dedent(f"""
                 from molsys_ai_jupyter.agent.agent import Agent
+                from molsys_ai_jupyter.agent.ui import AgentOptions
                 from molsys_ai_jupyter.llm.openai_backend import OpenAIBackend
-                agent = Agent(OpenAIBackend({fake.url!r}, retries=0, timeout=10), design="freeform", timeout_s=2)
+                agent = Agent(OpenAIBackend({fake.url!r}, retries=0, timeout=10),
+                              AgentOptions(design="freeform", timeout_s=2))
                 result = agent.run("loop", get_ipython(), workdir=".", show=False)
                 import json
                 print(json.dumps({{"ok": result.ok, "answer": result.final_answer,

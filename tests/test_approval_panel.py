@@ -235,7 +235,7 @@ def test_yes_stays_synchronous(shell, llm):
 def test_k_and_model_reach_the_agent(shell, llm):
     llm([RESIDUES])
     nb_run, _ = _molsys(shell, "-k 5 --model fake-model")
-    assert nb_run.run.agent.k == 5 and nb_run.run.agent.backend.model == "fake-model"
+    assert nb_run.run.agent.options.k == 5 and nb_run.run.agent.backend.model == "fake-model"
     outcome = shell.run_cell(f"%%molsys --model no-such-model --yes\n{TASK}")
     assert "model 'no-such-model' is not served" in str(outcome.error_in_exec)
 

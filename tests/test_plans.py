@@ -18,6 +18,7 @@ from molsys_ai_jupyter.agent.plan import Plan, PlanError, Step, check_shape, pla
 from molsys_ai_jupyter.agent.reader import understand
 from molsys_ai_jupyter.agent.render import render
 from molsys_ai_jupyter.agent.restate import restate
+from molsys_ai_jupyter.agent.ui import AgentOptions
 
 md = pytest.importorskip("mdtraj")
 
@@ -735,7 +736,7 @@ class TestPlansDesign:
     def test_answers_with_its_plan_and_abstains_without_a_number(self, shell, real_settings, tmp_path):
         (tmp_path / "1tcd.pdb").symlink_to(real_settings.structures / "1tcd.pdb")
         backend = SimpleNamespace(name="unused", model="unused")  # the plans design reads the request itself
-        agent = Agent(backend, design="plans", k=0)
+        agent = Agent(backend, AgentOptions(design="plans", k=0))
         result = agent.run("Count the water molecules in 1tcd.pdb", shell, workdir=tmp_path, show=False)
         assert result.ok and result.final_answer == 165 and result.outcome == "answered"
         assert result.restatement == "In 1tcd.pdb: count the water molecules."

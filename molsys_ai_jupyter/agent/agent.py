@@ -12,7 +12,8 @@ The loop is resumable: :meth:`Agent.start` returns an :class:`AgentRun` whose
 ``next_attempt()`` plans, renders and checks the next piece of code and whose
 ``execute(attempt, code)`` runs it, so a front end can stop between the two and wait
 for the user (a notebook's approval panel). :meth:`Agent.run` drives the same steps
-with a synchronous approval callback (terminals, the command line, benchmarks)."""
+and asks the agent's UI (:class:`.ui.AgentUI`) synchronously (terminals, the command
+line, benchmarks)."""
 
 from __future__ import annotations
 
@@ -22,14 +23,13 @@ import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
 
-from ..config import AGENT_DESIGNS, DEFAULT_AGENT_DESIGN
 from ..policy import check_policy, explain
 from .executor import Execution, execute
 from .observe import observe
 from .planner import plan
 from .recipes import CATALOGUE
+from .ui import AgentOptions, AgentUI
 
 # the variables agent runs made, as {name: id of the value they left}: theirs to replace, until
 # the user gives the name a value of their own
@@ -44,10 +44,6 @@ def agent_owned(ns: dict) -> set[str]:
     return {name for name, ident in owned.items() if name in ns and id(ns[name]) == ident}
 HISTORY = "_molsys_history"  # every agent run of the session, for %molsys history / export
 LAST = "_molsys_last"  # the last finished agent run
-
-# approve(code, findings, plan=restatement) -> bool; findings need explicit consent even under --yes
-Approver = Callable[..., bool]
-StatusCallback = Callable[[str], None]
 
 
 @dataclass
@@ -165,10 +161,14 @@ class AgentRun:
     """One task, step by step. ``next_attempt()`` plans, renders and checks the next
     code (``None`` once the run is over); the caller then ``execute``\\ s it (with the
     consent its findings need), ``decline``\\ s it, or ``finish``\\ es the run. The run is
-    recorded (``_molsys_last``, ``_molsys_history``) when it finishes."""
+    recorded (``_molsys_last``, ``_molsys_history``) when it finishes.
+
+    ``ui``: the front end the run reports its status to — the agent's, unless the front
+    end that drives the run step by step takes it over (the notebook's panel does)."""
 
     def __init__(self, agent: "Agent", task: str, shell, workdir: str | Path = ".", show: bool = True):
         self.agent = agent
+        self.ui: AgentUI | None = agent.ui
         self.task = task
         self.shell = shell
         self.show = show
@@ -186,7 +186,7 @@ class AgentRun:
     @property
     def max_attempts(self) -> int:
         # a plan is read from the request, not guessed: reading it again gives the same plan
-        return self.agent.writer.attempts(self.agent.max_repairs)
+        return self.agent.writer.attempts(self.agent.options.max_repairs)
 
     @contextmanager
     def _clock(self):
@@ -197,8 +197,8 @@ class AgentRun:
             self._working_s += time.perf_counter() - started
 
     def _status(self, line: str) -> None:
-        if self.agent.on_status is not None:
-            self.agent.on_status(line)
+        if self.ui is not None:
+            self.ui.status(line)
 
     def check(self, code: str) -> list[dict]:
         """The policy findings of ``code`` now (``syntax`` included)."""
@@ -246,7 +246,7 @@ class AgentRun:
                     attempt.error = self.feedback = f"SyntaxError on line {syntax[0]['line']}: {syntax[0]['detail']}"
                     self._status(f"error: {attempt.error}")
                     continue
-                attempt.verification = verify_api(attempt.code, self.agent.corpus)
+                attempt.verification = verify_api(attempt.code, self.agent.options.corpus)
                 if attempt.verification.get("issues") or attempt.verification.get("error"):
                     # invented API, or code the checker could not check to the end: not worth running
                     problems = [i["message"] for i in attempt.verification.get("issues", [])[:3]]
@@ -284,7 +284,7 @@ class AgentRun:
         result, shell = self.result, self.shell
         with self._clock():
             with working_folder(self.workdir):
-                run = execute(shell, attempt.code, timeout_s=self.agent.timeout_s,
+                run = execute(shell, attempt.code, timeout_s=self.agent.options.timeout_s,
                               show=self.show if show is None else show)
         self.last_execution = run
         attempt.output = (run.stdout + run.stderr)[-2000:]
@@ -304,13 +304,13 @@ class AgentRun:
             self._status(f"error: {attempt.error}")
         return run
 
-    def _find_sources(self) -> None:
+    def _find_sources(self, docs) -> None:
         from .sources import query_for
 
         started = time.perf_counter()
         summary = self.result.attempts[-1].summary if self.result.attempts else ""
         try:
-            self.result.sources = self.agent.docs(query_for(self.task, summary), self.agent.k)
+            self.result.sources = docs(query_for(self.task, summary), self.agent.options.k)
         except Exception as exc:  # noqa: BLE001 - sources are a courtesy: the run's answer stands
             self._status(f"no documentation sources: {type(exc).__name__}: {exc}")
         self.result.timings["sources_ms"] = round((time.perf_counter() - started) * 1000.0, 1)
@@ -335,8 +335,9 @@ class AgentRun:
             result.message = f"gave up after {len(result.attempts)} attempt(s): {last}"
         if not result.outcome:
             result.outcome = "answered" if result.ok else ("not run" if message.startswith("dry run") else "failed")
-        if result.ok and self.agent.docs is not None and self.agent.k > 0:
-            self._find_sources()
+        docs = self.agent.options.docs
+        if result.ok and docs is not None and self.agent.options.k > 0:
+            self._find_sources(docs)
         result.timings["total_ms"] = round(self._working_s * 1000.0, 1)
         ns = self.shell.user_ns
         ns[AGENT_NAMES] = {name: id(ns[name]) for name in (self.owned_at_start | set(result.new_variables)) & set(ns)}
@@ -427,23 +428,17 @@ class Agent:
     ``design="freeform"``: the model writes the code itself (for strong models; the
     designs are measured side by side by ``molsys-ai bench agent --design``).
 
-    ``k`` documentation pages are found by ``docs`` (see :mod:`.sources`) for the code
-    that ran, and kept as the run's sources. ``on_status``: called with short status
-    lines ("choosing a recipe…", "running…", "done in 1.2 s", …)."""
+    The design, repairs, time limit and documentation sources are ``options`` (see
+    :class:`.ui.AgentOptions`). ``ui`` (see :class:`.ui.AgentUI`) is told the status as
+    the run goes ("choosing a recipe…", "running…", "done in 1.2 s", …), asked before
+    code runs (by :meth:`run`) and shown the result; without one nothing is shown and
+    nothing that needs approval runs."""
 
-    def __init__(self, backend, max_repairs: int = 2, timeout_s: float = 120.0, design: str = DEFAULT_AGENT_DESIGN,
-                 k: int = 3, on_status: StatusCallback | None = None, docs=None, corpus: str | Path | None = None):
-        if design not in AGENT_DESIGNS:
-            raise ValueError(f"unknown agent design '{design}' ({' or '.join(AGENT_DESIGNS)})")
+    def __init__(self, backend, options: AgentOptions | None = None, ui: AgentUI | None = None):
         self.backend = backend
-        self.max_repairs = max_repairs
-        self.timeout_s = timeout_s
-        self.design = design
-        self.writer = DESIGNS[design]  # how code is written: a typed plan, a recipe or the model's code
-        self.k = k
-        self.on_status = on_status
-        self.docs = docs
-        self.corpus = corpus  # whose API registry checks MolSysSuite code before it runs (None: not checked)
+        self.options = options if options is not None else AgentOptions()
+        self.writer = DESIGNS[self.options.design]  # how code is written: a typed plan, a recipe or the model's code
+        self.ui = ui
 
     def write_code(self, task: str, observation, feedback: str | None, attempt: Attempt) -> None:
         """Fill ``attempt`` (plan, restatement, code; the prompt and reply of a model) the
@@ -464,17 +459,26 @@ class Agent:
         """A resumable run of ``task`` (see :class:`AgentRun`)."""
         return AgentRun(self, task, shell, workdir=workdir, show=show)
 
-    def run(self, task: str, shell, workdir: str | Path = ".", approve: Approver | None = None,
-            show: bool = True, confirm_every_run: bool = False, dry_run: bool = False) -> AgentResult:
-        """``approve`` is asked before running code that needs consent (always) and, with
-        ``confirm_every_run``, before every run; ``dry_run`` plans and renders only."""
+    def run(self, task: str, shell, workdir: str | Path = ".", show: bool = True,
+            confirm_every_run: bool = False, dry_run: bool = False) -> AgentResult:
+        """The UI approves code that needs consent (always) and, with ``confirm_every_run``,
+        every run (without a UI nothing that needs approval runs); ``dry_run`` plans and
+        renders only. The UI is shown the result."""
+        result = self._run(task, shell, workdir, show, confirm_every_run, dry_run)
+        if self.ui is not None:
+            self.ui.show_result(result)
+        return result
+
+    def _run(self, task: str, shell, workdir: str | Path, show: bool, confirm_every_run: bool,
+             dry_run: bool) -> AgentResult:
+        ui = self.ui
         run = self.start(task, shell, workdir=workdir, show=show)
         while (attempt := run.next_attempt()) is not None:
             if dry_run:
                 run.result.code = attempt.code
                 return run.finish("dry run: the code was not run")
             if (attempt.policy or confirm_every_run) and not (
-                    approve and approve(attempt.code, attempt.policy, plan=attempt.restatement)):
+                    ui is not None and ui.approve(attempt.code, attempt.policy, plan=attempt.restatement)):
                 return run.decline(attempt, describe_findings(attempt.policy) or "not approved")
             run.execute(attempt, consent=attempt.policy)
         return run.result

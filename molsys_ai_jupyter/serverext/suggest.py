@@ -24,10 +24,11 @@ def suggest(task: str, workdir: str | Path, backend, root_dir: str | Path | None
     from ..agent.agent import Agent
     from ..agent.recipes import CATALOGUE
     from ..agent.sources import query_for
+    from ..agent.ui import AgentOptions, RecordingUI
     from ..errors import MolsysAIError
 
-    steps: list[str] = []
-    agent = Agent(backend, max_repairs=max_repairs, design=design, on_status=steps.append, corpus=corpus)
+    ui = RecordingUI()  # headless: keeps the status lines; nothing is approved, nothing runs
+    agent = Agent(backend, AgentOptions(max_repairs=max_repairs, design=design, corpus=corpus), ui=ui)
     # what the agent records stays here, not in a kernel; the kernel's names (values unknown)
     # make code that would replace one of them need consent, as in the kernel itself
     shell = SimpleNamespace(user_ns=dict.fromkeys(variables))
@@ -66,7 +67,7 @@ def suggest(task: str, workdir: str | Path, backend, root_dir: str | Path | None
         "workdir": relative,
         "sources": sources,  # [{"title", "url", "project", "path"}]
         "sources_note": sources_note,
-        "steps": steps,
+        "steps": ui.lines,
         "backend": backend.name,
         "model": backend.model,
     }

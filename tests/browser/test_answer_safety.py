@@ -256,7 +256,7 @@ def test_5_run_asks_for_consent_with_the_exact_code_and_cancel_runs_nothing(lab,
     code = dialog.locator(".jp-MolsysAI-consentCode")
     assert code.evaluate("node => node.textContent") == SHELL_CODE  # byte for byte what would run
     reasons = dialog.locator(".jp-MolsysAI-findings li")
-    expect(reasons).to_have_text([f"line {f['line']}: {f['detail']}" for f in verdict["findings"]])
+    expect(reasons).to_have_text([f["explanation"] for f in verdict["findings"]])  # one wording everywhere
     page.screenshot(path=str(artifacts / "answer-safety-consent.png"))
     dialog.get_by_role("button", name="Cancel").click()
     expect(dialog).to_have_count(0)

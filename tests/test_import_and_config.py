@@ -58,6 +58,7 @@ def test_ipython_config_sits_between_env_and_explicit_overrides(monkeypatch, tmp
     config = Config()
     config.MolsysAI.llm_url = "http://from-ipython:8000/v1"
     config.MolsysAI.llm_timeout = 7
+    InteractiveShell.clear_instance()  # a shell made by an earlier test would ignore this config
     shell = InteractiveShell.instance(config=config)
     try:
         settings = load_settings()

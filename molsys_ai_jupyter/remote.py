@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 from .errors import MolsysAIError
-from .serving.sse import read_events
+from .serving.sse import lines_of, read_events
 
 DEFAULT_TIMEOUT_S = 300.0
 TOKEN_ENV = "MOLSYS_AI_SERVE_TOKEN"
@@ -204,9 +204,7 @@ class ChatClient:
             status, headers, text = self._request("POST", path, body, "text/event-stream")
             if status >= 400:
                 raise _http_error(status, headers, text, self.endpoint(path))
-            # SSE ends lines at \r\n, \r or \n only: str.splitlines() would also split the JSON of a
-            # data line at U+2028, U+2029, U+0085… that json.dumps(ensure_ascii=False) leaves raw
-            yield from text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+            yield from lines_of(text)
             return
         response = self._open("POST", path, body, "text/event-stream")
         with response:

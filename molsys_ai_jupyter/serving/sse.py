@@ -78,9 +78,15 @@ def read_events(lines: Iterable[str]) -> Iterator[Event]:
         yield _event(name, data)
 
 
+def lines_of(text: str) -> list[str]:
+    """A stream's text cut at its line ends, ``\\r\\n``, ``\\r`` or ``\\n``, and nowhere else
+    (``str.splitlines()`` would also cut the JSON of a data line at U+2028, U+0085…)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
 def parse(text: str) -> list[Event]:
     """Every event of a whole stream's text."""
-    return list(read_events(text.replace("\r\n", "\n").split("\n")))
+    return list(read_events(lines_of(text)))
 
 
 def _event(name: str | None, data: list[str]) -> Event:

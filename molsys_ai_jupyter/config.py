@@ -53,6 +53,7 @@ def _default_cache_dir() -> Path:
 
 AGENT_DESIGNS = ("plans", "model-plans", "recipes", "freeform")  # the first is the default
 DEFAULT_AGENT_DESIGN = AGENT_DESIGNS[0]
+QUERY_ADAPTERS = ("packaged", "none")  # the first is the default
 DESIGN_HELP = ("plans: the request is read into a typed plan, restated, and run only when every word is "
                "understood; model-plans: the model writes the typed plan from the reader's hints, run only when "
                "it covers every phrase; recipes: the model fills a verified recipe; freeform: the model writes "
@@ -112,6 +113,9 @@ class Settings:
     chroma_url: str | None = setting(env="MOLSYS_AI_CHROMA_URL",
                                      help="a Chroma server (http://host:port) for the dense store, for several "
                                           "API workers (default: the index's embedded Chroma folder)")
+    query_adapter: str = setting(QUERY_ADAPTERS[0], env="MOLSYS_AI_QUERY_ADAPTER", choices=QUERY_ADAPTERS,
+                                 help="packaged: map each query's embedding with the adapter learned from questions "
+                                      "written about the docs; none: the base MiniLM query (passages are the same)")
     agent_design: str = setting(DEFAULT_AGENT_DESIGN, env="MOLSYS_AI_AGENT_DESIGN", choices=AGENT_DESIGNS,
                                 help="how %%molsys writes code: " + DESIGN_HELP)
 

@@ -207,14 +207,20 @@ def test_off_topic_needs_meaning_and_words_both_far():
 
     from molsys_ai_jupyter.assistant.answer import off_topic
 
-    def result(similarity, lexical, hits=("page",)):
-        return SimpleNamespace(hits=list(hits), best_similarity=similarity, best_lexical_score=lexical)
+    def result(similarity, lexical, hits=("page",), adapter="none"):
+        return SimpleNamespace(hits=list(hits), best_similarity=similarity, best_lexical_score=lexical,
+                               query_adapter=adapter)
 
     assert not off_topic(result(0.55, 0.0))  # close in meaning
     assert not off_topic(result(0.33, 7.4))  # a Spanish question: farther in meaning, but its words match
     assert off_topic(result(0.33, 2.0))  # neither
     assert off_topic(result(0.25, 9.0))  # "the capital of France": words alone do not make it on-topic
     assert off_topic(result(0.9, 9.0, hits=()))
+    # the adapted query sits closer to nothing in particular: its own, lower thresholds
+    assert not off_topic(result(0.36, 0.0, adapter="packaged"))
+    assert not off_topic(result(0.26, 6.6, adapter="packaged"))  # a Spanish install question
+    assert off_topic(result(0.26, 3.9, adapter="packaged"))
+    assert off_topic(result(0.26, 6.6, adapter="none"))
 
 
 def test_the_function_a_docs_page_is_about_comes_from_its_file_name(registry):

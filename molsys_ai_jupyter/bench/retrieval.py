@@ -94,6 +94,7 @@ def run_retrieval_bench(retriever, questions: list[dict], k: int = 10, repeats: 
         **hybrid,
         "k": k,
         "query_encoder": retriever.query_encoder,
+        "query_adapter": retriever.query_adapter,
         "baselines": baselines,
         "index": retriever.manifest,
         "questions": details,

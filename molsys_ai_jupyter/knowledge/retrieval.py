@@ -69,6 +69,7 @@ class SearchResult:
     latency_ms: float = 0.0
     best_similarity: float = 0.0  # cosine similarity of the closest chunk (dense leg): how on-topic the query is
     best_lexical_score: float = 0.0  # BM25 score of the best chunk (lexical leg): the same, in words
+    query_adapter: str = "none"  # the setting the query was embedded with (similarities depend on it)
     code_hits: dict = field(default_factory=dict)  # page path → its best-ranked chunk with code (for examples)
     page_chunks: dict = field(default_factory=dict)  # page path → its retrieved chunks, best first (for evidence)
 
@@ -200,21 +201,38 @@ class Retriever:
         cards = self._card_joiner.run(documents=[dense["cards"], bm25["cards"]])["documents"]
         return pages, cards
 
+    @property
+    def query_adapter(self) -> str | None:
+        """The version of the query adapter in use (``query_adapter.packaged_version``), or
+        None when the setting is ``none``."""
+        if self.settings.query_adapter == "none":
+            return None
+        from .query_adapter import packaged_version
+
+        return packaged_version()
+
     def _query_embedder(self):
-        """The int8 ONNX query encoder (built by ``index build``), or the full model."""
+        """The int8 ONNX query encoder (built by ``index build``), or the full model; then
+        the query adapter, unless the setting turns it off."""
         from .onnx_encoder import OnnxQueryEmbedder, encoder_paths
 
         path = encoder_paths(self.settings).queries
         if self.query_encoder == "onnx-int8" or (self.query_encoder == "auto" and path.is_file()):
             self.query_encoder = "onnx-int8"
-            return OnnxQueryEmbedder(path)
-        import torch
+            embedder = OnnxQueryEmbedder(path)
+        else:
+            import torch
 
-        from .embedding import text_embedder
+            from .embedding import text_embedder
 
-        torch.set_num_threads(1)  # one query at a time: 1 thread has the best tail latency here
-        self.query_encoder = "full"
-        return text_embedder()
+            torch.set_num_threads(1)  # one query at a time: 1 thread has the best tail latency here
+            self.query_encoder = "full"
+            embedder = text_embedder()
+        if self.settings.query_adapter == "none":
+            return embedder
+        from .query_adapter import AdaptedQueryEmbedder
+
+        return AdaptedQueryEmbedder(embedder)
 
     # -- queries -----------------------------------------------------------------
     def _filters(self, project: str | None) -> dict | None:
@@ -251,6 +269,7 @@ class Retriever:
             latency_ms=(time.perf_counter() - started) * 1000.0,
             best_similarity=self._dense_leg.last_best_similarity if mode != "bm25" else 0.0,
             best_lexical_score=self._bm25.last_best_score if mode != "dense" else 0.0,
+            query_adapter=self.settings.query_adapter,
         )
 
     @classmethod

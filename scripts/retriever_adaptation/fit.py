@@ -8,11 +8,13 @@ import random
 import sys
 import time
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from transformers import AutoModel, AutoTokenizer
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ranking import PageRanker  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 D = os.environ.get("DATA", f"{HERE}/data")  # what pairs.py exported
@@ -21,9 +23,7 @@ dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 tok = AutoTokenizer.from_pretrained(f"{D}/minilm")
 chunks = [json.loads(line) for line in open(f"{D}/chunks.jsonl")]
 ev = json.load(open(f"{D}/eval.json"))
-paths = [c["path"] for c in chunks]
-card = np.array([c["card"] for c in chunks])
-project = [c["project"] for c in chunks]
+ranker = PageRanker(chunks)
 TARGETS = ("query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense")
 
 
@@ -43,54 +43,13 @@ def encode(model, texts, bs=256, max_len=256):
     return torch.cat(out)
 
 
-def rescale(d):
-    if not d:
-        return {}
-    lo, hi = min(d.values()), max(d.values())
-    return {k: 1.0 if hi - lo <= 1e-12 else (v - lo) / (hi - lo) for k, v in d.items()}
-
-
-def rank_pages(dense_top, bm25_top, named, mode):
-    """dense_top: [(chunk, similarity)], bm25_top: [(chunk, score)] (both legs' raw top 30)."""
-    legs = []
-    for top in ((dense_top,) if mode == "dense" else (bm25_top,) if mode == "bm25" else (bm25_top, dense_top)):
-        pages = {}
-        for i, s in top:
-            if card[i]:
-                continue
-            pages[paths[i]] = max(s, pages.get(paths[i], -1e9))
-        legs.append(pages)
-    if mode == "hybrid":
-        a, b = rescale(legs[0]), rescale(legs[1])
-        score = {p: 0.5 * a.get(p, 0) + 0.5 * b.get(p, 0) for p in set(a) | set(b)}
-    else:
-        score = legs[0]
-    order = sorted(score, key=lambda p: -score[p])[:30]
-    if named and mode == "hybrid":
-        proj = {p: project[paths.index(p)] for p in order}
-        named = set(named)
-        if len(named) < 5:
-            bonus = 0.25 / 61
-            order = [order[i] for i in sorted(range(len(order)), key=lambda i: -(1 / (60 + i + 1) + (bonus if proj[order[i]] in named else 0)))]
-    return order
-
-
-PIDX = None
 def evaluate(model):
     P = encode(model, [c["passage"] for c in chunks])
     res = {}
     for name, qs in ev.items():
-        Q = encode(model, [q["expanded"] for q in qs])
-        S = (Q @ P.T).cpu().numpy()
+        S = (encode(model, [q["expanded"] for q in qs]) @ P.T).cpu().numpy()
         for mode in ("dense", "hybrid"):
-            r5, mrr = [], []
-            for q, s in zip(qs, S, strict=True):
-                top = np.argsort(-s)[:30]
-                order = rank_pages([(int(i), float(s[i])) for i in top], [(i, sc) for i, sc in q["bm25"]], q["named"], mode)
-                first = next((j for j, p in enumerate(order) if p in q["gold"]), None)
-                r5.append(first is not None and first < 5)
-                mrr.append(1 / (first + 1) if first is not None and first < 10 else 0.0)
-            res[f"{name}_{mode}"] = [round(float(np.mean(r5)), 3), round(float(np.mean(mrr)), 3)]
+            res[f"{name}_{mode}"] = list(ranker.measure(S, qs, mode))
     return res
 
 

@@ -16,13 +16,20 @@ The negative is the best BM25 passage of another page: close in words, wrong in 
 Pages cited by evaluation questions (``exclude_pages``) give no question, so the figures
 measured on those questions stay honest; their passages still serve as negatives.
 
+Besides these, ``written_questions.jsonl`` holds 906 questions written about the pages
+(2–8 per page with content, a quarter in Spanish, each with an exact quote of its page as
+evidence) by writers who saw neither the evaluation questions nor this code; ``export``
+writes them out expanded as the retriever expands a query.
+
 Run from the repository root, with the project's environment::
 
-    python scripts/retriever_adaptation/pairs.py OUT_DIR   # pairs_*.jsonl, chunks.jsonl, eval.json, minilm/
+    python scripts/retriever_adaptation/pairs.py OUT_DIR   # pairs_*, written_*, chunks.jsonl, eval.json, minilm/
 
-then ``DATA=OUT_DIR python fit.py`` on a GPU (about 4 minutes for 28 variants on one H100).
-``docs/retrieval.md`` has what it measured: no variant ranked better than the base model
-on the questions the choice is made on, so nothing of it is shipped.
+then ``DATA=OUT_DIR python fit.py`` on a GPU (the encoder adapted on these pairs: about 4
+minutes for 28 variants on one H100; no variant ranked better than the base model, so
+nothing of it ships), or ``DATA=OUT_DIR python query_adapter.py VARIANT…`` on a CPU (the
+query adapter the package ships, fitted to the written questions in seconds).
+``docs/retrieval.md`` has what each measured.
 """
 
 from __future__ import annotations
@@ -163,6 +170,18 @@ def cited_pages(*question_files: Path) -> frozenset[str]:
     return frozenset(pages)
 
 
+WRITTEN_QUESTIONS = Path(__file__).with_name("written_questions.jsonl")
+
+
+def written_questions(exclude_pages: frozenset[str] = frozenset(), path: Path = WRITTEN_QUESTIONS) -> list[dict]:
+    """The questions written for training, each about one page (``question``, ``page``,
+    ``evidence``, ``kind``, ``lang``), less those about ``exclude_pages``."""
+    if not path.is_file():
+        return []
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r for r in rows if r["page"] not in exclude_pages]
+
+
 def export(out: Path) -> None:
     """Everything ``fit.py`` reads: two sets of pairs (``pairs_excl.jsonl`` without the
     pages any evaluation question cites, ``pairs_all.jsonl`` from every page), every
@@ -183,12 +202,16 @@ def export(out: Path) -> None:
 
     settings = load_settings()
     sets = {"dev": settings.bench / "dev_questions.jsonl", "A": Path("benchmarks/doc_questions_blind.jsonl"),
-            "B": Path("benchmarks/doc_questions_blind_b.jsonl")}
+            "B": Path("benchmarks/doc_questions_blind_b.jsonl"), "C": Path("benchmarks/doc_questions_blind_c.jsonl")}
+    sets = {name: path for name, path in sets.items() if path.is_file()}
     out.mkdir(parents=True, exist_ok=True)
     for name, exclude in (("excl", cited_pages(*sets.values())), ("all", frozenset())):
         pairs, info = build_pairs(settings.corpus, model_dir(), exclude)
         (out / f"pairs_{name}.jsonl").write_text("".join(json.dumps(p.to_dict()) + "\n" for p in pairs))
         print(name, json.dumps(info))
+        written = [dict(q, expanded=expand_query(q["question"])) for q in written_questions(exclude)]
+        (out / f"written_{name}.jsonl").write_text("".join(json.dumps(q) + "\n" for q in written))
+        print(f"written_{name}", len(written))
     index = settings.index_path.resolve()
     docs = [json.loads(line) for line in (index / "bm25" / "documents.jsonl").open()]
     position = {d["id"]: n for n, d in enumerate(docs)}

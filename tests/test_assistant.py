@@ -207,9 +207,9 @@ def test_off_topic_needs_meaning_and_words_both_far():
 
     from molsys_ai_jupyter.assistant.answer import off_topic
 
-    def result(similarity, lexical, hits=("page",), adapter="none"):
+    def result(similarity, lexical, hits=("page",), adapter="none", named=()):
         return SimpleNamespace(hits=list(hits), best_similarity=similarity, best_lexical_score=lexical,
-                               query_adapter=adapter)
+                               query_adapter=adapter, named_projects=named)
 
     assert not off_topic(result(0.55, 0.0))  # close in meaning
     assert not off_topic(result(0.33, 7.4))  # a Spanish question: farther in meaning, but its words match
@@ -221,6 +221,11 @@ def test_off_topic_needs_meaning_and_words_both_far():
     assert not off_topic(result(0.26, 6.6, adapter="packaged"))  # a Spanish install question
     assert off_topic(result(0.26, 3.9, adapter="packaged"))
     assert off_topic(result(0.26, 6.6, adapter="none"))
+    # naming a project is evidence in words ("¿Qué es PyUnitWizard?"), not enough alone
+    assert not off_topic(result(0.285, 0.9, adapter="packaged", named=("pyunitwizard",)))
+    assert off_topic(result(0.2, 9.0, adapter="packaged", named=("molsysmt",)))
+    with pytest.raises(ValueError, match="no on-topic gate"):
+        off_topic(result(0.5, 5.0, adapter="off"))
 
 
 def test_the_function_a_docs_page_is_about_comes_from_its_file_name(registry):

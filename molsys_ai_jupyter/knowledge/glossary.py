@@ -43,6 +43,21 @@ ES_EN = {
     "velocidades": "velocities", "tiempo": "time", "paso": "step", "ayuda": "help", "ejemplo": "example",
     "tutorial": "tutorial", "funcion": "function", "metodo": "method", "error": "error",
 }
+# how a question uses those verbs: "¿cómo selecciono…?", "calcula la RMSD", "¿cómo obtengo…?"
+ES_EN.update({
+    "selecciono": "select", "selecciona": "select", "construyo": "build", "construye": "build",
+    "muto": "mutate", "muta": "mutate", "alineo": "align", "alinea": "align", "giro": "rotate", "gira": "rotate",
+    "roto": "rotate", "rota": "rotate", "elimino": "remove", "elimina": "remove", "quito": "remove",
+    "quita": "remove", "borro": "remove", "borra": "remove", "anado": "add", "anade": "add", "agrego": "add",
+    "agrega": "add", "extraigo": "extract", "extrae": "extract", "calculo": "compute calculate",
+    "calcula": "compute calculate", "obtengo": "get", "obtiene": "get", "obten": "get", "cuento": "count",
+    "cuenta": "count", "muestro": "show view", "muestra": "show view", "visualizo": "view visualize",
+    "visualiza": "view visualize", "guardo": "save", "guarda": "save", "escribo": "write", "escribe": "write",
+    "leo": "read", "solvato": "solvate", "solvata": "solvate", "minimizo": "minimize", "minimiza": "minimize",
+    "convierte": "convert", "instala": "install", "ajusto": "fit", "ajusta": "fit", "muevo": "move translate",
+    "mueve": "move translate", "traslado": "translate", "traslada": "translate", "mido": "measure",
+    "mide": "measure", "medir": "measure", "formas": "forms", "selecciones": "selections",
+})
 
 _WORD = re.compile(r"[a-záéíóúñü]+")
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..config import QUERY_ADAPTERS
+from ..errors import IndexCorrupt
 from .embedding import offline
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ offline()  # before haystack is imported: it reads its telemetry switch then
 from haystack import component  # noqa: E402
 
 PACKAGED = QUERY_ADAPTERS[0]
+_FIX = "reinstall molsys-ai-jupyter, or set MOLSYS_AI_QUERY_ADAPTER=none to search with the base query"
 
 
 def packaged_path() -> Path:
@@ -51,12 +53,21 @@ def packaged_version() -> str:
 
 
 def load_matrix(path: Path) -> np.ndarray:
-    """The map in float32, checked: square and finite."""
+    """The map in float32, checked: a readable file holding a square, finite matrix."""
     import numpy as np
 
-    matrix = np.load(path, allow_pickle=False).astype(np.float32)
+    try:
+        loaded = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError):
+        raise IndexCorrupt(f"the query adapter {path} cannot be read as a NumPy .npy file", _FIX) from None
+    if not isinstance(loaded, np.ndarray):  # an .npz archive under the .npy name
+        raise IndexCorrupt(f"the query adapter {path} cannot be read as a NumPy .npy file", _FIX)
+    matrix = loaded.astype(np.float32)
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1] or not np.isfinite(matrix).all():
-        raise ValueError(f"{path} is not a square, finite matrix (shape {matrix.shape})")
+        raise IndexCorrupt(f"the query adapter {path} is not a square, finite matrix (shape {matrix.shape})", _FIX)
+    singular = np.linalg.svd(matrix, compute_uv=False)
+    if singular[-1] <= 1e-3 * singular[0]:  # a zero or low-rank map sends different questions to one place
+        raise IndexCorrupt(f"the query adapter {path} is a degenerate map (it would merge different questions)", _FIX)
     return matrix
 
 
@@ -94,6 +105,7 @@ class AdaptedQueryEmbedder:
         assert self.matrix is not None
         vector = np.asarray(self.embedder.run(text=text)["embedding"], dtype=np.float32)
         if vector.shape != (self.matrix.shape[1],):
-            raise ValueError(f"the adapter maps {self.matrix.shape[1]} dimensions; the embedding has {vector.size}")
+            raise IndexCorrupt(f"the query adapter maps {self.matrix.shape[1]} dimensions; the embedding has "
+                               f"{vector.size}", _FIX)
         mapped = self.matrix @ vector
         return {"embedding": (mapped / max(float(np.linalg.norm(mapped)), 1e-12)).tolist()}

@@ -12,12 +12,13 @@ the page that shows how, and the exact signature.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..config import Settings
+from ..config import QUERY_ADAPTERS, Settings
 from ..errors import InvalidQuery
 from .api_cards import SIGNATURE_PREFIX
 from .glossary import expand_query
@@ -70,6 +71,7 @@ class SearchResult:
     best_similarity: float = 0.0  # cosine similarity of the closest chunk (dense leg): how on-topic the query is
     best_lexical_score: float = 0.0  # BM25 score of the best chunk (lexical leg): the same, in words
     query_adapter: str = "none"  # the setting the query was embedded with (similarities depend on it)
+    named_projects: tuple[str, ...] = ()  # the MolSysSuite projects the query names ("molsysmt", "puw.")
     code_hits: dict = field(default_factory=dict)  # page path → its best-ranked chunk with code (for examples)
     page_chunks: dict = field(default_factory=dict)  # page path → its retrieved chunks, best first (for evidence)
 
@@ -79,6 +81,8 @@ class SearchResult:
             "latency_ms": round(self.latency_ms, 2),
             "best_similarity": round(self.best_similarity, 4),
             "best_lexical_score": round(self.best_lexical_score, 4),
+            "query_adapter": self.query_adapter,
+            "named_projects": list(self.named_projects),
             "hits": [h.to_dict() for h in self.hits],
             "api": [h.to_dict() for h in self.api],
         }
@@ -92,14 +96,17 @@ PAGES_REORDERED = 30
 CHUNKS_PER_PAGE = 4  # retrieved chunks of a page kept for the answer's evidence  # how deep the named-project preference looks
 
 
+def named_projects(query: str, projects: list[str]) -> tuple[str, ...]:
+    """The projects of the index that ``query`` names ("in pyunitwizard", "msm.")."""
+    return tuple(p for p in projects if p in _PROJECT_NAMES and re.search(_PROJECT_NAMES[p], query, re.I))
+
+
 def prefer_named_projects(hits: list, query: str, projects: list[str]) -> list:
     """The fused pages with those of the projects the question names ("in pyunitwizard",
     "msm.") moved up: each page scores 1/(k + rank), and a named project's pages get
     ``NAMED_PROJECT_BONUS``/(k + 1) more; ranks are renumbered. On the dev questions this
     raised the hybrid's MRR@10 0.777 → 0.806; on the blind ones it changed nothing."""
-    import re
-
-    named = {p for p in projects if p in _PROJECT_NAMES and re.search(_PROJECT_NAMES[p], query, re.I)}
+    named = set(named_projects(query, projects))
     if not named or len(named) == len(projects):
         return hits
     bonus = NAMED_PROJECT_BONUS / (RRF_K + 1)
@@ -116,7 +123,7 @@ def validate_query(query: str) -> str:
     query = str(query).strip()
     if len(query) > MAX_QUERY_CHARS:
         raise InvalidQuery(f"query too long ({len(query)} characters, the limit is {MAX_QUERY_CHARS})", "shorten it")
-    return query
+    return query.encode("utf-8", "replace").decode("utf-8")  # a lone surrogate ("\ud800") becomes "?"
 
 
 class Retriever:
@@ -126,6 +133,8 @@ class Retriever:
                  query_encoder: str = "auto"):
         if query_encoder not in QUERY_ENCODERS:
             raise ValueError(f"query_encoder must be one of {QUERY_ENCODERS}, got {query_encoder!r}")
+        if settings.query_adapter not in QUERY_ADAPTERS:
+            raise ValueError(f"settings.query_adapter must be one of {QUERY_ADAPTERS}, got {settings.query_adapter!r}")
         self.settings = settings
         self.query_encoder = query_encoder  # "auto": the int8 ONNX encoder when built, else the full model
         self.index_path = Path(settings.index_path)
@@ -270,6 +279,7 @@ class Retriever:
             best_similarity=self._dense_leg.last_best_similarity if mode != "bm25" else 0.0,
             best_lexical_score=self._bm25.last_best_score if mode != "dense" else 0.0,
             query_adapter=self.settings.query_adapter,
+            named_projects=named_projects(query, self.projects),
         )
 
     @classmethod

@@ -23,6 +23,7 @@ cites, so the figures it gives are honest; ``all`` is what a shipped adapter is 
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -65,7 +66,21 @@ def encode(model, texts, bs=64, max_len=256, grad=False):
     return torch.cat(out)
 
 
+QUERY_ONNX = os.environ.get("QUERY_ONNX")  # the retriever's int8 query export: queries embedded as it embeds them
+
+
+def encode_queries(texts):
+    if not QUERY_ONNX:
+        return encode(base, texts, max_len=64)
+    from molsys_ai_jupyter.knowledge.onnx_encoder import OnnxQueryEmbedder
+
+    embedder = OnnxQueryEmbedder(QUERY_ONNX)
+    return torch.tensor([embedder.run(text=t)["embedding"] for t in texts], dtype=torch.float32)
+
+
 def cached(name, make):
+    if QUERY_ONNX and not name.startswith("passages"):
+        name += "_int8"
     path = f"{D}/{name}.npy"
     if not os.path.exists(path):
         np.save(path, make().numpy())
@@ -76,7 +91,7 @@ base = load()
 P = cached("passages_base", lambda: encode(base, [c["passage"] for c in chunks]))
 P_text = P[torch.from_numpy(text_chunks)]
 text_index = np.flatnonzero(text_chunks)
-Q_eval = {name: cached(f"queries_{name}", lambda qs=qs: encode(base, [q["expanded"] for q in qs], max_len=64))
+Q_eval = {name: cached(f"queries_{name}", lambda qs=qs: encode_queries([q["expanded"] for q in qs]))
           for name, qs in ev.items()}
 
 
@@ -109,7 +124,8 @@ def measure(query_vectors: dict) -> dict:
 
 def fit_linear(texts, positives, epochs, lr, decay, scale, seed=0):
     torch.manual_seed(seed)
-    Q = cached(f"train_{len(texts)}_{abs(hash(tuple(texts))) % 10**8}", lambda: encode(base, texts, max_len=64))
+    key = hashlib.sha1("\n".join(texts).encode()).hexdigest()[:10]
+    Q = cached(f"train_{len(texts)}_{key}", lambda: encode_queries(texts))
     W = torch.nn.Parameter(torch.eye(P.shape[1]))
     opt = torch.optim.AdamW([W], lr=lr, weight_decay=0.0)
     order = list(range(len(texts)))
@@ -174,8 +190,6 @@ def fit_lora(texts, positives, epochs, lr, r, scale, seed=0):
 
 
 def fold_of(page: str, folds: int) -> int:
-    import hashlib
-
     return int(hashlib.sha1(page.encode()).hexdigest()[:8], 16) % folds
 
 

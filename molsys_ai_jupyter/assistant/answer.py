@@ -45,9 +45,9 @@ class OnTopicGate:
 # blind questions, 6 in Spanish, which the English embedder places far from the docs; those all have a
 # passage at ≥ 0.32 and a BM25 score ≥ 5.6, while off-topic questions ("the capital of France", "a good
 # movie") stay below 0.26 and 4.7. packaged (the adapted query): on-topic dev and blind-A questions
-# have a passage at ≥ 0.25, twelve off-topic ones stay at ≤ 0.27 and a BM25 score ≤ 3.9. docs/retrieval.md
+# have a passage at ≥ 0.24, twelve off-topic ones stay at ≤ 0.28 and a BM25 score ≤ 3.9. docs/retrieval.md
 # has both gates on 96 on-topic and 80 hard off-topic questions a red team wrote.
-GATES = {"none": OnTopicGate(0.42, 0.30, 5.0), "packaged": OnTopicGate(0.35, 0.24, 5.0)}
+GATES = {"none": OnTopicGate(0.42, 0.30, 5.0), "packaged": OnTopicGate(0.32, 0.24, 5.0)}
 
 
 def off_topic(result) -> bool:

@@ -16,9 +16,9 @@ The negative is the best BM25 passage of another page: close in words, wrong in 
 Pages cited by evaluation questions (``exclude_pages``) give no question, so the figures
 measured on those questions stay honest; their passages still serve as negatives.
 
-Besides these, ``written_questions.jsonl`` holds 906 questions written about the pages
-(2–8 per page with content, a quarter in Spanish, each with an exact quote of its page as
-evidence) by writers who saw neither the evaluation questions nor this code; ``export``
+Besides these, ``written_questions.jsonl`` holds 1,754 questions written about the pages
+(in two batches, 2–12 per page with content, 28 % in Spanish, each with an exact quote of its
+page as evidence) by writers who saw neither the evaluation questions nor this code; ``export``
 writes them out expanded as the retriever expands a query.
 
 Run from the repository root, with the project's environment::

@@ -274,6 +274,30 @@ class TestGrounding:
                       title="Installation", headings="Installation", path="install.md", project="molsysmt")
         return [convert, install]
 
+    def test_words_set_as_code_are_a_quotation_of_the_passages(self, registry):
+        """A draft sentence whose substance is inside `...` (printed output, a label) is kept
+        only when a passage writes those words; around the code, one word was enough."""
+        from molsys_ai_jupyter.assistant.grounding import ground
+
+        draft = ("Convert the PDB file into `an mdtraj.Trajectory` with to_form. "
+                 "Convert the PDB file and it prints `Conversion to Angular Radian`.")
+        kept = ground(draft, self._hits(), registry)
+        assert "an mdtraj.Trajectory" in kept.text and "Angular Radian" not in kept.text
+
+    def test_a_lead_in_goes_with_what_it_introduced(self, registry):
+        """"This will output:" stays only while what it introduces stays; its citation goes too."""
+        from molsys_ai_jupyter.assistant.grounding import ground
+
+        bad_code = "Convert the PDB file with molsysmt.convert and to_form:\n\n```python\nimport nosuchmodule\n```\n"
+        kept = ground(bad_code, self._hits(), registry)
+        assert kept.text == "" and kept.dropped_blocks == 1 and kept.supported_sentences == 0 and kept.cited == []
+        good_code = ("Convert the PDB file with molsysmt.convert and to_form:\n\n```python\nimport molsysmt as msm\n"
+                     "traj = msm.convert('1tcd.pdb', to_form='mdtraj.Trajectory')\n```\n")
+        kept = ground(good_code, self._hits(), registry)
+        assert kept.text.startswith("Convert the PDB file with molsysmt.convert and to_form") and "```python" in kept.text
+        dropped_next = "Convert the PDB file with molsysmt.convert and to_form: it prints `Conversion to Angular Radian`."
+        assert ground(dropped_next, self._hits(), registry).text == ""
+
     def test_names_the_sources_do_not_show_are_not_shown(self, registry):
         from molsys_ai_jupyter.assistant.grounding import ground
 

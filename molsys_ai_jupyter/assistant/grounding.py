@@ -189,6 +189,22 @@ def _code_names_real(sentence: str, identifiers: set[str], registry) -> bool:
     return True
 
 
+_LITERAL_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9'\- ]* [A-Za-z0-9'\- ]*[A-Za-z0-9]")
+
+
+def _literal_text_quoted(sentence: str, texts: list[str]) -> bool:
+    """Words the sentence sets as code (`Conversion to Angular Radian`: printed output, a
+    label, a value) are a quotation, so a passage must write them. Identifiers and calls
+    are the name checks'; the words around the code are the support check's, which does
+    not see inside it."""
+    spans = [span.strip("`").strip() for span in _INLINE_CODE.findall(sentence)]
+    literal = [" ".join(span.lower().split()) for span in spans if _LITERAL_TEXT.fullmatch(span)]
+    if not literal:
+        return True
+    written = [" ".join(text.lower().split()) for text in texts]
+    return all(any(words in text for text in written) for words in literal)
+
+
 def _calls_only_shown_api(code: str, shown: set[str], used: set[str], registry) -> bool:
     """The MolSysSuite API the block calls is API the sources show (other libraries, such
     as MDTraj, are the verifier's and the import check's)."""
@@ -228,7 +244,8 @@ def ground(draft: str, hits, registry=None, prose_checked: bool = True, cards=()
                     continue
                 if prose_checked and (share < SUPPORT or _echoes_a_source(sentence, hits)
                                       or (number and not _numbers_in(sentence, texts[number - 1]))
-                                      or not _code_names_real(sentence, identifiers, registry) or (
+                                      or not _code_names_real(sentence, identifiers, registry)
+                                      or not _literal_text_quoted(sentence, texts) or (
                         registry is not None and not _names_shown(sentence, shown, used, registry))):
                     result.dropped_sentences += 1
                     continue
@@ -243,8 +260,13 @@ def ground(draft: str, hits, registry=None, prose_checked: bool = True, cards=()
                     cited = [number]
                 result.cited += [n for n in cited if n not in result.cited]
                 kept.append(sentence.strip())
+            if kept and _introduces(kept[-1]) and not _followed(paragraph, kept[-1], block, prose):
+                kept.pop()  # "This will output:" before what was dropped introduces nothing
+                result.dropped_sentences += 1
+                result.supported_sentences -= 1
             if kept:
                 out.append(" ".join(kept))
+        lead_in = bool(out) and _introduces(out[-1])
         if block is not None:
             fence = block.group(0)
             language = block.group(2).lower()
@@ -260,9 +282,30 @@ def ground(draft: str, hits, registry=None, prose_checked: bool = True, cards=()
                 out.append(block.group(0).strip())
             else:
                 result.dropped_blocks += 1
+                if lead_in and prose.strip():
+                    out.pop()  # the sentence that introduced the dropped block
+                    result.dropped_sentences += 1
+                    result.supported_sentences -= 1
             position = block.end()
     result.text = "\n\n".join(out)
+    shown_markers = set(markers(result.text))
+    result.cited = [n for n in result.cited if n in shown_markers]  # a dropped lead-in's citation goes with it
     return result
+
+
+def _introduces(sentence: str) -> bool:
+    """A sentence that ends with ":" (a citation after it aside): it introduces what follows."""
+    return _MARKER.sub("", sentence).rstrip().endswith(":")
+
+
+def _followed(paragraph: str, sentence: str, block, prose: str) -> bool:
+    """Whether something can follow the lead-in ``sentence``: it is not the paragraph's last
+    sentence, or the paragraph is the last of its prose and a code block comes next."""
+    sentences = [x for x in _SENTENCE.split(paragraph.strip()) if x.strip()]
+    if sentences and sentences[-1].strip() != _MARKER.sub("", sentence).strip():
+        return False  # a later sentence of the paragraph was dropped (it would be kept after it otherwise)
+    last_paragraph = re.split(r"\n\s*\n", prose.strip())[-1].strip() == paragraph.strip()
+    return block is not None and last_paragraph
 
 
 def _verbatim(code: str, hits) -> bool:

@@ -12,7 +12,7 @@ Two kinds of adapter:
 
 - ``linear``: a 384 × 384 map applied to the base query vector (then unit length),
   started at the identity and pulled back towards it (``decay``);
-- ``lora``: rank-r updates of the encoder's linear layers, for queries only.
+- ``lora``: rank-r updates of the encoder's linear layers (``peft``), for queries only.
 
 Inputs (``DATA``, written by ``pairs.py``): ``chunks.jsonl``, ``eval.json``, ``minilm/``
 and ``written_{excl,all}.jsonl`` (the written questions, expanded as the retriever
@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import random
 import sys
@@ -143,33 +142,14 @@ def fit_linear(texts, positives, epochs, lr, decay, scale, seed=0):
     return {name: F.normalize(Q_eval[name] @ W.T, dim=-1) for name in ev}, {"W": W}
 
 
-class LoRA(torch.nn.Module):
-    def __init__(self, layer: torch.nn.Linear, r: int):
-        super().__init__()
-        self.layer, self.scale = layer, 2.0
-        self.A = torch.nn.Parameter(torch.randn(r, layer.in_features) / math.sqrt(layer.in_features))
-        self.B = torch.nn.Parameter(torch.zeros(layer.out_features, r))
-
-    def forward(self, x):
-        return self.layer(x) + (x @ self.A.T @ self.B.T) * self.scale
-
-
-TARGETS = ("query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense")
-
-
 def fit_lora(texts, positives, epochs, lr, r, scale, seed=0):
+    from peft import LoraConfig, get_peft_model
+
     torch.manual_seed(seed)
-    model = load()
-    for p in model.parameters():
-        p.requires_grad_(False)
-    wrapped = {}
-    for name, module in list(model.named_modules()):
-        for child_name, child in list(module.named_children()):
-            full = f"{name}.{child_name}" if name else child_name
-            if isinstance(child, torch.nn.Linear) and full.endswith(TARGETS):
-                wrapped[full] = LoRA(child, r)
-                setattr(module, child_name, wrapped[full])
-    params = [p for layer in wrapped.values() for p in (layer.A, layer.B)]
+    # every linear layer of the encoder: attention's query, key, value and dense, and the feed-forward's
+    model = get_peft_model(load(), LoraConfig(r=r, lora_alpha=2 * r, lora_dropout=0.0,
+                                              target_modules=["query", "key", "value", "dense"]))
+    params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
     order = list(range(len(texts)))
     rng = random.Random(seed)
@@ -185,7 +165,7 @@ def fit_lora(texts, positives, epochs, lr, r, scale, seed=0):
             opt.step()
     model.eval()
     vectors = {name: encode(model, [q["expanded"] for q in qs], max_len=64) for name, qs in ev.items()}
-    weights = {f"{k}.{p}": getattr(layer, p).detach() for k, layer in wrapped.items() for p in ("A", "B")}
+    weights = {k: v.detach() for k, v in model.state_dict().items() if "lora_" in k}
     return vectors, weights
 
 

@@ -193,16 +193,13 @@ _LITERAL_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9'\- ]* [A-Za-z0-9'\- ]*[A-Za-z0-9
 
 
 def _literal_text_quoted(sentence: str, texts: list[str]) -> bool:
-    """Words the sentence sets as code (`Conversion to Angular Radian`: printed output, a
+    """``texts``: the passages, lower-cased, white space folded. Words the sentence sets as code (`Conversion to Angular Radian`: printed output, a
     label, a value) are a quotation, so a passage must write them. Identifiers and calls
     are the name checks'; the words around the code are the support check's, which does
     not see inside it."""
     spans = [span.strip("`").strip() for span in _INLINE_CODE.findall(sentence)]
     literal = [" ".join(span.lower().split()) for span in spans if _LITERAL_TEXT.fullmatch(span)]
-    if not literal:
-        return True
-    written = [" ".join(text.lower().split()) for text in texts]
-    return all(any(words in text for text in written) for words in literal)
+    return all(any(words in text for text in texts) for words in literal)
 
 
 def _calls_only_shown_api(code: str, shown: set[str], used: set[str], registry) -> bool:
@@ -222,6 +219,7 @@ def ground(draft: str, hits, registry=None, prose_checked: bool = True, cards=()
     error, which no passage covers) every sentence stays; code is still checked."""
     texts = [_passage_text(hit) for hit in hits]  # each passage's text, read once
     passages = [_words(text) for text in texts]
+    folded = [" ".join(text.lower().split()) for text in texts]
     identifiers = _identifiers(texts) | {part.lower() for card in cards or () for part in card.symbol.split(".")}
     seen: set[str] = set()
     used = _used_api(hits, registry) if registry is not None else set()
@@ -231,11 +229,16 @@ def ground(draft: str, hits, registry=None, prose_checked: bool = True, cards=()
     draft = _DIRECTIVE.sub("", draft)
     for block in list(_FENCE.finditer(draft)) + [None]:
         prose = draft[position: block.start() if block else len(draft)]
-        for paragraph in re.split(r"\n\s*\n", prose):
+        paragraphs = re.split(r"\n\s*\n", prose)
+        last_paragraph = max((n for n, p in enumerate(paragraphs) if p.strip()), default=-1)
+        lead_in = False  # the prose ends with a kept sentence that introduces the block after it
+        for index, paragraph in enumerate(paragraphs):
             kept = []
+            ends_kept = False  # the paragraph's last sentence was kept
             for sentence in _SENTENCE.split(paragraph.strip()):
                 if not sentence.strip():
                     continue
+                ends_kept = False
                 claims = _claim_words(sentence)
                 number, share = _support(claims, passages)
                 key = " ".join(_MARKER.sub(" ", sentence).split()).lower()
@@ -245,7 +248,7 @@ def ground(draft: str, hits, registry=None, prose_checked: bool = True, cards=()
                 if prose_checked and (share < SUPPORT or _echoes_a_source(sentence, hits)
                                       or (number and not _numbers_in(sentence, texts[number - 1]))
                                       or not _code_names_real(sentence, identifiers, registry)
-                                      or not _literal_text_quoted(sentence, texts) or (
+                                      or not _literal_text_quoted(sentence, folded) or (
                         registry is not None and not _names_shown(sentence, shown, used, registry))):
                     result.dropped_sentences += 1
                     continue
@@ -260,13 +263,15 @@ def ground(draft: str, hits, registry=None, prose_checked: bool = True, cards=()
                     cited = [number]
                 result.cited += [n for n in cited if n not in result.cited]
                 kept.append(sentence.strip())
-            if kept and _introduces(kept[-1]) and not _followed(paragraph, kept[-1], block, prose):
-                kept.pop()  # "This will output:" before what was dropped introduces nothing
-                result.dropped_sentences += 1
-                result.supported_sentences -= 1
+                ends_kept = True
+            if kept and _introduces(kept[-1]):
+                if ends_kept and index == last_paragraph and block is not None:
+                    lead_in = True  # it stays while the block it introduces does
+                else:  # "This will output:" before what was dropped introduces nothing
+                    result.supported_sentences -= bool(_claim_words(kept.pop()))
+                    result.dropped_sentences += 1
             if kept:
                 out.append(" ".join(kept))
-        lead_in = bool(out) and _introduces(out[-1])
         if block is not None:
             fence = block.group(0)
             language = block.group(2).lower()
@@ -282,8 +287,8 @@ def ground(draft: str, hits, registry=None, prose_checked: bool = True, cards=()
                 out.append(block.group(0).strip())
             else:
                 result.dropped_blocks += 1
-                if lead_in and prose.strip():
-                    out.pop()  # the sentence that introduced the dropped block
+                if lead_in:  # the paragraph that introduced the dropped block goes with it
+                    out.pop()
                     result.dropped_sentences += 1
                     result.supported_sentences -= 1
             position = block.end()
@@ -296,16 +301,6 @@ def ground(draft: str, hits, registry=None, prose_checked: bool = True, cards=()
 def _introduces(sentence: str) -> bool:
     """A sentence that ends with ":" (a citation after it aside): it introduces what follows."""
     return _MARKER.sub("", sentence).rstrip().endswith(":")
-
-
-def _followed(paragraph: str, sentence: str, block, prose: str) -> bool:
-    """Whether something can follow the lead-in ``sentence``: it is not the paragraph's last
-    sentence, or the paragraph is the last of its prose and a code block comes next."""
-    sentences = [x for x in _SENTENCE.split(paragraph.strip()) if x.strip()]
-    if sentences and sentences[-1].strip() != _MARKER.sub("", sentence).strip():
-        return False  # a later sentence of the paragraph was dropped (it would be kept after it otherwise)
-    last_paragraph = re.split(r"\n\s*\n", prose.strip())[-1].strip() == paragraph.strip()
-    return block is not None and last_paragraph
 
 
 def _verbatim(code: str, hits) -> bool:

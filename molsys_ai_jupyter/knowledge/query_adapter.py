@@ -28,7 +28,6 @@ from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..config import QUERY_ADAPTERS
 from ..errors import IndexCorrupt
 from .embedding import offline
 
@@ -38,7 +37,6 @@ if TYPE_CHECKING:
 offline()  # before haystack is imported: it reads its telemetry switch then
 from haystack import component  # noqa: E402
 
-PACKAGED = QUERY_ADAPTERS[0]
 _FIX = "reinstall molsys-ai-jupyter, or set MOLSYS_AI_QUERY_ADAPTER=none to search with the base query"
 
 
